@@ -1,0 +1,472 @@
+/**
+ * End-to-end harness: start a real `jupyter lab` (from .venv, with the built wheel installed) and Debian's
+ * headless chromium, and stop exactly the processes started here (the server, the kernels it started, the
+ * browser), recorded in test-output/e2e/pids.txt so scripts/test can check none is left.
+ */
+import { ChildProcess, spawn } from 'child_process';
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { Browser, BrowserContext, Locator, Page, chromium } from 'playwright-core';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+export const OUT = path.join(ROOT, 'test-output', 'e2e');
+const VENV_BIN = path.join(ROOT, '.venv', 'bin');
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync'
+];
+const PIDS_FILE = path.join(OUT, 'pids.txt');
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+/** A process we started: its PID and its start time (so a reused PID is never mistaken for it). */
+export interface Proc {
+  pid: number;
+  start: string;
+}
+
+function startTime(pid: number): string | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // "pid (comm) state ppid ... starttime(22nd)": comm may contain spaces and parentheses.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return null;
+  }
+}
+
+function record(pid: number | undefined, role: string): Proc | null {
+  const start = pid ? startTime(pid) : null;
+  if (!pid || start === null) {
+    return null;
+  }
+  fs.appendFileSync(PIDS_FILE, `${pid} ${start} ${role}\n`);
+  return { pid, start };
+}
+
+function alive(p: Proc): boolean {
+  return startTime(p.pid) === p.start;
+}
+
+/** Every process (pid, parent pid, command line) from /proc. */
+function processTable(): { pid: number; ppid: number; cmd: string }[] {
+  const rows = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) {
+      continue;
+    }
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const cmd = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      rows.push({ pid: Number(name), ppid, cmd });
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return rows;
+}
+
+/** PIDs of every descendant of `root`. */
+export function descendants(root: number): number[] {
+  const table = processTable();
+  const found: number[] = [];
+  let frontier = [root];
+  while (frontier.length) {
+    const next = table.filter(p => frontier.includes(p.ppid)).map(p => p.pid);
+    found.push(...next);
+    frontier = next;
+  }
+  return found;
+}
+
+async function killAndWait(procs: Proc[], graceMs: number): Promise<void> {
+  for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+    const left = procs.filter(alive);
+    if (!left.length) {
+      return;
+    }
+    for (const p of left) {
+      try {
+        process.kill(p.pid, signal);
+      } catch {
+        // already gone
+      }
+    }
+    const deadline = Date.now() + graceMs;
+    while (Date.now() < deadline && procs.some(alive)) {
+      await sleep(100);
+    }
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Lab {
+  url: string; // http://127.0.0.1:<port>/
+  token: string;
+  tmp: string;
+  rootDir: string;
+  cacheDir: string;
+  proc: ChildProcess;
+  server: Proc | null;
+  kernels: Map<number, Proc>;
+}
+
+/** Start `jupyter lab` on 127.0.0.1 and a free port, in temp dirs; resolves once its API answers. */
+export async function startLab(): Promise<Lab> {
+  fs.mkdirSync(OUT, { recursive: true });
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cython-pin-e2e-'));
+  const dirs = Object.fromEntries(
+    ['root', 'workspaces', 'cache', 'config', 'data', 'runtime', 'ipython'].map(d => {
+      fs.mkdirSync(path.join(tmp, d));
+      return [d, path.join(tmp, d)];
+    })
+  );
+  // No "get notified about news?" toast over the page.
+  fs.mkdirSync(path.join(dirs.config, 'labconfig'));
+  fs.writeFileSync(
+    path.join(dirs.config, 'labconfig', 'page_config.json'),
+    JSON.stringify({ disabledExtensions: { '@jupyterlab/apputils-extension:announcements': true } })
+  );
+  const port = await freePort();
+  const token = crypto.randomBytes(24).toString('hex');
+  const url = `http://127.0.0.1:${port}/`;
+  const log = fs.openSync(path.join(OUT, 'jupyter-server.log'), 'w');
+  const proc = spawn(
+    path.join(VENV_BIN, 'jupyter-lab'),
+    [
+      '--no-browser',
+      '--allow-root',
+      '--ip=127.0.0.1',
+      `--port=${port}`,
+      '--ServerApp.port_retries=0',
+      `--IdentityProvider.token=${token}`,
+      `--ServerApp.root_dir=${dirs.root}`,
+      `--LabApp.workspaces_dir=${dirs.workspaces}`,
+      '--LabApp.news_url=None',
+      '--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate'
+    ],
+    {
+      cwd: dirs.root,
+      stdio: ['ignore', log, log],
+      env: {
+        ...process.env,
+        PATH: `${VENV_BIN}:${process.env.PATH}`,
+        CYTHON_PIN_CACHE_DIR: dirs.cache,
+        // Nothing from the user's own Jupyter/IPython set-up (kernelspecs, extensions, profiles).
+        JUPYTER_CONFIG_DIR: dirs.config,
+        JUPYTER_DATA_DIR: dirs.data,
+        JUPYTER_RUNTIME_DIR: dirs.runtime,
+        IPYTHONDIR: dirs.ipython,
+        JUPYTER_PLATFORM_DIRS: '1'
+      }
+    }
+  );
+  fs.closeSync(log);
+  const lab: Lab = {
+    url,
+    token,
+    tmp,
+    rootDir: dirs.root,
+    cacheDir: dirs.cache,
+    proc,
+    server: record(proc.pid, 'jupyter-lab'),
+    kernels: new Map()
+  };
+  const deadline = Date.now() + 90000;
+  for (;;) {
+    if (proc.exitCode !== null) {
+      throw new Error(`jupyter lab exited with ${proc.exitCode}: see test-output/e2e/jupyter-server.log`);
+    }
+    try {
+      const r = await fetch(`${url}api/status?token=${token}`);
+      if (r.ok) {
+        return lab;
+      }
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      throw new Error('jupyter lab did not answer within 90 s: see test-output/e2e/jupyter-server.log');
+    }
+    await sleep(250);
+  }
+}
+
+/** Remember the kernels (children of the server) so that they are stopped even if the server is not. */
+export function trackKernels(lab: Lab): void {
+  if (!lab.server || !alive(lab.server)) {
+    return;
+  }
+  for (const pid of descendants(lab.server.pid)) {
+    if (!lab.kernels.has(pid)) {
+      const p = record(pid, 'kernel');
+      if (p) {
+        lab.kernels.set(pid, p);
+      }
+    }
+  }
+}
+
+/** Stop the server (API shutdown, then signals) and whatever it started; remove the temp dirs. */
+export async function stopLab(lab: Lab | undefined): Promise<void> {
+  if (!lab) {
+    return;
+  }
+  trackKernels(lab);
+  const server = lab.server;
+  if (server && alive(server)) {
+    try {
+      await fetch(`${lab.url}api/shutdown?token=${lab.token}`, {
+        method: 'POST',
+        signal: AbortSignal.timeout(5000)
+      });
+    } catch {
+      // fall through to signals
+    }
+    const deadline = Date.now() + 15000;
+    while (Date.now() < deadline && alive(server)) {
+      await sleep(100);
+    }
+  }
+  await killAndWait(server ? [server] : [], 5000);
+  await killAndWait([...lab.kernels.values()], 5000);
+  fs.rmSync(lab.tmp, { recursive: true, force: true });
+}
+
+export interface BrowserSession {
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  profile: string;
+  procs: Proc[];
+  consoleErrors: string[];
+}
+
+/** The browser processes: the ones using our fresh profile dir. */
+function browserProcs(profile: string): Proc[] {
+  return processTable()
+    .filter(p => p.cmd.includes(profile))
+    .map(p => record(p.pid, 'chromium'))
+    .filter((p): p is Proc => p !== null);
+}
+
+/** Debian chromium, headless, a fresh profile, viewport 1400×850. */
+export async function startBrowser(): Promise<BrowserSession> {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'cython-pin-e2e-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    args: CHROMIUM_ARGS,
+    headless: true,
+    viewport: { width: 1400, height: 850 }
+  });
+  // The browser processes are the ones using our fresh profile.
+  const procs = browserProcs(profile);
+  const page = context.pages()[0] ?? (await context.newPage());
+  const consoleErrors: string[] = [];
+  page.on('console', msg => {
+    if (msg.type() === 'error') {
+      consoleErrors.push(msg.text());
+    }
+  });
+  page.on('pageerror', err => consoleErrors.push(String(err)));
+  return { browser: context.browser()!, context, page, profile, procs, consoleErrors };
+}
+
+export async function stopBrowser(session: BrowserSession | undefined): Promise<void> {
+  if (!session) {
+    return;
+  }
+  try {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      session.context.close(),
+      new Promise(resolve => (timer = setTimeout(resolve, 10000)))
+    ]).finally(() => clearTimeout(timer));
+  } catch {
+    // killed below
+  }
+  await killAndWait([...session.procs, ...browserProcs(session.profile)], 5000);
+  fs.rmSync(session.profile, { recursive: true, force: true });
+}
+
+/** Create a notebook through the contents API (python3 kernelspec, code cells with these sources). */
+export async function putNotebook(lab: Lab, name: string, sources: string[]): Promise<void> {
+  const content = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {
+      kernelspec: { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' },
+      language_info: { name: 'python' }
+    },
+    cells: sources.map((source, i) => ({
+      cell_type: 'code',
+      id: `cell-${i}`,
+      metadata: {},
+      execution_count: null,
+      outputs: [],
+      source
+    }))
+  };
+  const r = await fetch(`${lab.url}api/contents/${encodeURIComponent(name)}?token=${lab.token}`, {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ type: 'notebook', format: 'json', content })
+  });
+  if (!r.ok) {
+    throw new Error(`PUT /api/contents/${name}: ${r.status} ${await r.text()}`);
+  }
+}
+
+/** Page helpers for one open notebook. */
+export class NotebookPage {
+  constructor(
+    readonly page: Page,
+    readonly lab: Lab
+  ) {}
+
+  get panel(): Locator {
+    return this.page.locator('.jp-NotebookPanel:visible');
+  }
+
+  cell(i: number): Locator {
+    return this.panel.locator('.jp-Notebook .jp-Cell').nth(i);
+  }
+
+  output(i: number): Locator {
+    return this.cell(i).locator('.jp-OutputArea-output');
+  }
+
+  async open(name: string): Promise<void> {
+    await this.page.goto(`${this.lab.url}lab/tree/${encodeURIComponent(name)}?reset&token=${this.lab.token}`);
+    await this.panel.locator('.jp-Notebook .jp-Cell').first().waitFor({ timeout: 90000 });
+    await this.waitIdle(90000);
+  }
+
+  /** Wait for the kernel to be Idle, as the status bar shows it. */
+  async waitIdle(timeout = 120000): Promise<void> {
+    await this.page
+      .locator('.jp-StatusBar-Widget')
+      .getByText(/\|\s*Idle/)
+      .first()
+      .waitFor({ timeout });
+    trackKernels(this.lab);
+  }
+
+  /** The cell's source as the editor shows it. */
+  async cellText(i: number): Promise<string> {
+    return this.cell(i)
+      .locator('.cm-content')
+      .evaluate(el => Array.from(el.querySelectorAll('.cm-line'), line => line.textContent ?? '').join('\n'));
+  }
+
+  /** Type `text` into cell i (replacing its content) and check the editor holds exactly that text. */
+  async typeInCell(i: number, text: string): Promise<void> {
+    const editor = this.cell(i).locator('.cm-content');
+    await editor.click();
+    await this.page.keyboard.press('Control+A');
+    await this.page.keyboard.press('Delete');
+    // insertText: one input event per call, so no auto-indent or bracket closing changes what we typed.
+    await this.page.keyboard.insertText(text);
+    expect(await this.cellText(i)).toBe(text);
+  }
+
+  /** Append a code cell at the end with `text`; returns its index. */
+  async appendCell(text: string): Promise<number> {
+    const n = await this.panel.locator('.jp-Notebook .jp-Cell').count();
+    await this.cell(n - 1).locator('.jp-InputPrompt').click();
+    await this.page.keyboard.press('Escape');
+    await this.page.keyboard.press('b');
+    await this.cell(n).waitFor();
+    await this.typeInCell(n, text);
+    return n;
+  }
+
+  /** Run cell i with Shift+Enter and wait for the kernel to go back to Idle. */
+  async run(i: number): Promise<void> {
+    await this.cell(i).locator('.cm-content').click();
+    await this.page.keyboard.press('Shift+Enter');
+    await this.waitExecuted(i);
+  }
+
+  /** Wait until cell i has an execution count (not "[ ]" or "[*]") and the kernel is idle. */
+  async waitExecuted(i: number, timeout = 120000): Promise<void> {
+    await expectPoll(
+      async () => (await this.cell(i).locator('.jp-InputArea-prompt').innerText()).trim(),
+      prompt => /^\[\d+\]:$/.test(prompt),
+      timeout,
+      `cell ${i} to finish running`
+    );
+    await this.waitIdle(timeout);
+  }
+
+  async outputText(i: number): Promise<string> {
+    return (await this.output(i).allInnerTexts()).join('\n');
+  }
+
+  async shot(name: string): Promise<void> {
+    await this.page.screenshot({ path: path.join(OUT, `${name}.png`) });
+  }
+
+  /** Restart the kernel through the Kernel menu and wait for Idle. */
+  async restartKernel(): Promise<void> {
+    await this.page.locator('.lm-MenuBar-itemLabel', { hasText: /^Kernel$/ }).click();
+    await this.page.locator('.lm-Menu-itemLabel', { hasText: /^Restart Kernel…$/ }).click();
+    await this.page.locator('.jp-Dialog .jp-Dialog-button.jp-mod-accept').click();
+    await sleep(500);
+    await this.waitIdle();
+  }
+}
+
+/** Poll `get` until `ok` holds (or fail with the last value seen). */
+export async function expectPoll<T>(
+  get: () => Promise<T>,
+  ok: (value: T) => boolean,
+  timeout: number,
+  what: string
+): Promise<T> {
+  const deadline = Date.now() + timeout;
+  let last: T | undefined;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      last = await get();
+      if (ok(last)) {
+        return last;
+      }
+    } catch (e) {
+      lastError = e;
+    }
+    await sleep(200);
+  }
+  throw new Error(
+    `timed out after ${timeout} ms waiting for ${what}; last value: ${JSON.stringify(last)}` +
+      (lastError ? `; last error: ${lastError}` : '')
+  );
+}
+
+export function resetOutput(): void {
+  fs.rmSync(OUT, { recursive: true, force: true });
+  fs.mkdirSync(OUT, { recursive: true });
+}
