@@ -1,0 +1,66 @@
+"""cython_pin: content-addressed Cython builds with a cache and pins, for any Python or notebook kernel.
+
+Importing this package is cheap: submodules (and Cython, numpy, IPython) load only when used.
+``%load_ext cython_pin`` registers the ``%%cython_pin`` cell magic.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._version import __version__
+
+_EXPORTS = {
+    "compile_and_load": "engine",
+    "compile_and_load_result": "engine",
+    "build_package": "engine",
+    "import_cached": "engine",
+    "import_cached_result": "engine",
+    "import_pinned": "engine",
+    "import_pinned_result": "engine",
+    "list_cached": "cache",
+    "cache_stats": "cache",
+    "gc_cache": "cache",
+    "export_cached": "cache",
+    "import_exported": "cache",
+    "get_cache_dir": "paths",
+    "pin": "pins",
+    "unpin": "pins",
+    "list_pins": "pins",
+    "resolve_pinned_key": "pins",
+    "rename_pin": "pins",
+    "check_build_prereqs": "prereqs",
+    "BuildResult": "result",
+    "Diagnostic": "diagnostics",
+    "BuildError": "errors",
+    "PinRegistryError": "errors",
+    "CacheIntegrityError": "errors",
+}
+
+__all__ = sorted([*_EXPORTS, "__version__", "load_ipython_extension", "unload_ipython_extension"])
+
+
+def __getattr__(name: str) -> Any:
+    mod = _EXPORTS.get(name)
+    if mod is None:
+        raise AttributeError(f"module 'cython_pin' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{mod}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext cython_pin``: register the ``%%cython_pin`` magic."""
+    from .magic import load_ipython_extension as _load
+
+    _load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """``%unload_ext cython_pin`` (the magic stays registered; nothing to undo)."""

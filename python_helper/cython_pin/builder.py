@@ -1,0 +1,285 @@
+"""Cold builds: Cython in-process (no setuptools), then the C compiler called directly, both with their
+output captured at the file-descriptor level so nothing leaks to the Jupyter server's terminal."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from .diagnostics import Diagnostic, parse_compiler, parse_cython, summarize
+from .errors import BuildError
+from .keys import compiler_command
+from .options import BuildOptions
+
+
+@dataclass
+class Unit:
+    """One extension module to build: ``full_name`` (dotted), its .pyx and the artifact to produce."""
+
+    full_name: str
+    pyx_path: str
+    artifact_path: str
+    c_path: str = ""
+
+
+@dataclass
+class BuildOutput:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    cythonize_s: float = 0.0
+    compile_s: float = 0.0
+    output: str = ""
+    annotation_html: dict[str, str] = field(default_factory=dict)  # unit full name -> Cython html path
+
+
+@contextlib.contextmanager
+def capture_fds(path: str) -> Iterator[None]:
+    """Send fds 1 and 2, ``sys.stdout`` and ``sys.stderr`` to ``path`` for the duration."""
+    for s in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            s.flush()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    saved = [os.dup(1), os.dup(2)]
+    old_streams = sys.stdout, sys.stderr
+    stream = open(path, "a", encoding="utf-8", errors="replace", buffering=1)  # noqa: SIM115
+    try:
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        sys.stdout = sys.stderr = stream
+        yield
+    finally:
+        with contextlib.suppress(Exception):
+            stream.flush()
+        sys.stdout, sys.stderr = old_streams
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for f in saved + [fd]:
+            os.close(f)
+        stream.close()
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def python_include_dirs() -> list[str]:
+    """Python's C header directories (include, platinclude), deduplicated."""
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    out: list[str] = []
+    for k in ("include", "platinclude"):
+        p = paths.get(k)
+        if p and p not in out:
+            out.append(p)
+    return out
+
+
+def numpy_include_dir() -> str:
+    """numpy's C headers (imports numpy: only on cold builds that use it)."""
+    import numpy
+
+    return numpy.get_include()
+
+
+def ldshared_flags() -> list[str]:
+    """Link flags from sysconfig LDSHARED minus the compiler word (e.g. ``-shared -L... -Wl,-rpath,...``)."""
+    import shlex
+    import sysconfig
+
+    ld = shlex.split(sysconfig.get_config_var("LDSHARED") or "cc -shared")
+    flags = ld[1:]
+    if not any(a in ("-shared", "-bundle") for a in flags):
+        flags.insert(0, "-shared")
+    return flags
+
+
+def cythonize_unit(unit: Unit, opts: BuildOptions, include_path: list[str], log_path: str) -> int:
+    """Run Cython on one unit in-process; returns the number of errors (output goes to ``log_path``)."""
+    from Cython.Compiler import Errors
+    from Cython.Compiler.Main import CompilationOptions, compile_single, default_options
+
+    cplus = opts.language == "c++"
+    unit.c_path = os.path.splitext(unit.pyx_path)[0] + (".cpp" if cplus else ".c")
+    copts = CompilationOptions(
+        default_options,
+        output_file=unit.c_path,
+        annotate=opts.annotate,
+        cplus=cplus,
+        include_path=include_path,
+        compiler_directives=dict(opts.compiler_directives),
+        language_level=3,
+        timestamps=False,
+    )
+    with capture_fds(log_path), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            res = compile_single(unit.pyx_path, copts, unit.full_name)
+            nerr = int(getattr(res, "num_errors", 0) or 0)
+        except Exception as e:  # noqa: BLE001 - Cython internal failure becomes a diagnostic
+            print(f"{os.path.basename(unit.pyx_path)}:0:0: Cython crashed: {type(e).__name__}: {e}")
+            nerr = 1
+        finally:
+            with contextlib.suppress(Exception):
+                Errors.close_listing_file()
+        for w in caught:
+            print(f"warning: {os.path.basename(unit.pyx_path)}:0:0: {w.message}")
+    return nerr
+
+
+def compile_command(
+    unit: Unit, opts: BuildOptions, include_dirs: list[str], extra_sources: list[str]
+) -> list[str]:
+    """The single compile+link command for one unit."""
+    cmd = compiler_command(opts.language)
+    cmd += ["-fPIC", "-fwrapv", "-fno-strict-aliasing", "-fdiagnostics-color=never"]
+    cmd += opts.opt_flags
+    for name, value in opts.define_macros:
+        cmd.append(f"-D{name}" if value is None else f"-D{name}={value}")
+    for d in include_dirs:
+        cmd += ["-I", d]
+    cmd += opts.extra_compile_args
+    cmd += [unit.c_path] + extra_sources
+    cmd += ldshared_flags()
+    for d in opts.library_dirs:
+        cmd += ["-L", d]
+    cmd += [f"-l{lib}" for lib in opts.libraries]
+    cmd += opts.extra_link_args
+    cmd += ["-o", unit.artifact_path]
+    return cmd
+
+
+def build_units(
+    units: list[Unit],
+    opts: BuildOptions,
+    numpy_used: bool,
+    work_dir: str,
+    user_files: dict[str, str | None],
+    *,
+    key: str | None = None,
+    module_name: str | None = None,
+) -> BuildOutput:
+    """Cythonize and compile every unit inside ``work_dir``. Raises BuildError with diagnostics."""
+    import subprocess
+
+    out = BuildOutput()
+    include_path = [work_dir] + opts.include_dirs
+    log_path = os.path.join(work_dir, ".cython.log")
+    t0 = time.perf_counter()
+    nerr = 0
+    for u in units:
+        nerr += cythonize_unit(u, opts, include_path, log_path)
+    out.cythonize_s = time.perf_counter() - t0
+    cy_text = _read(log_path)
+    out.output = cy_text
+    out.diagnostics = parse_cython(cy_text, user_files)
+    if nerr:
+        if not any(d.severity == "error" for d in out.diagnostics):
+            tail = cy_text.strip().splitlines()[-1:] or ["Cython reported errors without details."]
+            out.diagnostics.append(Diagnostic(0, 0, "error", tail[0], "cython", None))
+        raise BuildError(
+            summarize(out.diagnostics, "Cython compilation"),
+            diagnostics=out.diagnostics,
+            output=cy_text,
+            key=key,
+            module_name=module_name,
+            stage="Cython compilation",
+            timings={"cythonize": out.cythonize_s},
+        )
+    for u in units:
+        if opts.annotate:
+            html = os.path.splitext(u.c_path)[0] + ".html"
+            if os.path.exists(html):
+                out.annotation_html[u.full_name] = html
+
+    inc = [work_dir] + opts.include_dirs
+    if numpy_used:
+        inc.append(numpy_include_dir())
+    inc += python_include_dirs()
+    extra = [os.path.join(work_dir, n) for n in opts.support_files if n.endswith((".c", ".cpp"))]
+    extra += opts.extra_sources
+    env = dict(os.environ, LC_ALL="C")
+    t1 = time.perf_counter()
+    procs = []
+    for u in units:
+        cmd = compile_command(u, opts, inc, extra)
+        try:
+            p = subprocess.Popen(cmd, cwd=work_dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+        except OSError as e:
+            diag = Diagnostic(
+                0,
+                0,
+                "error",
+                f"cannot run the C compiler {cmd[0]!r}: {e}. Install a C compiler "
+                "(e.g. apt install build-essential) or set CC.",
+                "helper",
+                None,
+            )
+            raise BuildError(
+                f"C compilation failed: {diag.message}",
+                diagnostics=[diag],
+                key=key,
+                module_name=module_name,
+                stage="C compilation",
+            ) from e
+        procs.append((u, p))
+    texts = []
+    failed = False
+    for _u, p in procs:
+        data, _ = p.communicate()
+        texts.append(data.decode("utf-8", "replace"))
+        failed |= p.returncode != 0
+    out.compile_s = time.perf_counter() - t1
+    cc_text = "\n".join(texts)
+    out.output = cy_text + cc_text
+    generated = {os.path.basename(u.c_path): u.c_path for u in units}
+    cc_diags = parse_compiler(cc_text, user_files, generated)
+    out.diagnostics += cc_diags
+    if failed:
+        if not any(d.severity == "error" for d in cc_diags):
+            last = [ln for ln in cc_text.strip().splitlines() if ln.strip()][-1:] or ["compiler failed"]
+            out.diagnostics.append(Diagnostic(0, 0, "error", last[0], "compiler", None))
+        raise BuildError(
+            summarize(out.diagnostics, "C compilation"),
+            diagnostics=out.diagnostics,
+            output=out.output,
+            key=key,
+            module_name=module_name,
+            stage="C compilation",
+            timings={"cythonize": out.cythonize_s, "compile": out.compile_s},
+        )
+    return out
+
+
+def trial_compile(language: str = "c", include_python: bool = True) -> tuple[bool, str]:
+    """Compile a trivial C file (including Python.h) to a shared object; returns (ok, message)."""
+    import subprocess
+    import tempfile
+
+    cmd0 = compiler_command(language)
+    with tempfile.TemporaryDirectory(prefix="cython_pin_probe_") as d:
+        src = os.path.join(d, "probe.c")
+        with open(src, "w") as f:
+            f.write(
+                ("#include <Python.h>\n" if include_python else "")
+                + "int cython_pin_probe(void){return 1;}\n"
+            )
+        cmd = cmd0 + ["-fPIC", "-fdiagnostics-color=never"]
+        if include_python:
+            for p in python_include_dirs():
+                cmd += ["-I", p]
+        cmd += [src] + ldshared_flags() + ["-o", os.path.join(d, "probe.so")]
+        try:
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
+        except (OSError, subprocess.SubprocessError) as e:
+            return False, f"{cmd0[0]}: {e}"
+        msg = (p.stdout + p.stderr).strip()
+        return p.returncode == 0, msg

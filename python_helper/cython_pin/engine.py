@@ -1,0 +1,426 @@
+"""The engine: hash, hit or build, load. Never imports IPython/ipykernel; a cache hit never imports Cython,
+setuptools or numpy."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from . import events, loader
+from .cache import key_lock, new_staging, publish, read_meta, utc_now, verify_entry, write_meta
+from .diagnostics import Diagnostic
+from .keys import compute_key, default_module_name, ext_suffix, validate_key
+from .options import BuildOptions, resolve_options, uses_numpy
+from .paths import ensure_root, entry_dir, get_cache_dir
+from .result import BuildResult
+
+_meta_by_key: dict[str, dict[str, Any]] = {}
+
+
+@dataclass
+class _Job:
+    """What to build for one key. ``prepare(staging)`` writes the sources and returns the units."""
+
+    kind: str
+    key: str
+    name: str
+    root: str
+    opts: BuildOptions
+    numpy_used: bool
+    prepare: Callable[[str], tuple[list[Any], dict[str, str | None], str]]
+    t0: float
+    t_hash: float
+
+
+def _named_module_warning(name: str) -> Diagnostic:
+    return Diagnostic(
+        0,
+        0,
+        "warning",
+        f"module_name '{name}' given: the build is registered as sys.modules['{name}']. Edits still rebuild "
+        "(the source is in the key) and the new build replaces that entry, but objects and modules that "
+        "imported an earlier build keep its code; restart the kernel if in doubt.",
+        "helper",
+        None,
+    )
+
+
+def _load_entry(root: str, key: str, meta: dict[str, Any]) -> ModuleType:
+    d = entry_dir(root, key)
+    arts = meta["artifacts"]
+    if meta.get("kind") == "package":
+        subs = [(a["module"].split(".", 1)[1], os.path.join(d, a["path"])) for a in arts if a.get("module")]
+        return loader.load_package(
+            key, meta["module_name"], os.path.join(d, meta["module_name"], "__init__.py"), subs
+        )
+    return loader.load_module(key, meta["module_name"], os.path.join(d, arts[0]["path"]))
+
+
+def _result(
+    root: str,
+    key: str,
+    meta: dict[str, Any],
+    module: ModuleType,
+    *,
+    used_cache: bool,
+    reused: bool,
+    timings: dict[str, float],
+    profile: str | None = None,
+    extra_diags: tuple[Diagnostic, ...] = (),
+) -> BuildResult:
+    d = entry_dir(root, key)
+    diags = tuple(Diagnostic.from_json(x) for x in meta.get("diagnostics", [])) + extra_diags
+    ann = os.path.join(d, meta["annotation"]) if meta.get("annotation") else None
+    return BuildResult(
+        module=module,
+        key=key,
+        module_name=meta["module_name"],
+        artifact_path=os.path.join(d, meta["artifacts"][0]["path"]),
+        build_dir=d,
+        used_cache=used_cache,
+        created_utc=meta.get("created_utc", ""),
+        profile=profile or meta.get("profile", ""),
+        timings=timings,
+        diagnostics=diags,
+        annotation_path=ann,
+        cache_dir=root,
+        reused_module=reused,
+        kind=meta.get("kind", "module"),
+        source_path=os.path.join(d, meta["source"]) if meta.get("source") else None,
+    )
+
+
+def _try_hit(
+    root: str, key: str, t0: float, t_hash: float, profile: str | None, extra: tuple[Diagnostic, ...] = ()
+) -> BuildResult | None:
+    """Memo or disk hit: check meta, verify sha256, load. None if there is no entry."""
+    t1 = time.perf_counter()
+    mod = loader.loaded(key)
+    meta = _meta_by_key.get(key) if mod is not None else None
+    reused = meta is not None
+    if meta is None:
+        meta = read_meta(root, key)
+        if meta is None:
+            return None
+        if mod is None:
+            verify_entry(root, key, meta)
+            mod = _load_entry(root, key, meta)
+        _meta_by_key[key] = meta
+    t_load = time.perf_counter() - t1
+    timings = {
+        "hash": t_hash,
+        "cythonize": 0.0,
+        "compile": 0.0,
+        "load": t_load,
+        "total": time.perf_counter() - t0,
+    }
+    return _result(
+        root,
+        key,
+        meta,
+        mod,
+        used_cache=True,
+        reused=reused,
+        timings=timings,
+        profile=profile,
+        extra_diags=extra,
+    )
+
+
+def _finish_staging(staging: str, keep: set[str]) -> None:
+    """Delete build by-products (.c, .o, logs, support files) so the entry stays small."""
+    import shutil
+
+    for dirpath, dirs, files in os.walk(staging, topdown=False):
+        for n in files:
+            rel = os.path.relpath(os.path.join(dirpath, n), staging)
+            if rel not in keep:
+                os.unlink(os.path.join(dirpath, n))
+        for n in dirs:
+            p = os.path.join(dirpath, n)
+            if not os.listdir(p):
+                shutil.rmtree(p, ignore_errors=True)
+
+
+def _sha256(path: str) -> str:
+    from .cache import sha256_file
+
+    return sha256_file(path)
+
+
+def _run(job: _Job) -> BuildResult:
+    o = job.opts
+    extra = (_named_module_warning(job.name),) if o.module_name else ()
+    fresh = o.force_rebuild or not o.use_cache
+    if not fresh:
+        hit = _try_hit(job.root, job.key, job.t0, job.t_hash, o.profile, extra)
+        if hit is not None:
+            _report(hit, o.verbose)
+            return hit
+    elif loader.loaded(job.key) is not None:
+        # Same key = same inputs: the module is already in this process and a rebuilt file at the same path
+        # could not be loaded again anyway. Rebuild the entry on disk, then return the loaded module.
+        pass
+    ensure_root(job.root)
+    with key_lock(job.root, job.key, o.lock_timeout_s):
+        if not fresh:  # another process may have built it while we waited
+            hit = _try_hit(job.root, job.key, job.t0, job.t_hash, o.profile, extra)
+            if hit is not None:
+                _report(hit, o.verbose)
+                return hit
+        meta, timings = _build(job)
+    events.emit("cache_changed", {"cache_dir": job.root})
+    t1 = time.perf_counter()
+    reused = loader.loaded(job.key) is not None
+    mod = _load_entry(job.root, job.key, meta)
+    _meta_by_key[job.key] = meta
+    timings["load"] = time.perf_counter() - t1
+    timings["total"] = time.perf_counter() - job.t0
+    res = _result(
+        job.root,
+        job.key,
+        meta,
+        mod,
+        used_cache=False,
+        reused=reused,
+        timings=timings,
+        profile=o.profile,
+        extra_diags=extra,
+    )
+    _report(res, o.verbose)
+    return res
+
+
+def _build(job: _Job) -> tuple[dict[str, Any], dict[str, float]]:
+    """Build in a staging dir and publish atomically (caller holds the key lock)."""
+    import shutil
+
+    from .annotation import parse_cython_html, render_html
+    from .builder import build_units
+    from .errors import BuildError
+
+    o = job.opts
+    staging = new_staging(job.root, job.key)
+    try:
+        units, user_files, source_rel = job.prepare(staging)
+        try:
+            out = build_units(
+                units, o, job.numpy_used, staging, user_files, key=job.key, module_name=job.name
+            )
+        except BuildError as e:
+            e.timings["hash"] = job.t_hash
+            e.timings["total"] = time.perf_counter() - job.t0
+            if o.verbose >= 2 and e.output:
+                print(e.output)
+            raise
+        if o.verbose >= 2 and out.output.strip():
+            print(out.output)
+        keep = {source_rel, *(os.path.relpath(u.artifact_path, staging) for u in units)}
+        keep.update(os.path.relpath(u.pyx_path, staging) for u in units)
+        annotation_file = None
+        if out.annotation_html:
+            import json
+
+            # one annotation per build: the main unit's (packages: the first module's)
+            with open(next(iter(out.annotation_html.values())), encoding="utf-8") as f:
+                ann = parse_cython_html(f.read())
+            with open(os.path.join(staging, "annotation.json"), "w", encoding="utf-8") as f:
+                json.dump(ann, f)
+            with open(os.path.join(staging, "annotation.html"), "w", encoding="utf-8") as f:
+                f.write(render_html(ann, title=job.name))
+            keep.update({"annotation.json", "annotation.html"})
+            annotation_file = "annotation.html"
+        if job.kind == "package":
+            keep.add(os.path.join(job.name, "__init__.py"))
+        _finish_staging(staging, keep)
+        artifacts = []
+        if job.kind == "package":
+            init_rel = os.path.join(job.name, "__init__.py")
+            artifacts.append(
+                {
+                    "path": init_rel,
+                    "sha256": _sha256(os.path.join(staging, init_rel)),
+                    "size": os.path.getsize(os.path.join(staging, init_rel)),
+                    "module": None,
+                }
+            )
+        for u in units:
+            rel = os.path.relpath(u.artifact_path, staging)
+            artifacts.append(
+                {
+                    "path": rel,
+                    "sha256": _sha256(u.artifact_path),
+                    "size": os.path.getsize(u.artifact_path),
+                    "module": u.full_name,
+                }
+            )
+        if job.kind == "package":  # main artifact first
+            artifacts = artifacts[1:] + artifacts[:1]
+        from .keys import cython_version
+
+        meta = {
+            "format": 1,
+            "key": job.key,
+            "kind": job.kind,
+            "module_name": job.name,
+            "artifacts": artifacts,
+            "artifact": artifacts[0]["path"],
+            "artifact_sha256": artifacts[0]["sha256"],
+            "artifact_size": artifacts[0]["size"],
+            "source": source_rel,
+            "annotation": annotation_file,
+            "created_utc": utc_now(),
+            "profile": o.profile,
+            "options": o.summary(),
+            "numpy": job.numpy_used,
+            "python_version": sys.version.split()[0],
+            "cython_version": cython_version(),
+            "diagnostics": [d.to_json() for d in out.diagnostics],
+        }
+        write_meta(staging, meta)
+        publish(job.root, job.key, staging, replace=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    timings = {"hash": job.t_hash, "cythonize": out.cythonize_s, "compile": out.compile_s}
+    return meta, timings
+
+
+def _report(res: BuildResult, verbose: int) -> None:
+    if verbose >= 1:
+        print("\n".join(res.summary_lines()))
+
+
+def compile_and_load_result(source: str, **opts: Any) -> BuildResult:
+    """Compile Cython ``source`` (or reuse the cached build with the same key), load it, return a BuildResult.
+
+    Options (keyword-only): module_name, cache_dir, profile ('fast-debug' | 'release' | 'annotate'), annotate,
+    force_rebuild, use_cache, verbose, language ('c' | 'c++'), compiler_directives, include_dirs,
+    library_dirs, libraries, define_macros, extra_compile_args, extra_link_args, extra_sources,
+    support_files ({name: text|bytes}), numpy (None = auto), lock_timeout_s.
+    Raises BuildError (with ``diagnostics``) when Cython or the compiler fails.
+    """
+    t0 = time.perf_counter()
+    if not isinstance(source, str):
+        raise ValueError(f"source must be a str of Cython code, got {type(source).__name__}.")
+    o = resolve_options(opts)
+    root = ensure_root(o.cache_dir)
+    numpy_used = o.numpy if o.numpy is not None else uses_numpy(source, o.support_files)
+    key = compute_key("module", {"": source}, o, numpy_used, root)
+    name = o.module_name or default_module_name(key)
+
+    def prepare(staging: str) -> tuple[list[Any], dict[str, str | None], str]:
+        from .builder import Unit
+
+        pyx = os.path.join(staging, name + ".pyx")
+        with open(pyx, "w", encoding="utf-8") as f:
+            f.write(source)
+        for fname, content in o.support_files.items():
+            with open(os.path.join(staging, fname), "wb") as f:
+                f.write(content)
+        user_files: dict[str, str | None] = {fname: fname for fname in o.support_files}
+        user_files[name + ".pyx"] = None
+        unit = Unit(name, pyx, os.path.join(staging, name + ext_suffix()))
+        return [unit], user_files, name + ".pyx"
+
+    job = _Job("module", key, name, root, o, numpy_used, prepare, t0, time.perf_counter() - t0)
+    return _run(job)
+
+
+def compile_and_load(source: str, **opts: Any) -> ModuleType:
+    """Like :func:`compile_and_load_result` but returns just the module."""
+    return compile_and_load_result(source, **opts).module
+
+
+def build_package(modules: dict[str, str], *, package_name: str, **opts: Any) -> BuildResult:
+    """Build several Cython modules as one package: each importable as ``package_name.<name>``; ``cimport``
+    between them works (declare shared cdef functions in ``support_files`` ``<name>.pxd``).
+    ``result.module`` is the package."""
+    from .options import MODULE_NAME_RE
+
+    t0 = time.perf_counter()
+    if not isinstance(package_name, str) or not MODULE_NAME_RE.match(package_name):
+        raise ValueError(f"package_name {package_name!r} must be a Python identifier.")
+    if not isinstance(modules, dict) or not modules:
+        raise ValueError("modules must be a non-empty dict of module name -> Cython source.")
+    for n, src in modules.items():
+        if not isinstance(n, str) or not MODULE_NAME_RE.match(n) or n == "__init__":
+            raise ValueError(f"module name {n!r} must be a Python identifier (not __init__).")
+        if not isinstance(src, str):
+            raise ValueError(f"source of module {n!r} must be a str.")
+    if opts.get("module_name") is not None:
+        raise ValueError("build_package takes package_name, not module_name.")
+    o = resolve_options(opts)
+    root = ensure_root(o.cache_dir)
+    numpy_used = (
+        o.numpy if o.numpy is not None else any(uses_numpy(s, o.support_files) for s in modules.values())
+    )
+    key = compute_key("package", dict(modules), o, numpy_used, root, extra={"package_name": package_name})
+    mods = dict(sorted(modules.items()))
+
+    def prepare(staging: str) -> tuple[list[Any], dict[str, str | None], str]:
+        from .builder import Unit
+
+        pkg_dir = os.path.join(staging, package_name)
+        os.mkdir(pkg_dir, 0o700)
+        with open(os.path.join(pkg_dir, "__init__.py"), "w", encoding="utf-8") as f:
+            f.write(f'"""cython_pin package build {key}."""\n')
+        for fname, content in o.support_files.items():
+            with open(os.path.join(pkg_dir, fname), "wb") as f:
+                f.write(content)
+        units = []
+        user_files: dict[str, str | None] = {fname: fname for fname in o.support_files}
+        for n, src in mods.items():
+            pyx = os.path.join(pkg_dir, n + ".pyx")
+            with open(pyx, "w", encoding="utf-8") as f:
+                f.write(src)
+            user_files[n + ".pyx"] = n + ".pyx"
+            units.append(Unit(f"{package_name}.{n}", pyx, os.path.join(pkg_dir, n + ext_suffix())))
+        return units, user_files, os.path.join(package_name, next(iter(mods)) + ".pyx")
+
+    job = _Job("package", key, package_name, root, o, numpy_used, prepare, t0, time.perf_counter() - t0)
+    return _run(job)
+
+
+def import_cached_result(key: str, *, cache_dir: str | os.PathLike[str] | None = None) -> BuildResult:
+    """Load the cached build for ``key`` (sha256-verified). FileNotFoundError if there is no entry."""
+    t0 = time.perf_counter()
+    validate_key(key)
+    root = get_cache_dir(cache_dir)
+    res = _try_hit(root, key, t0, 0.0, None)
+    if res is None:
+        raise FileNotFoundError(
+            f"No cache entry for key {key[:16]}... in {root}. Rebuild it with compile_and_load_result (same "
+            "source and options give the same key) or bring it in with import_exported()."
+        )
+    return res
+
+
+def import_cached(key: str, *, cache_dir: str | os.PathLike[str] | None = None) -> ModuleType:
+    """Module for a cached ``key`` (see :func:`import_cached_result`)."""
+    return import_cached_result(key, cache_dir=cache_dir).module
+
+
+def import_pinned_result(alias: str, *, cache_dir: str | os.PathLike[str] | None = None) -> BuildResult:
+    """Load the build pinned under ``alias``. KeyError for an unknown alias; FileNotFoundError if the pinned
+    key has no cache entry."""
+    from .pins import resolve_pinned_key
+
+    key = resolve_pinned_key(alias, cache_dir=cache_dir)
+    try:
+        return import_cached_result(key, cache_dir=cache_dir)
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f"Alias '{alias}' is pinned to key {key[:16]}... but {get_cache_dir(cache_dir)} has no entry for it "
+            f"(deleted or a different cache). Rebuild the source, then pin(key, alias='{alias}', overwrite=True)."
+        ) from None
+
+
+def import_pinned(alias: str, *, cache_dir: str | os.PathLike[str] | None = None) -> ModuleType:
+    """Module pinned under ``alias`` (see :func:`import_pinned_result`)."""
+    return import_pinned_result(alias, cache_dir=cache_dir).module

@@ -1,0 +1,49 @@
+"""Exception types raised by cython_pin. Each message says what to do next."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class BuildError(RuntimeError):
+    """A Cython or C compilation failed.
+
+    ``diagnostics`` is a list of :class:`cython_pin.diagnostics.Diagnostic` (file, line, column, severity,
+    message, source) with lines mapped to the user's source. ``output`` holds the raw captured tool output.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        diagnostics: list[Any] | None = None,
+        output: str = "",
+        key: str | None = None,
+        module_name: str | None = None,
+        stage: str = "",
+        timings: dict[str, float] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.diagnostics = list(diagnostics or [])
+        self.output = output
+        self.key = key
+        self.module_name = module_name
+        self.stage = stage
+        self.timings = dict(timings or {})
+        # Set by the magic so IPython shows a short, cell-relative report instead of a traceback.
+        self.render_lines: list[str] | None = None
+
+    def _render_traceback_(self) -> list[str]:  # IPython hook: short report, no giant traceback
+        if self.render_lines is not None:
+            return list(self.render_lines)
+        lines = [f"BuildError: {self}"]
+        lines += ["  " + d.format() for d in self.diagnostics if d.severity == "error"]
+        return lines
+
+
+class PinRegistryError(ValueError):
+    """The pins registry file (``pins.json``) is unreadable or corrupt; it is never overwritten."""
+
+
+class CacheIntegrityError(RuntimeError):
+    """A cache entry is incomplete or its artifact does not match the sha256 recorded in ``meta.json``."""

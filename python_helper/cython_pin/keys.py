@@ -1,0 +1,218 @@
+"""Content-addressed keys: a canonical encoding of everything that affects the build, and a cheap toolchain
+fingerprint (Cython's version read from its source file, the compiler version memoised on disk)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shlex
+import sys
+from typing import Any
+
+from .options import BuildOptions
+
+KEY_RE = re.compile(r"^[0-9a-f]{64}$")
+KEY_SCHEMA = 1
+_proc_memo: dict[Any, Any] = {}
+
+
+def ext_suffix() -> str:
+    """The extension-module suffix of this interpreter (e.g. ``.cpython-311-x86_64-linux-gnu.so``)."""
+    import importlib.machinery
+
+    return importlib.machinery.EXTENSION_SUFFIXES[0]
+
+
+def _read_version(path: str, pattern: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as f:
+            head = f.read(4096)
+    except OSError:
+        return None
+    m = re.search(pattern, head, re.M)
+    return m.group(1) if m else None
+
+
+def _package_dir(name: str) -> str | None:
+    import importlib.util
+
+    mod = sys.modules.get(name)
+    if mod is not None and getattr(mod, "__file__", None):
+        return os.path.dirname(mod.__file__)
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return list(spec.submodule_search_locations)[0]
+
+
+def cython_version() -> str | None:
+    """Installed Cython version without importing Cython (reads ``Cython/Shadow.py``)."""
+    if "cython" not in _proc_memo:
+        d = _package_dir("Cython")
+        v = None
+        if d is not None:
+            v = _read_version(os.path.join(d, "Shadow.py"), r'^__version__\s*=\s*["\']([^"\']+)["\']')
+        _proc_memo["cython"] = v
+    return _proc_memo["cython"]
+
+
+def numpy_version() -> str | None:
+    """Installed numpy version without importing numpy (reads ``numpy/version.py``)."""
+    if "numpy" not in _proc_memo:
+        d = _package_dir("numpy")
+        v = None
+        if d is not None:
+            pattern = r'^(?:__version__|version)\s*(?::\s*str\s*)?=\s*["\']([^"\']+)["\']'
+            v = _read_version(os.path.join(d, "version.py"), pattern)
+        _proc_memo["numpy"] = v
+    return _proc_memo["numpy"]
+
+
+def compiler_command(language: str = "c") -> list[str]:
+    """The compiler command (CC / CXX from the environment, else from sysconfig)."""
+    memo_key = ("cmd", language)
+    if memo_key not in _proc_memo:
+        env = "CXX" if language == "c++" else "CC"
+        cmd = os.environ.get(env)
+        if not cmd:
+            import sysconfig
+
+            cmd = sysconfig.get_config_var(env) or ("g++" if language == "c++" else "cc")
+        _proc_memo[memo_key] = shlex.split(cmd)
+    return list(_proc_memo[memo_key])
+
+
+def _which(exe: str) -> str | None:
+    if os.sep in exe:
+        return os.path.realpath(exe) if os.access(exe, os.X_OK) else None
+    for d in os.environ.get("PATH", os.defpath).split(os.pathsep):
+        p = os.path.join(d or ".", exe)
+        if os.path.isfile(p) and os.access(p, os.X_OK):
+            return os.path.realpath(p)
+    return None
+
+
+def compiler_identity(language: str, root: str | None) -> dict[str, Any]:
+    """Compiler path and version. ``--version`` runs once per (path, mtime, size) and is memoised in
+    ``<root>/toolchain.json``, so a cache hit in a fresh process does not spawn the compiler."""
+    cmd = compiler_command(language)
+    path = _which(cmd[0]) if cmd else None
+    ident: dict[str, Any] = {"command": cmd, "path": path, "version": None}
+    if path is None:
+        return ident
+    st = os.stat(path)
+    stamp = f"{path}|{st.st_mtime_ns}|{st.st_size}"
+    memo_key = ("ccver", stamp)
+    version = _proc_memo.get(memo_key)
+    persisted = ("persisted", root, stamp)
+    if version is not None and (root is None or persisted in _proc_memo):
+        ident["version"] = version
+        return ident
+    memo_file = os.path.join(root, "toolchain.json") if root else None
+    disk: dict[str, str] = {}
+    if memo_file is not None:
+        try:
+            with open(memo_file, encoding="utf-8") as f:
+                loaded = json.load(f)
+            disk = loaded if isinstance(loaded, dict) else {}
+        except (OSError, ValueError):
+            disk = {}
+    if version is None:
+        version = disk.get(stamp)
+    if version is None:
+        import subprocess
+
+        try:
+            out = subprocess.run(
+                [path, "--version"], capture_output=True, text=True, timeout=30, check=False
+            ).stdout
+            version = out.splitlines()[0].strip() if out else "unknown"
+        except (OSError, subprocess.SubprocessError):
+            version = "unknown"
+    if memo_file is not None and disk.get(stamp) != version and os.path.isdir(root or ""):
+        disk[stamp] = version
+        tmp = f"{memo_file}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+        try:
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump(disk, f)
+            os.replace(tmp, memo_file)
+        except OSError:
+            pass
+    if memo_file is not None:
+        _proc_memo[persisted] = True
+    _proc_memo[memo_key] = version
+    ident["version"] = version
+    return ident
+
+
+def toolchain_fingerprint(language: str, numpy_used: bool, root: str | None) -> dict[str, Any]:
+    """What about the toolchain goes into the key (never the cwd, OS kernel release or cache path)."""
+    cc = compiler_identity(language, root)
+    suffix = ext_suffix()
+    fp = {
+        "python_implementation": sys.implementation.name,
+        "python_version": list(sys.version_info),
+        "ext_suffix": suffix,
+        "soabi": suffix.split(".")[1] if suffix.count(".") >= 2 else "",
+        "cython_version": cython_version(),
+        "compiler_command": cc["command"],
+        "compiler_path": cc["path"],
+        "compiler_version": cc["version"],
+    }
+    if numpy_used:
+        fp["numpy_version"] = numpy_version()
+    return fp
+
+
+def _file_digest(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def compute_key(
+    kind: str,
+    sources: dict[str, str],
+    opts: BuildOptions,
+    numpy_used: bool,
+    root: str | None,
+    extra: dict[str, Any] | None = None,
+) -> str:
+    """sha256 (64 lowercase hex) of the canonical JSON encoding of all build inputs.
+
+    ``sources`` maps a logical module name to its source; for single-module builds that name is ``""``
+    (so the default module name, derived from the key, is not part of it).
+    """
+    material = {
+        "schema": KEY_SCHEMA,
+        "kind": kind,
+        "sources": {k: hashlib.sha256(v.encode("utf-8")).hexdigest() for k, v in sorted(sources.items())},
+        "support_files": {n: hashlib.sha256(c).hexdigest() for n, c in sorted(opts.support_files.items())},
+        "extra_source_contents": [_file_digest(p) for p in opts.extra_sources],
+        "options": opts.key_material(numpy_used),
+        "toolchain": toolchain_fingerprint(opts.language, numpy_used, root),
+        "extra": extra or {},
+    }
+    blob = json.dumps(material, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(blob.encode("ascii")).hexdigest()
+
+
+def default_module_name(key: str) -> str:
+    """``cython_pin_`` + the first 16 hex digits of the key."""
+    return "cython_pin_" + key[:16]
+
+
+def validate_key(key: Any) -> str:
+    """Return ``key`` if it is 64 lowercase hex, else raise ValueError."""
+    if not isinstance(key, str) or not KEY_RE.match(key):
+        raise ValueError(
+            f"Invalid cache key {key!r}: expected 64 lowercase hex characters (BuildResult.key or list_cached())."
+        )
+    return key

@@ -1,0 +1,80 @@
+"""Load built extension modules; one module object per key per process."""
+
+from __future__ import annotations
+
+import sys
+from types import ModuleType
+
+_by_key: dict[str, ModuleType] = {}
+
+
+def loaded(key: str) -> ModuleType | None:
+    """The module already loaded in this process for ``key`` (None if not yet)."""
+    return _by_key.get(key)
+
+
+def _load_extension(name: str, path: str) -> ModuleType:
+    import importlib.machinery
+    import importlib.util
+
+    loader = importlib.machinery.ExtensionFileLoader(name, path)
+    spec = importlib.util.spec_from_file_location(name, path, loader=loader)
+    if spec is None:  # pragma: no cover - only for unsupported paths
+        raise ImportError(f"cannot create a module spec for {path}")
+    previous = sys.modules.get(name)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        loader.exec_module(module)
+    except BaseException:
+        if previous is not None:
+            sys.modules[name] = previous
+        else:
+            sys.modules.pop(name, None)
+        raise
+    return module
+
+
+def load_module(key: str, name: str, path: str) -> ModuleType:
+    """Load the extension at ``path`` as ``name`` (registered in sys.modules) and remember it for ``key``."""
+    mod = _by_key.get(key)
+    if mod is None:
+        mod = _load_extension(name, path)
+        _by_key[key] = mod
+    return mod
+
+
+def load_package(key: str, package: str, init_path: str, submodules: list[tuple[str, str]]) -> ModuleType:
+    """Load a built package: ``__init__.py`` then every ``package.sub`` extension, bound as attributes."""
+    mod = _by_key.get(key)
+    if mod is not None:
+        return mod
+    import importlib.util
+    import os
+
+    spec = importlib.util.spec_from_file_location(
+        package, init_path, submodule_search_locations=[os.path.dirname(init_path)]
+    )
+    if spec is None or spec.loader is None:  # pragma: no cover
+        raise ImportError(f"cannot create a package spec for {init_path}")
+    pkg = importlib.util.module_from_spec(spec)
+    saved = {n: m for n, m in sys.modules.items() if n == package or n.startswith(package + ".")}
+    for n in saved:
+        del sys.modules[n]
+    sys.modules[package] = pkg
+    try:
+        spec.loader.exec_module(pkg)
+        for sub, path in submodules:
+            full = f"{package}.{sub}"
+            if full in sys.modules:  # already imported by a sibling's cimport
+                m = sys.modules[full]
+            else:
+                m = _load_extension(full, path)
+            setattr(pkg, sub, m)
+    except BaseException:
+        for n in [n for n in sys.modules if n == package or n.startswith(package + ".")]:
+            del sys.modules[n]
+        sys.modules.update(saved)
+        raise
+    _by_key[key] = pkg
+    return pkg

@@ -1,0 +1,200 @@
+"""Pins: human-friendly aliases for cache keys, stored in ``<cache root>/pins.json`` (alias -> key).
+
+Writes are atomic (temp + fsync + replace) under the pins lock. A corrupt file raises PinRegistryError naming
+it and is never overwritten. Every change notifies :mod:`cython_pin.events` listeners (``pins_changed``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from typing import Any
+
+from . import events
+from .errors import PinRegistryError
+from .keys import validate_key
+from .locks import FileLock
+from .paths import ensure_root, get_cache_dir, lock_path
+
+ALIAS_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+PINS_FILE = "pins.json"
+PINS_LOCK_TIMEOUT_S = 30.0
+
+
+def pins_path(root: str) -> str:
+    return os.path.join(root, PINS_FILE)
+
+
+def read_pins(root: str) -> dict[str, str]:
+    """Parse pins.json of ``root`` ({} when absent). Raises PinRegistryError if it is corrupt."""
+    path = pins_path(root)
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
+        return {}
+    except OSError as e:
+        raise PinRegistryError(f"Cannot read the pins registry {path}: {e}.") from e
+    try:
+        data = json.loads(text) if text.strip() else {}
+    except ValueError as e:
+        raise PinRegistryError(
+            f"The pins registry {path} is corrupt ({e}). It was left untouched: fix or delete it by hand."
+        ) from e
+    if not isinstance(data, dict) or not all(
+        isinstance(a, str) and isinstance(k, str) for a, k in data.items()
+    ):
+        raise PinRegistryError(
+            f"The pins registry {path} is not a JSON object of alias -> key. It was left untouched: "
+            "fix or delete it by hand."
+        )
+    return data
+
+
+def _write_pins(root: str, pins: dict[str, str]) -> None:
+    path = pins_path(root)
+    tmp = f"{path}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(dict(sorted(pins.items())), f, indent=1)
+        f.write("\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    try:
+        dfd = os.open(root, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
+
+
+def _lock(root: str) -> FileLock:
+    return FileLock(lock_path(root, "pins"), timeout=PINS_LOCK_TIMEOUT_S, what="the pins registry")
+
+
+def _notify(root: str, pins: dict[str, str]) -> None:
+    events.emit("pins_changed", {"cache_dir": root, "pins": dict(sorted(pins.items()))})
+
+
+def validate_alias(alias: Any) -> str:
+    if not isinstance(alias, str) or not ALIAS_RE.match(alias):
+        raise ValueError(
+            f"Invalid alias {alias!r}: use letters, digits and '_' and do not start with a digit "
+            "(pattern ^[A-Za-z_][A-Za-z0-9_]*$)."
+        )
+    return alias
+
+
+def pin(
+    key: str, *, alias: str, overwrite: bool = False, cache_dir: str | os.PathLike[str] | None = None
+) -> str:
+    """Pin the cached build ``key`` under ``alias``; returns the key.
+
+    Re-pointing an existing alias, or pinning a key that already has another alias, raises ValueError
+    unless ``overwrite=True`` (which re-points the alias / adds the extra alias).
+    """
+    from .cache import read_meta
+
+    validate_alias(alias)
+    validate_key(key)
+    root = get_cache_dir(cache_dir)
+    if read_meta(root, key) is None:
+        raise FileNotFoundError(
+            f"No cache entry for key {key[:16]}... in {root}. Build it first (compile_and_load_result) or "
+            "import an exported archive (import_exported)."
+        )
+    ensure_root(root)
+    with _lock(root):
+        pins = read_pins(root)
+        current = pins.get(alias)
+        if current == key:
+            return key
+        if not overwrite:
+            if current is not None:
+                raise ValueError(
+                    f"Alias collision: alias '{alias}' already points to a different key ({current[:16]}...). "
+                    "Use overwrite=True to replace."
+                )
+            others = sorted(a for a, k in pins.items() if k == key)
+            if others:
+                raise ValueError(
+                    f"Key collision: key {key[:16]}... is already pinned as '{others[0]}'. Use overwrite=True "
+                    f"to add '{alias}' as a second alias, or rename_pin('{others[0]}', '{alias}')."
+                )
+        pins[alias] = key
+        _write_pins(root, pins)
+    _notify(root, pins)
+    return key
+
+
+def unpin(alias: str, *, cache_dir: str | os.PathLike[str] | None = None) -> bool:
+    """Remove ``alias``; True if it existed. The cache entry stays (gc_cache may then remove it)."""
+    validate_alias(alias)
+    root = get_cache_dir(cache_dir)
+    if alias not in read_pins(root):
+        return False
+    with _lock(root):
+        pins = read_pins(root)
+        if alias not in pins:
+            return False
+        del pins[alias]
+        _write_pins(root, pins)
+    _notify(root, pins)
+    return True
+
+
+def rename_pin(
+    old: str, new: str, *, overwrite: bool = False, cache_dir: str | os.PathLike[str] | None = None
+) -> str:
+    """Rename alias ``old`` to ``new``; returns the key. KeyError if ``old`` is unknown; ValueError if
+    ``new`` already points elsewhere (unless ``overwrite=True``)."""
+    validate_alias(old)
+    validate_alias(new)
+    root = get_cache_dir(cache_dir)
+    ensure_root(root)
+    with _lock(root):
+        pins = read_pins(root)
+        if old not in pins:
+            raise KeyError(_unknown_alias_message(old, root, pins))
+        key = pins[old]
+        if old == new:
+            return key
+        if new in pins and pins[new] != key and not overwrite:
+            raise ValueError(
+                f"Alias collision: alias '{new}' already points to a different key ({pins[new][:16]}...). "
+                "Use overwrite=True to replace."
+            )
+        del pins[old]
+        pins[new] = key
+        _write_pins(root, pins)
+    _notify(root, pins)
+    return key
+
+
+def list_pins(*, cache_dir: str | os.PathLike[str] | None = None) -> dict[str, str]:
+    """A copy of the pins (alias -> key), sorted by alias."""
+    return dict(sorted(read_pins(get_cache_dir(cache_dir)).items()))
+
+
+def _unknown_alias_message(alias: str, root: str, pins: dict[str, str]) -> str:
+    known = ", ".join(sorted(pins)) or "none"
+    return f"Unknown alias '{alias}' in {os.path.join(root, PINS_FILE)} (known: {known}). Pin a key first with pin()."
+
+
+def resolve_pinned_key(alias: str, *, cache_dir: str | os.PathLike[str] | None = None) -> str:
+    """The key pinned under ``alias``; KeyError if unknown."""
+    validate_alias(alias)
+    root = get_cache_dir(cache_dir)
+    pins = read_pins(root)
+    if alias not in pins:
+        raise KeyError(_unknown_alias_message(alias, root, pins))
+    return pins[alias]
+
+
+def aliases_for(key: str, root: str) -> list[str]:
+    """Aliases pointing at ``key`` (sorted)."""
+    return sorted(a for a, k in read_pins(root).items() if k == key)
