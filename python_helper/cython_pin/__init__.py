@@ -14,6 +14,7 @@ _EXPORTS = {
     "compile_and_load": "engine",
     "compile_and_load_result": "engine",
     "build_package": "engine",
+    "key_for": "engine",
     "import_cached": "engine",
     "import_cached_result": "engine",
     "import_pinned": "engine",

@@ -115,7 +115,7 @@ def key_lock(root: str, key: str, timeout: float | None) -> FileLock:
     return FileLock(lock_path(root, key), timeout=timeout, what=f"cache entry {key[:16]}...")
 
 
-def _disk_size(path: str) -> int:
+def disk_size(path: str) -> int:
     total = 0
     for dirpath, _dirs, files in os.walk(path):
         for name in files:
@@ -141,7 +141,7 @@ def entry_row(root: str, key: str, meta: dict[str, Any] | None, aliases: list[st
     return {
         "key": key,
         "module_name": meta.get("module_name"),
-        "size_bytes": _disk_size(entry_dir(root, key)),
+        "size_bytes": disk_size(entry_dir(root, key)),
         "created_utc": meta.get("created_utc"),
         "profile": meta.get("profile"),
         "aliases": sorted(aliases),

@@ -296,6 +296,20 @@ def _report(res: BuildResult, verbose: int) -> None:
         print("\n".join(res.summary_lines()))
 
 
+def _module_key(source: str, opts: dict[str, Any]) -> tuple[str, BuildOptions, str, bool]:
+    if not isinstance(source, str):
+        raise ValueError(f"source must be a str of Cython code, got {type(source).__name__}.")
+    o = resolve_options(opts)
+    root = ensure_root(o.cache_dir)
+    numpy_used = o.numpy if o.numpy is not None else uses_numpy(source, o.support_files)
+    return compute_key("module", {"": source}, o, numpy_used, root), o, root, numpy_used
+
+
+def key_for(source: str, **opts: Any) -> str:
+    """The cache key :func:`compile_and_load_result` would use for these inputs (nothing is built)."""
+    return _module_key(source, opts)[0]
+
+
 def compile_and_load_result(source: str, **opts: Any) -> BuildResult:
     """Compile Cython ``source`` (or reuse the cached build with the same key), load it, return a BuildResult.
 
@@ -306,12 +320,7 @@ def compile_and_load_result(source: str, **opts: Any) -> BuildResult:
     Raises BuildError (with ``diagnostics``) when Cython or the compiler fails.
     """
     t0 = time.perf_counter()
-    if not isinstance(source, str):
-        raise ValueError(f"source must be a str of Cython code, got {type(source).__name__}.")
-    o = resolve_options(opts)
-    root = ensure_root(o.cache_dir)
-    numpy_used = o.numpy if o.numpy is not None else uses_numpy(source, o.support_files)
-    key = compute_key("module", {"": source}, o, numpy_used, root)
+    key, o, root, numpy_used = _module_key(source, opts)
     name = o.module_name or default_module_name(key)
 
     def prepare(staging: str) -> tuple[list[Any], dict[str, str | None], str]:

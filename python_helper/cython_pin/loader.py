@@ -78,3 +78,11 @@ def load_package(key: str, package: str, init_path: str, submodules: list[tuple[
         raise
     _by_key[key] = pkg
     return pkg
+
+
+def public_names(module: ModuleType) -> list[str]:
+    """``__all__`` if the module defines it, else its names not starting with ``_``."""
+    names = getattr(module, "__all__", None)
+    if names is not None:
+        return [str(n) for n in names]
+    return sorted(n for n in vars(module) if not n.startswith("_"))

@@ -1,0 +1,129 @@
+"""The ``%%cython_pin`` cell magic (``%load_ext cython_pin``): a thin IPython layer over the engine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from IPython.core import magic_arguments
+from IPython.core.magic import Magics, cell_magic, magics_class
+
+from .protocol import MIME_TYPE
+
+CELL_LINE_OFFSET = 1  # the %%cython_pin line is line 1 of the cell: source line n is cell line n + 1
+
+
+def _bundle_text_ok(res: Any, names: list[str]) -> str:
+    lines = res.summary_lines(CELL_LINE_OFFSET)
+    if names:
+        lines.insert(3, f"  names      : {', '.join(names)}")
+    return "\n".join(lines)
+
+
+def _bundle_text_error(payload: dict[str, Any]) -> str:
+    err = payload["error"] or {}
+    lines = [f"cython_pin: build failed: {err.get('type')}: {err.get('message')}"]
+    for d in payload["diagnostics"]:
+        where = f"{d['file']}:" if d.get("file") else ""
+        lines.append(f"  {where}{d['line']}:{d['column']} {d['severity']} {d['message']}")
+    return "\n".join(lines)
+
+
+def _fail(exc: BaseException, payload: dict[str, Any]) -> None:
+    """Display the error bundle and give the exception a short IPython traceback."""
+    from IPython.display import display
+
+    text = _bundle_text_error(payload)
+    display({MIME_TYPE: payload, "text/plain": text}, raw=True)
+    short = [f"{payload['error']['type']}: {payload['error']['message']}"]
+    short += [ln for ln in text.splitlines()[1:]]
+    try:
+        if hasattr(exc, "render_lines"):
+            exc.render_lines = short  # BuildError._render_traceback_ uses it
+        else:
+            exc._render_traceback_ = lambda: short  # type: ignore[attr-defined]
+    except AttributeError:  # pragma: no cover - exceptions with __slots__
+        pass
+
+
+@magics_class
+class CythonPinMagics(Magics):
+    """``%%cython_pin [alias] [--profile P] [--overwrite] [--annotate] [--cplus] [-I DIR] [-l LIB] [-L DIR]
+    [-c FLAG] [--force] [--name NAME]``"""
+
+    @magic_arguments.magic_arguments()
+    @magic_arguments.argument("alias", nargs="?", default=None, help="pin the build under this alias")
+    @magic_arguments.argument(
+        "--profile", choices=("fast-debug", "release", "annotate"), default=None,
+        help="build profile (default fast-debug)",
+    )
+    @magic_arguments.argument("--overwrite", action="store_true", help="re-point an existing alias")
+    @magic_arguments.argument("-a", "--annotate", action="store_true", help="make the annotation")
+    @magic_arguments.argument("--cplus", action="store_true", help="compile as C++")
+    @magic_arguments.argument("-I", "--include", action="append", default=[], help="include directory")
+    @magic_arguments.argument("-l", "--lib", action="append", default=[], help="library to link")
+    @magic_arguments.argument("-L", "--library-dir", action="append", default=[], help="library directory")
+    @magic_arguments.argument(
+        "-c", "--compile-args", action="append", default=[], help="extra compiler flag, e.g. -c=-DFOO"
+    )
+    @magic_arguments.argument("--force", action="store_true", help="rebuild even when cached")
+    @magic_arguments.argument("--name", default=None, help="module name (default cython_pin_<key16>)")
+    @cell_magic
+    def cython_pin(self, line: str, cell: str) -> None:
+        """Compile the cell with cython_pin, bind its public names, optionally pin it, show the result."""
+        from IPython.display import display
+
+        from .annotation import render_html, shift
+        from .engine import compile_and_load_result
+        from .loader import public_names
+        from .paths import get_cache_dir
+        from .pins import pin
+        from .result import error_json
+
+        args = magic_arguments.parse_argstring(self.cython_pin, line)
+        opts: dict[str, Any] = {
+            "profile": args.profile,
+            "language": "c++" if args.cplus else "c",
+            "include_dirs": args.include,
+            "libraries": args.lib,
+            "library_dirs": args.library_dir,
+            "extra_compile_args": args.compile_args,
+            "force_rebuild": args.force,
+            "module_name": args.name,
+        }
+        if args.annotate:
+            opts["annotate"] = True
+        profile = args.profile or "fast-debug"
+        cache_dir = get_cache_dir()
+        try:
+            res = compile_and_load_result(cell, **opts)
+        except Exception as e:
+            payload = error_json(e, cache_dir=cache_dir, profile=profile, line_offset=CELL_LINE_OFFSET)
+            if hasattr(e, "stage") and getattr(e, "diagnostics", None):
+                from .diagnostics import summarize
+
+                payload["error"]["message"] = summarize(e.diagnostics, e.stage, CELL_LINE_OFFSET)
+            _fail(e, payload)
+            raise
+        if args.alias:
+            try:
+                pin(res.key, alias=args.alias, overwrite=args.overwrite)
+            except Exception as e:
+                payload = res.to_json(CELL_LINE_OFFSET)
+                payload.update(status="error", error={"type": type(e).__name__, "message": str(e)})
+                _fail(e, payload)
+                raise
+        names = public_names(res.module)
+        ns = self.shell.user_ns if self.shell is not None else {}
+        bound = [n for n in names if hasattr(res.module, n)]
+        for n in bound:
+            ns[n] = getattr(res.module, n)
+        payload = res.to_json(CELL_LINE_OFFSET, names=bound)
+        bundle: dict[str, Any] = {MIME_TYPE: payload, "text/plain": _bundle_text_ok(res, bound)}
+        if payload["annotation"] is not None:
+            bundle["text/html"] = render_html(shift(res.annotation, CELL_LINE_OFFSET) or {}, title=res.module_name)
+        display(bundle, raw=True)
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """Register the magic (idempotent)."""
+    ipython.register_magics(CythonPinMagics)
