@@ -1,12 +1,19 @@
-import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { compilePlugin } from './compile/plugin';
+import { kernelPlugin } from './kernel/plugin';
+import { panelPlugin } from './panel/plugin';
+import { rendererPlugin } from './renderer/plugin';
+import { settingsPlugin } from './settings';
 
-const plugin: JupyterFrontEndPlugin<void> = {
-  id: 'jupyterlab-cython-pin:plugin',
-  description: 'Cython builds for notebooks.',
-  autoStart: true,
-  activate: (app: JupyterFrontEnd) => {
-    console.log('jupyterlab-cython-pin activated');
-  }
-};
+export * from './protocol';
+export { CommandIDs, IConnectorRegistry, ICythonPinSettings } from './tokens';
 
-export default plugin;
+const plugins: JupyterFrontEndPlugin<unknown>[] = [
+  settingsPlugin,
+  kernelPlugin,
+  compilePlugin,
+  rendererPlugin,
+  panelPlugin
+];
+
+export default plugins;

@@ -1,0 +1,58 @@
+import { h } from '../dom';
+import { IAnnotation } from '../protocol';
+
+/** 0..1 shade for a score (0 = pure C, 1 = the worst line in this cell). */
+export function scoreLevel(score: number, maxScore: number): number {
+  if (maxScore <= 0 || score <= 0) {
+    return 0;
+  }
+  return Math.min(1, score / maxScore);
+}
+
+/**
+ * Static, script-free annotation: one <details> per source line, shaded by
+ * its Python-interaction score; opening it shows the generated C.
+ */
+export function renderAnnotation(
+  annotation: IAnnotation,
+  open: boolean
+): HTMLElement {
+  const rows = annotation.lines.map(l => {
+    const level = scoreLevel(l.score, annotation.max_score);
+    const row = h(
+      'details',
+      {
+        class: 'jp-CythonPin-annotLine',
+        'data-line': String(l.line),
+        'data-score': String(l.score),
+        title: `Line ${l.line}: Python interaction score ${l.score} (max ${annotation.max_score}). Click to show the generated C.`
+      },
+      h(
+        'summary',
+        { class: 'jp-CythonPin-annotSource' },
+        h('span', { class: 'jp-CythonPin-annotLineNo' }, String(l.line)),
+        h('code', {}, l.source || ' ')
+      ),
+      h('pre', { class: 'jp-CythonPin-cCode' }, l.c_code || '/* no C code */')
+    );
+    row.style.setProperty('--jp-CythonPin-score', level.toFixed(3));
+    if (!l.c_code) {
+      row.classList.add('jp-mod-empty');
+    }
+    return row;
+  });
+  const body = h(
+    'details',
+    { class: 'jp-CythonPin-annotation' },
+    h(
+      'summary',
+      { class: 'jp-CythonPin-annotationTitle' },
+      `Annotation: ${annotation.lines.length} lines, darker = more Python interaction (click a line for its C)`
+    ),
+    ...rows
+  );
+  if (open) {
+    body.setAttribute('open', '');
+  }
+  return body;
+}

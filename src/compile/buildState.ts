@@ -1,0 +1,150 @@
+import { Cell, CodeCell } from '@jupyterlab/cells';
+import { INotebookTracker, NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
+import type { IOutputAreaModel } from '@jupyterlab/outputarea';
+import { ISignal, Signal } from '@lumino/signaling';
+import { parseMagicLine } from '../magic/parser';
+import { BUILD_MIME_TYPE, decodeBuildResult, IBuildResult } from '../protocol';
+
+export type BuildPhase = 'none' | 'building' | 'ok' | 'error';
+
+export interface ICellBuildState {
+  phase: BuildPhase;
+  result: IBuildResult | null;
+}
+
+export interface ICellEvent {
+  panel: NotebookPanel;
+  cell: CodeCell;
+}
+
+export interface ICellStateEvent extends ICellEvent {
+  state: ICellBuildState;
+}
+
+/** Last build result among a cell's outputs (null when none). */
+export function latestBuildResult(
+  outputs: IOutputAreaModel
+): IBuildResult | null {
+  for (let i = outputs.length - 1; i >= 0; i--) {
+    const data = outputs.get(i).data[BUILD_MIME_TYPE];
+    if (data !== undefined) {
+      const decoded = decodeBuildResult(data);
+      if (decoded.ok) {
+        return decoded.value;
+      }
+    }
+  }
+  return null;
+}
+
+export function phaseOf(result: IBuildResult | null): BuildPhase {
+  return result ? result.status : 'none';
+}
+
+/**
+ * Watches every code cell of every notebook: its build state (from its
+ * outputs and execution) and its source edits.
+ */
+export class BuildStateTracker {
+  constructor(tracker: INotebookTracker) {
+    tracker.widgetAdded.connect((_, panel) => this._watch(panel));
+    tracker.forEach(panel => this._watch(panel));
+    NotebookActions.executionScheduled.connect((_, { notebook, cell }) => {
+      if (cell instanceof CodeCell && parseMagicLine(cell.model.sharedModel.getSource())) {
+        this.setBuilding(cell, true);
+      }
+    });
+    NotebookActions.executed.connect((_, { cell }) => {
+      if (cell instanceof CodeCell && this._building.has(cell)) {
+        this.setBuilding(cell, false);
+      }
+    });
+  }
+
+  /** A cell's build state changed (result arrived, cleared, building). */
+  get stateChanged(): ISignal<this, ICellStateEvent> {
+    return this._stateChanged;
+  }
+  /** A cell's source changed (also emitted once when a cell is first seen). */
+  get sourceChanged(): ISignal<this, ICellEvent> {
+    return this._sourceChanged;
+  }
+
+  state(cell: CodeCell): ICellBuildState {
+    const result = latestBuildResult(cell.model.outputs);
+    return {
+      phase: this._building.has(cell) ? 'building' : phaseOf(result),
+      result
+    };
+  }
+
+  setBuilding(cell: CodeCell, building: boolean): void {
+    if (building) {
+      this._building.add(cell);
+      cell.addClass('jp-CythonPin-building');
+    } else {
+      this._building.delete(cell);
+      cell.removeClass('jp-CythonPin-building');
+    }
+    this._emitState(cell);
+  }
+
+  private _watch(panel: NotebookPanel): void {
+    const scan = () => {
+      if (panel.isDisposed) {
+        return;
+      }
+      for (const cell of panel.content.widgets) {
+        this._watchCell(panel, cell);
+      }
+    };
+    const schedule = () => setTimeout(scan, 0);
+    panel.context.ready.then(() => {
+      scan();
+      panel.content.model?.cells.changed.connect(schedule);
+    });
+    panel.content.modelChanged.connect(() => {
+      schedule();
+      panel.content.model?.cells.changed.connect(schedule);
+    });
+  }
+
+  private _watchCell(panel: NotebookPanel, cell: Cell): void {
+    if (!(cell instanceof CodeCell) || this._seen.has(cell)) {
+      return;
+    }
+    this._seen.add(cell);
+    this._panels.set(cell, panel);
+    const onOutputs = () => this._emitState(cell);
+    const onSource = (
+      _: unknown,
+      change: { sourceChange?: unknown }
+    ) => {
+      if (change.sourceChange) {
+        this._sourceChanged.emit({ panel, cell });
+      }
+    };
+    cell.model.outputs.changed.connect(onOutputs);
+    cell.model.sharedModel.changed.connect(onSource);
+    cell.disposed.connect(() => {
+      cell.model.outputs.changed.disconnect(onOutputs);
+      cell.model.sharedModel.changed.disconnect(onSource);
+      this._building.delete(cell);
+    });
+    this._sourceChanged.emit({ panel, cell });
+    this._emitState(cell);
+  }
+
+  private _emitState(cell: CodeCell): void {
+    const panel = this._panels.get(cell);
+    if (panel && !cell.isDisposed) {
+      this._stateChanged.emit({ panel, cell, state: this.state(cell) });
+    }
+  }
+
+  private _seen = new WeakSet<CodeCell>();
+  private _panels = new WeakMap<CodeCell, NotebookPanel>();
+  private _building = new Set<CodeCell>();
+  private _stateChanged = new Signal<this, ICellStateEvent>(this);
+  private _sourceChanged = new Signal<this, ICellEvent>(this);
+}

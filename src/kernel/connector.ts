@@ -1,0 +1,395 @@
+import { ISessionContext } from '@jupyterlab/apputils';
+import { Kernel, KernelMessage } from '@jupyterlab/services';
+import { JSONObject } from '@lumino/coreutils';
+import { IDisposable } from '@lumino/disposable';
+import { ISignal, Signal } from '@lumino/signaling';
+import {
+  ACTIVATION_EXPRESSIONS,
+  COMM_TARGET,
+  IOpArgs,
+  IOpResults,
+  Op,
+  pipInstallLine,
+  ProtocolEvent,
+  PROTOCOL_VERSION
+} from '../protocol';
+import { CythonPinError, IPendingRequest, ProtocolClient } from './client';
+
+/** Where the connection to one notebook's kernel stands. */
+export type ConnectionStatus =
+  | 'no-kernel'
+  | 'not-python'
+  | 'disabled'
+  | 'connecting'
+  | 'ready'
+  | 'missing-helper'
+  | 'error'
+  | 'dead';
+
+export interface IConnectionState {
+  status: ConnectionStatus;
+  /** Sentence for tooltips and the panel header. */
+  message: string;
+  /** For `missing-helper`: the exact pip line for that kernel's Python. */
+  pipLine: string | null;
+  /** Result of `hello` once ready. */
+  info: IOpResults['hello'] | null;
+  kernelName: string | null;
+  kernelId: string | null;
+}
+
+export interface IConnectorOptions {
+  sessionContext: ISessionContext;
+  /** Read at each (re)activation. */
+  autoLoad: () => boolean;
+  /** Cache directory override ('' = the helper's default). */
+  cacheDir: () => string;
+}
+
+/** Python code run silently before activation when a cache override is set. */
+export function activationCode(cacheDir: string): string {
+  if (!cacheDir) {
+    return '';
+  }
+  return `__import__('os').environ.__setitem__('CYTHON_PIN_CACHE_DIR', ${JSON.stringify(
+    cacheDir
+  )})`;
+}
+
+/** Reads `user_expressions` of the activation reply (docs/protocol.md §1). */
+export function interpretActivation(
+  userExpressions: { [key: string]: unknown } | undefined
+):
+  | { ok: true }
+  | { ok: false; missing: true; pipLine: string }
+  | { ok: false; missing: false; message: string } {
+  const text = (v: unknown): string | null => {
+    if (typeof v === 'object' && v !== null) {
+      const o = v as { [k: string]: unknown };
+      const data = o.data as { [k: string]: unknown } | undefined;
+      if (o.status === 'ok' && data && typeof data['text/plain'] === 'string') {
+        return data['text/plain'];
+      }
+    }
+    return null;
+  };
+  const act = userExpressions?.activate as
+    | { status?: string; ename?: string; evalue?: string }
+    | undefined;
+  if (!act) {
+    return { ok: false, missing: false, message: 'The kernel did not answer.' };
+  }
+  if (act.status === 'ok') {
+    const version = text(act);
+    if (version === String(PROTOCOL_VERSION)) {
+      return { ok: true };
+    }
+    return {
+      ok: false,
+      missing: false,
+      message: `The cython_pin helper in this kernel speaks protocol ${version}, this extension speaks ${PROTOCOL_VERSION}. Upgrade the helper.`
+    };
+  }
+  if (act.ename === 'ModuleNotFoundError') {
+    const python = text(userExpressions?.python) ?? 'python';
+    return { ok: false, missing: true, pipLine: pipInstallLine(python) };
+  }
+  return {
+    ok: false,
+    missing: false,
+    message: `Loading the cython_pin helper failed: ${act.ename ?? 'Error'}: ${
+      act.evalue ?? ''
+    }`
+  };
+}
+
+/**
+ * One per notebook: loads the helper silently into the notebook's kernel and
+ * keeps one comm open to it, re-initialising after restarts and kernel changes.
+ */
+export class KernelConnector implements IDisposable {
+  constructor(options: IConnectorOptions) {
+    this.sessionContext = options.sessionContext;
+    this._autoLoad = options.autoLoad;
+    this._cacheDir = options.cacheDir;
+    const sc = this.sessionContext;
+    sc.kernelChanged.connect(this._onKernelChanged, this);
+    sc.statusChanged.connect(this._onStatus, this);
+    sc.connectionStatusChanged.connect(this._onConnectionStatus, this);
+    void sc.ready.then(() => {
+      if (!this.isDisposed && this._generation === 0) {
+        void this.activate(false);
+      }
+    });
+  }
+
+  readonly sessionContext: ISessionContext;
+
+  get stateChanged(): ISignal<this, IConnectionState> {
+    return this._stateChanged;
+  }
+  get eventReceived(): ISignal<this, ProtocolEvent> {
+    return this._eventReceived;
+  }
+  /** Emitted when requests start/end or the kernel's busy state changes. */
+  get queueChanged(): ISignal<this, void> {
+    return this._queueChanged;
+  }
+  get state(): IConnectionState {
+    return this._state;
+  }
+  get isReady(): boolean {
+    return this._state.status === 'ready';
+  }
+  get pending(): IPendingRequest[] {
+    return this._client?.pending ?? [];
+  }
+  /** Requests are waiting while the kernel runs something else. */
+  get isQueued(): boolean {
+    return this.pending.length > 0 && this.sessionContext.kernelDisplayStatus === 'busy';
+  }
+  get isDisposed(): boolean {
+    return this._disposed;
+  }
+
+  /** Send one request over the comm. */
+  request<K extends Op>(op: K, args: IOpArgs[K]): Promise<IOpResults[K]> {
+    if (!this._client || !this.isReady) {
+      return Promise.reject(
+        new CythonPinError('NotConnected', this._state.message)
+      );
+    }
+    return this._client.request(op, args);
+  }
+
+  /**
+   * (Re)load the helper and open a new comm.
+   * @param force - load even when automatic loading is off.
+   */
+  async activate(force = true): Promise<IConnectionState> {
+    const generation = ++this._generation;
+    this._closeClient('CommClosed', 'The connection to the helper was reset.');
+    const kernel = this.sessionContext.session?.kernel ?? null;
+    if (!kernel) {
+      return this._set(generation, 'no-kernel', 'No kernel is running.');
+    }
+    if (!force && !this._autoLoad()) {
+      return this._set(
+        generation,
+        'disabled',
+        'Automatic loading is off: use "Load Cython helper into kernel".'
+      );
+    }
+    this._set(generation, 'connecting', 'Loading the cython_pin helper…');
+    try {
+      const info = await kernel.info;
+      if (generation !== this._generation) {
+        return this._state;
+      }
+      if (info.language_info.name !== 'python') {
+        return this._set(
+          generation,
+          'not-python',
+          `Kernel language is ${info.language_info.name}, not Python.`
+        );
+      }
+      const future = kernel.requestExecute(
+        {
+          code: activationCode(this._cacheDir()),
+          silent: true,
+          store_history: false,
+          allow_stdin: false,
+          stop_on_error: false,
+          user_expressions: { ...ACTIVATION_EXPRESSIONS }
+        },
+        true
+      );
+      const reply = (await future.done) as KernelMessage.IExecuteReplyMsg;
+      if (generation !== this._generation) {
+        return this._state;
+      }
+      const content = reply.content as KernelMessage.IExecuteReply & {
+        user_expressions?: { [key: string]: unknown };
+      };
+      if (content.status !== 'ok') {
+        return this._set(
+          generation,
+          'error',
+          'Setting the cache directory failed in the kernel.'
+        );
+      }
+      const outcome = interpretActivation(content.user_expressions);
+      if (!outcome.ok) {
+        if (outcome.missing) {
+          return this._set(
+            generation,
+            'missing-helper',
+            `The cython_pin helper is not installed in this kernel's environment. Run: ${outcome.pipLine}`,
+            outcome.pipLine
+          );
+        }
+        return this._set(generation, 'error', outcome.message);
+      }
+      const client = this._openComm(kernel);
+      const hello = await client.request('hello', {});
+      if (generation !== this._generation) {
+        return this._state;
+      }
+      return this._set(
+        generation,
+        'ready',
+        `Connected to ${kernel.name} (${hello.python_executable}); cache ${hello.cache_dir}`,
+        null,
+        hello
+      );
+    } catch (e) {
+      if (generation !== this._generation) {
+        return this._state;
+      }
+      const message = e instanceof Error ? e.message : String(e);
+      return this._set(
+        generation,
+        'error',
+        `Could not connect to the cython_pin helper: ${message}`
+      );
+    }
+  }
+
+  dispose(): void {
+    if (this._disposed) {
+      return;
+    }
+    this._disposed = true;
+    this._generation++;
+    this._closeClient('CommClosed', 'The notebook was closed.');
+    Signal.clearData(this);
+  }
+
+  private _openComm(kernel: Kernel.IKernelConnection): ProtocolClient {
+    const comm = kernel.createComm(COMM_TARGET);
+    const client = new ProtocolClient(data => {
+      if (comm.isDisposed) {
+        throw new Error('the comm is closed');
+      }
+      comm.send(data as JSONObject);
+    });
+    comm.onMsg = msg => {
+      client.handleMessage(msg.content.data);
+    };
+    comm.onClose = () => {
+      client.close('CommClosed', 'The helper closed the connection.');
+      if (this._client === client) {
+        this._client = null;
+        this._set(this._generation, 'error', 'The helper closed the connection.');
+      }
+    };
+    client.eventReceived.connect((_, ev) => this._eventReceived.emit(ev));
+    client.pendingChanged.connect(() => this._queueChanged.emit());
+    comm.open({});
+    this._comm = comm;
+    this._client = client;
+    return client;
+  }
+
+  private _closeClient(type: string, message: string): void {
+    const client = this._client;
+    const comm = this._comm;
+    this._client = null;
+    this._comm = null;
+    client?.close(type, message);
+    if (comm && !comm.isDisposed) {
+      try {
+        comm.dispose();
+      } catch {
+        // the kernel is gone; nothing to close
+      }
+    }
+  }
+
+  private _onKernelChanged(): void {
+    void this.activate(false);
+  }
+
+  private _onStatus(_: ISessionContext, status: Kernel.Status): void {
+    this._queueChanged.emit();
+    if (status === 'restarting' || status === 'autorestarting') {
+      this._generation++;
+      this._closeClient(
+        'KernelRestarted',
+        'The kernel restarted before the helper answered.'
+      );
+      this._needsInit = true;
+      this._set(this._generation, 'connecting', 'The kernel is restarting…');
+    } else if (status === 'dead') {
+      this._generation++;
+      this._closeClient('KernelDied', 'The kernel died before the helper answered.');
+      this._needsInit = true;
+      this._set(this._generation, 'dead', 'The kernel is dead.');
+    } else if (status === 'idle' && this._needsInit) {
+      this._needsInit = false;
+      void this.activate(false);
+    }
+  }
+
+  private _onConnectionStatus(
+    _: ISessionContext,
+    status: Kernel.ConnectionStatus
+  ): void {
+    if (status === 'disconnected' || status === 'connecting') {
+      if (this._client && status === 'disconnected') {
+        this._generation++;
+        this._closeClient(
+          'ConnectionLost',
+          'The connection to the kernel was lost.'
+        );
+        this._set(this._generation, 'connecting', 'Reconnecting to the kernel…');
+      }
+      this._needsInit = true;
+    } else if (status === 'connected' && this._needsInit) {
+      this._needsInit = false;
+      void this.activate(false);
+    }
+  }
+
+  private _set(
+    generation: number,
+    status: ConnectionStatus,
+    message: string,
+    pipLine: string | null = null,
+    info: IOpResults['hello'] | null = null
+  ): IConnectionState {
+    if (generation !== this._generation || this._disposed) {
+      return this._state;
+    }
+    const kernel = this.sessionContext.session?.kernel ?? null;
+    this._state = {
+      status,
+      message,
+      pipLine,
+      info,
+      kernelName: kernel?.name ?? null,
+      kernelId: kernel?.id ?? null
+    };
+    this._stateChanged.emit(this._state);
+    return this._state;
+  }
+
+  private _autoLoad: () => boolean;
+  private _cacheDir: () => string;
+  private _generation = 0;
+  private _needsInit = false;
+  private _disposed = false;
+  private _client: ProtocolClient | null = null;
+  private _comm: Kernel.IComm | null = null;
+  private _state: IConnectionState = {
+    status: 'no-kernel',
+    message: 'No kernel is running.',
+    pipLine: null,
+    info: null,
+    kernelName: null,
+    kernelId: null
+  };
+  private _stateChanged = new Signal<this, IConnectionState>(this);
+  private _eventReceived = new Signal<this, ProtocolEvent>(this);
+  private _queueChanged = new Signal<this, void>(this);
+}

@@ -1,0 +1,253 @@
+import { ISignal, Signal } from '@lumino/signaling';
+import type { KernelConnector } from '../kernel/connector';
+import type { ConnectorRegistry } from '../kernel/registry';
+import { ICacheRow, IGcArgs, IOpResults, IPinRow } from '../protocol';
+
+export interface IPinManagerTarget {
+  connector: KernelConnector;
+  /** Display name of the notebook owning the kernel. */
+  label: string;
+}
+
+export type GcPreview = IOpResults['gc_cache'];
+
+/**
+ * State of the pin manager panel: which kernel it looks at, the pins and
+ * cache entries it last read, the filter, pending/queued/errors. Views only
+ * render this and call its methods.
+ */
+export class PinManagerModel {
+  constructor(registry: ConnectorRegistry) {
+    registry.eventReceived.connect((_, { event }) => {
+      if (this.cacheDir !== null && event.data.cache_dir === this.cacheDir) {
+        this._scheduleRefresh();
+      }
+    });
+    registry.stateChanged.connect((_, c) => {
+      if (c === this._target?.connector) {
+        if (c.isReady) {
+          void this.refresh();
+        } else {
+          this._changed.emit();
+        }
+      }
+    });
+    registry.queueChanged.connect((_, c) => {
+      if (c === this._target?.connector) {
+        this._changed.emit();
+      }
+    });
+  }
+
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+  get target(): IPinManagerTarget | null {
+    return this._target;
+  }
+  get pins(): IPinRow[] {
+    return this._pins;
+  }
+  get entries(): ICacheRow[] {
+    return this._entries;
+  }
+  get stats(): IOpResults['cache_stats'] | null {
+    return this._stats;
+  }
+  get cacheDir(): string | null {
+    return this._stats?.cache_dir ?? this._target?.connector.state.info?.cache_dir ?? null;
+  }
+  get filter(): string {
+    return this._filter;
+  }
+  get loading(): boolean {
+    return this._loading > 0;
+  }
+  get error(): string | null {
+    return this._error;
+  }
+  get gcPreview(): GcPreview | null {
+    return this._gcPreview;
+  }
+  /** A request is waiting behind a running cell. */
+  get queued(): boolean {
+    return this._target?.connector.isQueued ?? false;
+  }
+  get connected(): boolean {
+    return this._target?.connector.isReady ?? false;
+  }
+  /** One line: which notebook, kernel and cache, or why not connected. */
+  get connectionText(): string {
+    if (!this._target) {
+      return 'No notebook selected: open a notebook with a Python kernel.';
+    }
+    const { connector, label } = this._target;
+    const s = connector.state;
+    if (s.status !== 'ready' || !s.info) {
+      return `${label}: ${s.message}`;
+    }
+    return `${label} · kernel ${s.kernelName ?? '?'} · cache ${s.info.cache_dir}`;
+  }
+
+  /** Pins whose alias, key or module name contain the filter text. */
+  get filteredPins(): IPinRow[] {
+    const f = this._filter.trim().toLowerCase();
+    if (!f) {
+      return this._pins;
+    }
+    return this._pins.filter(
+      p =>
+        p.alias.toLowerCase().includes(f) ||
+        p.key.toLowerCase().includes(f) ||
+        (p.module_name ?? '').toLowerCase().includes(f)
+    );
+  }
+
+  setFilter(filter: string): void {
+    if (filter !== this._filter) {
+      this._filter = filter;
+      this._changed.emit();
+    }
+  }
+
+  setTarget(target: IPinManagerTarget | null): void {
+    if (
+      target?.connector === this._target?.connector &&
+      target?.label === this._target?.label
+    ) {
+      return;
+    }
+    const sameConnector = target?.connector === this._target?.connector;
+    this._target = target;
+    if (!sameConnector) {
+      this._pins = [];
+      this._entries = [];
+      this._stats = null;
+      this._gcPreview = null;
+      this._error = null;
+    }
+    this._changed.emit();
+    if (!sameConnector && target?.connector.isReady) {
+      void this.refresh();
+    }
+  }
+
+  /** Re-read pins, cache entries and stats. */
+  async refresh(): Promise<void> {
+    const c = this._requireConnector();
+    if (!c) {
+      return;
+    }
+    await this._run(async () => {
+      const [pins, cached, stats] = await Promise.all([
+        c.request('list_pins', {}),
+        c.request('list_cached', {}),
+        c.request('cache_stats', {})
+      ]);
+      if (c !== this._target?.connector) {
+        return;
+      }
+      this._pins = pins.pins;
+      this._entries = cached.entries;
+      this._stats = stats;
+    });
+  }
+
+  async pin(key: string, alias: string, overwrite = false): Promise<IOpResults['pin']> {
+    return this._mutate(c => c.request('pin', { key, alias, overwrite }));
+  }
+  async unpin(alias: string): Promise<IOpResults['unpin']> {
+    return this._mutate(c => c.request('unpin', { alias }));
+  }
+  async rename(oldAlias: string, newAlias: string): Promise<IOpResults['rename_pin']> {
+    return this._mutate(c => c.request('rename_pin', { old: oldAlias, new: newAlias }));
+  }
+  async importPinned(alias: string): Promise<IOpResults['import_pinned']> {
+    return this._mutate(c => c.request('import_pinned', { alias }), false);
+  }
+  /** Dry run: what garbage collection would remove. */
+  async previewGc(args: Omit<IGcArgs, 'dry_run'>): Promise<GcPreview> {
+    const result = await this._mutate(
+      c => c.request('gc_cache', { ...args, dry_run: true }),
+      false
+    );
+    this._gcPreview = result;
+    this._changed.emit();
+    return result;
+  }
+  async runGc(args: Omit<IGcArgs, 'dry_run'>): Promise<GcPreview> {
+    const result = await this._mutate(c =>
+      c.request('gc_cache', { ...args, dry_run: false })
+    );
+    this._gcPreview = null;
+    this._changed.emit();
+    return result;
+  }
+
+  private async _mutate<T>(
+    f: (c: KernelConnector) => Promise<T>,
+    refresh = true
+  ): Promise<T> {
+    const c = this._target?.connector;
+    if (!c) {
+      throw new Error('No notebook kernel is selected.');
+    }
+    this._loading++;
+    this._changed.emit();
+    try {
+      const value = await f(c);
+      this._error = null;
+      return value;
+    } finally {
+      this._loading--;
+      this._changed.emit();
+      if (refresh) {
+        void this.refresh();
+      }
+    }
+  }
+
+  private async _run(f: () => Promise<void>): Promise<void> {
+    this._loading++;
+    this._changed.emit();
+    try {
+      await f();
+      this._error = null;
+    } catch (e) {
+      this._error = e instanceof Error ? e.message : String(e);
+    } finally {
+      this._loading--;
+      this._changed.emit();
+    }
+  }
+
+  private _requireConnector(): KernelConnector | null {
+    const c = this._target?.connector ?? null;
+    if (!c || !c.isReady) {
+      this._changed.emit();
+      return null;
+    }
+    return c;
+  }
+
+  private _scheduleRefresh(): void {
+    if (this._refreshTimer !== null) {
+      return;
+    }
+    this._refreshTimer = setTimeout(() => {
+      this._refreshTimer = null;
+      void this.refresh();
+    }, 50);
+  }
+
+  private _target: IPinManagerTarget | null = null;
+  private _pins: IPinRow[] = [];
+  private _entries: ICacheRow[] = [];
+  private _stats: IOpResults['cache_stats'] | null = null;
+  private _filter = '';
+  private _loading = 0;
+  private _error: string | null = null;
+  private _gcPreview: GcPreview | null = null;
+  private _refreshTimer: ReturnType<typeof setTimeout> | null = null;
+  private _changed = new Signal<this, void>(this);
+}

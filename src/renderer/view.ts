@@ -1,0 +1,216 @@
+import { renderAnnotation } from '../annotation/view';
+import { formatSeconds, formatUtc, h, shortKey } from '../dom';
+import { IBuildResult, IDiagnostic } from '../protocol';
+
+/** What the renderer asks its host to do. */
+export interface IBuildResultActions {
+  copyKey(key: string): void;
+  /** Resolves with the new alias once pinned, null when cancelled. */
+  pinAs(result: IBuildResult, host: HTMLElement): Promise<string | null>;
+  gotoDiagnostic(diagnostic: IDiagnostic, host: HTMLElement): void;
+  showAnnotation(): boolean;
+}
+
+/** `3:12 error undeclared name not builtin: y` */
+export function formatDiagnostic(d: IDiagnostic): string {
+  const where = d.file ? ` (${d.file})` : '';
+  return `${d.line}:${d.column} ${d.severity} ${d.message}${where}`;
+}
+
+export function statusText(r: IBuildResult): string {
+  return r.status === 'ok' ? 'Build succeeded' : 'Build failed';
+}
+
+/** Render a build result into DOM (pure: no JupyterLab services). */
+export function renderBuildResult(
+  r: IBuildResult,
+  actions: IBuildResultActions
+): HTMLElement {
+  const root = h('div', {
+    class: `jp-CythonPin-result jp-mod-${r.status}`,
+    'data-status': r.status
+  });
+
+  const header = h(
+    'div',
+    { class: 'jp-CythonPin-header' },
+    h('span', { class: 'jp-CythonPin-status' }, statusText(r)),
+    r.module_name
+      ? h('code', { class: 'jp-CythonPin-moduleName' }, r.module_name)
+      : null,
+    r.used_cache
+      ? h(
+          'span',
+          {
+            class: 'jp-CythonPin-badge jp-CythonPin-fromCache',
+            title: 'Loaded from the cache: nothing was compiled.'
+          },
+          'from cache'
+        )
+      : null,
+    h(
+      'span',
+      { class: 'jp-CythonPin-badge jp-CythonPin-profile', title: 'Profile' },
+      r.profile
+    )
+  );
+  root.appendChild(header);
+
+  if (r.reused_module) {
+    root.appendChild(
+      h(
+        'div',
+        { class: 'jp-CythonPin-note jp-CythonPin-reused' },
+        'This kernel already had this module loaded: its module-level code did not run again. Restart the kernel to re-run it.'
+      )
+    );
+  }
+
+  if (r.key) {
+    const copy = h(
+      'button',
+      {
+        class: 'jp-Button jp-mod-minimal jp-CythonPin-copyKey',
+        title: 'Copy the full key',
+        type: 'button'
+      },
+      'Copy key'
+    );
+    const key = r.key;
+    copy.addEventListener('click', () => actions.copyKey(key));
+    root.appendChild(
+      h(
+        'div',
+        { class: 'jp-CythonPin-row jp-CythonPin-keyRow' },
+        h('span', { class: 'jp-CythonPin-label' }, 'Key'),
+        h('code', { class: 'jp-CythonPin-key', title: key }, shortKey(key)),
+        copy
+      )
+    );
+  }
+
+  const t = r.timings;
+  root.appendChild(
+    h(
+      'div',
+      { class: 'jp-CythonPin-row jp-CythonPin-timings' },
+      h('span', { class: 'jp-CythonPin-label' }, 'Time'),
+      `${formatSeconds(t.total)} total (hash ${formatSeconds(t.hash)}, cythonize ${formatSeconds(
+        t.cythonize
+      )}, compile ${formatSeconds(t.compile)}, load ${formatSeconds(t.load)})`
+    )
+  );
+
+  if (r.created_utc) {
+    root.appendChild(
+      h(
+        'div',
+        { class: 'jp-CythonPin-row jp-CythonPin-created' },
+        h('span', { class: 'jp-CythonPin-label' }, 'Built'),
+        formatUtc(r.created_utc)
+      )
+    );
+  }
+
+  const aliases = h(
+    'span',
+    { class: 'jp-CythonPin-aliases' },
+    ...(r.aliases.length
+      ? r.aliases.map(a => h('code', { class: 'jp-CythonPin-alias' }, a))
+      : ['none'])
+  );
+  const pinRow = h(
+    'div',
+    { class: 'jp-CythonPin-row jp-CythonPin-aliasRow' },
+    h('span', { class: 'jp-CythonPin-label' }, 'Aliases'),
+    aliases
+  );
+  if (r.key && r.status === 'ok') {
+    const pinAs = h(
+      'button',
+      {
+        class: 'jp-Button jp-mod-styled jp-mod-accept jp-CythonPin-pinAs',
+        title: 'Give this build a name you can import later',
+        type: 'button'
+      },
+      'Pin as…'
+    );
+    pinAs.addEventListener('click', () => {
+      void actions.pinAs(r, root).then(alias => {
+        if (alias && !r.aliases.includes(alias)) {
+          root.replaceWith(
+            renderBuildResult({ ...r, aliases: [...r.aliases, alias] }, actions)
+          );
+        }
+      });
+    });
+    pinRow.appendChild(pinAs);
+  }
+  root.appendChild(pinRow);
+
+  if (r.names.length) {
+    root.appendChild(
+      h(
+        'div',
+        { class: 'jp-CythonPin-row jp-CythonPin-names' },
+        h('span', { class: 'jp-CythonPin-label' }, 'Names'),
+        r.names.join(', ')
+      )
+    );
+  }
+
+  if (r.error) {
+    root.appendChild(
+      h(
+        'div',
+        { class: 'jp-CythonPin-error' },
+        `${r.error.type}: ${r.error.message}`
+      )
+    );
+  }
+
+  if (r.diagnostics.length) {
+    const list = h('ul', { class: 'jp-CythonPin-diagnostics' });
+    for (const d of r.diagnostics) {
+      const clickable = d.file === null && d.line > 0;
+      const item = h(
+        'li',
+        {
+          class: `jp-CythonPin-diagnostic jp-mod-${d.severity}`,
+          'data-line': String(d.line),
+          'data-column': String(d.column),
+          'data-severity': d.severity,
+          title: clickable ? 'Go to this line in the cell' : undefined,
+          role: clickable ? 'button' : undefined,
+          tabindex: clickable ? '0' : undefined
+        },
+        formatDiagnostic(d)
+      );
+      if (clickable) {
+        item.classList.add('jp-mod-clickable');
+        item.addEventListener('click', () => actions.gotoDiagnostic(d, root));
+        item.addEventListener('keydown', ev => {
+          if (ev.key === 'Enter') {
+            actions.gotoDiagnostic(d, root);
+          }
+        });
+      }
+      list.appendChild(item);
+    }
+    root.appendChild(list);
+  }
+
+  if (r.annotation) {
+    root.appendChild(renderAnnotation(r.annotation, actions.showAnnotation()));
+  }
+  return root;
+}
+
+/** Shown when the bundle does not match the protocol. */
+export function renderInvalid(error: string): HTMLElement {
+  return h(
+    'div',
+    { class: 'jp-CythonPin-result jp-mod-invalid', 'data-status': 'invalid' },
+    `Unreadable cython_pin build result (${error}). The helper and the extension may be different versions.`
+  );
+}
