@@ -1,6 +1,10 @@
 import { CodeCell } from '@jupyterlab/cells';
 import { CodeMirrorEditor } from '@jupyterlab/codemirror';
-import { INotebookTracker, NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
+import {
+  INotebookTracker,
+  NotebookActions,
+  NotebookPanel
+} from '@jupyterlab/notebook';
 import type { EditorView } from '@codemirror/view';
 
 /** The notebook whose DOM holds `node`, else the current notebook. */
@@ -18,7 +22,10 @@ export function notebookFor(
 }
 
 /** The code cell whose DOM holds `node`. */
-export function cellFor(panel: NotebookPanel, node: HTMLElement): CodeCell | null {
+export function cellFor(
+  panel: NotebookPanel,
+  node: HTMLElement
+): CodeCell | null {
   for (const cell of panel.content.widgets) {
     if (cell instanceof CodeCell && cell.node.contains(node)) {
       return cell;

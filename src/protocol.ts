@@ -143,7 +143,11 @@ export type IncomingMessage = Reply | ProtocolEvent;
 /* ------------------------------------------------------------------------ */
 
 export type Profile = 'fast-debug' | 'release' | 'annotate';
-export const PROFILES: readonly Profile[] = ['fast-debug', 'release', 'annotate'];
+export const PROFILES: readonly Profile[] = [
+  'fast-debug',
+  'release',
+  'annotate'
+];
 
 export type Severity = 'error' | 'warning' | 'note';
 export type DiagnosticSource = 'cython' | 'compiler' | 'linker' | 'helper';
@@ -224,7 +228,9 @@ function nonEmpty(v: unknown, path: string): string {
   return s.length > 0 ? s : fail(path, 'a non-empty string');
 }
 function num(v: unknown, path: string): number {
-  return typeof v === 'number' && Number.isFinite(v) ? v : fail(path, 'a number');
+  return typeof v === 'number' && Number.isFinite(v)
+    ? v
+    : fail(path, 'a number');
 }
 function int(v: unknown, path: string): number {
   return Number.isInteger(v) ? (v as number) : fail(path, 'an integer');
@@ -564,8 +570,7 @@ export function decodeBuildResult(value: unknown): Decoded<IBuildResult> {
 
 export const ACTIVATION_EXPRESSIONS = {
   python: "__import__('sys').executable",
-  activate:
-    "__import__('cython_pin.kernel', fromlist=['activate']).activate()"
+  activate: "__import__('cython_pin.kernel', fromlist=['activate']).activate()"
 } as const;
 
 /** The pip line shown when the helper is missing in a kernel. */

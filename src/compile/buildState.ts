@@ -1,5 +1,9 @@
 import { Cell, CodeCell } from '@jupyterlab/cells';
-import { INotebookTracker, NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
+import {
+  INotebookTracker,
+  NotebookActions,
+  NotebookPanel
+} from '@jupyterlab/notebook';
 import type { IOutputAreaModel } from '@jupyterlab/outputarea';
 import { ISignal, Signal } from '@lumino/signaling';
 import { parseMagicLine } from '../magic/parser';
@@ -50,7 +54,10 @@ export class BuildStateTracker {
     tracker.widgetAdded.connect((_, panel) => this._watch(panel));
     tracker.forEach(panel => this._watch(panel));
     NotebookActions.executionScheduled.connect((_, { notebook, cell }) => {
-      if (cell instanceof CodeCell && parseMagicLine(cell.model.sharedModel.getSource())) {
+      if (
+        cell instanceof CodeCell &&
+        parseMagicLine(cell.model.sharedModel.getSource())
+      ) {
         this.setBuilding(cell, true);
       }
     });
@@ -116,10 +123,7 @@ export class BuildStateTracker {
     this._seen.add(cell);
     this._panels.set(cell, panel);
     const onOutputs = () => this._emitState(cell);
-    const onSource = (
-      _: unknown,
-      change: { sourceChange?: unknown }
-    ) => {
+    const onSource = (_: unknown, change: { sourceChange?: unknown }) => {
       if (change.sourceChange) {
         this._sourceChanged.emit({ panel, cell });
       }

@@ -4,7 +4,11 @@ import {
 } from '@jupyterlab/application';
 import { ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { CodeCell } from '@jupyterlab/cells';
-import { INotebookTracker, NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
+import {
+  INotebookTracker,
+  NotebookActions,
+  NotebookPanel
+} from '@jupyterlab/notebook';
 import { IDisposable } from '@lumino/disposable';
 import { clearDiagnostics, showDiagnostics } from '../diagnostics/markers';
 import { compileIcon } from '../icons';
@@ -15,7 +19,12 @@ import { CYTHON_MIME, updateMarker } from '../magic/marker';
 import { parseMagicLine, withMagicLine } from '../magic/parser';
 import { editorViewOf } from '../notebookUtils';
 import { SettingsModel } from '../settings';
-import { CommandIDs, IConnectorRegistry, ICythonPinSettings, PLUGIN_PREFIX } from '../tokens';
+import {
+  CommandIDs,
+  IConnectorRegistry,
+  ICythonPinSettings,
+  PLUGIN_PREFIX
+} from '../tokens';
 import { BuildStateTracker, latestBuildResult } from './buildState';
 
 /** Why the compile command is unavailable, or null when it can run. */
@@ -39,7 +48,8 @@ export function unavailableReason(
 
 export const compilePlugin: JupyterFrontEndPlugin<void> = {
   id: `${PLUGIN_PREFIX}:compile`,
-  description: 'Compile command, magic cells, build state and diagnostics markers.',
+  description:
+    'Compile command, magic cells, build state and diagnostics markers.',
   autoStart: true,
   requires: [INotebookTracker, IConnectorRegistry, ICythonPinSettings],
   optional: [ICommandPalette],
@@ -52,7 +62,7 @@ export const compilePlugin: JupyterFrontEndPlugin<void> = {
   ) => {
     const { commands } = app;
     const connectorOf = (panel: NotebookPanel | null) =>
-      panel ? registry.get(panel) ?? null : null;
+      panel ? (registry.get(panel) ?? null) : null;
     const activeCodeCell = (): CodeCell | null => {
       const cell = tracker.currentWidget?.content.activeCell ?? null;
       return cell instanceof CodeCell ? cell : null;
@@ -91,7 +101,10 @@ export const compilePlugin: JupyterFrontEndPlugin<void> = {
         }
       }
     });
-    palette?.addItem({ command: CommandIDs.compileCell, category: 'Cython Pin' });
+    palette?.addItem({
+      command: CommandIDs.compileCell,
+      category: 'Cython Pin'
+    });
 
     // Keyboard shortcut from the settings, re-bound live.
     let binding: IDisposable | null = null;
@@ -114,7 +127,8 @@ export const compilePlugin: JupyterFrontEndPlugin<void> = {
     bind();
     settings.changed.connect(bind);
 
-    const refreshCommand = () => commands.notifyCommandChanged(CommandIDs.compileCell);
+    const refreshCommand = () =>
+      commands.notifyCommandChanged(CommandIDs.compileCell);
     registry.stateChanged.connect(refreshCommand);
     tracker.currentChanged.connect(refreshCommand);
     tracker.activeCellChanged.connect(refreshCommand);
@@ -189,14 +203,20 @@ export const compilePlugin: JupyterFrontEndPlugin<void> = {
       connector
         .request('pin', { key: result.key, alias, overwrite: true })
         .then(r =>
-          Notification.info(`Cython Pin: pinned ${r.key.slice(0, 12)} as "${r.alias}".`, {
-            autoClose: 3000
-          })
+          Notification.info(
+            `Cython Pin: pinned ${r.key.slice(0, 12)} as "${r.alias}".`,
+            {
+              autoClose: 3000
+            }
+          )
         )
         .catch((e: CythonPinError) =>
-          Notification.error(`Cython Pin: could not pin "${alias}": ${e.message}`, {
-            autoClose: 8000
-          })
+          Notification.error(
+            `Cython Pin: could not pin "${alias}": ${e.message}`,
+            {
+              autoClose: 8000
+            }
+          )
         );
     });
   }

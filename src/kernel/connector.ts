@@ -74,8 +74,7 @@ export function interpretActivation(
     return null;
   };
   const act = userExpressions?.activate as
-    | { status?: string; ename?: string; evalue?: string }
-    | undefined;
+    { status?: string; ename?: string; evalue?: string } | undefined;
   if (!act) {
     return { ok: false, missing: false, message: 'The kernel did not answer.' };
   }
@@ -146,7 +145,10 @@ export class KernelConnector implements IDisposable {
   }
   /** Requests are waiting while the kernel runs something else. */
   get isQueued(): boolean {
-    return this.pending.length > 0 && this.sessionContext.kernelDisplayStatus === 'busy';
+    return (
+      this.pending.length > 0 &&
+      this.sessionContext.kernelDisplayStatus === 'busy'
+    );
   }
   get isDisposed(): boolean {
     return this._disposed;
@@ -280,7 +282,11 @@ export class KernelConnector implements IDisposable {
       client.close('CommClosed', 'The helper closed the connection.');
       if (this._client === client) {
         this._client = null;
-        this._set(this._generation, 'error', 'The helper closed the connection.');
+        this._set(
+          this._generation,
+          'error',
+          'The helper closed the connection.'
+        );
       }
     };
     client.eventReceived.connect((_, ev) => this._eventReceived.emit(ev));
@@ -322,7 +328,10 @@ export class KernelConnector implements IDisposable {
       this._set(this._generation, 'connecting', 'The kernel is restarting…');
     } else if (status === 'dead') {
       this._generation++;
-      this._closeClient('KernelDied', 'The kernel died before the helper answered.');
+      this._closeClient(
+        'KernelDied',
+        'The kernel died before the helper answered.'
+      );
       this._needsInit = true;
       this._set(this._generation, 'dead', 'The kernel is dead.');
     } else if (status === 'idle' && this._needsInit) {
@@ -342,7 +351,11 @@ export class KernelConnector implements IDisposable {
           'ConnectionLost',
           'The connection to the kernel was lost.'
         );
-        this._set(this._generation, 'connecting', 'Reconnecting to the kernel…');
+        this._set(
+          this._generation,
+          'connecting',
+          'Reconnecting to the kernel…'
+        );
       }
       this._needsInit = true;
     } else if (status === 'connected' && this._needsInit) {

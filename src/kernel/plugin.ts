@@ -4,7 +4,12 @@ import {
 } from '@jupyterlab/application';
 import { Clipboard, ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { INotebookTracker } from '@jupyterlab/notebook';
-import { CommandIDs, IConnectorRegistry, ICythonPinSettings, PLUGIN_PREFIX } from '../tokens';
+import {
+  CommandIDs,
+  IConnectorRegistry,
+  ICythonPinSettings,
+  PLUGIN_PREFIX
+} from '../tokens';
 import { SettingsModel } from '../settings';
 import { KernelConnector } from './connector';
 import { ConnectorRegistry } from './registry';
@@ -12,7 +17,8 @@ import { ConnectorRegistry } from './registry';
 /** One connector per notebook; notices for a missing helper. */
 export const kernelPlugin: JupyterFrontEndPlugin<ConnectorRegistry> = {
   id: `${PLUGIN_PREFIX}:kernel`,
-  description: 'Loads the cython_pin helper into each notebook kernel and keeps a comm to it.',
+  description:
+    'Loads the cython_pin helper into each notebook kernel and keeps a comm to it.',
   autoStart: true,
   requires: [INotebookTracker, ICythonPinSettings],
   optional: [ICommandPalette],
@@ -78,11 +84,12 @@ export const kernelPlugin: JupyterFrontEndPlugin<ConnectorRegistry> = {
 
     const current = (): KernelConnector | null => {
       const panel = tracker.currentWidget;
-      return panel ? registry.get(panel) ?? null : null;
+      return panel ? (registry.get(panel) ?? null) : null;
     };
     app.commands.addCommand(CommandIDs.loadHelper, {
       label: 'Load Cython helper into kernel',
-      caption: 'Load cython_pin into the current notebook kernel and connect to it',
+      caption:
+        'Load cython_pin into the current notebook kernel and connect to it',
       isEnabled: () => current() !== null,
       execute: async () => {
         const c = current();
@@ -91,13 +98,20 @@ export const kernelPlugin: JupyterFrontEndPlugin<ConnectorRegistry> = {
         }
         const state = await c.activate(true);
         if (state.status === 'ready') {
-          Notification.success(`Cython Pin: ${state.message}`, { autoClose: 4000 });
+          Notification.success(`Cython Pin: ${state.message}`, {
+            autoClose: 4000
+          });
         } else if (state.status !== 'missing-helper') {
-          Notification.error(`Cython Pin: ${state.message}`, { autoClose: 8000 });
+          Notification.error(`Cython Pin: ${state.message}`, {
+            autoClose: 8000
+          });
         }
       }
     });
-    palette?.addItem({ command: CommandIDs.loadHelper, category: 'Cython Pin' });
+    palette?.addItem({
+      command: CommandIDs.loadHelper,
+      category: 'Cython Pin'
+    });
     return registry;
   }
 };

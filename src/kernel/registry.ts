@@ -73,7 +73,6 @@ export class ConnectorRegistry {
     }
   }
 
-
   private _byOwner = new Map<object, KernelConnector>();
   private _connectorsChanged = new Signal<this, void>(this);
   private _stateChanged = new Signal<this, KernelConnector>(this);

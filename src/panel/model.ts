@@ -55,7 +55,11 @@ export class PinManagerModel {
     return this._stats;
   }
   get cacheDir(): string | null {
-    return this._stats?.cache_dir ?? this._target?.connector.state.info?.cache_dir ?? null;
+    return (
+      this._stats?.cache_dir ??
+      this._target?.connector.state.info?.cache_dir ??
+      null
+    );
   }
   get filter(): string {
     return this._filter;
@@ -153,14 +157,23 @@ export class PinManagerModel {
     });
   }
 
-  async pin(key: string, alias: string, overwrite = false): Promise<IOpResults['pin']> {
+  async pin(
+    key: string,
+    alias: string,
+    overwrite = false
+  ): Promise<IOpResults['pin']> {
     return this._mutate(c => c.request('pin', { key, alias, overwrite }));
   }
   async unpin(alias: string): Promise<IOpResults['unpin']> {
     return this._mutate(c => c.request('unpin', { alias }));
   }
-  async rename(oldAlias: string, newAlias: string): Promise<IOpResults['rename_pin']> {
-    return this._mutate(c => c.request('rename_pin', { old: oldAlias, new: newAlias }));
+  async rename(
+    oldAlias: string,
+    newAlias: string
+  ): Promise<IOpResults['rename_pin']> {
+    return this._mutate(c =>
+      c.request('rename_pin', { old: oldAlias, new: newAlias })
+    );
   }
   async importPinned(alias: string): Promise<IOpResults['import_pinned']> {
     return this._mutate(c => c.request('import_pinned', { alias }), false);

@@ -53,9 +53,12 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
       insertImport: alias => {
         const panel = tracker.currentWidget;
         if (!panel) {
-          Notification.error('Cython Pin: open a notebook to insert the import into.', {
-            autoClose: 5000
-          });
+          Notification.error(
+            'Cython Pin: open a notebook to insert the import into.',
+            {
+              autoClose: 5000
+            }
+          );
           return;
         }
         insertImportCell(panel, alias);
@@ -77,7 +80,9 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
       const nb = tracker.currentWidget;
       const connector = nb ? registry.get(nb) : undefined;
       model.setTarget(
-        nb && connector ? { connector, label: nb.title.label || nb.context.path } : null
+        nb && connector
+          ? { connector, label: nb.title.label || nb.context.path }
+          : null
       );
     };
     tracker.currentChanged.connect(follow);
@@ -98,7 +103,10 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
       execute: async args => {
         let key = typeof args.key === 'string' ? args.key : '';
         if (!key) {
-          const r = await InputDialog.getText({ title: 'Pin build', label: 'Build key' });
+          const r = await InputDialog.getText({
+            title: 'Pin build',
+            label: 'Build key'
+          });
           key = r.button.accept ? (r.value ?? '').trim() : '';
         }
         if (key) {
@@ -108,7 +116,9 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
     });
     app.commands.addCommand(CommandIDs.insertImport, {
       label: args =>
-        typeof args.alias === 'string' ? `Insert import_pinned("${args.alias}")` : 'Insert import_pinned(…)',
+        typeof args.alias === 'string'
+          ? `Insert import_pinned("${args.alias}")`
+          : 'Insert import_pinned(…)',
       execute: async args => {
         let alias = typeof args.alias === 'string' ? args.alias : '';
         if (!alias) {

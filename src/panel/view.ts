@@ -193,7 +193,11 @@ export class PinManagerPanel extends Widget {
   ): HTMLButtonElement {
     const b = h(
       'button',
-      { class: `jp-Button jp-mod-minimal jp-CythonPin-action ${cls}`, type: 'button', title },
+      {
+        class: `jp-Button jp-mod-minimal jp-CythonPin-action ${cls}`,
+        type: 'button',
+        title
+      },
       text
     );
     b.disabled = !this.model.connected;
@@ -214,7 +218,11 @@ export class PinManagerPanel extends Widget {
     const host = this._host;
     return h(
       'tr',
-      { class: 'jp-CythonPin-pinRow', 'data-alias': p.alias, 'data-key': p.key },
+      {
+        class: 'jp-CythonPin-pinRow',
+        'data-alias': p.alias,
+        'data-key': p.key
+      },
       h('td', { class: 'jp-CythonPin-pinAlias' }, p.alias),
       h(
         'td',
@@ -255,24 +263,34 @@ export class PinManagerPanel extends Widget {
             );
           }
         ),
-        this._button('jp-CythonPin-rename', 'Rename', `Rename "${p.alias}"`, async () => {
-          const name = await host.prompt('Rename pin', 'New alias', p.alias);
-          if (name && name !== p.alias) {
-            const r = await m.rename(p.alias, name);
-            host.notify('success', `Renamed "${p.alias}" to "${r.alias}".`);
+        this._button(
+          'jp-CythonPin-rename',
+          'Rename',
+          `Rename "${p.alias}"`,
+          async () => {
+            const name = await host.prompt('Rename pin', 'New alias', p.alias);
+            if (name && name !== p.alias) {
+              const r = await m.rename(p.alias, name);
+              host.notify('success', `Renamed "${p.alias}" to "${r.alias}".`);
+            }
           }
-        }),
-        this._button('jp-CythonPin-unpin', 'Unpin', `Remove the alias "${p.alias}"`, async () => {
-          const ok = await host.confirm(
-            'Unpin',
-            `Remove the alias "${p.alias}"? The build stays in the cache until garbage collection.`,
-            'Unpin'
-          );
-          if (ok) {
-            await m.unpin(p.alias);
-            host.notify('success', `Unpinned "${p.alias}".`);
+        ),
+        this._button(
+          'jp-CythonPin-unpin',
+          'Unpin',
+          `Remove the alias "${p.alias}"`,
+          async () => {
+            const ok = await host.confirm(
+              'Unpin',
+              `Remove the alias "${p.alias}"? The build stays in the cache until garbage collection.`,
+              'Unpin'
+            );
+            if (ok) {
+              await m.unpin(p.alias);
+              host.notify('success', `Unpinned "${p.alias}".`);
+            }
           }
-        })
+        )
       )
     );
   }
@@ -285,7 +303,11 @@ export class PinManagerPanel extends Widget {
       h(
         'tr',
         { class: 'jp-CythonPin-cacheRow', 'data-key': e.key },
-        h('td', { class: 'jp-CythonPin-cacheKey', title: e.key }, h('code', {}, shortKey(e.key))),
+        h(
+          'td',
+          { class: 'jp-CythonPin-cacheKey', title: e.key },
+          h('code', {}, shortKey(e.key))
+        ),
         h('td', {}, e.module_name),
         h('td', {}, e.profile),
         h('td', { class: 'jp-CythonPin-cacheSize' }, formatBytes(e.size_bytes)),
@@ -294,19 +316,31 @@ export class PinManagerPanel extends Widget {
         h(
           'td',
           {},
-          this._button('jp-CythonPin-pinEntry', 'Pin…', 'Pin this build under an alias', async () => {
-            const alias = await host.prompt('Pin build', 'Alias', '');
-            if (alias) {
-              await m.pin(e.key, alias);
-              host.notify('success', `Pinned ${shortKey(e.key)} as "${alias}".`);
+          this._button(
+            'jp-CythonPin-pinEntry',
+            'Pin…',
+            'Pin this build under an alias',
+            async () => {
+              const alias = await host.prompt('Pin build', 'Alias', '');
+              if (alias) {
+                await m.pin(e.key, alias);
+                host.notify(
+                  'success',
+                  `Pinned ${shortKey(e.key)} as "${alias}".`
+                );
+              }
             }
-          })
+          )
         )
       )
     );
     if (!rows.length) {
       rows.push(
-        h('tr', { class: 'jp-CythonPin-empty' }, h('td', { colspan: '7' }, 'The cache is empty.'))
+        h(
+          'tr',
+          { class: 'jp-CythonPin-empty' },
+          h('td', { colspan: '7' }, 'The cache is empty.')
+        )
       );
     }
     const readArgs = () =>
@@ -360,7 +394,11 @@ export class PinManagerPanel extends Widget {
                 'ul',
                 {},
                 ...m.gcPreview.removed.map(e =>
-                  h('li', {}, `${shortKey(e.key)} ${e.module_name} (${formatBytes(e.size_bytes)})`)
+                  h(
+                    'li',
+                    {},
+                    `${shortKey(e.key)} ${e.module_name} (${formatBytes(e.size_bytes)})`
+                  )
                 )
               )
             : null
@@ -386,9 +424,15 @@ export class PinManagerPanel extends Widget {
           h(
             'tr',
             {},
-            ...['Key', 'Module', 'Profile', 'Size', 'Created', 'Aliases', ''].map(t =>
-              h('th', {}, t)
-            )
+            ...[
+              'Key',
+              'Module',
+              'Profile',
+              'Size',
+              'Created',
+              'Aliases',
+              ''
+            ].map(t => h('th', {}, t))
           )
         ),
         h('tbody', {}, ...rows)

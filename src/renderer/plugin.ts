@@ -2,14 +2,24 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { Clipboard, Dialog, InputDialog, Notification, showDialog } from '@jupyterlab/apputils';
+import {
+  Clipboard,
+  Dialog,
+  InputDialog,
+  Notification,
+  showDialog
+} from '@jupyterlab/apputils';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { CythonPinError } from '../kernel/client';
 import type { ConnectorRegistry } from '../kernel/registry';
 import { cellFor, notebookFor, revealInCell } from '../notebookUtils';
 import { SettingsModel } from '../settings';
-import { IConnectorRegistry, ICythonPinSettings, PLUGIN_PREFIX } from '../tokens';
+import {
+  IConnectorRegistry,
+  ICythonPinSettings,
+  PLUGIN_PREFIX
+} from '../tokens';
 import { IBuildResultActions } from './view';
 import { createRendererFactory } from './widget';
 
@@ -60,21 +70,32 @@ export async function promptAndPin(
     try {
       await connector.request('pin', { key, alias, overwrite: true });
     } catch (e2) {
-      Notification.error(`Cython Pin: ${(e2 as Error).message}`, { autoClose: 8000 });
+      Notification.error(`Cython Pin: ${(e2 as Error).message}`, {
+        autoClose: 8000
+      });
       return null;
     }
   }
-  Notification.success(`Cython Pin: pinned ${key.slice(0, 12)} as "${alias}".`, {
-    autoClose: 4000
-  });
+  Notification.success(
+    `Cython Pin: pinned ${key.slice(0, 12)} as "${alias}".`,
+    {
+      autoClose: 4000
+    }
+  );
   return alias;
 }
 
 export const rendererPlugin: JupyterFrontEndPlugin<void> = {
   id: `${PLUGIN_PREFIX}:renderer`,
-  description: 'Renders cython_pin build results (application/vnd.cython-pin.build+json).',
+  description:
+    'Renders cython_pin build results (application/vnd.cython-pin.build+json).',
   autoStart: true,
-  requires: [IRenderMimeRegistry, INotebookTracker, IConnectorRegistry, ICythonPinSettings],
+  requires: [
+    IRenderMimeRegistry,
+    INotebookTracker,
+    IConnectorRegistry,
+    ICythonPinSettings
+  ],
   activate: (
     app: JupyterFrontEnd,
     rendermime: IRenderMimeRegistry,
@@ -85,7 +106,9 @@ export const rendererPlugin: JupyterFrontEndPlugin<void> = {
     const actions: IBuildResultActions = {
       copyKey: key => {
         Clipboard.copyToSystem(key);
-        Notification.info('Cython Pin: key copied to the clipboard.', { autoClose: 2000 });
+        Notification.info('Cython Pin: key copied to the clipboard.', {
+          autoClose: 2000
+        });
       },
       pinAs: (result, host) =>
         result.key

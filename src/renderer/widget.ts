@@ -4,7 +4,10 @@ import { BUILD_MIME_TYPE, decodeBuildResult } from '../protocol';
 import { IBuildResultActions, renderBuildResult, renderInvalid } from './view';
 
 /** Lumino widget rendering `application/vnd.cython-pin.build+json`. */
-export class BuildResultRenderer extends Widget implements IRenderMime.IRenderer {
+export class BuildResultRenderer
+  extends Widget
+  implements IRenderMime.IRenderer
+{
   constructor(
     options: IRenderMime.IRendererOptions,
     private readonly _actions: IBuildResultActions

@@ -47,7 +47,8 @@ if (typeof window !== 'undefined') {
     window.CSS = {};
   }
   if (typeof window.CSS.escape !== 'function') {
-    window.CSS.escape = s => String(s).replace(/[^a-zA-Z0-9_-]/g, c => '\\' + c);
+    window.CSS.escape = s =>
+      String(s).replace(/[^a-zA-Z0-9_-]/g, c => '\\' + c);
   }
   if (typeof window.requestIdleCallback !== 'function') {
     window.requestIdleCallback = cb =>
@@ -61,7 +62,14 @@ if (typeof window !== 'undefined') {
       [Symbol.iterator]: function* () {}
     });
     Range.prototype.getBoundingClientRect = () => ({
-      x: 0, y: 0, width: 0, height: 0, top: 0, left: 0, right: 0, bottom: 0
+      x: 0,
+      y: 0,
+      width: 0,
+      height: 0,
+      top: 0,
+      left: 0,
+      right: 0,
+      bottom: 0
     });
   }
 }
