@@ -37,6 +37,12 @@ const esmPackages = [
 ].join('|');
 
 const common = {
+  roots: ['<rootDir>/src', '<rootDir>/test'],
+  modulePathIgnorePatterns: [
+    '<rootDir>/.venv',
+    '<rootDir>/python_helper',
+    '<rootDir>/lib'
+  ],
   transform: {
     '^.+\\.(t|j)sx?$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }]
   },

@@ -536,10 +536,11 @@ export function decodeBuildResult(value: unknown): Decoded<IBuildResult> {
     if (b.version !== 1) {
       fail('version', '1');
     }
+    const status = oneOf(b.status, 'status', ['ok', 'error'] as const);
     const t = rec(b.timings, 'timings');
     return {
       version: 1,
-      status: oneOf(b.status, 'status', ['ok', 'error'] as const),
+      status,
       key: nullable(str)(b.key, 'key'),
       module_name: nullable(str)(b.module_name, 'module_name'),
       artifact_path: nullable(str)(b.artifact_path, 'artifact_path'),

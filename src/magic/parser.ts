@@ -9,9 +9,9 @@ export interface IMagicLine {
   /** Everything after the magic name, as typed. */
   argString: string;
   args: string[];
-  /** `--pin ALIAS` / `--alias ALIAS`. */
+  /** The positional alias of `%%cython_pin ALIAS …` (the magic pins it). */
   alias: string | null;
-  /** `--name NAME` / `-n NAME`. */
+  /** `--name NAME` (`-n NAME` for `%%cython`). */
   moduleName: string | null;
   /** `--profile X`, or `annotate` when `--annotate`/`-a` is given. */
   profile: Profile | null;
@@ -33,6 +33,36 @@ export function shellSplit(s: string): string[] {
     }
   }
   return out;
+}
+
+/** Options of `%%cython_pin` / `%%cython` that take a value. */
+const VALUE_OPTIONS = new Set([
+  '--profile',
+  '--name',
+  '-n',
+  '-I',
+  '--include',
+  '-l',
+  '--lib',
+  '-L',
+  '--library-dir',
+  '-c',
+  '--compile-args'
+]);
+
+/** First positional argument (not an option nor an option's value). */
+function firstPositional(args: string[]): string | null {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a.startsWith('-')) {
+      if (VALUE_OPTIONS.has(a)) {
+        i++;
+      }
+      continue;
+    }
+    return a;
+  }
+  return null;
 }
 
 /** Parse the first line of a cell; null when it is not a cython magic. */
@@ -68,7 +98,7 @@ export function parseMagicLine(source: string): IMagicLine | null {
     magic: m[1] as MagicName,
     argString,
     args,
-    alias: value('--pin', '--alias'),
+    alias: m[1] === 'cython_pin' ? firstPositional(args) : null,
     moduleName: value('--name', '-n'),
     profile,
     annotate: annotate || profile === 'annotate'

@@ -73,3 +73,14 @@ if (typeof window !== 'undefined') {
     });
   }
 }
+if (typeof navigator !== 'undefined' && !navigator.clipboard) {
+  Object.defineProperty(navigator, 'clipboard', {
+    configurable: true,
+    value: {
+      writeText: () => Promise.resolve(),
+      readText: () => Promise.resolve(''),
+      write: () => Promise.resolve(),
+      read: () => Promise.resolve([])
+    }
+  });
+}

@@ -1,0 +1,292 @@
+import { Signal } from '@lumino/signaling';
+import { ProtocolClient } from '../../../src/kernel/client';
+import type {
+  IConnectionState,
+  KernelConnector
+} from '../../../src/kernel/connector';
+import { ConnectorRegistry } from '../../../src/kernel/registry';
+import {
+  decodeRequest,
+  ICacheRow,
+  IOpArgs,
+  IOpResults,
+  Op,
+  ProtocolEvent
+} from '../../../src/protocol';
+
+export const KEY_A = 'a'.repeat(64);
+export const KEY_B = 'b'.repeat(64);
+
+/**
+ * An in-memory stand-in for the Python helper: answers protocol requests the
+ * way docs/protocol.md says and pushes pins_changed / cache_changed events.
+ */
+export class FakeHelper {
+  cacheDir = '/tmp/cache';
+  pins = new Map<string, string>();
+  entries: ICacheRow[] = [
+    {
+      key: KEY_A,
+      module_name: 'cython_pin_aaaaaaaaaaaaaaaa',
+      size_bytes: 61440,
+      created_utc: '2026-11-25T12:00:00Z',
+      profile: 'fast-debug',
+      aliases: []
+    },
+    {
+      key: KEY_B,
+      module_name: 'cython_pin_bbbbbbbbbbbbbbbb',
+      size_bytes: 40960,
+      created_utc: '2026-11-24T09:30:00Z',
+      profile: 'release',
+      aliases: []
+    }
+  ];
+  requests: { op: Op; args: unknown }[] = [];
+  onEvent: (ev: ProtocolEvent) => void = () => undefined;
+
+  handle(data: { [key: string]: unknown }): { [key: string]: unknown } {
+    const d = decodeRequest(data);
+    if (!d.ok) {
+      return {
+        type: 'reply',
+        id: String(data.id),
+        ok: false,
+        error: { type: 'ProtocolError', message: d.error }
+      };
+    }
+    const { id, op, args } = d.value;
+    this.requests.push({ op, args });
+    try {
+      const result = this._run(op, args);
+      return { type: 'reply', id, ok: true, result };
+    } catch (e) {
+      const err = e as Error;
+      return {
+        type: 'reply',
+        id,
+        ok: false,
+        error: { type: err.name, message: err.message }
+      };
+    }
+  }
+
+  private _pinsChanged(): void {
+    this.onEvent({
+      type: 'event',
+      event: 'pins_changed',
+      data: { cache_dir: this.cacheDir, pins: Object.fromEntries(this.pins) }
+    });
+  }
+
+  private _run(op: Op, rawArgs: unknown): { [key: string]: unknown } {
+    const fail = (name: string, message: string): never => {
+      const e = new Error(message);
+      e.name = name;
+      throw e;
+    };
+    switch (op) {
+      case 'list_pins':
+        return {
+          cache_dir: this.cacheDir,
+          pins: [...this.pins.entries()].sort().map(([alias, key]) => {
+            const e = this.entries.find(x => x.key === key);
+            return {
+              alias,
+              key,
+              module_name: e?.module_name ?? null,
+              size_bytes: e?.size_bytes ?? null,
+              created_utc: e?.created_utc ?? null,
+              in_cache: !!e
+            };
+          })
+        };
+      case 'list_cached':
+        return {
+          cache_dir: this.cacheDir,
+          entries: this.entries.map(e => ({
+            ...e,
+            aliases: [...this.pins.entries()]
+              .filter(([, k]) => k === e.key)
+              .map(([a]) => a)
+          }))
+        };
+      case 'cache_stats':
+        return {
+          cache_dir: this.cacheDir,
+          entries: this.entries.length,
+          total_bytes: this.entries.reduce((n, e) => n + e.size_bytes, 0),
+          pins: this.pins.size
+        };
+      case 'pin': {
+        const a = rawArgs as IOpArgs['pin'];
+        const old = this.pins.get(a.alias);
+        if (old && old !== a.key && !a.overwrite) {
+          fail(
+            'ValueError',
+            `Alias collision: alias '${a.alias}' already points to a different key.`
+          );
+        }
+        this.pins.set(a.alias, a.key);
+        this._pinsChanged();
+        return { alias: a.alias, key: a.key };
+      }
+      case 'unpin': {
+        const a = rawArgs as IOpArgs['unpin'];
+        const removed = this.pins.delete(a.alias);
+        this._pinsChanged();
+        return { alias: a.alias, removed };
+      }
+      case 'rename_pin': {
+        const a = rawArgs as IOpArgs['rename_pin'];
+        const key = this.pins.get(a.old);
+        if (!key) {
+          fail('KeyError', `No pin named '${a.old}'.`);
+        }
+        this.pins.delete(a.old);
+        this.pins.set(a.new, key as string);
+        this._pinsChanged();
+        return { alias: a.new, key };
+      }
+      case 'gc_cache': {
+        const a = rawArgs as IOpArgs['gc_cache'];
+        const pinned = new Set(this.pins.values());
+        const keep = a.keep_n_newest ?? this.entries.length;
+        const removed = this.entries.filter(
+          (e, i) => i >= keep && !pinned.has(e.key)
+        );
+        if (!a.dry_run) {
+          this.entries = this.entries.filter(e => !removed.includes(e));
+          this.onEvent({
+            type: 'event',
+            event: 'cache_changed',
+            data: { cache_dir: this.cacheDir }
+          });
+        }
+        return {
+          dry_run: a.dry_run,
+          removed,
+          freed_bytes: removed.reduce((n, e) => n + e.size_bytes, 0),
+          kept: this.entries.length - (a.dry_run ? removed.length : 0)
+        };
+      }
+      case 'import_pinned': {
+        const a = rawArgs as IOpArgs['import_pinned'];
+        const key =
+          this.pins.get(a.alias) ??
+          fail('KeyError', `No pin named '${a.alias}'.`);
+        return {
+          alias: a.alias,
+          key,
+          module_name: `cython_pin_${key.slice(0, 16)}`,
+          names: ['f']
+        };
+      }
+      case 'hello':
+        return {
+          protocol_version: 1,
+          helper_version: '0.1.0',
+          cache_dir: this.cacheDir,
+          python_executable: '/usr/bin/python3',
+          cython_version: '3.3.1'
+        };
+    }
+    return fail('ProtocolError', 'unknown op');
+  }
+}
+
+/**
+ * A connector double: real ProtocolClient, replies delivered asynchronously
+ * from a FakeHelper, state and busy flag set by the test.
+ */
+export class FakeConnector {
+  constructor(
+    readonly helper: FakeHelper,
+    label = 'python3'
+  ) {
+    this.client = new ProtocolClient(data => {
+      if (this.hold) {
+        this.held.push(data);
+        return;
+      }
+      const reply = helper.handle(data);
+      setTimeout(() => this.client.handleMessage(reply), 0);
+    });
+    helper.onEvent = ev => setTimeout(() => this.eventReceived.emit(ev), 0);
+    this.client.pendingChanged.connect(() => this.queueChanged.emit());
+    this.state = {
+      status: 'ready',
+      message: 'Connected',
+      pipLine: null,
+      info: {
+        protocol_version: 1,
+        helper_version: '0.1.0',
+        cache_dir: helper.cacheDir,
+        python_executable: '/usr/bin/python3',
+        cython_version: '3.3.1'
+      },
+      kernelName: label,
+      kernelId: 'k1'
+    };
+  }
+  client: ProtocolClient;
+  /** While true, requests wait (a kernel busy with a long cell). */
+  hold = false;
+  held: { [key: string]: unknown }[] = [];
+  busy = false;
+  state: IConnectionState;
+  stateChanged = new Signal<this, IConnectionState>(this);
+  eventReceived = new Signal<this, ProtocolEvent>(this);
+  queueChanged = new Signal<this, void>(this);
+  get isReady(): boolean {
+    return this.state.status === 'ready';
+  }
+  get isQueued(): boolean {
+    return this.client.pending.length > 0 && this.busy;
+  }
+  request<K extends Op>(op: K, args: IOpArgs[K]): Promise<IOpResults[K]> {
+    return this.client.request(op, args);
+  }
+  /** Let held requests through (the long cell finished). */
+  release(): void {
+    this.hold = false;
+    this.busy = false;
+    for (const data of this.held.splice(0)) {
+      const reply = this.helper.handle(data);
+      setTimeout(() => this.client.handleMessage(reply), 0);
+    }
+    this.queueChanged.emit();
+  }
+  setState(patch: Partial<IConnectionState>): void {
+    this.state = { ...this.state, ...patch };
+    this.stateChanged.emit(this.state);
+  }
+  dispose(): void {
+    /* nothing */
+  }
+  asConnector(): KernelConnector {
+    return this as unknown as KernelConnector;
+  }
+}
+
+export function registryWith(...connectors: FakeConnector[]): {
+  registry: ConnectorRegistry;
+  owners: object[];
+} {
+  const queue = [...connectors];
+  const registry = new ConnectorRegistry(() =>
+    (queue.shift() as FakeConnector).asConnector()
+  );
+  const owners = connectors.map(() => ({}));
+  for (const o of owners) {
+    registry.add(o, {} as never);
+  }
+  return { registry, owners };
+}
+
+/** Wait for queued timers and promise callbacks. */
+export async function flush(times = 5): Promise<void> {
+  for (let i = 0; i < times; i++) {
+    await new Promise(resolve => setTimeout(resolve, 0));
+  }
+}

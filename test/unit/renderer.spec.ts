@@ -1,0 +1,189 @@
+import { MimeModel } from '@jupyterlab/rendermime';
+import { Widget } from '@lumino/widgets';
+import { BUILD_MIME_TYPE, IBuildResult, IDiagnostic } from '../../src/protocol';
+import {
+  formatDiagnostic,
+  IBuildResultActions,
+  renderBuildResult
+} from '../../src/renderer/view';
+import { createRendererFactory } from '../../src/renderer/widget';
+import { flush } from './helpers/fakeHelper';
+import { buildResult, vector } from './helpers/vectors';
+
+function fakeActions(pinAlias: string | null = 'square') {
+  const calls = {
+    copied: [] as string[],
+    pinned: [] as string[],
+    goto: [] as IDiagnostic[]
+  };
+  const actions: IBuildResultActions = {
+    copyKey: key => calls.copied.push(key),
+    pinAs: r => {
+      calls.pinned.push(r.key ?? '');
+      return Promise.resolve(pinAlias);
+    },
+    gotoDiagnostic: d => calls.goto.push(d),
+    showAnnotation: () => true
+  };
+  return { actions, calls };
+}
+
+function text(root: HTMLElement, selector: string): string | null {
+  return root.querySelector(selector)?.textContent ?? null;
+}
+
+describe('build result renderer', () => {
+  it('shows a successful build from the cache', () => {
+    const { actions, calls } = fakeActions();
+    const r = buildResult('build result ok');
+    const root = renderBuildResult(r, actions);
+    document.body.appendChild(root);
+    expect(root.classList).toContain('jp-CythonPin-result');
+    expect(root.dataset.status).toBe('ok');
+    expect(text(root, '.jp-CythonPin-status')).toBe('Build succeeded');
+    expect(text(root, '.jp-CythonPin-moduleName')).toBe(
+      'cython_pin_c71820fcbdd3d3be'
+    );
+    expect(text(root, '.jp-CythonPin-fromCache')).toBe('from cache');
+    expect(text(root, '.jp-CythonPin-profile')).toBe('fast-debug');
+    const key = root.querySelector('.jp-CythonPin-key') as HTMLElement;
+    expect(key.textContent).toBe('c71820fcbdd3');
+    expect(key.title).toBe(r.key);
+    expect(text(root, '.jp-CythonPin-timings')).toBe(
+      'Time2 ms total (hash 0 ms, cythonize 0 ms, compile 0 ms, load 1 ms)'
+    );
+    expect(
+      [...root.querySelectorAll('.jp-CythonPin-alias')].map(e => e.textContent)
+    ).toEqual(['demo_square']);
+    expect(text(root, '.jp-CythonPin-names')).toBe('Namesf');
+    expect(root.querySelector('.jp-CythonPin-diagnostic')).toBeNull();
+    expect(root.querySelector('.jp-CythonPin-error')).toBeNull();
+
+    (root.querySelector('.jp-CythonPin-copyKey') as HTMLElement).click();
+    expect(calls.copied).toEqual([r.key]);
+  });
+
+  it('shows a fresh build without the from-cache badge', () => {
+    const { actions } = fakeActions();
+    const fresh: IBuildResult = {
+      ...buildResult('build result ok'),
+      used_cache: false,
+      reused_module: true
+    };
+    const root = renderBuildResult(fresh, actions);
+    expect(root.querySelector('.jp-CythonPin-fromCache')).toBeNull();
+    expect(text(root, '.jp-CythonPin-reused')).toMatch(
+      /module-level code did not run again/
+    );
+  });
+
+  it('"Pin as…" pins the key and shows the new alias', async () => {
+    const { actions, calls } = fakeActions('square');
+    const r = buildResult('build result ok');
+    const host = document.createElement('div');
+    host.appendChild(renderBuildResult(r, actions));
+    const button = host.querySelector('.jp-CythonPin-pinAs') as HTMLElement;
+    expect(button.textContent).toBe('Pin as…');
+    button.click();
+    await flush();
+    expect(calls.pinned).toEqual([r.key]);
+    expect(
+      [...host.querySelectorAll('.jp-CythonPin-alias')].map(e => e.textContent)
+    ).toEqual(['demo_square', 'square']);
+  });
+
+  it('lists diagnostics of a failed build as line:col severity message', () => {
+    const { actions, calls } = fakeActions();
+    const r = buildResult('build result error');
+    const root = renderBuildResult(r, actions);
+    expect(root.dataset.status).toBe('error');
+    expect(text(root, '.jp-CythonPin-status')).toBe('Build failed');
+    expect(text(root, '.jp-CythonPin-error')).toBe(
+      'BuildError: Cython compilation failed: 1 error (line 3)'
+    );
+    const items = [...root.querySelectorAll('.jp-CythonPin-diagnostic')];
+    expect(items.map(i => i.textContent)).toEqual([
+      '3:12 error undeclared name not builtin: y'
+    ]);
+    expect(root.querySelector('.jp-CythonPin-pinAs')).toBeNull();
+    (items[0] as HTMLElement).click();
+    expect(calls.goto).toEqual([r.diagnostics[0]]);
+  });
+
+  it('does not make diagnostics in other files clickable', () => {
+    const { actions, calls } = fakeActions();
+    const r: IBuildResult = {
+      ...buildResult('build result error'),
+      diagnostics: [
+        {
+          line: 10,
+          column: 5,
+          severity: 'warning',
+          message: 'unused variable',
+          source: 'compiler',
+          file: 'mod.c'
+        }
+      ]
+    };
+    const root = renderBuildResult(r, actions);
+    const item = root.querySelector('.jp-CythonPin-diagnostic') as HTMLElement;
+    expect(item.textContent).toBe('10:5 warning unused variable (mod.c)');
+    item.click();
+    expect(calls.goto).toEqual([]);
+    expect(formatDiagnostic(r.diagnostics[0])).toBe(item.textContent);
+  });
+
+  it('shows the annotation: shaded lines that expand to their C code', () => {
+    const { actions } = fakeActions();
+    const root = renderBuildResult(
+      buildResult('build result annotated'),
+      actions
+    );
+    const annotation = root.querySelector('.jp-CythonPin-annotation')!;
+    expect(annotation.hasAttribute('open')).toBe(true);
+    const lines = [
+      ...root.querySelectorAll<HTMLElement>('.jp-CythonPin-annotLine')
+    ];
+    expect(lines.map(l => l.querySelector('summary')!.textContent)).toEqual([
+      '2def g(x):',
+      '3    cdef int y = 1'
+    ]);
+    expect(
+      lines.map(l => l.style.getPropertyValue('--jp-CythonPin-score'))
+    ).toEqual(['1.000', '0.000']);
+    expect(lines[0].querySelector('.jp-CythonPin-cCode')!.textContent).toBe(
+      'static PyObject *__pyx_pw_g(PyObject *self, PyObject *x) {'
+    );
+    expect(root.querySelector('script')).toBeNull();
+  });
+
+  it('renders through the MIME renderer factory and explains bad data', async () => {
+    const { actions } = fakeActions();
+    const factory = createRendererFactory(actions);
+    expect(factory.mimeTypes).toEqual([BUILD_MIME_TYPE]);
+    const renderer = factory.createRenderer({
+      mimeType: BUILD_MIME_TYPE,
+      sanitizer: { sanitize: (s: string) => s },
+      resolver: null,
+      linkHandler: null,
+      latexTypesetter: null
+    }) as Widget & { renderModel: (m: MimeModel) => Promise<void> };
+    await renderer.renderModel(
+      new MimeModel({
+        data: { [BUILD_MIME_TYPE]: vector('build result ok') as never }
+      })
+    );
+    expect(text(renderer.node, '.jp-CythonPin-status')).toBe('Build succeeded');
+    await renderer.renderModel(
+      new MimeModel({
+        data: { [BUILD_MIME_TYPE]: { version: 1, status: 'maybe' } }
+      })
+    );
+    expect(renderer.node.querySelectorAll('.jp-CythonPin-result')).toHaveLength(
+      1
+    );
+    expect(text(renderer.node, '.jp-CythonPin-result')).toMatch(
+      /^Unreadable cython_pin build result \(status: expected one of ok, error\)/
+    );
+  });
+});
