@@ -403,22 +403,61 @@ export class NotebookPage {
     return n;
   }
 
-  /** Run cell i with Shift+Enter and wait for the kernel to go back to Idle. */
-  async run(i: number): Promise<void> {
-    await this.cell(i).locator('.cm-content').click();
-    await this.page.keyboard.press('Shift+Enter');
-    await this.waitExecuted(i);
+  async prompt(i: number): Promise<string> {
+    return (await this.cell(i).locator('.jp-InputArea-prompt').innerText()).trim();
   }
 
-  /** Wait until cell i has an execution count (not "[ ]" or "[*]") and the kernel is idle. */
-  async waitExecuted(i: number, timeout = 120000): Promise<void> {
+  /** Run cell i with Ctrl+Enter (run in place) and wait until it has run. */
+  async run(i: number): Promise<void> {
+    const before = await this.prompt(i);
+    await this.cell(i).locator('.cm-content').click();
+    await this.page.keyboard.press('Control+Enter');
+    await this.waitExecuted(i, before);
+  }
+
+  /** Append a code cell with `text`, run it, and return its output text. */
+  async runPython(text: string): Promise<string> {
+    const i = await this.appendCell(text);
+    await this.run(i);
+    return this.outputText(i);
+  }
+
+  /** The cell toolbar's Compile button of cell i (the toolbar shows on the active cell). */
+  compileButton(i: number): Locator {
+    return this.cell(i).locator('.jp-cell-toolbar .jp-ToolbarButtonComponent', { hasText: 'Compile' });
+  }
+
+  /** Select cell i, press its toolbar Compile button, wait until the build ran. */
+  async compile(i: number): Promise<void> {
+    const before = await this.prompt(i);
+    await this.cell(i).locator('.cm-content').click();
+    const button = this.compileButton(i);
+    await button.waitFor({ state: 'visible', timeout: 30000 });
+    await expectPoll(() => button.isEnabled(), on => on, 60000, 'the Compile button to be enabled');
+    await button.click();
+    await this.waitExecuted(i, before);
+  }
+
+  /** Wait until cell i shows an execution count other than `before` (and not "[*]"), and the kernel is idle. */
+  async waitExecuted(i: number, before: string, timeout = 180000): Promise<void> {
     await expectPoll(
-      async () => (await this.cell(i).locator('.jp-InputArea-prompt').innerText()).trim(),
-      prompt => /^\[\d+\]:$/.test(prompt),
+      () => this.prompt(i),
+      prompt => /^\[\d+\]:$/.test(prompt) && prompt !== before,
       timeout,
       `cell ${i} to finish running`
     );
     await this.waitIdle(timeout);
+  }
+
+  /** The dialog's text input: fill it and press the accept button. */
+  async answerDialog(value?: string): Promise<void> {
+    const dialog = this.page.locator('.jp-Dialog');
+    await dialog.waitFor();
+    if (value !== undefined) {
+      await dialog.locator('input').fill(value);
+    }
+    await dialog.locator('.jp-Dialog-button.jp-mod-accept').click();
+    await dialog.waitFor({ state: 'detached' });
   }
 
   async outputText(i: number): Promise<string> {
@@ -427,6 +466,19 @@ export class NotebookPage {
 
   async shot(name: string): Promise<void> {
     await this.page.screenshot({ path: path.join(OUT, `${name}.png`) });
+  }
+
+  /** Show the Cython Pins panel (its tab in the right sidebar). */
+  async openPinPanel(): Promise<void> {
+    const panel = this.page.locator('.jp-CythonPin-panel');
+    if (!(await panel.isVisible())) {
+      await this.page.locator('.lm-TabBar-tab[data-id="jp-CythonPin-pinManager"]').click();
+    }
+    await panel.waitFor({ state: 'visible' });
+  }
+
+  pinRow(alias: string): Locator {
+    return this.page.locator(`.jp-CythonPin-panel .jp-CythonPin-pinRow[data-alias="${alias}"]`);
   }
 
   /** Restart the kernel through the Kernel menu and wait for Idle. */
