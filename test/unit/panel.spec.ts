@@ -1,0 +1,269 @@
+import { PinManagerModel } from '../../src/panel/model';
+import { IPanelHost, PinManagerPanel, readGcForm } from '../../src/panel/view';
+import {
+  FakeConnector,
+  FakeHelper,
+  flush,
+  KEY_A,
+  KEY_B,
+  registryWith
+} from './helpers/fakeHelper';
+
+function fakeHost(answers: { confirm?: boolean; prompt?: string | null } = {}) {
+  const log = {
+    confirms: [] as string[],
+    prompts: [] as string[],
+    copied: [] as string[],
+    inserted: [] as string[],
+    notices: [] as string[]
+  };
+  const host: IPanelHost = {
+    confirm: (title, body) => {
+      log.confirms.push(body);
+      return Promise.resolve(answers.confirm ?? true);
+    },
+    prompt: (title, label) => {
+      log.prompts.push(label);
+      return Promise.resolve(answers.prompt ?? null);
+    },
+    copy: t => log.copied.push(t),
+    insertImport: a => log.inserted.push(a),
+    notify: (kind, m) => log.notices.push(`${kind}: ${m}`)
+  };
+  return { host, log };
+}
+
+async function setup(answers = {}) {
+  const helper = new FakeHelper();
+  helper.pins.set('square', KEY_A);
+  helper.pins.set('cube', KEY_B);
+  const connector = new FakeConnector(helper);
+  const { registry } = registryWith(connector);
+  const model = new PinManagerModel(registry);
+  const { host, log } = fakeHost(answers);
+  const panel = new PinManagerPanel(model, host);
+  document.body.appendChild(panel.node);
+  model.setTarget({ connector: connector.asConnector(), label: 'demo.ipynb' });
+  await flush();
+  return { helper, connector, registry, model, panel, log };
+}
+
+const rows = (panel: PinManagerPanel) =>
+  [...panel.node.querySelectorAll<HTMLElement>('.jp-CythonPin-pinRow')].map(
+    r => r.dataset.alias
+  );
+
+function click(panel: PinManagerPanel, alias: string, cls: string) {
+  const row = panel.node.querySelector(
+    `.jp-CythonPin-pinRow[data-alias="${alias}"]`
+  )!;
+  (row.querySelector(cls) as HTMLElement).click();
+}
+
+describe('pin manager panel', () => {
+  it('lists pins with short key, module, size and created, and says which kernel/cache', async () => {
+    const { panel } = await setup();
+    expect(panel.node.classList).toContain('jp-CythonPin-panel');
+    expect(rows(panel)).toEqual(['cube', 'square']);
+    const row = panel.node.querySelector(
+      '.jp-CythonPin-pinRow[data-alias="square"]'
+    )!;
+    expect(
+      [...row.querySelectorAll('td')].slice(0, 5).map(td => td.textContent)
+    ).toEqual([
+      'square',
+      'aaaaaaaaaaaa',
+      'cython_pin_aaaaaaaaaaaaaaaa',
+      '60 KiB',
+      '2026-11-25 12:00 UTC'
+    ]);
+    expect(
+      panel.node.querySelector('.jp-CythonPin-connection')!.textContent
+    ).toBe('demo.ipynb · kernel python3 · cache /tmp/cache');
+    expect(
+      panel.node.querySelector('.jp-CythonPin-cacheStats')!.textContent
+    ).toBe('2 entries, 100 KiB, 2 pins · /tmp/cache');
+    expect(panel.node.querySelectorAll('.jp-CythonPin-cacheRow')).toHaveLength(
+      2
+    );
+  });
+
+  it('filters by alias, key or module name', async () => {
+    const { panel } = await setup();
+    const input = panel.node.querySelector(
+      '.jp-CythonPin-filter'
+    ) as HTMLInputElement;
+    input.value = 'squ';
+    input.dispatchEvent(new Event('input'));
+    expect(rows(panel)).toEqual(['square']);
+    input.value = 'bbbb';
+    input.dispatchEvent(new Event('input'));
+    expect(rows(panel)).toEqual(['cube']);
+    input.value = 'nothing';
+    input.dispatchEvent(new Event('input'));
+    expect(rows(panel)).toEqual([]);
+    expect(panel.node.querySelector('.jp-CythonPin-empty')!.textContent).toBe(
+      'No pins match the filter.'
+    );
+  });
+
+  it('unpins only after confirmation and refreshes the table', async () => {
+    const { panel, log, helper } = await setup({ confirm: true });
+    click(panel, 'cube', '.jp-CythonPin-unpin');
+    await flush(10);
+    expect(log.confirms[0]).toMatch(/Remove the alias "cube"\?/);
+    expect(helper.pins.has('cube')).toBe(false);
+    expect(rows(panel)).toEqual(['square']);
+    expect(log.notices).toContain('success: Unpinned "cube".');
+  });
+
+  it('keeps the pin when the confirmation is cancelled', async () => {
+    const { panel, helper } = await setup({ confirm: false });
+    click(panel, 'cube', '.jp-CythonPin-unpin');
+    await flush(10);
+    expect(helper.pins.has('cube')).toBe(true);
+    expect(rows(panel)).toEqual(['cube', 'square']);
+  });
+
+  it('renames a pin', async () => {
+    const { panel } = await setup({ prompt: 'sq' });
+    click(panel, 'square', '.jp-CythonPin-rename');
+    await flush(10);
+    expect(rows(panel)).toEqual(['cube', 'sq']);
+  });
+
+  it('copies the key, inserts import code and imports into the kernel', async () => {
+    const { panel, log } = await setup();
+    click(panel, 'square', '.jp-CythonPin-copy');
+    click(panel, 'square', '.jp-CythonPin-insertImport');
+    click(panel, 'square', '.jp-CythonPin-import');
+    await flush(10);
+    expect(log.copied).toEqual([KEY_A]);
+    expect(log.inserted).toEqual(['square']);
+    expect(log.notices).toContain(
+      'success: Imported square (cython_pin_aaaaaaaaaaaaaaaa) into the kernel: f.'
+    );
+  });
+
+  it('shows helper errors to the user', async () => {
+    const { panel, log, helper } = await setup({ prompt: 'x' });
+    helper.pins.clear(); // someone unpinned it meanwhile
+    click(panel, 'cube', '.jp-CythonPin-rename');
+    await flush(10);
+    expect(log.notices).toContain("error: No pin named 'cube'.");
+    expect(rows(panel)).toEqual([]);
+  });
+
+  it('previews garbage collection, then removes only after confirmation', async () => {
+    const { panel, helper, log } = await setup({ confirm: true });
+    helper.pins.delete('cube');
+    (
+      panel.node.querySelector('.jp-CythonPin-gcKeep') as HTMLInputElement
+    ).value = '1';
+    (
+      panel.node.querySelector('.jp-CythonPin-gcPreview') as HTMLElement
+    ).click();
+    await flush(10);
+    expect(
+      panel.node.querySelector('.jp-CythonPin-gcPreviewResult')!.textContent
+    ).toMatch(/^Would remove 1 entry, freeing 40 KiB; 1 kept\./);
+    expect(helper.entries).toHaveLength(2);
+    (panel.node.querySelector('.jp-CythonPin-gcRun') as HTMLElement).click();
+    await flush(10);
+    expect(log.confirms[0]).toBe(
+      'Remove 1 cache entry and free 40 KiB? Pinned builds are kept.'
+    );
+    expect(helper.entries.map(e => e.key)).toEqual([KEY_A]);
+    expect(panel.node.querySelectorAll('.jp-CythonPin-cacheRow')).toHaveLength(
+      1
+    );
+    expect(
+      panel.node.querySelector('.jp-CythonPin-gcPreviewResult')
+    ).toBeNull();
+  });
+
+  it('refreshes after a pin change made from another notebook on the same cache', async () => {
+    // Two notebooks, two kernels, one cache directory on disk.
+    const helperA = new FakeHelper();
+    const helperB = new FakeHelper();
+    helperB.pins = helperA.pins;
+    helperB.entries = helperA.entries;
+    helperA.pins.set('square', KEY_A);
+    const a = new FakeConnector(helperA, 'kernel-a');
+    const b = new FakeConnector(helperB, 'kernel-b');
+    const { registry } = registryWith(a, b);
+    const model = new PinManagerModel(registry);
+    const panel = new PinManagerPanel(model, fakeHost().host);
+    model.setTarget({ connector: a.asConnector(), label: 'a.ipynb' });
+    await flush();
+    expect(rows(panel)).toEqual(['square']);
+
+    await b.request('pin', { key: KEY_B, alias: 'cube' });
+    await new Promise(resolve => setTimeout(resolve, 100));
+    expect(rows(panel)).toEqual(['cube', 'square']);
+
+    // A kernel on a different cache does not disturb this panel.
+    const before = helperA.requests.length;
+    helperB.cacheDir = '/elsewhere';
+    await b.request('unpin', { alias: 'cube' });
+    await new Promise(resolve => setTimeout(resolve, 100));
+    expect(helperA.requests.length).toBe(before);
+    expect(rows(panel)).toEqual(['cube', 'square']);
+    await model.refresh();
+    expect(rows(panel)).toEqual(['square']);
+  });
+
+  it('shows queued while the kernel is busy, then the result', async () => {
+    const { panel, connector, model } = await setup();
+    connector.hold = true;
+    connector.busy = true;
+    const refreshing = model.refresh();
+    await flush();
+    expect(
+      panel.node.querySelector('.jp-CythonPin-queued')!.textContent
+    ).toMatch(/^Queued: the kernel is busy running a cell/);
+    connector.release();
+    await refreshing;
+    await flush();
+    expect(panel.node.querySelector('.jp-CythonPin-queued')).toBeNull();
+    expect(rows(panel)).toEqual(['cube', 'square']);
+  });
+
+  it('explains why it cannot connect, and disables actions', async () => {
+    const { panel, connector } = await setup();
+    connector.setState({
+      status: 'missing-helper',
+      message:
+        'The cython_pin helper is not installed in this kernel\'s environment. Run: "/usr/bin/python3" -m pip install jupyterlab-cython-pin'
+    });
+    await flush();
+    expect(
+      panel.node.querySelector('.jp-CythonPin-connection')!.textContent
+    ).toMatch(
+      /^demo\.ipynb: The cython_pin helper is not installed .* -m pip install jupyterlab-cython-pin$/
+    );
+    const refresh = panel.node.querySelector(
+      '.jp-CythonPin-refresh'
+    ) as HTMLButtonElement;
+    expect(refresh.disabled).toBe(true);
+  });
+});
+
+describe('gc form', () => {
+  it('turns empty fields into "no limit" and MiB into bytes', () => {
+    expect(readGcForm({ keepNewest: '', maxAgeDays: ' ', maxMiB: '' })).toEqual(
+      {
+        keep_n_newest: null,
+        max_age_days: null,
+        max_bytes: null
+      }
+    );
+    expect(
+      readGcForm({ keepNewest: '3', maxAgeDays: '1.5', maxMiB: '2' })
+    ).toEqual({
+      keep_n_newest: 3,
+      max_age_days: 1.5,
+      max_bytes: 2097152
+    });
+  });
+});
