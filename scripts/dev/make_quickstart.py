@@ -17,8 +17,8 @@ cells = [
        "(running it twice is harmless):"),
     code("%load_ext cython_pin"),
     md("## 1. Compile\n`%%cython_pin` hashes the cell and its options; an identical cell later is a cache hit "
-       "(no compile). `--pin square` also pins the build under the alias `square`."),
-    code("%%cython_pin --pin square\n"
+       "(no compile). `%%cython_pin square` also pins the build under the alias `square` (an optional first argument; add `--overwrite` to re-point it after editing the cell)."),
+    code("%%cython_pin square\n"
          "def square(int n):\n"
          "    return n * n"),
     code("square(12)"),
