@@ -51,7 +51,8 @@ _CYTHON_RE = re.compile(
     r"(?P<msg>.*)$"
 )
 _CC_RE = re.compile(
-    r"^(?P<file>[^:\n]+?):(?P<line>\d+):(?:(?P<col>\d+):)? (?P<sev>fatal error|error|warning|note): (?P<msg>.*)$"
+    r"^(?P<file>[^:\n]+?):(?P<line>\d+):(?:(?P<col>\d+):)? "
+    r"(?P<sev>fatal error|error|warning|note): (?P<msg>.*)$"
 )
 _LINKER_RE = re.compile(
     r"^(?:/\S*/)?(?:ld|collect2|ld\.\w+)(?:\.exe)?: (?:(?P<sev>error|warning): )?(?P<msg>.*)$"

@@ -425,8 +425,9 @@ def import_pinned_result(alias: str, *, cache_dir: str | os.PathLike[str] | None
         return import_cached_result(key, cache_dir=cache_dir)
     except FileNotFoundError:
         raise FileNotFoundError(
-            f"Alias '{alias}' is pinned to key {key[:16]}... but {get_cache_dir(cache_dir)} has no entry for it "
-            f"(deleted or a different cache). Rebuild the source, then pin(key, alias='{alias}', overwrite=True)."
+            f"Alias '{alias}' is pinned to key {key[:16]}... but {get_cache_dir(cache_dir)} has no entry "
+            "for it (deleted or a different cache). Rebuild the source, then "
+            f"pin(key, alias='{alias}', overwrite=True)."
         ) from None
 
 

@@ -213,6 +213,7 @@ def validate_key(key: Any) -> str:
     """Return ``key`` if it is 64 lowercase hex, else raise ValueError."""
     if not isinstance(key, str) or not KEY_RE.match(key):
         raise ValueError(
-            f"Invalid cache key {key!r}: expected 64 lowercase hex characters (BuildResult.key or list_cached())."
+            f"Invalid cache key {key!r}: expected 64 lowercase hex characters "
+            "(BuildResult.key or list_cached())."
         )
     return key

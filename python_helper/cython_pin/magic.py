@@ -53,7 +53,9 @@ class CythonPinMagics(Magics):
     @magic_arguments.magic_arguments()
     @magic_arguments.argument("alias", nargs="?", default=None, help="pin the build under this alias")
     @magic_arguments.argument(
-        "--profile", choices=("fast-debug", "release", "annotate"), default=None,
+        "--profile",
+        choices=("fast-debug", "release", "annotate"),
+        default=None,
         help="build profile (default fast-debug)",
     )
     @magic_arguments.argument("--overwrite", action="store_true", help="re-point an existing alias")
@@ -120,7 +122,9 @@ class CythonPinMagics(Magics):
         payload = res.to_json(CELL_LINE_OFFSET, names=bound)
         bundle: dict[str, Any] = {MIME_TYPE: payload, "text/plain": _bundle_text_ok(res, bound)}
         if payload["annotation"] is not None:
-            bundle["text/html"] = render_html(shift(res.annotation, CELL_LINE_OFFSET) or {}, title=res.module_name)
+            bundle["text/html"] = render_html(
+                shift(res.annotation, CELL_LINE_OFFSET) or {}, title=res.module_name
+            )
         display(bundle, raw=True)
 
 

@@ -116,14 +116,15 @@ def pin(
         if not overwrite:
             if current is not None:
                 raise ValueError(
-                    f"Alias collision: alias '{alias}' already points to a different key ({current[:16]}...). "
-                    "Use overwrite=True to replace."
+                    f"Alias collision: alias '{alias}' already points to a different key "
+                    f"({current[:16]}...). Use overwrite=True to replace."
                 )
             others = sorted(a for a, k in pins.items() if k == key)
             if others:
                 raise ValueError(
-                    f"Key collision: key {key[:16]}... is already pinned as '{others[0]}'. Use overwrite=True "
-                    f"to add '{alias}' as a second alias, or rename_pin('{others[0]}', '{alias}')."
+                    f"Key collision: key {key[:16]}... is already pinned as '{others[0]}'. "
+                    f"Use overwrite=True to add '{alias}' as a second alias, "
+                    f"or rename_pin('{others[0]}', '{alias}')."
                 )
         pins[alias] = key
         _write_pins(root, pins)
@@ -182,7 +183,10 @@ def list_pins(*, cache_dir: str | os.PathLike[str] | None = None) -> dict[str, s
 
 def _unknown_alias_message(alias: str, root: str, pins: dict[str, str]) -> str:
     known = ", ".join(sorted(pins)) or "none"
-    return f"Unknown alias '{alias}' in {os.path.join(root, PINS_FILE)} (known: {known}). Pin a key first with pin()."
+    return (
+        f"Unknown alias '{alias}' in {os.path.join(root, PINS_FILE)} (known: {known}). "
+        "Pin a key first with pin()."
+    )
 
 
 def resolve_pinned_key(alias: str, *, cache_dir: str | os.PathLike[str] | None = None) -> str:

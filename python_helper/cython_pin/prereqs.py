@@ -51,7 +51,8 @@ def check_build_prereqs(numpy: bool = False) -> dict[str, Any]:
         cmd = " ".join(compiler_command("c"))
         report["compiler"] = {"ok": False, "error": msg or f"{cmd} failed"}
         problems.append(
-            f"The C compiler ({cmd}) cannot build a trivial extension: {msg.splitlines()[-1] if msg else ''}. "
+            f"The C compiler ({cmd}) cannot build a trivial extension: "
+            f"{msg.splitlines()[-1] if msg else ''}. "
             "Install one (e.g. apt install build-essential) or set CC."
         )
 

@@ -30,8 +30,11 @@ _ARGS: dict[str, tuple[dict[str, tuple[type, ...]], dict[str, tuple[type, ...]]]
     "cache_stats": ({}, {}),
     "gc_cache": (
         {"dry_run": (bool,)},
-        {"max_bytes": (int, type(None)), "max_age_days": (*_NUM, type(None)),
-         "keep_n_newest": (int, type(None))},
+        {
+            "max_bytes": (int, type(None)),
+            "max_age_days": (*_NUM, type(None)),
+            "keep_n_newest": (int, type(None)),
+        },
     ),
     "import_pinned": ({"alias": (str,)}, {}),
 }
@@ -107,10 +110,22 @@ def validate_event(msg: Any) -> None:
 
 _OPT_STR = (str, type(None))
 _BUILD_FIELDS: dict[str, tuple[type, ...]] = {
-    "version": (int,), "status": (str,), "key": _OPT_STR, "module_name": _OPT_STR, "artifact_path": _OPT_STR,
-    "cache_dir": (str,), "used_cache": (bool,), "reused_module": (bool,), "created_utc": _OPT_STR,
-    "profile": (str,), "timings": (dict,), "diagnostics": (list,), "aliases": (list,), "names": (list,),
-    "annotation": (dict, type(None)), "error": (dict, type(None)),
+    "version": (int,),
+    "status": (str,),
+    "key": _OPT_STR,
+    "module_name": _OPT_STR,
+    "artifact_path": _OPT_STR,
+    "cache_dir": (str,),
+    "used_cache": (bool,),
+    "reused_module": (bool,),
+    "created_utc": _OPT_STR,
+    "profile": (str,),
+    "timings": (dict,),
+    "diagnostics": (list,),
+    "aliases": (list,),
+    "names": (list,),
+    "annotation": (dict, type(None)),
+    "error": (dict, type(None)),
 }
 
 
@@ -127,8 +142,14 @@ def validate_build_result(msg: Any) -> None:
     for t in ("hash", "cythonize", "compile", "load", "total"):
         _need(msg["timings"], t, _NUM, "build result timings")
     for d in msg["diagnostics"]:
-        for f, types in (("line", (int,)), ("column", (int,)), ("severity", (str,)), ("message", (str,)),
-                         ("source", (str,)), ("file", _OPT_STR)):
+        for f, types in (
+            ("line", (int,)),
+            ("column", (int,)),
+            ("severity", (str,)),
+            ("message", (str,)),
+            ("source", (str,)),
+            ("file", _OPT_STR),
+        ):
             _need(d, f, types, "build result diagnostic")
         if d["severity"] not in ("error", "warning", "note"):
             raise ProtocolError(f"build result diagnostic: bad severity {d['severity']!r}.")
@@ -179,14 +200,16 @@ def _pin_rows(root: str) -> list[dict[str, Any]]:
             meta = read_meta(root, key)
         except (CacheIntegrityError, ValueError):
             meta = None
-        rows.append({
-            "alias": alias,
-            "key": key,
-            "module_name": meta.get("module_name") if meta else None,
-            "size_bytes": disk_size(entry_dir(root, key)) if meta else None,
-            "created_utc": meta.get("created_utc") if meta else None,
-            "in_cache": meta is not None,
-        })
+        rows.append(
+            {
+                "alias": alias,
+                "key": key,
+                "module_name": meta.get("module_name") if meta else None,
+                "size_bytes": disk_size(entry_dir(root, key)) if meta else None,
+                "created_utc": meta.get("created_utc") if meta else None,
+                "in_cache": meta is not None,
+            }
+        )
     return rows
 
 
@@ -288,7 +311,12 @@ _OPS: dict[str, Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]] = {
 def error_reply(mid: str, exc: BaseException) -> dict[str, Any]:
     """Reply with ``ok: false``; the message is the exception text (KeyError without its quotes)."""
     message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
-    return {"type": "reply", "id": mid, "ok": False, "error": {"type": type(exc).__name__, "message": message}}
+    return {
+        "type": "reply",
+        "id": mid,
+        "ok": False,
+        "error": {"type": type(exc).__name__, "message": message},
+    }
 
 
 def dispatch(msg: Any, *, user_ns: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import pytest
 from conftest import HELPER, SQUARE, run_py
 
 import cython_pin
-from cython_pin.errors import BuildError, CacheIntegrityError
+from cython_pin.errors import BuildError
 
 
 def test_build_result_fields(square, cache_dir):
@@ -118,17 +118,17 @@ def test_cython_error_diagnostics_with_line_numbers():
 
 def test_compiler_error_mapped_to_pyx_line_and_header_file():
     src = (
-        'cdef extern from *:\n'
+        "cdef extern from *:\n"
         '    """\n'
-        '    struct S { int a; };\n'
+        "    struct S { int a; };\n"
         '    """\n'
-        '    struct S:\n'
-        '        int b\n'
-        '\n'
-        'def f():\n'
-        '    cdef S s\n'
-        '    s.b = 1\n'
-        '    return s.b\n'
+        "    struct S:\n"
+        "        int b\n"
+        "\n"
+        "def f():\n"
+        "    cdef S s\n"
+        "    s.b = 1\n"
+        "    return s.b\n"
     )
     with pytest.raises(BuildError) as ei:
         cython_pin.compile_and_load_result(src)
@@ -208,7 +208,9 @@ def test_build_package_with_cimport_between_modules():
         "a": "cdef int twice(int x):\n    return 2 * x\n\ndef twice_py(int x):\n    return twice(x)\n",
         "b": "from pinpkg.a cimport twice\n\ndef quad(int x):\n    return twice(twice(x))\n",
     }
-    r = cython_pin.build_package(mods, package_name="pinpkg", support_files={"a.pxd": "cdef int twice(int x)\n"})
+    r = cython_pin.build_package(
+        mods, package_name="pinpkg", support_files={"a.pxd": "cdef int twice(int x)\n"}
+    )
     import importlib
 
     b = importlib.import_module("pinpkg.b")
@@ -224,8 +226,9 @@ def test_build_package_with_cimport_between_modules():
 
 
 def test_annotate_profile_writes_annotation(tmp_path):
-    r = cython_pin.compile_and_load_result("def g(x):\n    cdef int y = 1\n    return x + y\n",
-                                           profile="annotate")
+    r = cython_pin.compile_and_load_result(
+        "def g(x):\n    cdef int y = 1\n    return x + y\n", profile="annotate"
+    )
     assert r.annotation_path and os.path.exists(r.annotation_path)
     ann = r.annotation
     assert ann["max_score"] > 0 and [ln["line"] for ln in ann["lines"]][:3] == [1, 2, 3]
@@ -257,8 +260,12 @@ def test_concurrent_builds_of_one_key_compile_once(tmp_path):
         "print(json.dumps([r.key, r.used_cache, r.module.conc()]))\n"
     )
     env = dict(os.environ, CYTHON_PIN_CACHE_DIR=str(tmp_path / "c"), PYTHONPATH=HELPER)
-    procs = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
     outs = []
     for p in procs:
         o, e = p.communicate(timeout=120)
@@ -273,11 +280,15 @@ def test_lock_released_when_holder_is_killed(tmp_path):
 
     path = str(tmp_path / "k.lock")
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         f"import sys, time; sys.path.insert(0, {HELPER!r})\n"
-         "from cython_pin.locks import FileLock\n"
-         f"l = FileLock({path!r}).acquire(); print('held', flush=True); time.sleep(60)\n"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            f"import sys, time; sys.path.insert(0, {HELPER!r})\n"
+            "from cython_pin.locks import FileLock\n"
+            f"l = FileLock({path!r}).acquire(); print('held', flush=True); time.sleep(60)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert holder.stdout.readline().strip() == "held"
     assert is_locked(path)

@@ -83,8 +83,15 @@ def test_toolchain_changes_change_key(square, monkeypatch):
     assert key_for(SQUARE) != square.key
     monkeypatch.setitem(keys._proc_memo, "cython", keys.cython_version())
     fp = keys.toolchain_fingerprint("c", False, None)
-    assert {"python_implementation", "python_version", "ext_suffix", "soabi", "cython_version",
-            "compiler_path", "compiler_version"} <= set(fp)
+    assert {
+        "python_implementation",
+        "python_version",
+        "ext_suffix",
+        "soabi",
+        "cython_version",
+        "compiler_path",
+        "compiler_version",
+    } <= set(fp)
     assert "numpy_version" not in fp and "numpy_version" in keys.toolchain_fingerprint("c", True, None)
 
 

@@ -15,6 +15,8 @@ SEED = os.path.join(os.path.dirname(REPO), "shared", "spec", "check_seed_example
 @pytest.mark.skipif(not os.path.exists(SEED), reason="shared seed spec not available")
 def test_seed_script_10_of_10(tmp_path):
     env = dict(os.environ, CYTHON_PIN_CACHE_DIR=str(tmp_path / "cache"), PYTHONPATH=HELPER)
-    p = subprocess.run([sys.executable, SEED], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    p = subprocess.run(
+        [sys.executable, SEED], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
     assert "seed conformance: 10/10 checks hold" in p.stdout, p.stdout + p.stderr
     assert p.returncode == 0
