@@ -23,7 +23,7 @@ phase() {
   "$@" || rc=$?
   local dt=$((SECONDS - t0))
   mkdir -p "$OUT"
-  printf '%-10s %4ss  exit %s\n' "$name" "$dt" "$rc" >>"$OUT/timings.txt"
+  printf '%-14s %4ss  exit %s\n' "$name" "$dt" "$rc" >>"$OUT/timings.txt"
   log "$name: ${dt}s (exit $rc)"
   return "$rc"
 }
