@@ -6,8 +6,6 @@ Importing this package is cheap: submodules (and Cython, numpy, IPython) load on
 
 from __future__ import annotations
 
-from typing import Any
-
 from ._version import __version__ as __version__
 
 _EXPORTS = {
@@ -41,7 +39,7 @@ _EXPORTS = {
 __all__ = sorted([*_EXPORTS, "__version__", "load_ipython_extension", "unload_ipython_extension"])
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     mod = _EXPORTS.get(name)
     if mod is None:
         raise AttributeError(f"module 'cython_pin' has no attribute {name!r}")
@@ -56,12 +54,12 @@ def __dir__() -> list[str]:
     return __all__
 
 
-def load_ipython_extension(ipython: Any) -> None:
+def load_ipython_extension(ipython: object) -> None:
     """``%load_ext cython_pin``: register the ``%%cython_pin`` magic."""
     from .magic import load_ipython_extension as _load
 
     _load(ipython)
 
 
-def unload_ipython_extension(ipython: Any) -> None:
+def unload_ipython_extension(ipython: object) -> None:
     """``%unload_ext cython_pin`` (the magic stays registered; nothing to undo)."""

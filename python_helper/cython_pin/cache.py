@@ -6,18 +6,19 @@ Builds happen in ``<root>/.staging/<key>.<pid>.<random>`` and are published with
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import shutil
 import time
-from typing import Any
 
-from . import events
+from . import _hash, events
 from .errors import CacheIntegrityError
 from .keys import KEY_RE, validate_key
 from .locks import FileLock, is_locked
 from .paths import LOCKS, STAGING, TRASH, ensure_dir, ensure_root, entry_dir, get_cache_dir, lock_path
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
+    from typing import Any
 
 META = "meta.json"
 META_FORMAT = 1
@@ -29,11 +30,8 @@ def utc_now() -> str:
 
 
 def sha256_file(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    """Hex sha256 of a file."""
+    return _hash.sha256_file(path)
 
 
 def read_meta(root: str, key: str) -> dict[str, Any] | None:
@@ -88,6 +86,8 @@ def write_meta(staging: str, meta: dict[str, Any]) -> None:
 
 def _remove_tree(root: str, path: str) -> None:
     """Move ``path`` into the trash (atomic disappearance) and delete it."""
+    import shutil
+
     trash = ensure_dir(os.path.join(root, TRASH))
     dest = os.path.join(trash, f"{os.path.basename(path)}.{os.getpid()}.{os.urandom(4).hex()}")
     try:
@@ -99,6 +99,8 @@ def _remove_tree(root: str, path: str) -> None:
 
 def publish(root: str, key: str, staging: str, replace: bool = False) -> str:
     """Atomically move a complete staging directory to ``<root>/<key>`` (caller holds the key lock)."""
+    import shutil
+
     final = entry_dir(root, key)
     if os.path.exists(final):
         if not replace:
@@ -203,6 +205,8 @@ def _age_days(created: str | None, now: float) -> float:
 
 def _clean_private_dirs(root: str) -> None:
     """Remove staging dirs whose builder is gone (key lock not held) and leftover trash."""
+    import shutil
+
     staging = os.path.join(root, STAGING)
     for name in os.listdir(staging) if os.path.isdir(staging) else []:
         key = name.split(".", 1)[0]
@@ -304,6 +308,7 @@ def export_cached(
 
 def import_exported(path: str | os.PathLike[str], *, cache_dir: str | os.PathLike[str] | None = None) -> str:
     """Add an archive made by :func:`export_cached` to the cache (verified); returns its key."""
+    import shutil
     import tarfile
 
     path = os.fspath(path)

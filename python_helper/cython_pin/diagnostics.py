@@ -5,7 +5,11 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import asdict, dataclass
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
+    from typing import Any
+
 
 SEVERITIES = ("error", "warning", "note")
 

@@ -6,38 +6,47 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
 
 from . import events, loader
 from .cache import key_lock, new_staging, publish, read_meta, utc_now, verify_entry, write_meta
-from .diagnostics import Diagnostic
 from .keys import compute_key, default_module_name, ext_suffix, validate_key
 from .options import BuildOptions, resolve_options, uses_numpy
 from .paths import ensure_root, entry_dir, get_cache_dir
 from .result import BuildResult
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
+    from collections.abc import Callable
+    from typing import Any
+
+    from .diagnostics import Diagnostic
+
 _meta_by_key: dict[str, dict[str, Any]] = {}
 
 
-@dataclass
 class _Job:
     """What to build for one key. ``prepare(staging)`` writes the sources and returns the units."""
 
-    kind: str
-    key: str
-    name: str
-    root: str
-    opts: BuildOptions
-    numpy_used: bool
-    prepare: Callable[[str], tuple[list[Any], dict[str, str | None], str]]
-    t0: float
-    t_hash: float
+    def __init__(
+        self,
+        kind: str,
+        key: str,
+        name: str,
+        root: str,
+        opts: BuildOptions,
+        numpy_used: bool,
+        prepare: Callable[[str], tuple[list[Any], dict[str, str | None], str]],
+        t0: float,
+        t_hash: float,
+    ) -> None:
+        self.kind, self.key, self.name, self.root, self.opts = kind, key, name, root, opts
+        self.numpy_used, self.prepare, self.t0, self.t_hash = numpy_used, prepare, t0, t_hash
 
 
 def _named_module_warning(name: str) -> Diagnostic:
+    from .diagnostics import Diagnostic
+
     return Diagnostic(
         0,
         0,
@@ -74,7 +83,11 @@ def _result(
     extra_diags: tuple[Diagnostic, ...] = (),
 ) -> BuildResult:
     d = entry_dir(root, key)
-    diags = tuple(Diagnostic.from_json(x) for x in meta.get("diagnostics", [])) + extra_diags
+    diags = extra_diags
+    if meta.get("diagnostics"):
+        from .diagnostics import Diagnostic
+
+        diags = tuple(Diagnostic.from_json(x) for x in meta["diagnostics"]) + extra_diags
     ann = os.path.join(d, meta["annotation"]) if meta.get("annotation") else None
     return BuildResult(
         module=module,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
+    from typing import Any
 
 
 class BuildError(RuntimeError):

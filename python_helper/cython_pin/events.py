@@ -5,9 +5,13 @@ Events: ``pins_changed`` with ``{"cache_dir", "pins"}`` and ``cache_changed`` wi
 
 from __future__ import annotations
 
-from typing import Any, Callable
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
+    from typing import Any, Callable
 
-Listener = Callable[[str, dict[str, Any]], None]
+    Listener = Callable[[str, dict[str, Any]], None]
+
+
 _listeners: list[Listener] = []
 
 

@@ -3,15 +3,18 @@ fingerprint (Cython's version read from its source file, the compiler version me
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 import shlex
 import sys
-from typing import Any
 
+from . import _hash
 from .options import BuildOptions
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
+    from typing import Any
 
 KEY_RE = re.compile(r"^[0-9a-f]{64}$")
 KEY_SCHEMA = 1
@@ -169,12 +172,8 @@ def toolchain_fingerprint(language: str, numpy_used: bool, root: str | None) -> 
     return fp
 
 
-def _file_digest(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+def _digest(data: bytes) -> str:
+    return _hash.sha256(data).hexdigest()  # type: ignore[attr-defined]
 
 
 def compute_key(
@@ -193,15 +192,15 @@ def compute_key(
     material = {
         "schema": KEY_SCHEMA,
         "kind": kind,
-        "sources": {k: hashlib.sha256(v.encode("utf-8")).hexdigest() for k, v in sorted(sources.items())},
-        "support_files": {n: hashlib.sha256(c).hexdigest() for n, c in sorted(opts.support_files.items())},
-        "extra_source_contents": [_file_digest(p) for p in opts.extra_sources],
+        "sources": {k: _digest(v.encode("utf-8")) for k, v in sorted(sources.items())},
+        "support_files": {n: _digest(c) for n, c in sorted(opts.support_files.items())},
+        "extra_source_contents": [_hash.sha256_file(p) for p in opts.extra_sources],
         "options": opts.key_material(numpy_used),
         "toolchain": toolchain_fingerprint(opts.language, numpy_used, root),
         "extra": extra or {},
     }
     blob = json.dumps(material, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(blob.encode("ascii")).hexdigest()
+    return _digest(blob.encode("ascii"))
 
 
 def default_module_name(key: str) -> str:

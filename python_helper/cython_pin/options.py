@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
+    from typing import Any
+
 
 PROFILES: dict[str, dict[str, Any]] = {
     "fast-debug": {
@@ -56,9 +59,11 @@ KNOWN_OPTIONS = frozenset(
 )
 
 
-@dataclass(frozen=True)
 class BuildOptions:
-    """Options after the profile is applied; explicit options win over the profile."""
+    """Options after the profile is applied; explicit options win over the profile.
+
+    A plain class (not a dataclass) so that building it costs nothing on the cache-hit path.
+    """
 
     profile: str
     module_name: str | None
@@ -77,9 +82,15 @@ class BuildOptions:
     extra_compile_args: list[str]
     extra_link_args: list[str]
     extra_sources: list[str]
-    support_files: dict[str, bytes] = field(default_factory=dict)
-    numpy: bool | None = None
-    lock_timeout_s: float | None = 600.0
+    support_files: dict[str, bytes]
+    numpy: bool | None
+    lock_timeout_s: float | None
+
+    def __init__(self, **fields: Any) -> None:
+        self.__dict__.update(fields)
+
+    def __repr__(self) -> str:
+        return f"BuildOptions({', '.join(f'{k}={v!r}' for k, v in self.__dict__.items())})"
 
     def key_material(self, numpy_used: bool) -> dict[str, Any]:
         """Everything that affects the build output (the cache location and flags like verbose do not)."""
@@ -242,14 +253,17 @@ def resolve_options(opts: dict[str, Any]) -> BuildOptions:
     )
 
 
-_NUMPY_RE = re.compile(r"^\s*(?:c?import\s+numpy|from\s+numpy[\s.]|c?import\s+[\w.,\s]*\bnumpy\b)", re.M)
+_NUMPY_PATTERN = r"^\s*(?:c?import\s+numpy|from\s+numpy[\s.]|c?import\s+[\w.,\s]*\bnumpy\b)"
 
 
 def uses_numpy(source: str, support_files: dict[str, bytes]) -> bool:
     """Auto-detect numpy use: the source (or a .pxd/.pxi support file) imports or cimports numpy."""
-    if _NUMPY_RE.search(source):
+    if "numpy" not in source and not support_files:
+        return False
+    numpy_re = re.compile(_NUMPY_PATTERN, re.M)  # compiled on demand (re caches it)
+    if numpy_re.search(source):
         return True
     for name, content in support_files.items():
-        if name.endswith((".pxd", ".pxi")) and _NUMPY_RE.search(content.decode("utf-8", "replace")):
+        if name.endswith((".pxd", ".pxi")) and numpy_re.search(content.decode("utf-8", "replace")):
             return True
     return False

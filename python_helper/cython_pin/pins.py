@@ -9,13 +9,16 @@ from __future__ import annotations
 import json
 import os
 import re
-from typing import Any
 
 from . import events
 from .errors import PinRegistryError
 from .keys import validate_key
 from .locks import FileLock
 from .paths import ensure_root, get_cache_dir, lock_path
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
+    from typing import Any
 
 ALIAS_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 PINS_FILE = "pins.json"

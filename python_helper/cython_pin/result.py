@@ -6,9 +6,12 @@ import json
 import os
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any
 
-from .diagnostics import Diagnostic
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
+    from typing import Any
+
+    from .diagnostics import Diagnostic
 
 PROTOCOL_VERSION = 1
 TIMING_KEYS = ("hash", "cythonize", "compile", "load")

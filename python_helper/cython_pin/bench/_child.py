@@ -1,0 +1,176 @@
+"""One measurement in a fresh process: ``python _child.py TASK PARAMS_JSON``.
+
+Run as a script (not ``-m``) so that nothing but the interpreter's own start-up is loaded before the thing
+being measured: this file imports only ``os``, ``sys`` and ``time`` (all loaded by Python's start-up anyway)
+until the measurement is over. The result is printed as one ``BENCH_JSON:<json>`` line on the original
+stdout (the magics may print too). Times are ``time.perf_counter()`` seconds.
+
+Tasks:
+  ours_build   plain Python: import cython_pin, compile_and_load_result each source, call it
+  ours_kernel  IPython shell (a fresh kernel's state): import cython_pin, then time compile_and_load alone
+  ours_magic   IPython shell: %load_ext cython_pin, then %%cython_pin each source
+  magic        IPython shell: %load_ext Cython, then %%cython each source
+  ours_pins    plain Python: import_pinned, pin, list_pins on a registry the parent filled
+"""
+
+import os
+import sys
+import time
+
+T_START = time.perf_counter()
+_OUT_FD = os.dup(1)
+
+
+def _emit(obj):
+    import json
+
+    data = ("BENCH_JSON:" + json.dumps(obj) + "\n").encode()
+    os.write(_OUT_FD, data)
+
+
+def _read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def _check(fn, call):
+    name, arg, expect = call
+    f = fn(name)
+    got = f(arg) if arg is not None else f()
+    return {"result": repr(got), "ok": expect is None or got == expect}
+
+
+def _shell():
+    """A fresh IPython InteractiveShell: what a kernel process has loaded before the first cell runs."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    return InteractiveShell.instance()
+
+
+def task_ours_build(p):
+    before = set(sys.modules)
+    t0 = time.perf_counter()
+    import cython_pin
+
+    t_import = time.perf_counter() - t0
+    builds = []
+    for src_path, call, opts in p["sources"]:
+        src = _read(src_path)
+        t1 = time.perf_counter()
+        res = cython_pin.compile_and_load_result(src, **opts)
+        dt = time.perf_counter() - t1
+        chk = _check(lambda n, m=res.module: getattr(m, n), call)
+        builds.append({"s": dt, "used_cache": res.used_cache, "timings": res.timings, "key": res.key, **chk})
+    new = sorted(set(sys.modules) - before)
+    return {"import_s": t_import, "builds": builds, "new_modules": new}
+
+
+def task_ours_kernel(p):
+    shell = _shell()
+    t0 = time.perf_counter()
+    import cython_pin
+
+    t_import = time.perf_counter() - t0
+    src = _read(p["source"])
+    before = set(sys.modules)
+    t1 = time.perf_counter()
+    mod = cython_pin.compile_and_load(src)
+    dt = time.perf_counter() - t1
+    new = sorted(set(sys.modules) - before)
+    chk = _check(lambda n: getattr(mod, n), p["call"])
+    del shell
+    return {"import_s": t_import, "call_s": dt, "new_modules": new, **chk}
+
+
+def _cell_magic(shell, magic, sources, count):
+    cells = []
+    for src_path, call in sources:
+        src = _read(src_path)
+        before = set(sys.modules)
+        n0 = count[0]
+        t1 = time.perf_counter()
+        shell.run_cell_magic(magic, "", src)
+        dt = time.perf_counter() - t1
+        new = sorted(set(sys.modules) - before)
+        try:
+            chk = _check(lambda n: shell.user_ns[n], call)
+        except Exception as e:  # noqa: BLE001 - the build failed: report, the parent counts it
+            chk = {"result": f"{type(e).__name__}: {e}", "ok": False}
+        cells.append({"s": dt, "compiled": count[0] - n0, "new_modules": new, **chk})
+    return cells
+
+
+def task_magic(p):
+    shell = _shell()
+    t0 = time.perf_counter()
+    shell.run_line_magic("load_ext", "Cython")
+    t_load = time.perf_counter() - t0
+    count = [0]
+    from Cython.Build.IpythonMagic import CythonMagics
+
+    orig = CythonMagics._cythonize
+
+    def counting(self, *a, **k):  # counts cythonize+compile runs (a cache miss); timing is unchanged
+        count[0] += 1
+        return orig(self, *a, **k)
+
+    CythonMagics._cythonize = counting
+    cells = _cell_magic(shell, "cython", p["sources"], count)
+    return {"load_ext_s": t_load, "cells": cells}
+
+
+def task_ours_magic(p):
+    shell = _shell()
+    t0 = time.perf_counter()
+    shell.run_line_magic("load_ext", "cython_pin")
+    t_load = time.perf_counter() - t0
+    count = [0]
+    from cython_pin import engine
+
+    orig = engine._build
+
+    def counting(job):
+        count[0] += 1
+        return orig(job)
+
+    engine._build = counting
+    cells = _cell_magic(shell, "cython_pin", p["sources"], count)
+    return {"load_ext_s": t_load, "cells": cells}
+
+
+def task_ours_pins(p):
+    t0 = time.perf_counter()
+    import cython_pin
+
+    t_import = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    mod = cython_pin.import_pinned(p["alias"])
+    t_imp = time.perf_counter() - t1
+    chk = _check(lambda n: getattr(mod, n), p["call"])
+    t2 = time.perf_counter()
+    cython_pin.pin(p["key"], alias=p["new_alias"], overwrite=True)
+    t_pin = time.perf_counter() - t2
+    t3 = time.perf_counter()
+    pins = cython_pin.list_pins()
+    t_list = time.perf_counter() - t3
+    return {
+        "import_s": t_import,
+        "import_pinned_s": t_imp,
+        "pin_s": t_pin,
+        "list_pins_s": t_list,
+        "n_pins": len(pins),
+        **chk,
+    }
+
+
+def main():
+    import json
+
+    task, params = sys.argv[1], json.loads(sys.argv[2])
+    out = globals()["task_" + task](params)
+    out["child_s"] = time.perf_counter() - T_START
+    _emit(out)
+
+
+if __name__ == "__main__":
+    main()
