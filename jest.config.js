@@ -69,6 +69,11 @@ module.exports = {
       ...common,
       displayName: 'integration',
       testEnvironment: 'node',
+      moduleNameMapper: {
+        ...common.moduleNameMapper,
+        // ESM-only package whose exports have no "require" condition
+        '^unicorn-magic$': '<rootDir>/node_modules/unicorn-magic/node.js'
+      },
       testMatch: ['<rootDir>/test/integration/**/*.spec.ts']
     }
   ]

@@ -59,10 +59,14 @@ export async function promptAndPin(
       Notification.error(`Cython Pin: ${err.message}`, { autoClose: 8000 });
       return null;
     }
+    // Alias points elsewhere, or this key already has another alias.
     const replace = await showDialog({
-      title: 'Replace pin?',
-      body: `${err.message}`,
-      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Replace' })]
+      title: 'Already pinned',
+      body: err.message,
+      buttons: [
+        Dialog.cancelButton(),
+        Dialog.warnButton({ label: 'Pin anyway' })
+      ]
     });
     if (!replace.button.accept) {
       return null;
