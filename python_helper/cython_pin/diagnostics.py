@@ -140,6 +140,8 @@ def parse_compiler(
                 if mapped is not None:
                     file, lno = mapped
                     col = 0
+                elif sev != "error":
+                    continue  # a warning/note inside Cython's own generated code: not actionable
                 else:
                     file = base
             out.append(Diagnostic(lno, col, sev, m.group("msg").strip(), "compiler", file))

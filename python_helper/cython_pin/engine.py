@@ -9,7 +9,7 @@ import time
 from types import ModuleType
 
 from . import events, loader
-from .cache import key_lock, new_staging, publish, read_meta, utc_now, verify_entry, write_meta
+from .cache import META, key_lock, new_staging, publish, read_meta, utc_now, verify_entry, write_meta
 from .keys import compute_key, default_module_name, ext_suffix, validate_key
 from .options import BuildOptions, resolve_options, uses_numpy
 from .paths import ensure_root, entry_dir, get_cache_dir
@@ -115,6 +115,8 @@ def _try_hit(
     t1 = time.perf_counter()
     mod = loader.loaded(key)
     meta = _meta_by_key.get(key) if mod is not None else None
+    if meta is not None and not os.path.exists(os.path.join(entry_dir(root, key), META)):
+        return None  # entry removed (gc) or not in this root: rebuild it on disk; the loaded module stays
     reused = meta is not None
     if meta is None:
         meta = read_meta(root, key)
@@ -318,6 +320,16 @@ def _module_key(source: str, opts: dict[str, Any]) -> tuple[str, BuildOptions, s
     return compute_key("module", {"": source}, o, numpy_used, root), o, root, numpy_used
 
 
+def _check_name_free(name: str) -> None:
+    """Refuse to shadow a module this process imported by other means (e.g. module_name='json')."""
+    mod = sys.modules.get(name)
+    if mod is not None and not loader.is_ours(mod):
+        raise ValueError(
+            f"module name '{name}' is already used by {getattr(mod, '__file__', None) or mod!r} in this "
+            "process; pick another module_name/package_name."
+        )
+
+
 def key_for(source: str, **opts: Any) -> str:
     """The cache key :func:`compile_and_load_result` would use for these inputs (nothing is built)."""
     return _module_key(source, opts)[0]
@@ -335,6 +347,7 @@ def compile_and_load_result(source: str, **opts: Any) -> BuildResult:
     t0 = time.perf_counter()
     key, o, root, numpy_used = _module_key(source, opts)
     name = o.module_name or default_module_name(key)
+    _check_name_free(name)
 
     def prepare(staging: str) -> tuple[list[Any], dict[str, str | None], str]:
         from .builder import Unit
@@ -377,6 +390,7 @@ def build_package(modules: dict[str, str], *, package_name: str, **opts: Any) ->
             raise ValueError(f"source of module {n!r} must be a str.")
     if opts.get("module_name") is not None:
         raise ValueError("build_package takes package_name, not module_name.")
+    _check_name_free(package_name)
     o = resolve_options(opts)
     root = ensure_root(o.cache_dir)
     numpy_used = (

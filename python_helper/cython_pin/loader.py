@@ -13,6 +13,14 @@ def loaded(key: str) -> ModuleType | None:
     return _by_key.get(key)
 
 
+def is_ours(module: ModuleType) -> bool:
+    """True if ``module`` was loaded by cython_pin (a build or a submodule of a package build)."""
+    if any(m is module for m in _by_key.values()):
+        return True
+    parent = sys.modules.get(module.__name__.rpartition(".")[0]) if "." in module.__name__ else None
+    return parent is not None and any(m is parent for m in _by_key.values())
+
+
 def _load_extension(name: str, path: str) -> ModuleType:
     import importlib.machinery
     import importlib.util

@@ -82,6 +82,10 @@ class CythonPinMagics(Magics):
         from .result import error_json
 
         args = magic_arguments.parse_argstring(self.cython_pin, line)
+        if args.alias is not None:
+            from .pins import validate_alias
+
+            validate_alias(args.alias)  # before spending a build on a cell whose pin must fail
         opts: dict[str, Any] = {
             "profile": args.profile,
             "language": "c++" if args.cplus else "c",

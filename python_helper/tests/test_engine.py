@@ -345,3 +345,22 @@ def test_list_stats_gc(square, tmp_path):
     assert [x["key"] for x in cython_pin.list_cached(cache_dir=other)] == [square.key]
     assert os.listdir(os.path.join(other, ".staging")) == []
     assert cython_pin.gc_cache(max_age_days=0, cache_dir=other)["removed"] == []  # pinned survives
+
+
+def test_linker_error_and_name_clash():
+    with pytest.raises(BuildError) as ei:
+        cython_pin.compile_and_load_result("def lk():\n    return 1\n", libraries=["cython_pin_no_such_lib"])
+    errs = [d for d in ei.value.diagnostics if d.severity == "error"]
+    assert any(d.source == "linker" and "cython_pin_no_such_lib" in d.message for d in errs), errs
+    with pytest.raises(ValueError, match="already used by"):
+        cython_pin.compile_and_load_result("def j():\n    return 1\n", module_name="json")
+
+
+def test_gc_then_same_source_republishes_entry(square, tmp_path):
+    d = str(tmp_path / "regc")
+    r = cython_pin.compile_and_load_result("def regc():\n    return 3\n", cache_dir=d)
+    cython_pin.gc_cache(max_bytes=0, cache_dir=d)
+    assert cython_pin.list_cached(cache_dir=d) == []
+    r2 = cython_pin.compile_and_load_result("def regc():\n    return 3\n", cache_dir=d)
+    assert r2.key == r.key and r2.module is r.module and r2.reused_module is True
+    assert os.path.exists(r2.artifact_path) and cython_pin.pin(r2.key, alias="back", cache_dir=d) == r.key

@@ -89,6 +89,8 @@ def test_magic_annotate_name_and_options(shell, shown):
     assert shell.user_ns["h"](1) == 2
 
 
-def test_magic_usage_error(shell, shown):
+def test_magic_usage_error_and_bad_alias(shell, shown):
     res = shell.run_cell("%%cython_pin --profile turbo\ndef z():\n    pass\n")
     assert not res.success
+    res = shell.run_cell("%%cython_pin bad-alias\ndef z():\n    pass\n")
+    assert not res.success and "Invalid alias" in str(res.error_in_exec)
