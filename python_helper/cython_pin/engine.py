@@ -9,7 +9,17 @@ import time
 from types import ModuleType
 
 from . import events, loader
-from .cache import META, key_lock, new_staging, publish, read_meta, utc_now, verify_entry, write_meta
+from .cache import (
+    META,
+    key_lock,
+    new_staging,
+    publish,
+    read_meta,
+    sha256_file,
+    utc_now,
+    verify_entry,
+    write_meta,
+)
 from .keys import compute_key, default_module_name, ext_suffix, validate_key
 from .options import BuildOptions, resolve_options, uses_numpy
 from .paths import ensure_root, entry_dir, get_cache_dir
@@ -162,12 +172,6 @@ def _finish_staging(staging: str, keep: set[str]) -> None:
                 shutil.rmtree(p, ignore_errors=True)
 
 
-def _sha256(path: str) -> str:
-    from .cache import sha256_file
-
-    return sha256_file(path)
-
-
 def _run(job: _Job) -> BuildResult:
     o = job.opts
     extra = (_named_module_warning(job.name),) if o.module_name else ()
@@ -177,10 +181,8 @@ def _run(job: _Job) -> BuildResult:
         if hit is not None:
             _report(hit, o.verbose)
             return hit
-    elif loader.loaded(job.key) is not None:
-        # Same key = same inputs: the module is already in this process and a rebuilt file at the same path
-        # could not be loaded again anyway. Rebuild the entry on disk, then return the loaded module.
-        pass
+    # force_rebuild with the module already loaded: the entry is rebuilt on disk, but the process keeps its
+    # module object (same key = same inputs; CPython cannot load a second copy from the same path).
     ensure_root(job.root)
     with key_lock(job.root, job.key, o.lock_timeout_s):
         if not fresh:  # another process may have built it while we waited
@@ -259,7 +261,7 @@ def _build(job: _Job) -> tuple[dict[str, Any], dict[str, float]]:
             artifacts.append(
                 {
                     "path": init_rel,
-                    "sha256": _sha256(os.path.join(staging, init_rel)),
+                    "sha256": sha256_file(os.path.join(staging, init_rel)),
                     "size": os.path.getsize(os.path.join(staging, init_rel)),
                     "module": None,
                 }
@@ -269,7 +271,7 @@ def _build(job: _Job) -> tuple[dict[str, Any], dict[str, float]]:
             artifacts.append(
                 {
                     "path": rel,
-                    "sha256": _sha256(u.artifact_path),
+                    "sha256": sha256_file(u.artifact_path),
                     "size": os.path.getsize(u.artifact_path),
                     "module": u.full_name,
                 }

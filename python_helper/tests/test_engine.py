@@ -364,3 +364,37 @@ def test_gc_then_same_source_republishes_entry(square, tmp_path):
     r2 = cython_pin.compile_and_load_result("def regc():\n    return 3\n", cache_dir=d)
     assert r2.key == r.key and r2.module is r.module and r2.reused_module is True
     assert os.path.exists(r2.artifact_path) and cython_pin.pin(r2.key, alias="back", cache_dir=d) == r.key
+
+
+def test_tool_output_never_leaks_to_process_fds():
+    code = (
+        "import cython_pin\n"
+        "from cython_pin.errors import BuildError\n"
+        'src = \'cdef extern from *:\\n    """\\n    struct S { int a; };\\n    """\\n    struct S:\\n'
+        "        int b\\ndef f():\\n    cdef S s\\n    s.b = 1\\n    return s.b\\n'\n"
+        "for s in (src, 'def f(:\\n    pass\\n'):\n"
+        "    try:\n"
+        "        cython_pin.compile_and_load_result(s)\n"
+        "    except BuildError as e:\n"
+        "        assert e.diagnostics\n"
+        "print('OK')\n"
+    )
+    p = run_py(code)
+    assert p.stdout == "OK\n" and p.stderr == "", (p.stdout, p.stderr)
+
+
+def test_profiles_and_explicit_options_win():
+    from cython_pin.builder import Unit, compile_command
+    from cython_pin.options import resolve_options
+
+    fd = resolve_options({})
+    assert fd.opt_flags == ["-O0", "-g"] and fd.compiler_directives["boundscheck"] is True and not fd.annotate
+    rel = resolve_options({"profile": "release", "compiler_directives": {"boundscheck": True}})
+    assert rel.opt_flags == ["-O3"] and rel.compiler_directives["cdivision"] is True
+    assert rel.compiler_directives["boundscheck"] is True  # explicit beats profile
+    ann = resolve_options({"profile": "annotate", "annotate": False})
+    assert ann.annotate is False and ann.opt_flags == ["-O0", "-g"]
+    o = resolve_options({"profile": "release", "extra_compile_args": ["-O1"], "libraries": ["m"]})
+    cmd = compile_command(Unit("m", "/x/m.pyx", "/x/m.so", "/x/m.c"), o, ["/inc"], [])
+    assert cmd.index("-O1") > cmd.index("-O3") and "-lm" in cmd and cmd[-2:] == ["-o", "/x/m.so"]
+    assert "-DNDEBUG" in cmd and "-shared" in cmd
