@@ -83,10 +83,17 @@ def python_include_dirs() -> list[str]:
     return out
 
 
+def _missing(what: str, fix: str) -> BuildError:
+    diag = Diagnostic(0, 0, "error", f"{what} is not installed in this kernel's environment: {fix}", "helper")
+    return BuildError(f"{what} is missing: {fix}", diagnostics=[diag], stage="setup")
+
+
 def numpy_include_dir() -> str:
     """numpy's C headers (imports numpy: only on cold builds that use it)."""
-    import numpy
-
+    try:
+        import numpy
+    except ImportError:
+        raise _missing("numpy", "run `python -m pip install numpy`, or pass numpy=False.") from None
     return numpy.get_include()
 
 
@@ -104,8 +111,11 @@ def ldshared_flags() -> list[str]:
 
 def cythonize_unit(unit: Unit, opts: BuildOptions, include_path: list[str], log_path: str) -> int:
     """Run Cython on one unit in-process; returns the number of errors (output goes to ``log_path``)."""
-    from Cython.Compiler import Errors
-    from Cython.Compiler.Main import CompilationOptions, compile_single, default_options
+    try:
+        from Cython.Compiler import Errors
+        from Cython.Compiler.Main import CompilationOptions, compile_single, default_options
+    except ImportError:
+        raise _missing("Cython", "run `python -m pip install cython` in this kernel's environment.") from None
 
     cplus = opts.language == "c++"
     unit.c_path = os.path.splitext(unit.pyx_path)[0] + (".cpp" if cplus else ".c")

@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits ch
 _meta_by_key: dict[str, dict[str, Any]] = {}
 
 
-class _Job:
+class Job:
     """What to build for one key. ``prepare(staging)`` writes the sources and returns the units."""
 
     def __init__(
@@ -172,7 +172,7 @@ def _finish_staging(staging: str, keep: set[str]) -> None:
                 shutil.rmtree(p, ignore_errors=True)
 
 
-def _run(job: _Job) -> BuildResult:
+def run_job(job: Job) -> BuildResult:
     o = job.opts
     extra = (_named_module_warning(job.name),) if o.module_name else ()
     fresh = o.force_rebuild or not o.use_cache
@@ -213,7 +213,7 @@ def _run(job: _Job) -> BuildResult:
     return res
 
 
-def _build(job: _Job) -> tuple[dict[str, Any], dict[str, float]]:
+def _build(job: Job) -> tuple[dict[str, Any], dict[str, float]]:
     """Build in a staging dir and publish atomically (caller holds the key lock)."""
     import shutil
 
@@ -322,7 +322,7 @@ def _module_key(source: str, opts: dict[str, Any]) -> tuple[str, BuildOptions, s
     return compute_key("module", {"": source}, o, numpy_used, root), o, root, numpy_used
 
 
-def _check_name_free(name: str) -> None:
+def check_name_free(name: str) -> None:
     """Refuse to shadow a module this process imported by other means (e.g. module_name='json')."""
     mod = sys.modules.get(name)
     if mod is not None and not loader.is_ours(mod):
@@ -349,7 +349,7 @@ def compile_and_load_result(source: str, **opts: Any) -> BuildResult:
     t0 = time.perf_counter()
     key, o, root, numpy_used = _module_key(source, opts)
     name = o.module_name or default_module_name(key)
-    _check_name_free(name)
+    check_name_free(name)
 
     def prepare(staging: str) -> tuple[list[Any], dict[str, str | None], str]:
         from .builder import Unit
@@ -365,64 +365,13 @@ def compile_and_load_result(source: str, **opts: Any) -> BuildResult:
         unit = Unit(name, pyx, os.path.join(staging, name + ext_suffix()))
         return [unit], user_files, name + ".pyx"
 
-    job = _Job("module", key, name, root, o, numpy_used, prepare, t0, time.perf_counter() - t0)
-    return _run(job)
+    job = Job("module", key, name, root, o, numpy_used, prepare, t0, time.perf_counter() - t0)
+    return run_job(job)
 
 
 def compile_and_load(source: str, **opts: Any) -> ModuleType:
     """Like :func:`compile_and_load_result` but returns just the module."""
     return compile_and_load_result(source, **opts).module
-
-
-def build_package(modules: dict[str, str], *, package_name: str, **opts: Any) -> BuildResult:
-    """Build several Cython modules as one package: each importable as ``package_name.<name>``; ``cimport``
-    between them works (declare shared cdef functions in ``support_files`` ``<name>.pxd``).
-    ``result.module`` is the package."""
-    from .options import MODULE_NAME_RE
-
-    t0 = time.perf_counter()
-    if not isinstance(package_name, str) or not MODULE_NAME_RE.match(package_name):
-        raise ValueError(f"package_name {package_name!r} must be a Python identifier.")
-    if not isinstance(modules, dict) or not modules:
-        raise ValueError("modules must be a non-empty dict of module name -> Cython source.")
-    for n, src in modules.items():
-        if not isinstance(n, str) or not MODULE_NAME_RE.match(n) or n == "__init__":
-            raise ValueError(f"module name {n!r} must be a Python identifier (not __init__).")
-        if not isinstance(src, str):
-            raise ValueError(f"source of module {n!r} must be a str.")
-    if opts.get("module_name") is not None:
-        raise ValueError("build_package takes package_name, not module_name.")
-    _check_name_free(package_name)
-    o = resolve_options(opts)
-    root = ensure_root(o.cache_dir)
-    numpy_used = (
-        o.numpy if o.numpy is not None else any(uses_numpy(s, o.support_files) for s in modules.values())
-    )
-    key = compute_key("package", dict(modules), o, numpy_used, root, extra={"package_name": package_name})
-    mods = dict(sorted(modules.items()))
-
-    def prepare(staging: str) -> tuple[list[Any], dict[str, str | None], str]:
-        from .builder import Unit
-
-        pkg_dir = os.path.join(staging, package_name)
-        os.mkdir(pkg_dir, 0o700)
-        with open(os.path.join(pkg_dir, "__init__.py"), "w", encoding="utf-8") as f:
-            f.write(f'"""cython_pin package build {key}."""\n')
-        for fname, content in o.support_files.items():
-            with open(os.path.join(pkg_dir, fname), "wb") as f:
-                f.write(content)
-        units = []
-        user_files: dict[str, str | None] = {fname: fname for fname in o.support_files}
-        for n, src in mods.items():
-            pyx = os.path.join(pkg_dir, n + ".pyx")
-            with open(pyx, "w", encoding="utf-8") as f:
-                f.write(src)
-            user_files[n + ".pyx"] = n + ".pyx"
-            units.append(Unit(f"{package_name}.{n}", pyx, os.path.join(pkg_dir, n + ext_suffix())))
-        return units, user_files, os.path.join(package_name, next(iter(mods)) + ".pyx")
-
-    job = _Job("package", key, package_name, root, o, numpy_used, prepare, t0, time.perf_counter() - t0)
-    return _run(job)
 
 
 def import_cached_result(key: str, *, cache_dir: str | os.PathLike[str] | None = None) -> BuildResult:

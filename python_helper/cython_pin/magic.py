@@ -104,7 +104,7 @@ class CythonPinMagics(Magics):
             res = compile_and_load_result(cell, **opts)
         except Exception as e:
             payload = error_json(e, cache_dir=cache_dir, profile=profile, line_offset=CELL_LINE_OFFSET)
-            if hasattr(e, "stage") and getattr(e, "diagnostics", None):
+            if getattr(e, "stage", "") in ("Cython compilation", "C compilation") and e.diagnostics:
                 from .diagnostics import summarize
 
                 payload["error"]["message"] = summarize(e.diagnostics, e.stage, CELL_LINE_OFFSET)

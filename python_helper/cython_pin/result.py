@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import ModuleType
 
 TYPE_CHECKING = False
@@ -42,7 +42,6 @@ class BuildResult:
     reused_module: bool = False
     kind: str = "module"
     source_path: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def annotation(self) -> dict[str, Any] | None:

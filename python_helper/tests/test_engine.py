@@ -398,3 +398,14 @@ def test_profiles_and_explicit_options_win():
     cmd = compile_command(Unit("m", "/x/m.pyx", "/x/m.so", "/x/m.c"), o, ["/inc"], [])
     assert cmd.index("-O1") > cmd.index("-O3") and "-lm" in cmd and cmd[-2:] == ["-o", "/x/m.so"]
     assert "-DNDEBUG" in cmd and "-shared" in cmd
+
+
+def test_missing_cython_or_numpy_is_a_build_error_saying_what_to_do(monkeypatch):
+    monkeypatch.setitem(sys.modules, "Cython.Compiler.Main", None)
+    with pytest.raises(BuildError, match="pip install cython") as ei:
+        cython_pin.compile_and_load_result("def nocy():\n    return 1\n")
+    assert ei.value.diagnostics[0].source == "helper"
+    monkeypatch.undo()
+    monkeypatch.setitem(sys.modules, "numpy", None)
+    with pytest.raises(BuildError, match="pip install numpy"):
+        cython_pin.compile_and_load_result("def nonp():\n    return 1\n", numpy=True)
