@@ -12,7 +12,7 @@ cells = [
        "* Run a cell with the **Compile** button in the cell toolbar (or `Ctrl+Alt+B`), or start it with "
        "`%%cython_pin` and run it as usual.\n"
        "* The result shows the build key, the module name, the timings, and a **Pin as…** button.\n"
-       "* The **Cython Pins** panel (command palette: *Open pin manager*) lists pins and the cache."),
+       "* The **Cython Pins** panel (pin tab in the right sidebar, or *View → Open Cython Pin Manager*) lists pins and the cache."),
     md("The extension loads the helper in the kernel for you. In a plain Jupyter/IPython session, load it yourself "
        "(running it twice is harmless):"),
     code("%load_ext cython_pin"),
