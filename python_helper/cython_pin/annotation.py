@@ -11,7 +11,7 @@ _LINE_RE = re.compile(
     r"(?:\s*<pre class='cython code score-\d+ ?'>(?P<code>.*?)</pre>)?",
     re.S,
 )
-_NUM_RE = re.compile(r'^.?<span class="">(?P<n>\d+)</span>: ?', re.S)
+_NUM_RE = re.compile(r'^[^<]*<span class="">(?P<n>\d+)</span>: ?', re.S)  # prefix "+" or "&#xA0;"
 _TAG_RE = re.compile(r"<[^>]+>")
 
 

@@ -227,11 +227,13 @@ def test_build_package_with_cimport_between_modules():
 
 def test_annotate_profile_writes_annotation(tmp_path):
     r = cython_pin.compile_and_load_result(
-        "def g(x):\n    cdef int y = 1\n    return x + y\n", profile="annotate"
+        "def g(x):\n    cdef int y = 1\n\n    return x + y\n", profile="annotate"
     )
     assert r.annotation_path and os.path.exists(r.annotation_path)
     ann = r.annotation
-    assert ann["max_score"] > 0 and [ln["line"] for ln in ann["lines"]][:3] == [1, 2, 3]
+    assert ann["max_score"] > 0 and [ln["line"] for ln in ann["lines"]] == [1, 2, 3, 4]
+    assert ann["lines"][2] == {"line": 3, "score": 0, "source": "", "c_code": ""}
+    assert ann["lines"][3]["source"] == "    return x + y" and "__pyx_v_y" in ann["lines"][3]["c_code"]
     html = open(r.annotation_path).read()
     assert "<details" in html and "<script" not in html and "onclick" not in html
     j = r.to_json(line_offset=1)
