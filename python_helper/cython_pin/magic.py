@@ -28,6 +28,26 @@ def _bundle_text_error(payload: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _join_flag_values(line: str) -> str:
+    """Let ``-c -O2`` work: argparse would read ``-O2`` as an option, so pass it as ``-c=-O2``."""
+    import shlex
+
+    from IPython.utils.process import arg_split
+
+    tokens = arg_split(line, posix=True)
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok in ("-c", "--compile-args") and i + 1 < len(tokens) and tokens[i + 1].startswith("-"):
+            out.append(f"{tok}={tokens[i + 1]}")
+            i += 2
+            continue
+        out.append(tok)
+        i += 1
+    return shlex.join(out)
+
+
 def _fail(exc: BaseException, payload: dict[str, Any]) -> None:
     """Display the error bundle and give the exception a short IPython traceback."""
     from IPython.display import display
@@ -81,7 +101,7 @@ class CythonPinMagics(Magics):
         from .pins import pin
         from .result import error_json
 
-        args = magic_arguments.parse_argstring(self.cython_pin, line)
+        args = magic_arguments.parse_argstring(self.cython_pin, _join_flag_values(line))
         if args.alias is not None:
             from .pins import validate_alias
 

@@ -76,17 +76,23 @@ def test_magic_pin_collision_fails_cell(shell, shown, square):
 
 
 def test_magic_annotate_name_and_options(shell, shown):
-    res = shell.run_cell(
-        "%%cython_pin --annotate --name magic_named -c=-DMAGIC=1\ndef h(x):\n    return x + 1\n"
+    cell = (
+        "%%cython_pin --annotate --name magic_named -c -DMAGIC=7 -c=-DOTHER=1\n"
+        "cdef extern from *:\n"
+        "    int MAGIC\n"
+        "def h(x):\n"
+        "    return x + MAGIC\n"
     )
+    res = shell.run_cell(cell)
     assert res.success, res.error_in_exec
     bundle = shown[-1]
     payload = bundle[MIME_TYPE]
-    assert payload["module_name"] == "magic_named" and payload["annotation"]["lines"][0]["line"] == 2
+    assert payload["module_name"] == "magic_named"
+    assert [ln["line"] for ln in payload["annotation"]["lines"]] == [2, 3, 4, 5]
     html = bundle["text/html"]
     assert "<details" in html and "<script" not in html.lower() and "onclick" not in html
     assert any(d["source"] == "helper" and "magic_named" in d["message"] for d in payload["diagnostics"])
-    assert shell.user_ns["h"](1) == 2
+    assert shell.user_ns["h"](1) == 8
 
 
 def test_magic_usage_error_and_bad_alias(shell, shown):
