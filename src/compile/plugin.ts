@@ -10,7 +10,7 @@ import {
   NotebookPanel
 } from '@jupyterlab/notebook';
 import { IDisposable } from '@lumino/disposable';
-import { clearDiagnostics, showDiagnostics } from '../diagnostics/markers';
+import { showDiagnostics } from '../diagnostics/markers';
 import { compileIcon } from '../icons';
 import { CythonPinError } from '../kernel/client';
 import type { KernelConnector } from '../kernel/connector';
@@ -155,10 +155,7 @@ export const compilePlugin: JupyterFrontEndPlugin<void> = {
         watchedMime.add(cell);
         cell.model.mimeTypeChanged.connect(() => applyMagic(panel, cell));
       }
-      const view = editorViewOf(cell);
-      if (view && builds.state(cell).phase !== 'building') {
-        clearDiagnostics(view);
-      }
+      // Edits clear the lint markers inside CodeMirror (clearOnEdit).
     });
 
     // Build state → marker + lint markers.
@@ -173,7 +170,12 @@ export const compilePlugin: JupyterFrontEndPlugin<void> = {
         }
         const view = editorViewOf(cell);
         if (view && state.phase !== 'building') {
-          showDiagnostics(view, state.result?.diagnostics ?? []);
+          // Never dispatch from inside another editor update.
+          setTimeout(() => {
+            if (!cell.isDisposed) {
+              showDiagnostics(view, state.result?.diagnostics ?? []);
+            }
+          }, 0);
         }
       });
     });

@@ -1,10 +1,22 @@
-import { lintGutter, setDiagnostics } from '@codemirror/lint';
-import { StateEffect } from '@codemirror/state';
+import {
+  diagnosticCount,
+  lintGutter,
+  setDiagnostics,
+  setDiagnosticsEffect
+} from '@codemirror/lint';
+import { EditorState, StateEffect } from '@codemirror/state';
 import { EditorView } from '@codemirror/view';
 import { IDiagnostic } from '../protocol';
 import { toEditorDiagnostics } from './mapping';
 
 const withGutter = new WeakSet<EditorView>();
+
+/** Any edit of the cell clears its build markers (they describe old code). */
+export const clearOnEdit = EditorState.transactionExtender.of(tr =>
+  tr.docChanged && diagnosticCount(tr.startState) > 0
+    ? { effects: setDiagnosticsEffect.of([]) }
+    : null
+);
 
 /** Show build diagnostics as CodeMirror lint markers (empty list clears). */
 export function showDiagnostics(
@@ -14,7 +26,7 @@ export function showDiagnostics(
   const effects: StateEffect<unknown>[] = [];
   if (!withGutter.has(view) && diagnostics.length) {
     withGutter.add(view);
-    effects.push(StateEffect.appendConfig.of(lintGutter()));
+    effects.push(StateEffect.appendConfig.of([lintGutter(), clearOnEdit]));
   }
   const spec = setDiagnostics(
     view.state,

@@ -167,7 +167,7 @@ export class PinManagerPanel extends Widget {
         )
       );
     }
-    return h(
+    const table = h(
       'table',
       { class: 'jp-CythonPin-pinTable' },
       h(
@@ -183,6 +183,7 @@ export class PinManagerPanel extends Widget {
       ),
       h('tbody', {}, ...rows)
     );
+    return h('div', { class: 'jp-CythonPin-tableWrap' }, table);
   }
 
   private _button(
@@ -416,26 +417,30 @@ export class PinManagerPanel extends Widget {
           : '—'
       ),
       h(
-        'table',
-        { class: 'jp-CythonPin-cacheTable' },
+        'div',
+        { class: 'jp-CythonPin-tableWrap' },
         h(
-          'thead',
-          {},
+          'table',
+          { class: 'jp-CythonPin-cacheTable' },
           h(
-            'tr',
+            'thead',
             {},
-            ...[
-              'Key',
-              'Module',
-              'Profile',
-              'Size',
-              'Created',
-              'Aliases',
-              ''
-            ].map(t => h('th', {}, t))
-          )
-        ),
-        h('tbody', {}, ...rows)
+            h(
+              'tr',
+              {},
+              ...[
+                'Key',
+                'Module',
+                'Profile',
+                'Size',
+                'Created',
+                'Aliases',
+                ''
+              ].map(t => h('th', {}, t))
+            )
+          ),
+          h('tbody', {}, ...rows)
+        )
       ),
       h(
         'div',

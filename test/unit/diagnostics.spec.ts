@@ -133,3 +133,19 @@ describe('lint markers in a CodeMirror 6 editor', () => {
     view.destroy();
   });
 });
+
+describe('editing the cell', () => {
+  it('clears the markers on the first edit', () => {
+    const parent = document.createElement('div');
+    const view = new EditorView({
+      state: EditorState.create({ doc: CELL }),
+      parent
+    });
+    showDiagnostics(view, buildResult('build result error').diagnostics);
+    expect(markers(view)).toHaveLength(1);
+    view.dispatch({ changes: { from: view.state.doc.length, insert: '\n' } });
+    expect(markers(view)).toEqual([]);
+    expect(view.dom.querySelector('.cm-lintRange-error')).toBeNull();
+    view.destroy();
+  });
+});
