@@ -411,3 +411,11 @@ def test_missing_cython_or_numpy_is_a_build_error_saying_what_to_do(monkeypatch)
     monkeypatch.setitem(sys.modules, "numpy", None)
     with pytest.raises(BuildError, match="pip install numpy"):
         cython_pin.compile_and_load_result("def nonp():\n    return 1\n", numpy=True)
+
+
+def test_verbose_prints_summary(square, capsys):
+    cython_pin.compile_and_load_result(SQUARE, verbose=1)
+    out = capsys.readouterr().out
+    assert square.key in out and "from cache : yes" in out
+    cython_pin.compile_and_load_result(SQUARE)
+    assert capsys.readouterr().out == ""

@@ -130,7 +130,7 @@ def test_real_ipykernel_activate_comm_and_magic(square, cache_dir):
     env = dict(os.environ, PYTHONPATH=HELPER, CYTHON_PIN_CACHE_DIR=cache_dir)
     km, kc = jc.start_new_kernel(kernel_name="python3", env=env)
     try:
-        kc.execute(
+        reply = kc.execute(
             "",
             silent=True,
             store_history=False,
@@ -138,8 +138,9 @@ def test_real_ipykernel_activate_comm_and_magic(square, cache_dir):
                 "python": "__import__('sys').executable",
                 "activate": "__import__('cython_pin.kernel', fromlist=['activate']).activate()",
             },
+            reply=True,
+            timeout=60,
         )
-        reply = kc.get_shell_msg(timeout=60)
         assert reply["content"]["user_expressions"]["activate"]["data"]["text/plain"] == "1"
 
         comm_id = uuid.uuid4().hex
@@ -170,6 +171,21 @@ def test_real_ipykernel_activate_comm_and_magic(square, cache_dir):
         msgs = _run(kc, "import cython_pin; cython_pin.unpin('kernel_sq')")
         evs = _events(msgs)
         assert len(evs) == 1 and "kernel_sq" not in evs[0]["data"]["pins"]
+
+        bad = (
+            '%%cython_pin\ncdef extern from *:\n    """\n    struct S { int a; };\n    """\n'
+            "    struct S:\n        int b\ndef f():\n    cdef S s\n    s.b = 1\n    return s.b\n"
+        )
+        msgs = _run(kc, bad)
+        kinds = [m["msg_type"] for m in msgs]
+        assert "stream" not in kinds, [m["content"] for m in msgs if m["msg_type"] == "stream"]
+        payload = next(m for m in msgs if m["msg_type"] == "display_data")["content"]["data"][
+            "application/vnd.cython-pin.build+json"
+        ]
+        assert payload["status"] == "error" and payload["diagnostics"][0]["line"] == 10
+        err = next(m for m in msgs if m["msg_type"] == "error")["content"]
+        assert err["ename"] == "BuildError" and len(err["traceback"]) < 10
+        assert err["traceback"][0].startswith("BuildError: C compilation failed")
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
