@@ -88,14 +88,18 @@ def _cell_magic(shell, magic, sources, count):
         src = _read(src_path)
         before = set(sys.modules)
         n0 = count[0]
+        err = None
         t1 = time.perf_counter()
-        shell.run_cell_magic(magic, "", src)
+        try:
+            shell.run_cell_magic(magic, "", src)
+        except Exception as e:  # noqa: BLE001 - e.g. %%cython racing another process: reported, counted
+            err = f"{type(e).__name__}: {e}"
         dt = time.perf_counter() - t1
         new = sorted(set(sys.modules) - before)
         try:
             chk = _check(lambda n: shell.user_ns[n], call)
         except Exception as e:  # noqa: BLE001 - the build failed: report, the parent counts it
-            chk = {"result": f"{type(e).__name__}: {e}", "ok": False}
+            chk = {"result": err or f"{type(e).__name__}: {e}", "ok": False}
         cells.append({"s": dt, "compiled": count[0] - n0, "new_modules": new, **chk})
     return cells
 
