@@ -14,7 +14,7 @@ from . import _hash, events
 from .errors import CacheIntegrityError
 from .keys import KEY_RE, validate_key
 from .locks import FileLock, is_locked
-from .paths import LOCKS, STAGING, TRASH, ensure_dir, ensure_root, entry_dir, get_cache_dir, lock_path
+from .paths import STAGING, TRASH, ensure_dir, ensure_root, entry_dir, get_cache_dir, lock_path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
@@ -323,30 +323,18 @@ def import_exported(path: str | os.PathLike[str], *, cache_dir: str | os.PathLik
         for m in members:
             if not (m.isfile() or m.isdir()) or m.name.startswith("/") or ".." in m.name.split("/"):
                 raise ValueError(f"{path}: refusing unsafe archive member {m.name!r}.")
-        tmp = os.path.join(staging_parent, f"{key}.{os.getpid()}.{os.urandom(4).hex()}.import")
-        os.mkdir(tmp, 0o700)
-        try:
-            tar.extractall(tmp, members=members)
-            staging = os.path.join(tmp, key)
-            meta = read_meta(tmp, key)
-            if meta is None or meta.get("key") != key:
-                raise ValueError(f"{path}: meta.json missing or for another key.")
-            verify_entry(tmp, key, meta)
-            with key_lock(root, key, timeout=60):
-                publish(root, key, staging, replace=False)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        # the key lock is held for the whole import so gc never removes the half-extracted staging dir
+        with key_lock(root, key, timeout=60):
+            tmp = os.path.join(staging_parent, f"{key}.{os.getpid()}.{os.urandom(4).hex()}.import")
+            os.mkdir(tmp, 0o700)
+            try:
+                tar.extractall(tmp, members=members)
+                meta = read_meta(tmp, key)
+                if meta is None or meta.get("key") != key:
+                    raise ValueError(f"{path}: meta.json missing or for another key.")
+                verify_entry(tmp, key, meta)
+                publish(root, key, os.path.join(tmp, key), replace=False)
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
     events.emit("cache_changed", {"cache_dir": root})
     return key
-
-
-__all__ = [
-    "LOCKS",
-    "cache_stats",
-    "export_cached",
-    "gc_cache",
-    "import_exported",
-    "list_cached",
-    "read_meta",
-    "verify_entry",
-]
