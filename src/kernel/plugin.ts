@@ -54,8 +54,9 @@ export const kernelPlugin: JupyterFrontEndPlugin<ConnectorRegistry> = {
         }
         notified.add(key);
         const pipLine = s.pipLine;
+        // Notifications are cut at 140 characters: the pip line comes first.
         Notification.warning(
-          `Cython Pin: the cython_pin helper is not installed in the kernel's environment. Install it with: ${pipLine} and restart the kernel.`,
+          `Cython Pin helper missing in this kernel. Run: ${pipLine}`,
           {
             autoClose: false,
             actions: [
