@@ -59,12 +59,19 @@ def _write_pins(root: str, pins: dict[str, str]) -> None:
     path = pins_path(root)
     tmp = f"{path}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(dict(sorted(pins.items())), f, indent=1)
-        f.write("\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(dict(sorted(pins.items())), f, indent=1)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:  # e.g. ENOSPC: pins.json is untouched; do not leave the temp file behind
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
     try:
         dfd = os.open(root, os.O_RDONLY)
         try:
