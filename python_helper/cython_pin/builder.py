@@ -111,6 +111,9 @@ def ldshared_flags() -> list[str]:
 
 def cythonize_unit(unit: Unit, opts: BuildOptions, include_path: list[str], log_path: str) -> int:
     """Run Cython on one unit in-process; returns the number of errors (output goes to ``log_path``)."""
+    from . import warmup
+
+    warmup.wait()
     try:
         from Cython.Compiler import Errors
         from Cython.Compiler.Main import CompilationOptions, compile_single, default_options
