@@ -13,6 +13,8 @@ import { IDisposable } from '@lumino/disposable';
 import { showDiagnostics } from '../diagnostics/markers';
 import { compileIcon } from '../icons';
 import { CythonPinError } from '../kernel/client';
+import { noticeWhileQueued } from '../kernel/queueNotice';
+import { notificationSink } from '../renderer/plugin';
 import type { KernelConnector } from '../kernel/connector';
 import type { ConnectorRegistry } from '../kernel/registry';
 import { CYTHON_MIME, updateMarker } from '../magic/marker';
@@ -202,8 +204,12 @@ export const compilePlugin: JupyterFrontEndPlugin<void> = {
         return;
       }
       const alias = magic.alias;
-      connector
-        .request('pin', { key: result.key, alias, overwrite: true })
+      noticeWhileQueued(
+        connector,
+        connector.request('pin', { key: result.key, alias, overwrite: true }),
+        `Pinning "${alias}"`,
+        notificationSink
+      )
         .then(r =>
           Notification.info(
             `Cython Pin: pinned ${r.key.slice(0, 12)} as "${r.alias}".`,

@@ -12,6 +12,7 @@ import {
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { CythonPinError } from '../kernel/client';
+import { INoticeSink, noticeWhileQueued } from '../kernel/queueNotice';
 import type { ConnectorRegistry } from '../kernel/registry';
 import { cellFor, notebookFor, revealInCell } from '../notebookUtils';
 import { SettingsModel } from '../settings';
@@ -22,6 +23,12 @@ import {
 } from '../tokens';
 import { IBuildResultActions } from './view';
 import { createRendererFactory } from './widget';
+
+export const notificationSink: INoticeSink = {
+  show: message =>
+    Notification.emit(message, 'in-progress', { autoClose: false }),
+  dismiss: id => Notification.dismiss(id)
+};
 
 /** Ask for an alias and pin `key` through the given kernel; returns the alias. */
 export async function promptAndPin(
@@ -52,7 +59,12 @@ export async function promptAndPin(
     return null;
   }
   try {
-    await connector.request('pin', { key, alias, overwrite: false });
+    await noticeWhileQueued(
+      connector,
+      connector.request('pin', { key, alias, overwrite: false }),
+      `Pinning "${alias}"`,
+      notificationSink
+    );
   } catch (e) {
     const err = e as CythonPinError;
     if (err.type !== 'ValueError' && err.type !== 'PinRegistryError') {
