@@ -390,6 +390,36 @@ describeIfHelper('real Jupyter server + kernel + cython_pin helper', () => {
     ).not.toContain(key);
   });
 
+  it('applies the cache directory override and respects "load automatically: off"', async () => {
+    const override = path.join(tmp, 'override-cache');
+    let cacheDir = override;
+    let autoLoad = false;
+    const second = new KernelConnector({
+      sessionContext: sessionContextFor(kernel),
+      autoLoad: () => autoLoad,
+      cacheDir: () => cacheDir
+    });
+    try {
+      const off = await waitFor('the disabled state', () =>
+        second.state.status === 'disabled' ? second.state : null
+      );
+      expect(off.message).toMatch(/Automatic loading is off/);
+      autoLoad = true;
+      const on = await second.activate(false);
+      expect(on.status).toBe('ready');
+      expect(on.info?.cache_dir).toBe(override);
+      expect((await second.request('list_pins', {})).cache_dir).toBe(override);
+    } finally {
+      second.dispose();
+      cacheDir = path.join(tmp, 'cache');
+      // put the kernel back on the test's cache for the following tests
+      await runCell(
+        kernel,
+        `import os; os.environ['CYTHON_PIN_CACHE_DIR'] = ${JSON.stringify(cacheDir)}`
+      );
+    }
+  });
+
   it('a request behind a long cell shows as queued; a restart ends it with an error, then reconnects', async () => {
     const long = runCell(kernel, 'import time; time.sleep(30)');
     await waitFor('the kernel to be busy', () => kernel.status === 'busy');
