@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import _thread
 import sys
 from types import ModuleType
 
 _by_key: dict[str, ModuleType] = {}
+_lock = _thread.allocate_lock()  # one loader at a time, so two threads never load the same key twice
 
 
 def loaded(key: str) -> ModuleType | None:
@@ -45,18 +47,25 @@ def _load_extension(name: str, path: str) -> ModuleType:
 
 def load_module(key: str, name: str, path: str) -> ModuleType:
     """Load the extension at ``path`` as ``name`` (registered in sys.modules) and remember it for ``key``."""
-    mod = _by_key.get(key)
-    if mod is None:
-        mod = _load_extension(name, path)
-        _by_key[key] = mod
+    with _lock:
+        mod = _by_key.get(key)
+        if mod is None:
+            mod = _load_extension(name, path)
+            _by_key[key] = mod
     return mod
 
 
 def load_package(key: str, package: str, init_path: str, submodules: list[tuple[str, str]]) -> ModuleType:
     """Load a built package: ``__init__.py`` then every ``package.sub`` extension, bound as attributes."""
-    mod = _by_key.get(key)
-    if mod is not None:
-        return mod
+    with _lock:
+        mod = _by_key.get(key)
+        if mod is None:
+            mod = _load_package(package, init_path, submodules)
+            _by_key[key] = mod
+    return mod
+
+
+def _load_package(package: str, init_path: str, submodules: list[tuple[str, str]]) -> ModuleType:
     import importlib.util
     import os
 
@@ -84,7 +93,6 @@ def load_package(key: str, package: str, init_path: str, submodules: list[tuple[
             del sys.modules[n]
         sys.modules.update(saved)
         raise
-    _by_key[key] = pkg
     return pkg
 
 

@@ -419,3 +419,22 @@ def test_verbose_prints_summary(square, capsys):
     assert square.key in out and "from cache : yes" in out
     cython_pin.compile_and_load_result(SQUARE)
     assert capsys.readouterr().out == ""
+
+
+def test_threads_building_one_key_get_one_module(tmp_path):
+    import threading
+
+    src = "def thr():\n    return 'one'\n"
+    results = []
+    ts = [
+        threading.Thread(
+            target=lambda: results.append(cython_pin.compile_and_load_result(src, cache_dir=str(tmp_path)))
+        )
+        for _ in range(3)
+    ]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert len(results) == 3 and len({id(r.module) for r in results}) == 1
+    assert sorted(r.used_cache for r in results) == [False, True, True]
