@@ -89,6 +89,22 @@ export const compilePlugin: JupyterFrontEndPlugin<void> = {
         if (!panel || !cell) {
           return;
         }
+        // Helper not loaded yet (auto-load off, or an earlier error): load it
+        // first; its silent execute runs before this cell in the kernel queue.
+        const connector = connectorOf(panel);
+        if (
+          connector &&
+          (connector.state.status === 'disabled' ||
+            connector.state.status === 'error')
+        ) {
+          const state = await connector.activate(true);
+          if (state.status !== 'ready') {
+            Notification.error(`Cython Pin: ${state.message}`, {
+              autoClose: 8000
+            });
+            return;
+          }
+        }
         const source = cell.model.sharedModel.getSource();
         const next = withMagicLine(source, settings.config.defaultProfile);
         if (next !== source) {
