@@ -12,8 +12,8 @@ from .protocol import MIME_TYPE
 CELL_LINE_OFFSET = 1  # the %%cython_pin line is line 1 of the cell: source line n is cell line n + 1
 
 
-def _bundle_text_ok(res: Any, names: list[str]) -> str:
-    lines = res.summary_lines(CELL_LINE_OFFSET)
+def _bundle_text_ok(res: Any, names: list[str], aliases: list[str]) -> str:
+    lines = res.summary_lines(CELL_LINE_OFFSET, aliases=aliases)
     if names:
         lines.insert(3, f"  names      : {', '.join(names)}")
     return "\n".join(lines)
@@ -94,7 +94,7 @@ class CythonPinMagics(Magics):
         """Compile the cell with cython_pin, bind its public names, optionally pin it, show the result."""
         from IPython.display import display
 
-        from .annotation import render_html, shift
+        from .annotation import render_html
         from .engine import compile_and_load_result
         from .loader import public_names
         from .paths import get_cache_dir
@@ -143,12 +143,11 @@ class CythonPinMagics(Magics):
         bound = [n for n in names if hasattr(res.module, n)]
         for n in bound:
             ns[n] = getattr(res.module, n)
-        payload = res.to_json(CELL_LINE_OFFSET, names=bound)
-        bundle: dict[str, Any] = {MIME_TYPE: payload, "text/plain": _bundle_text_ok(res, bound)}
+        aliases = res.aliases()
+        payload = res.to_json(CELL_LINE_OFFSET, names=bound, aliases=aliases)
+        bundle: dict[str, Any] = {MIME_TYPE: payload, "text/plain": _bundle_text_ok(res, bound, aliases)}
         if payload["annotation"] is not None:
-            bundle["text/html"] = render_html(
-                shift(res.annotation, CELL_LINE_OFFSET) or {}, title=res.module_name
-            )
+            bundle["text/html"] = render_html(payload["annotation"], title=res.module_name)
         display(bundle, raw=True)
 
 

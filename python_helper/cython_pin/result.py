@@ -89,8 +89,8 @@ class BuildResult:
             "error": None,
         }
 
-    def summary_lines(self, line_offset: int = 0) -> list[str]:
-        """Readable text/plain summary."""
+    def summary_lines(self, line_offset: int = 0, *, aliases: list[str] | None = None) -> list[str]:
+        """Readable text/plain summary (``aliases`` defaults to the pins pointing at this key)."""
         t = timings_json(self.timings)
         lines = [
             f"cython_pin: {self.module_name}  ({self.profile})",
@@ -99,7 +99,7 @@ class BuildResult:
             f"  timings    : total {t['total'] * 1e3:.1f} ms (hash {t['hash'] * 1e3:.1f}, cythonize "
             f"{t['cythonize'] * 1e3:.1f}, compile {t['compile'] * 1e3:.1f}, load {t['load'] * 1e3:.1f})",
         ]
-        al = self.aliases()
+        al = self.aliases() if aliases is None else aliases
         if al:
             lines.append(f"  aliases    : {', '.join(al)}")
         if self.reused_module:
