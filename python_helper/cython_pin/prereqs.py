@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 _compiler_probe: dict[str, tuple[bool, str]] = {}
@@ -27,7 +28,7 @@ def check_build_prereqs(numpy: bool = False) -> dict[str, Any]:
 
     inc = sysconfig.get_paths().get("include", "")
     if os.path.isfile(os.path.join(inc, "Python.h")):
-        report["python_headers"] = {"ok": True, "version": inc}
+        report["python_headers"] = {"ok": True, "version": sys.version.split()[0], "path": inc}
     else:
         report["python_headers"] = {"ok": False, "error": f"Python.h not found in {inc}"}
         problems.append(
