@@ -84,7 +84,7 @@ def parse_cython(output: str, user_files: dict[str, str | None]) -> list[Diagnos
         severity = "error" if kind is None else ("warning" if kind == "warning" else "note")
         d = Diagnostic(
             line=int(m.group("line")),
-            column=int(m.group("col")) + 1,
+            column=int(m.group("col")) + 1 if int(m.group("line")) > 0 else 0,
             severity=severity,
             message=m.group("msg").strip(),
             source="cython",
