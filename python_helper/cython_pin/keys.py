@@ -16,7 +16,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
     from typing import Any
 
-KEY_RE = re.compile(r"^[0-9a-f]{64}$")
+KEY_RE = re.compile(r"^[0-9a-f]{64}\Z")  # \Z: "$" would also accept a trailing newline
 KEY_SCHEMA = 1
 _proc_memo: dict[Any, Any] = {}
 

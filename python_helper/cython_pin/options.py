@@ -29,7 +29,7 @@ PROFILES: dict[str, dict[str, Any]] = {
     },
 }
 DEFAULT_PROFILE = "fast-debug"
-MODULE_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+MODULE_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
 SUPPORT_SUFFIXES = (".pxd", ".pxi", ".h", ".c", ".cpp", ".hpp")
 
 # Options that never change the build output and are therefore not part of the key.

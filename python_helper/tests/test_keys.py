@@ -126,3 +126,10 @@ def test_bad_arguments_raise_value_error():
         cython_pin.compile_and_load_result(b"def f(): pass")
     with pytest.raises(FileNotFoundError, match="extra_sources"):
         key_for(SQUARE, extra_sources=["/nonexistent/x.c"])
+
+
+def test_trailing_newline_is_not_a_valid_key_or_name():
+    with pytest.raises(ValueError):
+        keys.validate_key("a" * 64 + "\n")
+    with pytest.raises(ValueError, match="module_name"):
+        key_for(SQUARE, module_name="name\n")
