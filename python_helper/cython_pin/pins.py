@@ -20,7 +20,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
     from typing import Any
 
-ALIAS_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+ALIAS_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")  # \Z: '$' would also accept a trailing newline
+ALIAS_MAX_LEN = 100
 PINS_FILE = "pins.json"
 PINS_LOCK_TIMEOUT_S = 30.0
 
@@ -37,11 +38,11 @@ def read_pins(root: str) -> dict[str, str]:
             text = f.read()
     except FileNotFoundError:
         return {}
-    except OSError as e:
+    except (OSError, ValueError) as e:  # ValueError: not UTF-8
         raise PinRegistryError(f"Cannot read the pins registry {path}: {e}.") from e
     try:
         data = json.loads(text) if text.strip() else {}
-    except ValueError as e:
+    except (ValueError, RecursionError) as e:
         raise PinRegistryError(
             f"The pins registry {path} is corrupt ({e}). It was left untouched: fix or delete it by hand."
         ) from e
@@ -52,6 +53,14 @@ def read_pins(root: str) -> dict[str, str]:
             f"The pins registry {path} is not a JSON object of alias -> key. It was left untouched: "
             "fix or delete it by hand."
         )
+    from .keys import KEY_RE
+
+    for a, k in data.items():
+        if _alias_problem(a) or not KEY_RE.match(k):
+            raise PinRegistryError(
+                f"The pins registry {path} has an invalid entry {a[:60]!r}: {k[:70]!r} (aliases are "
+                "identifiers, keys 64 lowercase hex). It was left untouched: fix or delete it by hand."
+            )
     return data
 
 
@@ -90,12 +99,23 @@ def _notify(root: str, pins: dict[str, str]) -> None:
     events.emit("pins_changed", {"cache_dir": root, "pins": dict(sorted(pins.items()))})
 
 
-def validate_alias(alias: Any) -> str:
+def _alias_problem(alias: Any) -> str | None:
     if not isinstance(alias, str) or not ALIAS_RE.match(alias):
-        raise ValueError(
-            f"Invalid alias {alias!r}: use letters, digits and '_' and do not start with a digit "
-            "(pattern ^[A-Za-z_][A-Za-z0-9_]*$)."
-        )
+        return "use letters, digits and '_' and do not start with a digit (pattern ^[A-Za-z_][A-Za-z0-9_]*$)"
+    if len(alias) > ALIAS_MAX_LEN:
+        return f"at most {ALIAS_MAX_LEN} characters, got {len(alias)}"
+    import keyword
+
+    if keyword.iskeyword(alias):
+        return "a Python keyword cannot be an alias"
+    return None
+
+
+def validate_alias(alias: Any) -> str:
+    why = _alias_problem(alias)
+    if why:
+        shown = repr(alias) if not isinstance(alias, str) or len(alias) <= 80 else repr(alias[:60]) + "..."
+        raise ValueError(f"Invalid alias {shown}: {why}.")
     return alias
 
 
