@@ -344,19 +344,15 @@ export class KernelConnector implements IDisposable {
     _: ISessionContext,
     status: Kernel.ConnectionStatus
   ): void {
-    if (status === 'disconnected' || status === 'connecting') {
-      if (this._client && status === 'disconnected') {
-        this._generation++;
-        this._closeClient(
-          'ConnectionLost',
-          'The connection to the kernel was lost.'
-        );
-        this._set(
-          this._generation,
-          'connecting',
-          'Reconnecting to the kernel…'
-        );
-      }
+    if (status === 'disconnected' && this._client) {
+      // Replies sent while the websocket is down are lost: fail fast, then
+      // reload once the connection is back.
+      this._generation++;
+      this._closeClient(
+        'ConnectionLost',
+        'The connection to the kernel was lost.'
+      );
+      this._set(this._generation, 'connecting', 'Reconnecting to the kernel…');
       this._needsInit = true;
     } else if (status === 'connected' && this._needsInit) {
       this._needsInit = false;

@@ -196,3 +196,30 @@ describe('KernelConnector', () => {
     expect(first.comms[0].disposed).toBe(true);
   });
 });
+
+describe('KernelConnector and the websocket', () => {
+  it('fails pending requests when the connection drops and reloads when it is back', async () => {
+    const kernel = new FakeKernel();
+    const { sc, connector } = connect(kernel);
+    await flush();
+    kernel.stalled = true;
+    const pending = connector.request('cache_stats', {});
+    sc.connectionStatusChanged.emit('disconnected');
+    await expect(pending).rejects.toMatchObject({ type: 'ConnectionLost' });
+    expect(connector.state.message).toBe('Reconnecting to the kernel…');
+    kernel.stalled = false;
+    sc.connectionStatusChanged.emit('connecting');
+    sc.connectionStatusChanged.emit('connected');
+    await flush();
+    expect(connector.state.status).toBe('ready');
+  });
+
+  it('does not load twice on the first connection', async () => {
+    const kernel = new FakeKernel();
+    const { sc } = connect(kernel);
+    sc.connectionStatusChanged.emit('connecting');
+    sc.connectionStatusChanged.emit('connected');
+    await flush();
+    expect(kernel.executes).toHaveLength(1);
+  });
+});
