@@ -3,6 +3,7 @@
  * gcc, and Debian's headless chromium. The steps share one notebook and run in order; each asserts what
  * the page shows and saves a screenshot to test-output/e2e/<step>.png.
  */
+import * as fs from 'fs';
 import {
   BrowserSession,
   Lab,
@@ -59,6 +60,12 @@ function step(title: string, shot: string, body: () => Promise<void>): void {
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
+/** Keys of the builds in the server's cache dir (one folder per key). */
+const cacheEntries = () =>
+  fs
+    .readdirSync(lab!.cacheDir)
+    .filter(name => HEX64.test(name))
+    .sort();
 const ALIAS = 'square_e2e';
 const RENAMED = 'square_renamed';
 let key = '';
@@ -122,6 +129,8 @@ describe('jupyterlab-cython-pin in a real JupyterLab', () => {
   });
 
   step('4. restart the kernel; import_pinned(alias) works with no recompile', 'step4-restart-import', async () => {
+    const builds = cacheEntries();
+    expect(builds).toContain(key);
     await nb.restartKernel();
     const out = await nb.runPython(
       'from cython_pin import import_pinned, import_pinned_result\n' +
@@ -130,6 +139,8 @@ describe('jupyterlab-cython-pin in a real JupyterLab', () => {
         'print(m.square(12), r.used_cache, r.key)'
     );
     expect(out.trim()).toBe(`144 True ${key}`);
+    // Nothing was built: the cache holds the same entries as before the restart.
+    expect(cacheEntries()).toEqual(builds);
   });
 
   step('5. a Cython error: failure renderer with the line, failed cell, lint marker on that line', 'step5-error', async () => {
