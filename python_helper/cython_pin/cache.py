@@ -49,10 +49,54 @@ def read_meta(root: str, key: str) -> dict[str, Any] | None:
     return meta if isinstance(meta, dict) else None
 
 
+def _meta_problem(d: str, key: str, meta: dict[str, Any]) -> str | None:
+    """Why ``meta`` cannot describe a loadable entry for ``key`` in folder ``d`` (None if it can)."""
+    import re
+    import sys
+
+    ident = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+    if meta.get("key") != key:
+        return f"it is for another key ({str(meta.get('key'))[:16]}...)"
+    name = meta.get("module_name")
+    reserved = set(sys.builtin_module_names) | set(getattr(sys, "stdlib_module_names", ()))
+    if not isinstance(name, str) or not ident.match(name) or name in reserved:
+        return f"module_name {name!r} is not a valid, non-reserved module name"
+    arts = meta.get("artifacts")
+    if not isinstance(arts, list) or not arts:
+        return "it lists no artifacts"
+    real_d = os.path.realpath(d) + os.sep
+    for art in arts:
+        if (
+            not isinstance(art, dict)
+            or not isinstance(art.get("path"), str)
+            or not isinstance(art.get("sha256"), str)
+        ):
+            return f"artifact record {art!r} lacks a path or sha256"
+        path = art["path"]
+        if (
+            "\0" in path
+            or os.path.isabs(path)
+            or not os.path.realpath(os.path.join(d, path)).startswith(real_d)
+        ):
+            return f"artifact path {path!r} points outside the entry folder"
+        mod = art.get("module")
+        if mod is not None and (not isinstance(mod, str) or not all(ident.match(p) for p in mod.split("."))):
+            return f"artifact module {mod!r} is not a dotted module name"
+        if meta.get("kind") == "package" and mod is not None and not mod.startswith(name + "."):
+            return f"artifact module {mod!r} is not inside package {name!r}"
+    return None
+
+
 def verify_entry(root: str, key: str, meta: dict[str, Any]) -> None:
-    """Check every artifact's sha256 against meta.json; raise CacheIntegrityError on mismatch."""
+    """Check meta.json's shape and every artifact's sha256; raise CacheIntegrityError on any problem."""
     d = entry_dir(root, key)
-    for art in meta.get("artifacts", []):
+    why = _meta_problem(d, key, meta)
+    if why:
+        raise CacheIntegrityError(
+            f"Refusing to load cache entry {key[:16]}... in {root}: its meta.json is invalid ({why}). "
+            f"Delete the folder {d} (or rebuild with force_rebuild=True)."
+        )
+    for art in meta["artifacts"]:
         path = os.path.join(d, art["path"])
         try:
             digest = sha256_file(path)
