@@ -62,18 +62,21 @@ def test_fresh_process_cache_hit_imports_nothing_heavy(square):
         "t0 = time.perf_counter()\n"
         "import cython_pin\n"
         "t1 = time.perf_counter()\n"
+        "after_import = sorted(m for m in sys.modules if m.startswith('cython_pin') or m.split('.')[0] in "
+        "('typing', 'Cython', 'numpy', 'IPython', 'setuptools', 'dataclasses'))\n"
         f"r = cython_pin.compile_and_load_result({SQUARE!r})\n"
         "t2 = time.perf_counter()\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
         "('Cython', 'setuptools', 'numpy', 'IPython', 'ipykernel', 'distutils'))\n"
         "print(json.dumps({'key': r.key, 'used_cache': r.used_cache, 'heavy': heavy, "
-        "'import_s': t1 - t0, 'call_s': t2 - t1}))\n"
+        "'import_s': t1 - t0, 'call_s': t2 - t1, 'after_import': after_import}))\n"
     )
     p = run_py(code)
     assert p.returncode == 0, p.stderr
     out = json.loads(p.stdout.strip().splitlines()[-1])
     assert out["key"] == square.key and out["used_cache"] is True
     assert out["heavy"] == []
+    assert out["after_import"] == ["cython_pin", "cython_pin._version"]  # import cython_pin is cheap
 
 
 def test_import_cached_unknown_key(cache_dir):
