@@ -45,7 +45,7 @@ def capture_fds(path: str) -> Iterator[None]:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     saved = [os.dup(1), os.dup(2)]
     old_streams = sys.stdout, sys.stderr
-    stream = open(path, "a", encoding="utf-8", errors="replace", buffering=1)  # noqa: SIM115
+    stream = open(path, "a", encoding="utf-8", errors="replace", buffering=1)
     try:
         os.dup2(fd, 1)
         os.dup2(fd, 2)

@@ -133,3 +133,20 @@ def test_trailing_newline_is_not_a_valid_key_or_name():
         keys.validate_key("a" * 64 + "\n")
     with pytest.raises(ValueError, match="module_name"):
         key_for(SQUARE, module_name="name\n")
+
+
+def test_headers_in_include_dirs_are_in_key(tmp_path, monkeypatch):
+    inc = tmp_path / "inc"
+    inc.mkdir()
+    (inc / "my.h").write_text("#define X 1\n")
+    (inc / "notes.txt").write_text("ignored\n")
+    k1 = key_for(SQUARE, include_dirs=[str(inc)])
+    (inc / "notes.txt").write_text("still ignored\n")
+    assert key_for(SQUARE, include_dirs=[str(inc)]) == k1
+    (inc / "my.h").write_text("#define X 2\n")
+    k2 = key_for(SQUARE, include_dirs=[str(inc)])
+    assert k2 != k1
+    (inc / "extra.pxd").write_text("cdef int y\n")
+    assert key_for(SQUARE, include_dirs=[str(inc)]) != k2
+    monkeypatch.setattr(keys, "INCLUDE_DIR_CONTENT_LIMIT", (1, 1 << 20))  # big dir: stat signature
+    assert "stat" in keys.include_dir_digest(str(inc))
