@@ -246,10 +246,17 @@ def build_units(
         procs.append((u, p))
     texts = []
     failed = False
-    for _u, p in procs:
-        data, _ = p.communicate()
-        texts.append(data.decode("utf-8", "replace"))
-        failed |= p.returncode != 0
+    try:
+        for _u, p in procs:
+            data, _ = p.communicate()
+            texts.append(data.decode("utf-8", "replace"))
+            failed |= p.returncode != 0
+    except BaseException:  # e.g. the kernel is interrupted: do not leave compilers running
+        for _u, p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        raise
     out.compile_s = time.perf_counter() - t1
     cc_text = "\n".join(texts)
     out.output = cy_text + cc_text
