@@ -12,6 +12,9 @@ export interface IPanelHost {
   notify(kind: 'success' | 'error' | 'info', message: string): void;
 }
 
+/** Columns hidden when the side panel is narrow (see base.css). */
+const OPTIONAL = new Set(['Module', 'Created', 'Profile']);
+
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -177,7 +180,11 @@ export class PinManagerPanel extends Widget {
           'tr',
           {},
           ...['Alias', 'Key', 'Module', 'Size', 'Created', 'Actions'].map(t =>
-            h('th', {}, t)
+            h(
+              'th',
+              { class: OPTIONAL.has(t) ? 'jp-mod-optional' : undefined },
+              t
+            )
           )
         )
       ),
@@ -232,11 +239,15 @@ export class PinManagerPanel extends Widget {
       ),
       h(
         'td',
-        { class: 'jp-CythonPin-pinModule' },
+        { class: 'jp-CythonPin-pinModule jp-mod-optional' },
         p.module_name ?? (p.in_cache ? '—' : 'missing from cache')
       ),
       h('td', { class: 'jp-CythonPin-pinSize' }, formatBytes(p.size_bytes)),
-      h('td', { class: 'jp-CythonPin-pinCreated' }, formatUtc(p.created_utc)),
+      h(
+        'td',
+        { class: 'jp-CythonPin-pinCreated jp-mod-optional' },
+        formatUtc(p.created_utc)
+      ),
       h(
         'td',
         { class: 'jp-CythonPin-pinActions' },
@@ -309,10 +320,10 @@ export class PinManagerPanel extends Widget {
           { class: 'jp-CythonPin-cacheKey', title: e.key },
           h('code', {}, shortKey(e.key))
         ),
-        h('td', {}, e.module_name),
-        h('td', {}, e.profile),
+        h('td', { class: 'jp-mod-optional' }, e.module_name),
+        h('td', { class: 'jp-mod-optional' }, e.profile),
         h('td', { class: 'jp-CythonPin-cacheSize' }, formatBytes(e.size_bytes)),
-        h('td', {}, formatUtc(e.created_utc)),
+        h('td', { class: 'jp-mod-optional' }, formatUtc(e.created_utc)),
         h('td', {}, e.aliases.join(', ') || '—'),
         h(
           'td',
@@ -436,7 +447,13 @@ export class PinManagerPanel extends Widget {
                 'Created',
                 'Aliases',
                 ''
-              ].map(t => h('th', {}, t))
+              ].map(t =>
+                h(
+                  'th',
+                  { class: OPTIONAL.has(t) ? 'jp-mod-optional' : undefined },
+                  t
+                )
+              )
             )
           ),
           h('tbody', {}, ...rows)
