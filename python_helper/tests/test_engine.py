@@ -358,7 +358,7 @@ def test_linker_error_and_name_clash():
     errs = [d for d in ei.value.diagnostics if d.severity == "error"]
     assert any(d.source == "linker" and "cython_pin_no_such_lib" in d.message for d in errs), errs
     with pytest.raises(ValueError, match="already used by"):
-        cython_pin.compile_and_load_result("def j():\n    return 1\n", module_name="json")
+        cython_pin.compile_and_load_result("def j():\n    return 1\n", module_name="pytest")
 
 
 def test_gc_then_same_source_republishes_entry(square, tmp_path):
