@@ -140,6 +140,8 @@ def _str_list(name: str, value: Any) -> list[str]:
     for v in out:
         if not isinstance(v, str):
             raise ValueError(f"{name} must contain strings, got {v!r}.")
+        if "\0" in v:
+            raise ValueError(f"{name} entry {v!r} contains a NUL byte (it cannot be passed to the compiler).")
     return out
 
 
@@ -148,6 +150,8 @@ def _macros(value: Any) -> list[tuple[str, str | None]]:
         return []
     if isinstance(value, dict):
         value = list(value.items())
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f"define_macros must be a list or dict, got {value!r}.")
     out: list[tuple[str, str | None]] = []
     for m in value:
         if isinstance(m, str):
@@ -169,8 +173,19 @@ def _support_files(value: Any) -> dict[str, bytes]:
         raise ValueError("support_files must be a dict of file name -> text or bytes.")
     out: dict[str, bytes] = {}
     for name, content in value.items():
-        if not isinstance(name, str) or not name or "/" in name or "\\" in name or name.startswith("."):
-            raise ValueError(f"support_files name {name!r} must be a plain file name like 'helpers.pxd'.")
+        if (
+            not isinstance(name, str)
+            or not name
+            or "/" in name
+            or "\\" in name
+            or name.startswith(".")
+            or any(ord(c) < 32 for c in name)
+            or len(name) > 200
+        ):
+            raise ValueError(
+                f"support_files name {name!r:.240} must be a plain file name like 'helpers.pxd' (no "
+                "separators, control characters or leading '.', at most 200 characters)."
+            )
         if not name.endswith(SUPPORT_SUFFIXES):
             raise ValueError(
                 f"support_files name {name!r} must end with one of {', '.join(SUPPORT_SUFFIXES)}."
@@ -183,6 +198,25 @@ def _support_files(value: Any) -> dict[str, bytes]:
     return dict(sorted(out.items()))
 
 
+MODULE_NAME_MAX_LEN = 100
+
+
+def _check_module_name(name: str, what: str) -> None:
+    """Refuse names that would shadow Python itself (keywords, standard-library or built-in modules) or
+    cannot be a file name."""
+    import keyword
+    import sys
+
+    if len(name) > MODULE_NAME_MAX_LEN:
+        raise ValueError(f"{what} {name[:40]!r}... is {len(name)} characters; at most {MODULE_NAME_MAX_LEN}.")
+    reserved = set(sys.builtin_module_names) | set(getattr(sys, "stdlib_module_names", ()))
+    if keyword.iskeyword(name) or name in reserved:
+        raise ValueError(
+            f"{what} {name!r} is already used by Python (a keyword or a standard-library module); registering"
+            " the build under it would shadow it. Pick another name."
+        )
+
+
 def resolve_options(opts: dict[str, Any]) -> BuildOptions:
     """Validate keyword options and apply the profile. Raises ValueError for bad arguments."""
     unknown = sorted(set(opts) - KNOWN_OPTIONS)
@@ -191,7 +225,7 @@ def resolve_options(opts: dict[str, Any]) -> BuildOptions:
             f"Unknown option(s): {', '.join(unknown)}. Known options: {', '.join(sorted(KNOWN_OPTIONS))}."
         )
     profile = opts.get("profile") or DEFAULT_PROFILE
-    if profile not in PROFILES:
+    if not isinstance(profile, str) or profile not in PROFILES:
         raise ValueError(f"Unknown profile {profile!r}; use one of {', '.join(PROFILES)}.")
     prof = PROFILES[profile]
     module_name = opts.get("module_name")
@@ -199,7 +233,12 @@ def resolve_options(opts: dict[str, Any]) -> BuildOptions:
         not isinstance(module_name, str) or not MODULE_NAME_RE.match(module_name)
     ):
         raise ValueError(f"module_name {module_name!r} must be a Python identifier (letters, digits, '_').")
-    language = (opts.get("language") or "c").lower()
+    if module_name is not None:
+        _check_module_name(module_name, "module_name")
+    language = opts.get("language") or "c"
+    if not isinstance(language, str):
+        raise ValueError(f"language must be 'c' or 'c++', got {language!r}.")
+    language = language.lower()
     if language in ("cpp", "cxx"):
         language = "c++"
     if language not in ("c", "c++"):
@@ -218,7 +257,9 @@ def resolve_options(opts: dict[str, Any]) -> BuildOptions:
     if not isinstance(verbose, int):
         raise ValueError("verbose must be an int (0 = quiet).")
     lock_timeout = opts.get("lock_timeout_s", 600.0)
-    if lock_timeout is not None and (not isinstance(lock_timeout, (int, float)) or lock_timeout < 0):
+    if lock_timeout is not None and (
+        not isinstance(lock_timeout, (int, float)) or not lock_timeout >= 0  # 'not >=' also refuses NaN
+    ):
         raise ValueError("lock_timeout_s must be a non-negative number of seconds or None (wait forever).")
     numpy = opts.get("numpy")
     if numpy is not None and not isinstance(numpy, bool):
@@ -227,6 +268,10 @@ def resolve_options(opts: dict[str, Any]) -> BuildOptions:
     for p in extra_sources:
         if not os.path.isfile(p):
             raise FileNotFoundError(f"extra_sources file {p!r} does not exist; pass existing .c/.cpp files.")
+    include_dirs = [os.path.abspath(p) for p in _str_list("include_dirs", opts.get("include_dirs"))]
+    for p in include_dirs:
+        if not os.path.isdir(p):
+            raise FileNotFoundError(f"include_dirs entry {p!r} is not an existing directory.")
     macros = list(prof.get("define_macros", [])) + _macros(opts.get("define_macros"))
     cache_dir = opts.get("cache_dir")
     return BuildOptions(
@@ -240,7 +285,7 @@ def resolve_options(opts: dict[str, Any]) -> BuildOptions:
         language=language,
         compiler_directives=directives,
         opt_flags=list(prof["opt_flags"]),
-        include_dirs=[os.path.abspath(p) for p in _str_list("include_dirs", opts.get("include_dirs"))],
+        include_dirs=include_dirs,
         library_dirs=[os.path.abspath(p) for p in _str_list("library_dirs", opts.get("library_dirs"))],
         libraries=_str_list("libraries", opts.get("libraries")),
         define_macros=macros,
