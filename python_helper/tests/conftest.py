@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
@@ -17,6 +18,11 @@ if HELPER not in sys.path:
 
 _SESSION_CACHE = tempfile.mkdtemp(prefix="cython_pin_test_cache_")
 os.environ["CYTHON_PIN_CACHE_DIR"] = _SESSION_CACHE
+# IPython shells and kernels started by the tests keep their profile (and history db) out of ~; removed at
+# exit, after IPython's own atexit handlers (registered later, so run earlier) have closed the history db.
+_IPYTHONDIR = tempfile.mkdtemp(prefix="cython_pin_test_ipython_")
+os.environ["IPYTHONDIR"] = _IPYTHONDIR
+atexit.register(shutil.rmtree, _IPYTHONDIR, True)
 
 SQUARE = "def f(int n):\n    return n*n\n"
 
