@@ -213,4 +213,8 @@ describe('jupyterlab-cython-pin in a real JupyterLab', () => {
     await expect(returnLine.locator('.jp-CythonPin-cCode').innerText()).resolves.toMatch(/\S/);
     expect((await nb.runPython('print(total(10))')).trim()).toBe('285');
   });
+
+  step('8. the browser console has no errors from the extension', 'step8-console', async () => {
+    expect(session!.consoleErrors.filter(e => /cython/i.test(e))).toEqual([]);
+  });
 });

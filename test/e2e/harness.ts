@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { Browser, BrowserContext, Locator, Page, chromium } from 'playwright-core';
+import { BrowserContext, Locator, Page, chromium } from 'playwright-core';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const OUT = path.join(ROOT, 'test-output', 'e2e');
@@ -35,22 +35,33 @@ export interface Proc {
   start: string;
 }
 
-function startTime(pid: number): string | null {
+/** /proc/<pid>/stat fields after "pid (comm)": [0] state, [1] ppid, ..., [19] start time. */
+function statFields(pid: number | string): string[] | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // "pid (comm) state ppid ... starttime(22nd)": comm may contain spaces and parentheses.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    // comm may contain spaces and parentheses: the fields start after the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return null;
   }
 }
 
+function startTime(pid: number): string | null {
+  return statFields(pid)?.[19] ?? null;
+}
+
+const recorded = new Set<string>();
+
+/** Remember a process we started (test-output/e2e/pids.txt: "pid start-time role"). */
 function record(pid: number | undefined, role: string): Proc | null {
   const start = pid ? startTime(pid) : null;
   if (!pid || start === null) {
     return null;
   }
-  fs.appendFileSync(PIDS_FILE, `${pid} ${start} ${role}\n`);
+  if (!recorded.has(`${pid} ${start}`)) {
+    recorded.add(`${pid} ${start}`);
+    fs.appendFileSync(PIDS_FILE, `${pid} ${start} ${role}\n`);
+  }
   return { pid, start };
 }
 
@@ -65,11 +76,12 @@ function processTable(): { pid: number; ppid: number; cmd: string }[] {
     if (!/^\d+$/.test(name)) {
       continue;
     }
+    const fields = statFields(name);
     try {
-      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
       const cmd = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      rows.push({ pid: Number(name), ppid, cmd });
+      if (fields) {
+        rows.push({ pid: Number(name), ppid: Number(fields[1]), cmd });
+      }
     } catch {
       // the process ended while we looked
     }
@@ -256,7 +268,6 @@ export async function stopLab(lab: Lab | undefined): Promise<void> {
 }
 
 export interface BrowserSession {
-  browser: Browser;
   context: BrowserContext;
   page: Page;
   profile: string;
@@ -281,7 +292,6 @@ export async function startBrowser(): Promise<BrowserSession> {
     headless: true,
     viewport: { width: 1400, height: 850 }
   });
-  // The browser processes are the ones using our fresh profile.
   const procs = browserProcs(profile);
   const page = context.pages()[0] ?? (await context.newPage());
   const consoleErrors: string[] = [];
@@ -291,7 +301,7 @@ export async function startBrowser(): Promise<BrowserSession> {
     }
   });
   page.on('pageerror', err => consoleErrors.push(String(err)));
-  return { browser: context.browser()!, context, page, profile, procs, consoleErrors };
+  return { context, page, profile, procs, consoleErrors };
 }
 
 export async function stopBrowser(session: BrowserSession | undefined): Promise<void> {
@@ -309,6 +319,8 @@ export async function stopBrowser(session: BrowserSession | undefined): Promise<
   }
   await killAndWait([...session.procs, ...browserProcs(session.profile)], 5000);
   fs.rmSync(session.profile, { recursive: true, force: true });
+  // For debugging a failure (not asserted: JupyterLab itself may log errors unrelated to this extension).
+  fs.writeFileSync(path.join(OUT, 'browser-console-errors.txt'), session.consoleErrors.join('\n'));
 }
 
 /** Create a notebook through the contents API (python3 kernelspec, code cells with these sources). */
