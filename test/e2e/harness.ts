@@ -14,17 +14,10 @@ import { BrowserContext, Locator, Page, chromium } from 'playwright-core';
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const OUT = path.join(ROOT, 'test-output', 'e2e');
 const VENV_BIN = path.join(ROOT, '.venv', 'bin');
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync'
-];
+// Debian's chromium and the flags it needs here (shared with scripts/browser-check).
+const CHROMIUM: { executablePath: string; args: string[] } = JSON.parse(
+  fs.readFileSync(path.join(__dirname, 'chromium.json'), 'utf8')
+);
 const PIDS_FILE = path.join(OUT, 'pids.txt');
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
@@ -287,8 +280,8 @@ function browserProcs(profile: string): Proc[] {
 export async function startBrowser(): Promise<BrowserSession> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'cython-pin-e2e-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    args: CHROMIUM_ARGS,
+    executablePath: CHROMIUM.executablePath,
+    args: CHROMIUM.args,
     headless: true,
     viewport: { width: 1400, height: 850 }
   });
