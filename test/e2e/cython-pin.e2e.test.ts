@@ -72,149 +72,255 @@ let key = '';
 let squareCell = -1;
 
 describe('jupyterlab-cython-pin in a real JupyterLab', () => {
-  step('0. the notebook opens with the extension loaded and a Python kernel that runs', 'step0-open', async () => {
-    await putNotebook(lab!, 'e2e.ipynb', ['']);
-    await nb.open('e2e.ipynb');
-    const config = JSON.parse(
-      (await nb.page.locator('#jupyter-config-data').textContent({ timeout: 10000 })) ?? '{}'
-    );
-    const names = (config.federated_extensions ?? []).map((e: { name: string }) => e.name);
-    expect(names).toContain('jupyterlab-cython-pin');
+  step(
+    '0. the notebook opens with the extension loaded and a Python kernel that runs',
+    'step0-open',
+    async () => {
+      await putNotebook(lab!, 'e2e.ipynb', ['']);
+      await nb.open('e2e.ipynb');
+      const config = JSON.parse(
+        (await nb.page
+          .locator('#jupyter-config-data')
+          .textContent({ timeout: 10000 })) ?? '{}'
+      );
+      const names = (config.federated_extensions ?? []).map(
+        (e: { name: string }) => e.name
+      );
+      expect(names).toContain('jupyterlab-cython-pin');
 
-    await nb.typeInCell(0, 'import sys, cython_pin\nprint(sys.executable, cython_pin.__file__)');
-    await nb.run(0);
-    const out = await nb.outputText(0);
-    expect(out).toContain('/.venv/bin/python');
-    // The helper comes from the installed wheel, not from the source tree.
-    expect(out).toMatch(/site-packages\/cython_pin\/__init__\.py/);
-  });
+      await nb.typeInCell(
+        0,
+        'import sys, cython_pin\nprint(sys.executable, cython_pin.__file__)'
+      );
+      await nb.run(0);
+      const out = await nb.outputText(0);
+      expect(out).toContain('/.venv/bin/python');
+      // The helper comes from the installed wheel, not from the source tree.
+      expect(out).toMatch(/site-packages\/cython_pin\/__init__\.py/);
+    }
+  );
 
-  step('1. Compile button: the result shows a 64-hex key and the module name; the function works', 'step1-compile', async () => {
-    const c = (squareCell = await nb.appendCell('def square(int n):\n    return n * n'));
-    await nb.compile(c);
-    // The Compile command made it a magic cell.
-    expect((await nb.cellText(c)).split('\n')[0]).toMatch(/^%%cython_pin\b/);
-    const result = nb.output(c).locator('.jp-CythonPin-result');
-    await expect(result.getAttribute('data-status')).resolves.toBe('ok');
-    key = (await result.locator('.jp-CythonPin-key').getAttribute('title')) ?? '';
-    expect(key).toMatch(HEX64);
-    expect(key.startsWith((await result.locator('.jp-CythonPin-key').innerText()).replace(/[….]+$/, ''))).toBe(true);
-    await expect(result.locator('.jp-CythonPin-moduleName').innerText()).resolves.toBe(`cython_pin_${key.slice(0, 16)}`);
-    expect(await result.locator('.jp-CythonPin-fromCache').count()).toBe(0);
+  step(
+    '1. Compile button: the result shows a 64-hex key and the module name; the function works',
+    'step1-compile',
+    async () => {
+      const c = (squareCell = await nb.appendCell(
+        'def square(int n):\n    return n * n'
+      ));
+      await nb.compile(c);
+      // The Compile command made it a magic cell.
+      expect((await nb.cellText(c)).split('\n')[0]).toMatch(/^%%cython_pin\b/);
+      const result = nb.output(c).locator('.jp-CythonPin-result');
+      await expect(result.getAttribute('data-status')).resolves.toBe('ok');
+      key =
+        (await result.locator('.jp-CythonPin-key').getAttribute('title')) ?? '';
+      expect(key).toMatch(HEX64);
+      expect(
+        key.startsWith(
+          (await result.locator('.jp-CythonPin-key').innerText()).replace(
+            /[….]+$/,
+            ''
+          )
+        )
+      ).toBe(true);
+      await expect(
+        result.locator('.jp-CythonPin-moduleName').innerText()
+      ).resolves.toBe(`cython_pin_${key.slice(0, 16)}`);
+      expect(await result.locator('.jp-CythonPin-fromCache').count()).toBe(0);
 
-    expect((await nb.runPython('print(square(12))')).trim()).toBe('144');
-  });
+      expect((await nb.runPython('print(square(12))')).trim()).toBe('144');
+    }
+  );
 
-  step('2. Compile again: the "from cache" badge, same key', 'step2-from-cache', async () => {
-    const c = squareCell;
-    await nb.compile(c);
-    const result = nb.output(c).locator('.jp-CythonPin-result');
-    await expect(result.locator('.jp-CythonPin-fromCache').innerText()).resolves.toBe('from cache');
-    await expect(result.locator('.jp-CythonPin-key').getAttribute('title')).resolves.toBe(key);
-  });
+  step(
+    '2. Compile again: the "from cache" badge, same key',
+    'step2-from-cache',
+    async () => {
+      const c = squareCell;
+      await nb.compile(c);
+      const result = nb.output(c).locator('.jp-CythonPin-result');
+      await expect(
+        result.locator('.jp-CythonPin-fromCache').innerText()
+      ).resolves.toBe('from cache');
+      await expect(
+        result.locator('.jp-CythonPin-key').getAttribute('title')
+      ).resolves.toBe(key);
+    }
+  );
 
-  step('3. "Pin as…" from the result: the pin panel lists the alias with that key', 'step3-pin', async () => {
-    const result = nb.output(squareCell).locator('.jp-CythonPin-result');
-    await result.locator('.jp-CythonPin-pinAs').click();
-    await nb.answerDialog(ALIAS);
-    await expect(
-      nb.output(squareCell).locator('.jp-CythonPin-result .jp-CythonPin-alias', { hasText: ALIAS }).waitFor()
-    ).resolves.toBeUndefined();
-    await nb.openPinPanel();
-    const row = nb.pinRow(ALIAS);
-    await row.waitFor({ timeout: 30000 });
-    await expect(row.getAttribute('data-key')).resolves.toBe(key);
-    await expect(row.locator('.jp-CythonPin-pinAlias').innerText()).resolves.toBe(ALIAS);
-    await expect(row.locator('.jp-CythonPin-pinKey').getAttribute('title')).resolves.toBe(key);
-  });
+  step(
+    '3. "Pin as…" from the result: the pin panel lists the alias with that key',
+    'step3-pin',
+    async () => {
+      const result = nb.output(squareCell).locator('.jp-CythonPin-result');
+      await result.locator('.jp-CythonPin-pinAs').click();
+      await nb.answerDialog(ALIAS);
+      await expect(
+        nb
+          .output(squareCell)
+          .locator('.jp-CythonPin-result .jp-CythonPin-alias', {
+            hasText: ALIAS
+          })
+          .waitFor()
+      ).resolves.toBeUndefined();
+      await nb.openPinPanel();
+      const row = nb.pinRow(ALIAS);
+      await row.waitFor({ timeout: 30000 });
+      await expect(row.getAttribute('data-key')).resolves.toBe(key);
+      await expect(
+        row.locator('.jp-CythonPin-pinAlias').innerText()
+      ).resolves.toBe(ALIAS);
+      await expect(
+        row.locator('.jp-CythonPin-pinKey').getAttribute('title')
+      ).resolves.toBe(key);
+    }
+  );
 
-  step('4. restart the kernel; import_pinned(alias) works with no recompile', 'step4-restart-import', async () => {
-    const builds = cacheEntries();
-    expect(builds).toContain(key);
-    await nb.restartKernel();
-    const out = await nb.runPython(
-      'from cython_pin import import_pinned, import_pinned_result\n' +
-        `m = import_pinned("${ALIAS}")\n` +
-        `r = import_pinned_result("${ALIAS}")\n` +
-        'print(m.square(12), r.used_cache, r.key)'
-    );
-    expect(out.trim()).toBe(`144 True ${key}`);
-    // Nothing was built: the cache holds the same entries as before the restart.
-    expect(cacheEntries()).toEqual(builds);
-  });
+  step(
+    '4. restart the kernel; import_pinned(alias) works with no recompile',
+    'step4-restart-import',
+    async () => {
+      const builds = cacheEntries();
+      expect(builds).toContain(key);
+      await nb.restartKernel();
+      const out = await nb.runPython(
+        'from cython_pin import import_pinned, import_pinned_result\n' +
+          `m = import_pinned("${ALIAS}")\n` +
+          `r = import_pinned_result("${ALIAS}")\n` +
+          'print(m.square(12), r.used_cache, r.key)'
+      );
+      expect(out.trim()).toBe(`144 True ${key}`);
+      // Nothing was built: the cache holds the same entries as before the restart.
+      expect(cacheEntries()).toEqual(builds);
+    }
+  );
 
-  step('5. a Cython error: failure renderer with the line, failed cell, lint marker on that line', 'step5-error', async () => {
-    // Line 3 of the cell (the %%cython_pin line is line 1) assigns a str to a C int.
-    const c = await nb.appendCell(
-      '%%cython_pin\ndef broken(int n):\n    cdef int x = "not an int"\n    return x + n'
-    );
-    await nb.compile(c);
-    const result = nb.output(c).locator('.jp-CythonPin-result');
-    await expect(result.getAttribute('data-status')).resolves.toBe('error');
-    const diag = result.locator('.jp-CythonPin-diagnostic.jp-mod-error').first();
-    await expect(diag.getAttribute('data-line')).resolves.toBe('3');
-    expect(await diag.innerText()).toMatch(/^3:\d+ error /);
-    // The cell failed: an error output (traceback) and the cell's marker says so.
-    const traceback = nb.cell(c).locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]');
-    await expect(traceback.innerText()).resolves.toMatch(/line 3|3:\d+ error/);
-    await expect(nb.cell(c).locator('.jp-CythonPin-cellMarker').getAttribute('data-phase')).resolves.toBe('error');
-    // The editor marks line 3.
-    const line3 = nb.cell(c).locator('.cm-line').nth(2);
-    await line3.locator('.cm-lintRange-error').first().waitFor({ timeout: 10000 });
-    await nb.cell(c).locator('.cm-lint-marker-error').first().waitFor({ timeout: 10000 });
-  });
+  step(
+    '5. a Cython error: failure renderer with the line, failed cell, lint marker on that line',
+    'step5-error',
+    async () => {
+      // Line 3 of the cell (the %%cython_pin line is line 1) assigns a str to a C int.
+      const c = await nb.appendCell(
+        '%%cython_pin\ndef broken(int n):\n    cdef int x = "not an int"\n    return x + n'
+      );
+      await nb.compile(c);
+      const result = nb.output(c).locator('.jp-CythonPin-result');
+      await expect(result.getAttribute('data-status')).resolves.toBe('error');
+      const diag = result
+        .locator('.jp-CythonPin-diagnostic.jp-mod-error')
+        .first();
+      await expect(diag.getAttribute('data-line')).resolves.toBe('3');
+      expect(await diag.innerText()).toMatch(/^3:\d+ error /);
+      // The cell failed: an error output (traceback) and the cell's marker says so.
+      const traceback = nb
+        .cell(c)
+        .locator(
+          '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
+        );
+      await expect(traceback.innerText()).resolves.toMatch(
+        /line 3|3:\d+ error/
+      );
+      await expect(
+        nb
+          .cell(c)
+          .locator('.jp-CythonPin-cellMarker')
+          .getAttribute('data-phase')
+      ).resolves.toBe('error');
+      // The editor marks line 3.
+      const line3 = nb.cell(c).locator('.cm-line').nth(2);
+      await line3
+        .locator('.cm-lintRange-error')
+        .first()
+        .waitFor({ timeout: 10000 });
+      await nb
+        .cell(c)
+        .locator('.cm-lint-marker-error')
+        .first()
+        .waitFor({ timeout: 10000 });
+    }
+  );
 
-  step('6. rename and unpin from the panel; list_pins() agrees', 'step6-rename-unpin', async () => {
-    await nb.openPinPanel();
-    await nb.pinRow(ALIAS).locator('.jp-CythonPin-rename').click();
-    await nb.answerDialog(RENAMED);
-    await nb.pinRow(RENAMED).waitFor({ timeout: 30000 });
-    await expect(nb.pinRow(RENAMED).getAttribute('data-key')).resolves.toBe(key);
-    await nb.pinRow(ALIAS).waitFor({ state: 'detached', timeout: 10000 });
-    await nb.shot('step6a-renamed');
-    expect((await nb.runPython('import cython_pin\nprint(cython_pin.list_pins())')).trim()).toBe(
-      `{'${RENAMED}': '${key}'}`
-    );
+  step(
+    '6. rename and unpin from the panel; list_pins() agrees',
+    'step6-rename-unpin',
+    async () => {
+      await nb.openPinPanel();
+      await nb.pinRow(ALIAS).locator('.jp-CythonPin-rename').click();
+      await nb.answerDialog(RENAMED);
+      await nb.pinRow(RENAMED).waitFor({ timeout: 30000 });
+      await expect(nb.pinRow(RENAMED).getAttribute('data-key')).resolves.toBe(
+        key
+      );
+      await nb.pinRow(ALIAS).waitFor({ state: 'detached', timeout: 10000 });
+      await nb.shot('step6a-renamed');
+      expect(
+        (
+          await nb.runPython('import cython_pin\nprint(cython_pin.list_pins())')
+        ).trim()
+      ).toBe(`{'${RENAMED}': '${key}'}`);
 
-    await nb.openPinPanel();
-    await nb.pinRow(RENAMED).locator('.jp-CythonPin-unpin').click();
-    await nb.answerDialog();
-    await nb.pinRow(RENAMED).waitFor({ state: 'detached', timeout: 30000 });
-    await nb.page.locator('.jp-CythonPin-panel .jp-CythonPin-pinTable .jp-CythonPin-empty').waitFor();
-    expect((await nb.runPython('print(cython_pin.list_pins())')).trim()).toBe('{}');
-  });
+      await nb.openPinPanel();
+      await nb.pinRow(RENAMED).locator('.jp-CythonPin-unpin').click();
+      await nb.answerDialog();
+      await nb.pinRow(RENAMED).waitFor({ state: 'detached', timeout: 30000 });
+      await nb.page
+        .locator(
+          '.jp-CythonPin-panel .jp-CythonPin-pinTable .jp-CythonPin-empty'
+        )
+        .waitFor();
+      expect((await nb.runPython('print(cython_pin.list_pins())')).trim()).toBe(
+        '{}'
+      );
+    }
+  );
 
-  step('7. an --annotate build shows the annotation view', 'step7-annotate', async () => {
-    const source = [
-      '%%cython_pin --annotate',
-      'def total(int n):',
-      '    cdef long s = 0',
-      '    cdef int i',
-      '    for i in range(n):',
-      '        s += i * i',
-      '    return s'
-    ].join('\n');
-    const c = await nb.appendCell(source);
-    await nb.compile(c);
-    const result = nb.output(c).locator('.jp-CythonPin-result');
-    await expect(result.getAttribute('data-status')).resolves.toBe('ok');
-    const view = result.locator('.jp-CythonPin-annotation');
-    await view.waitFor({ state: 'visible' });
-    const lines = view.locator('.jp-CythonPin-annotLine');
-    expect(await lines.count()).toBeGreaterThanOrEqual(4);
-    // The loop line shows its source; some line talks to Python (score > 0); a line opens to its C code.
-    await expect(
-      view.locator('.jp-CythonPin-annotLine', { hasText: 'for i in range(n):' }).count()
-    ).resolves.toBe(1);
-    const scores = await lines.evaluateAll(els => els.map(e => Number(e.getAttribute('data-score'))));
-    expect(Math.max(...scores)).toBeGreaterThan(0);
-    const returnLine = view.locator('.jp-CythonPin-annotLine', { hasText: 'return s' });
-    await returnLine.locator('summary').click();
-    await expect(returnLine.locator('.jp-CythonPin-cCode').innerText()).resolves.toMatch(/\S/);
-    expect((await nb.runPython('print(total(10))')).trim()).toBe('285');
-  });
+  step(
+    '7. an --annotate build shows the annotation view',
+    'step7-annotate',
+    async () => {
+      const source = [
+        '%%cython_pin --annotate',
+        'def total(int n):',
+        '    cdef long s = 0',
+        '    cdef int i',
+        '    for i in range(n):',
+        '        s += i * i',
+        '    return s'
+      ].join('\n');
+      const c = await nb.appendCell(source);
+      await nb.compile(c);
+      const result = nb.output(c).locator('.jp-CythonPin-result');
+      await expect(result.getAttribute('data-status')).resolves.toBe('ok');
+      const view = result.locator('.jp-CythonPin-annotation');
+      await view.waitFor({ state: 'visible' });
+      const lines = view.locator('.jp-CythonPin-annotLine');
+      expect(await lines.count()).toBeGreaterThanOrEqual(4);
+      // The loop line shows its source; some line talks to Python (score > 0); a line opens to its C code.
+      await expect(
+        view
+          .locator('.jp-CythonPin-annotLine', { hasText: 'for i in range(n):' })
+          .count()
+      ).resolves.toBe(1);
+      const scores = await lines.evaluateAll(els =>
+        els.map(e => Number(e.getAttribute('data-score')))
+      );
+      expect(Math.max(...scores)).toBeGreaterThan(0);
+      const returnLine = view.locator('.jp-CythonPin-annotLine', {
+        hasText: 'return s'
+      });
+      await returnLine.locator('summary').click();
+      await expect(
+        returnLine.locator('.jp-CythonPin-cCode').innerText()
+      ).resolves.toMatch(/\S/);
+      expect((await nb.runPython('print(total(10))')).trim()).toBe('285');
+    }
+  );
 
-  step('8. the browser console has no errors from the extension', 'step8-console', async () => {
-    expect(session!.consoleErrors.filter(e => /cython/i.test(e))).toEqual([]);
-  });
+  step(
+    '8. the browser console has no errors from the extension',
+    'step8-console',
+    async () => {
+      expect(session!.consoleErrors.filter(e => /cython/i.test(e))).toEqual([]);
+    }
+  );
 });

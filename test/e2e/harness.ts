@@ -71,7 +71,9 @@ function processTable(): { pid: number; ppid: number; cmd: string }[] {
     }
     const fields = statFields(name);
     try {
-      const cmd = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      const cmd = fs
+        .readFileSync(`/proc/${name}/cmdline`, 'utf8')
+        .replace(/\0/g, ' ');
       if (fields) {
         rows.push({ pid: Number(name), ppid: Number(fields[1]), cmd });
       }
@@ -143,16 +145,22 @@ export async function startLab(): Promise<Lab> {
   fs.mkdirSync(OUT, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cython-pin-e2e-'));
   const dirs = Object.fromEntries(
-    ['root', 'workspaces', 'cache', 'config', 'data', 'runtime', 'ipython'].map(d => {
-      fs.mkdirSync(path.join(tmp, d));
-      return [d, path.join(tmp, d)];
-    })
+    ['root', 'workspaces', 'cache', 'config', 'data', 'runtime', 'ipython'].map(
+      d => {
+        fs.mkdirSync(path.join(tmp, d));
+        return [d, path.join(tmp, d)];
+      }
+    )
   );
   // No "get notified about news?" toast over the page.
   fs.mkdirSync(path.join(dirs.config, 'labconfig'));
   fs.writeFileSync(
     path.join(dirs.config, 'labconfig', 'page_config.json'),
-    JSON.stringify({ disabledExtensions: { '@jupyterlab/apputils-extension:announcements': true } })
+    JSON.stringify({
+      disabledExtensions: {
+        '@jupyterlab/apputils-extension:announcements': true
+      }
+    })
   );
   const port = await freePort();
   const token = crypto.randomBytes(24).toString('hex');
@@ -202,7 +210,9 @@ export async function startLab(): Promise<Lab> {
   const deadline = Date.now() + 90000;
   for (;;) {
     if (proc.exitCode !== null) {
-      throw new Error(`jupyter lab exited with ${proc.exitCode}: see test-output/e2e/jupyter-server.log`);
+      throw new Error(
+        `jupyter lab exited with ${proc.exitCode}: see test-output/e2e/jupyter-server.log`
+      );
     }
     try {
       const r = await fetch(`${url}api/status?token=${token}`);
@@ -213,7 +223,9 @@ export async function startLab(): Promise<Lab> {
       // not listening yet
     }
     if (Date.now() > deadline) {
-      throw new Error('jupyter lab did not answer within 90 s: see test-output/e2e/jupyter-server.log');
+      throw new Error(
+        'jupyter lab did not answer within 90 s: see test-output/e2e/jupyter-server.log'
+      );
     }
     await sleep(250);
   }
@@ -278,7 +290,9 @@ function browserProcs(profile: string): Proc[] {
 
 /** Debian chromium, headless, a fresh profile, viewport 1400×850. */
 export async function startBrowser(): Promise<BrowserSession> {
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'cython-pin-e2e-chromium-'));
+  const profile = fs.mkdtempSync(
+    path.join(os.tmpdir(), 'cython-pin-e2e-chromium-')
+  );
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM.executablePath,
     args: CHROMIUM.args,
@@ -297,7 +311,9 @@ export async function startBrowser(): Promise<BrowserSession> {
   return { context, page, profile, procs, consoleErrors };
 }
 
-export async function stopBrowser(session: BrowserSession | undefined): Promise<void> {
+export async function stopBrowser(
+  session: BrowserSession | undefined
+): Promise<void> {
   if (!session) {
     return;
   }
@@ -313,16 +329,27 @@ export async function stopBrowser(session: BrowserSession | undefined): Promise<
   await killAndWait([...session.procs, ...browserProcs(session.profile)], 5000);
   fs.rmSync(session.profile, { recursive: true, force: true });
   // For debugging a failure (not asserted: JupyterLab itself may log errors unrelated to this extension).
-  fs.writeFileSync(path.join(OUT, 'browser-console-errors.txt'), session.consoleErrors.join('\n'));
+  fs.writeFileSync(
+    path.join(OUT, 'browser-console-errors.txt'),
+    session.consoleErrors.join('\n')
+  );
 }
 
 /** Create a notebook through the contents API (python3 kernelspec, code cells with these sources). */
-export async function putNotebook(lab: Lab, name: string, sources: string[]): Promise<void> {
+export async function putNotebook(
+  lab: Lab,
+  name: string,
+  sources: string[]
+): Promise<void> {
   const content = {
     nbformat: 4,
     nbformat_minor: 5,
     metadata: {
-      kernelspec: { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' },
+      kernelspec: {
+        name: 'python3',
+        display_name: 'Python 3 (ipykernel)',
+        language: 'python'
+      },
       language_info: { name: 'python' }
     },
     cells: sources.map((source, i) => ({
@@ -334,11 +361,14 @@ export async function putNotebook(lab: Lab, name: string, sources: string[]): Pr
       source
     }))
   };
-  const r = await fetch(`${lab.url}api/contents/${encodeURIComponent(name)}?token=${lab.token}`, {
-    method: 'PUT',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ type: 'notebook', format: 'json', content })
-  });
+  const r = await fetch(
+    `${lab.url}api/contents/${encodeURIComponent(name)}?token=${lab.token}`,
+    {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ type: 'notebook', format: 'json', content })
+    }
+  );
   if (!r.ok) {
     throw new Error(`PUT /api/contents/${name}: ${r.status} ${await r.text()}`);
   }
@@ -364,8 +394,13 @@ export class NotebookPage {
   }
 
   async open(name: string): Promise<void> {
-    await this.page.goto(`${this.lab.url}lab/tree/${encodeURIComponent(name)}?reset&token=${this.lab.token}`);
-    await this.panel.locator('.jp-Notebook .jp-Cell').first().waitFor({ timeout: 90000 });
+    await this.page.goto(
+      `${this.lab.url}lab/tree/${encodeURIComponent(name)}?reset&token=${this.lab.token}`
+    );
+    await this.panel
+      .locator('.jp-Notebook .jp-Cell')
+      .first()
+      .waitFor({ timeout: 90000 });
     await this.waitIdle(90000);
   }
 
@@ -383,7 +418,12 @@ export class NotebookPage {
   async cellText(i: number): Promise<string> {
     return this.cell(i)
       .locator('.cm-content')
-      .evaluate(el => Array.from(el.querySelectorAll('.cm-line'), line => line.textContent ?? '').join('\n'));
+      .evaluate(el =>
+        Array.from(
+          el.querySelectorAll('.cm-line'),
+          line => line.textContent ?? ''
+        ).join('\n')
+      );
   }
 
   /** Type `text` into cell i (replacing its content) and check the editor holds exactly that text. */
@@ -400,7 +440,9 @@ export class NotebookPage {
   /** Append a code cell at the end with `text`; returns its index. */
   async appendCell(text: string): Promise<number> {
     const n = await this.panel.locator('.jp-Notebook .jp-Cell').count();
-    await this.cell(n - 1).locator('.jp-InputPrompt').click();
+    await this.cell(n - 1)
+      .locator('.jp-InputPrompt')
+      .click();
     await this.page.keyboard.press('Escape');
     await this.page.keyboard.press('b');
     await this.cell(n).waitFor();
@@ -409,7 +451,9 @@ export class NotebookPage {
   }
 
   async prompt(i: number): Promise<string> {
-    return (await this.cell(i).locator('.jp-InputArea-prompt').innerText()).trim();
+    return (
+      await this.cell(i).locator('.jp-InputArea-prompt').innerText()
+    ).trim();
   }
 
   /** Run cell i with Ctrl+Enter (run in place) and wait until it has run. */
@@ -429,7 +473,9 @@ export class NotebookPage {
 
   /** The cell toolbar's Compile button of cell i (the toolbar shows on the active cell). */
   compileButton(i: number): Locator {
-    return this.cell(i).locator('.jp-cell-toolbar .jp-ToolbarButtonComponent', { hasText: 'Compile' });
+    return this.cell(i).locator('.jp-cell-toolbar .jp-ToolbarButtonComponent', {
+      hasText: 'Compile'
+    });
   }
 
   /** Select cell i, press its toolbar Compile button, wait until the build ran. */
@@ -438,13 +484,22 @@ export class NotebookPage {
     await this.cell(i).locator('.cm-content').click();
     const button = this.compileButton(i);
     await button.waitFor({ state: 'visible', timeout: 30000 });
-    await expectPoll(() => button.isEnabled(), on => on, 60000, 'the Compile button to be enabled');
+    await expectPoll(
+      () => button.isEnabled(),
+      on => on,
+      60000,
+      'the Compile button to be enabled'
+    );
     await button.click();
     await this.waitExecuted(i, before);
   }
 
   /** Wait until cell i shows an execution count other than `before` (and not "[*]"), and the kernel is idle. */
-  async waitExecuted(i: number, before: string, timeout = 180000): Promise<void> {
+  async waitExecuted(
+    i: number,
+    before: string,
+    timeout = 180000
+  ): Promise<void> {
     await expectPoll(
       () => this.prompt(i),
       prompt => /^\[\d+\]:$/.test(prompt) && prompt !== before,
@@ -477,20 +532,30 @@ export class NotebookPage {
   async openPinPanel(): Promise<void> {
     const panel = this.page.locator('.jp-CythonPin-panel');
     if (!(await panel.isVisible())) {
-      await this.page.locator('.lm-TabBar-tab[data-id="jp-CythonPin-pinManager"]').click();
+      await this.page
+        .locator('.lm-TabBar-tab[data-id="jp-CythonPin-pinManager"]')
+        .click();
     }
     await panel.waitFor({ state: 'visible' });
   }
 
   pinRow(alias: string): Locator {
-    return this.page.locator(`.jp-CythonPin-panel .jp-CythonPin-pinRow[data-alias="${alias}"]`);
+    return this.page.locator(
+      `.jp-CythonPin-panel .jp-CythonPin-pinRow[data-alias="${alias}"]`
+    );
   }
 
   /** Restart the kernel through the Kernel menu and wait for Idle. */
   async restartKernel(): Promise<void> {
-    await this.page.locator('.lm-MenuBar-itemLabel', { hasText: /^Kernel$/ }).click();
-    await this.page.locator('.lm-Menu-itemLabel', { hasText: /^Restart Kernel…$/ }).click();
-    await this.page.locator('.jp-Dialog .jp-Dialog-button.jp-mod-accept').click();
+    await this.page
+      .locator('.lm-MenuBar-itemLabel', { hasText: /^Kernel$/ })
+      .click();
+    await this.page
+      .locator('.lm-Menu-itemLabel', { hasText: /^Restart Kernel…$/ })
+      .click();
+    await this.page
+      .locator('.jp-Dialog .jp-Dialog-button.jp-mod-accept')
+      .click();
     await sleep(500);
     await this.waitIdle();
   }
