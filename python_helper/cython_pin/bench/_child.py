@@ -10,7 +10,8 @@ Tasks:
   ours_kernel  IPython shell (a fresh kernel's state): import cython_pin, then time compile_and_load alone
   ours_magic   IPython shell: %load_ext cython_pin, then %%cython_pin each source
   magic        IPython shell: %load_ext Cython, then %%cython each source
-  ours_pins    plain Python: import_pinned, pin, list_pins on a registry the parent filled
+  ours_pins    import_pinned, pin, list_pins on a registry the parent filled (in an IPython shell if
+               params["kernel"], else plain Python)
 """
 
 import os
@@ -143,6 +144,7 @@ def task_ours_magic(p):
 
 
 def task_ours_pins(p):
+    shell = _shell() if p.get("kernel") else None  # noqa: F841 - kept alive like a kernel's shell
     t0 = time.perf_counter()
     import cython_pin
 
