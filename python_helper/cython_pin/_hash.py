@@ -4,22 +4,32 @@ from __future__ import annotations
 
 import sys
 
+_ctor: object = None
+
+
+def _constructor() -> object:
+    """hashlib.sha256 if hashlib is already imported, else CPython's small built-in sha256 module."""
+    global _ctor
+    hashlib = sys.modules.get("hashlib")
+    if hashlib is not None:
+        return hashlib.sha256
+    if _ctor is None:
+        try:
+            if sys.version_info >= (3, 12):
+                from _sha2 import sha256 as ctor
+            else:
+                from _sha256 import sha256 as ctor
+        except ImportError:  # other implementations
+            import hashlib
+
+            ctor = hashlib.sha256
+        _ctor = ctor
+    return _ctor
+
 
 def sha256(data: bytes = b"") -> object:
     """A sha256 hash object (``update``/``hexdigest``)."""
-    hashlib = sys.modules.get("hashlib")
-    if hashlib is not None:
-        return hashlib.sha256(data)
-    try:
-        from _sha2 import sha256 as _sha  # CPython >= 3.12
-    except ImportError:
-        try:
-            from _sha256 import sha256 as _sha  # CPython 3.11
-        except ImportError:
-            import hashlib
-
-            return hashlib.sha256(data)
-    return _sha(data)
+    return _constructor()(data)  # type: ignore[operator]
 
 
 def sha256_file(path: str) -> str:

@@ -56,6 +56,9 @@ def activate() -> int:
         manager.register_target(COMM_TARGET, _on_open)
         _registered_managers.append(id(manager))
     events.subscribe(_on_event)
+    import importlib
+
+    importlib.import_module(f"{__package__}.engine")  # now, not in the user's first cell
     from . import warmup
 
     warmup.start()  # import Cython's compiler in the background: the first build is ~0.4 s faster

@@ -76,16 +76,60 @@ def numpy_version() -> str | None:
     return _proc_memo["numpy"]
 
 
-def compiler_command(language: str = "c") -> list[str]:
-    """The compiler command (CC / CXX from the environment, else from sysconfig)."""
+def _disk_memo(root: str | None) -> dict[str, str]:
+    """``<root>/toolchain.json``: toolchain facts that are slow to find out; read once per process."""
+    if root is None:
+        return {}
+    memo = _proc_memo.get(("disk", root))
+    if memo is None:
+        try:
+            with open(os.path.join(root, "toolchain.json"), encoding="utf-8") as f:
+                loaded = json.load(f)
+            memo = {k: v for k, v in loaded.items() if isinstance(v, str)} if isinstance(loaded, dict) else {}
+        except (OSError, ValueError):
+            memo = {}
+        _proc_memo[("disk", root)] = memo
+    return memo
+
+
+def _disk_memo_put(root: str | None, key: str, value: str) -> None:
+    """Record ``key -> value`` in ``<root>/toolchain.json`` (atomic replace; best effort)."""
+    if root is None or not os.path.isdir(root):
+        return
+    memo = _disk_memo(root)
+    memo[key] = value
+    path = os.path.join(root, "toolchain.json")
+    tmp = f"{path}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(memo, f, indent=0, sort_keys=True)
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
+def compiler_command(language: str = "c", root: str | None = None) -> list[str]:
+    """The compiler command: CC / CXX from the environment, else from sysconfig. The sysconfig value is
+    memoised in ``<root>/toolchain.json`` per Python installation: a cache hit need not import sysconfig."""
     memo_key = ("cmd", language)
     if memo_key not in _proc_memo:
-        env = "CXX" if language == "c++" else "CC"
-        cmd = os.environ.get(env)
+        var = "CXX" if language == "c++" else "CC"
+        cmd = os.environ.get(var)
         if not cmd:
-            import sysconfig
+            try:
+                exe_mtime = os.stat(sys.executable).st_mtime_ns
+            except OSError:
+                exe_mtime = 0
+            stamp = f"sysconfig|{var}|{sys.base_prefix}|{sys.version}|{exe_mtime}"
+            cmd = _disk_memo(root).get(stamp)
+            if cmd is None:
+                import sysconfig
 
-            cmd = sysconfig.get_config_var(env) or ("g++" if language == "c++" else "cc")
+                cmd = sysconfig.get_config_var(var) or ("g++" if language == "c++" else "cc")
+                _disk_memo_put(root, stamp, cmd)
         _proc_memo[memo_key] = shlex.split(cmd)
     return list(_proc_memo[memo_key])
 
@@ -103,30 +147,14 @@ def _which(exe: str) -> str | None:
 def compiler_identity(language: str, root: str | None) -> dict[str, Any]:
     """Compiler path and version. ``--version`` runs once per (path, mtime, size) and is memoised in
     ``<root>/toolchain.json``, so a cache hit in a fresh process does not spawn the compiler."""
-    cmd = compiler_command(language)
+    cmd = compiler_command(language, root)
     path = _which(cmd[0]) if cmd else None
     ident: dict[str, Any] = {"command": cmd, "path": path, "version": None}
     if path is None:
         return ident
     st = os.stat(path)
     stamp = f"{path}|{st.st_mtime_ns}|{st.st_size}"
-    memo_key = ("ccver", stamp)
-    version = _proc_memo.get(memo_key)
-    persisted = ("persisted", root, stamp)
-    if version is not None and (root is None or persisted in _proc_memo):
-        ident["version"] = version
-        return ident
-    memo_file = os.path.join(root, "toolchain.json") if root else None
-    disk: dict[str, str] = {}
-    if memo_file is not None:
-        try:
-            with open(memo_file, encoding="utf-8") as f:
-                loaded = json.load(f)
-            disk = loaded if isinstance(loaded, dict) else {}
-        except (OSError, ValueError):
-            disk = {}
-    if version is None:
-        version = disk.get(stamp)
+    version = _proc_memo.get(("ccver", stamp)) or _disk_memo(root).get(stamp)
     if version is None:
         import subprocess
 
@@ -137,18 +165,9 @@ def compiler_identity(language: str, root: str | None) -> dict[str, Any]:
             version = out.splitlines()[0].strip() if out else "unknown"
         except (OSError, subprocess.SubprocessError):
             version = "unknown"
-    if memo_file is not None and disk.get(stamp) != version and os.path.isdir(root or ""):
-        disk[stamp] = version
-        tmp = f"{memo_file}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
-        try:
-            with open(tmp, "w", encoding="utf-8") as f:
-                json.dump(disk, f)
-            os.replace(tmp, memo_file)
-        except OSError:
-            pass
-    if memo_file is not None:
-        _proc_memo[persisted] = True
-    _proc_memo[memo_key] = version
+    if root is not None and _disk_memo(root).get(stamp) != version:
+        _disk_memo_put(root, stamp, version)
+    _proc_memo[("ccver", stamp)] = version
     ident["version"] = version
     return ident
 

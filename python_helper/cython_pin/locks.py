@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import fcntl
 import os
 import time
 from types import TracebackType
@@ -23,6 +22,8 @@ class FileLock:
         self._fd: int | None = None
 
     def acquire(self) -> FileLock:
+        import fcntl  # here, not at module level: a cache hit takes no lock and skips this import
+
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         deadline = None if self.timeout is None else time.monotonic() + self.timeout
         delay = 0.005
@@ -46,6 +47,8 @@ class FileLock:
         return self
 
     def release(self) -> None:
+        import fcntl
+
         if self._fd is not None:
             try:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
@@ -64,6 +67,8 @@ class FileLock:
 
 def is_locked(path: str) -> bool:
     """True if some process currently holds the lock on ``path``."""
+    import fcntl
+
     try:
         fd = os.open(path, os.O_RDWR)
     except OSError:
