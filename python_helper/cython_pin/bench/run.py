@@ -102,14 +102,17 @@ class Runner:
         return None
 
     def run(self, task: str, params: dict[str, Any], env: dict[str, str]) -> dict[str, Any] | None:
-        t0 = time.perf_counter()
+        c0, t0 = _children_cpu(), time.perf_counter()
         p = subprocess.run(self.cmd(task, params), env=env, capture_output=True, text=True, check=False)
-        wall = time.perf_counter() - t0
-        return self._parse(task, p.returncode, p.stdout, p.stderr, wall)
+        wall, cpu = time.perf_counter() - t0, _children_cpu() - c0
+        res = self._parse(task, p.returncode, p.stdout, p.stderr, wall)
+        if res is not None:
+            res["cpu_s"] = cpu
+        return res
 
     def run_many(self, task: str, params: dict[str, Any], env: dict[str, str], n: int) -> dict[str, Any]:
         """Start ``n`` identical processes at once; wall = first start to last exit."""
-        t0 = time.perf_counter()
+        c0, t0 = _children_cpu(), time.perf_counter()
         procs = [
             subprocess.Popen(
                 self.cmd(task, params), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -120,9 +123,9 @@ class Runner:
         for p in procs:
             out, err = p.communicate()
             results.append((p.returncode, out, err))
-        wall = time.perf_counter() - t0
+        wall, cpu = time.perf_counter() - t0, _children_cpu() - c0
         parsed = [self._parse(task, rc, out, err, wall) for rc, out, err in results]
-        return {"wall_s": wall, "procs": parsed}
+        return {"wall_s": wall, "cpu_s": cpu, "procs": parsed}
 
     # ---------------------------------------------------------------- one repetition
     def rep(self, i: int) -> dict[str, Any]:
@@ -215,6 +218,14 @@ class Runner:
     def cleanup(self) -> None:
         if not self.keep:
             shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of the child processes this process has waited for (and theirs)."""
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def _loadavg() -> list[float] | None:
@@ -337,6 +348,47 @@ def figures(samples: list[dict[str, Any]]) -> dict[str, dict[str, list[float | N
         add("L", "ours", _get(s, "ours_magic_hit", "load_ext_s"))
         add("L", "magic", _get(s, "magic_hit", "load_ext_s"))
     return f
+
+
+CPU_PATHS: dict[str, tuple[tuple[Any, ...], tuple[Any, ...] | None]] = {
+    "P1": (("ours_kernel_hit", "call_cpu"), ("magic_hit", "cells", 0, "cpu")),
+    "P1m": (("ours_magic_hit", "cells", 0, "cpu"), ("magic_hit", "cells", 0, "cpu")),
+    "P2": (("ours_hit", "cpu_s"), ("magic_hit", "cpu_s")),
+    "P2m": (("ours_magic_hit", "cpu_s"), ("magic_hit", "cpu_s")),
+    "P3": (("ours_cold", "cpu_s"), ("magic_cold", "cpu_s")),
+    "P3i": (("ours_cold", "builds", 0, "cpu"), ("magic_cold", "cells", 0, "cpu")),
+    "P3w": (("ours_warm", "builds", 1, "cpu"), ("magic_warm", "cells", 1, "cpu")),
+    "P3b": (("ours_numeric", "cpu_s"), ("magic_numeric", "cpu_s")),
+    "P4i": (("ours_pins_small", "import_pinned_cpu"), None),
+    "P5": (("ours_concurrent", "cpu_s"), ("magic_concurrent", "cpu_s")),
+}
+
+
+def cpu_figures(samples: list[dict[str, Any]]) -> dict[str, dict[str, list[Any]]]:
+    """CPU seconds (user + system, including the compilers) per figure: what other load disturbs least."""
+    out: dict[str, dict[str, list[Any]]] = {}
+    for fid, (ours, magic) in CPU_PATHS.items():
+        out[fid] = {
+            "ours": [_get(s, *ours) for s in samples],
+            "magic": [_get(s, *magic) for s in samples] if magic else [],
+        }
+    return out
+
+
+def cpu_table(cpu: dict[str, dict[str, list[Any]]]) -> str:
+    labels = dict(FIGURES)
+    rows = [("id", "figure", "ours CPU", "magic CPU", "ratio")]
+    for fid, d in cpu.items():
+        o, m = _median(d["ours"]), _median(d["magic"])
+        r = f"{o / m:.3f}x" if o is not None and m else "-"
+        rows.append((fid, labels[fid].strip(), _fmt_s(o), _fmt_s(m), r))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = []
+    for j, r in enumerate(rows):
+        lines.append(" | ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+        if j == 0:
+            lines.append("-+-".join("-" * w for w in widths))
+    return "\n".join(lines)
 
 
 def compile_counts(samples: list[dict[str, Any]], side: str) -> list[int | None]:
@@ -630,6 +682,7 @@ def main(argv: list[str] | None = None) -> int:
             }
             for fid, label in FIGURES
         },
+        "figures_cpu": cpu_figures(samples),
         "p5_compiles": {"ours": counts, "magic": compile_counts(samples, "magic")},
         **r.raw,
     }
@@ -637,6 +690,9 @@ def main(argv: list[str] | None = None) -> int:
         json.dump(doc, f, indent=1)
     print()
     print(table(med, ev, p6_note))
+    print()
+    print("CPU time (user + system, including the C compiler; P5: all four processes), medians:")
+    print(cpu_table(doc["figures_cpu"]))
     print()
     print(summary_text(r.raw))
     print(f"\nRaw numbers: {os.path.abspath(args.out)} ({time.perf_counter() - t0:.0f} s in all)")
