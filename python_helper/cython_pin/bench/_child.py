@@ -9,7 +9,8 @@ which other load on the machine disturbs much less than wall time.
 
 Tasks:
   ours_build   plain Python: import cython_pin, compile_and_load_result each source, call it
-  ours_kernel  IPython shell (a fresh kernel's state): import cython_pin, then time compile_and_load alone
+  ours_kernel  a fresh kernel's state (ipykernel imported, IPython shell): import cython_pin, then time
+               compile_and_load alone
   ours_magic   IPython shell: %load_ext cython_pin, then %%cython_pin each source
   magic        IPython shell: %load_ext Cython, then %%cython each source
   ours_pins    import_pinned, pin, list_pins on a registry the parent filled (in an IPython shell if
@@ -52,7 +53,12 @@ def _check(fn, call):
 
 
 def _shell():
-    """A fresh IPython InteractiveShell: what a kernel process has loaded before the first cell runs."""
+    """A fresh kernel's state before its first cell: ipykernel's modules imported (zmq, jupyter_client with
+    hashlib/hmac, asyncio, ...) and an IPython InteractiveShell (no kernel is started)."""
+    try:
+        import ipykernel.kernelapp  # noqa: F401
+    except ImportError:
+        pass
     from IPython.core.interactiveshell import InteractiveShell
 
     return InteractiveShell.instance()
