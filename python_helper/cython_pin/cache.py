@@ -278,7 +278,9 @@ def gc_cache(
         ("max_age_days", max_age_days),
         ("keep_n_newest", keep_n_newest),
     ):
-        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0):
+        if v is not None and (
+            isinstance(v, bool) or not isinstance(v, (int, float)) or not v >= 0
+        ):  # NaN too
             raise ValueError(f"{name} must be a non-negative number or None, got {v!r}.")
     root = get_cache_dir(cache_dir)
     rows = _rows(root)  # newest first
