@@ -13,7 +13,11 @@ TRASH = ".trash"
 def get_cache_dir(cache_dir: str | os.PathLike[str] | None = None) -> str:
     """Return the absolute cache root that would be used (does not create it)."""
     if cache_dir is not None and str(cache_dir) != "":
-        root = os.fspath(cache_dir)
+        root = os.fspath(cache_dir) if isinstance(cache_dir, (str, os.PathLike)) else None
+        if not isinstance(root, str) or "\0" in root:
+            raise ValueError(
+                f"cache_dir must be a folder path (str or os.PathLike, no NUL), got {cache_dir!r}."
+            )
     elif os.environ.get("CYTHON_PIN_CACHE_DIR"):
         root = os.environ["CYTHON_PIN_CACHE_DIR"]
     elif os.environ.get("XDG_CACHE_HOME"):
