@@ -274,6 +274,10 @@ def resolve_options(opts: dict[str, Any]) -> BuildOptions:
             raise FileNotFoundError(f"include_dirs entry {p!r} is not an existing directory.")
     macros = list(prof.get("define_macros", [])) + _macros(opts.get("define_macros"))
     cache_dir = opts.get("cache_dir")
+    if cache_dir is not None:
+        from .paths import get_cache_dir
+
+        get_cache_dir(cache_dir)  # ValueError naming a non-path or NUL-containing value
     return BuildOptions(
         profile=profile,
         module_name=module_name,
