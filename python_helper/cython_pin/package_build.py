@@ -7,7 +7,7 @@ import time
 
 from .engine import Job, check_name_free, run_job
 from .keys import compute_key, ext_suffix
-from .options import MODULE_NAME_RE, resolve_options, uses_numpy
+from .options import MODULE_NAME_RE, _check_module_name, resolve_options, uses_numpy
 from .paths import ensure_root
 from .result import BuildResult
 
@@ -23,6 +23,7 @@ def build_package(modules: dict[str, str], *, package_name: str, **opts: Any) ->
     t0 = time.perf_counter()
     if not isinstance(package_name, str) or not MODULE_NAME_RE.match(package_name):
         raise ValueError(f"package_name {package_name!r} must be a Python identifier.")
+    _check_module_name(package_name, "package_name")
     if not isinstance(modules, dict) or not modules:
         raise ValueError("modules must be a non-empty dict of module name -> Cython source.")
     for n, src in modules.items():
