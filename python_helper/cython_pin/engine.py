@@ -313,9 +313,19 @@ def _report(res: BuildResult, verbose: int) -> None:
         print("\n".join(res.summary_lines()))
 
 
+MAX_SOURCE_CHARS = 8 << 20  # Cython needs minutes on tens of MB; real modules are far smaller
+
+
 def _module_key(source: str, opts: dict[str, Any]) -> tuple[str, BuildOptions, str, bool]:
     if not isinstance(source, str):
         raise ValueError(f"source must be a str of Cython code, got {type(source).__name__}.")
+    if not source.strip():
+        raise ValueError(f"source {source[:20]!r} is empty: there is nothing to compile.")
+    if len(source) > MAX_SOURCE_CHARS:
+        raise ValueError(
+            f"source is {len(source) / 2**20:.1f} MB ({len(source)} characters); the limit is "
+            f"{MAX_SOURCE_CHARS >> 20} MB. Split it into modules (build_package) or use extra_sources."
+        )
     o = resolve_options(opts)
     root = ensure_root(o.cache_dir)
     numpy_used = o.numpy if o.numpy is not None else uses_numpy(source, o.support_files)
