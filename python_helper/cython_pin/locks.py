@@ -42,7 +42,7 @@ class FileLock:
                     "Another process is building or editing it; wait and retry, or raise lock_timeout_s."
                 )
             time.sleep(delay)
-            delay = min(delay * 2, 0.1)
+            delay = min(delay * 2, 0.02)  # a waiter notices the release within 20 ms (~50 cheap polls/s)
         self._fd = fd
         return self
 
