@@ -171,18 +171,20 @@ def task_ours_pins(p):
     mod = cython_pin.import_pinned(p["alias"])
     t_imp, c_imp = time.perf_counter() - t1, _cpu() - c1
     chk = _check(lambda n: getattr(mod, n), p["call"])
-    t2 = time.perf_counter()
+    c2, t2 = _cpu(), time.perf_counter()
     cython_pin.pin(p["key"], alias=p["new_alias"], overwrite=True)
-    t_pin = time.perf_counter() - t2
-    t3 = time.perf_counter()
+    t_pin, c_pin = time.perf_counter() - t2, _cpu() - c2
+    c3, t3 = _cpu(), time.perf_counter()
     pins = cython_pin.list_pins()
-    t_list = time.perf_counter() - t3
+    t_list, c_list = time.perf_counter() - t3, _cpu() - c3
     return {
         "import_s": t_import,
         "import_pinned_s": t_imp,
         "import_pinned_cpu": c_imp,
         "pin_s": t_pin,
+        "pin_cpu": c_pin,
         "list_pins_s": t_list,
+        "list_pins_cpu": c_list,
         "n_pins": len(pins),
         **chk,
     }

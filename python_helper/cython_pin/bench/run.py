@@ -371,6 +371,10 @@ CPU_PATHS: dict[str, tuple[tuple[Any, ...], tuple[Any, ...] | None]] = {
     "P3w": (("ours_warm", "builds", 1, "cpu"), ("magic_warm", "cells", 1, "cpu")),
     "P3b": (("ours_numeric", "cpu_s"), ("magic_numeric", "cpu_s")),
     "P4i": (("ours_pins_small", "import_pinned_cpu"), None),
+    "P4i+": (("ours_pins", "import_pinned_cpu"), None),
+    "P4iy": (("ours_pins_plain", "import_pinned_cpu"), None),
+    "P4p": (("ours_pins", "pin_cpu"), None),
+    "P4l": (("ours_pins", "list_pins_cpu"), None),
     "P5": (("ours_concurrent", "cpu_s"), ("magic_concurrent", "cpu_s")),
 }
 
@@ -386,13 +390,18 @@ def cpu_figures(samples: list[dict[str, Any]]) -> dict[str, dict[str, list[Any]]
     return out
 
 
-def cpu_table(cpu: dict[str, dict[str, list[Any]]]) -> str:
+def cpu_table(cpu: dict[str, dict[str, list[Any]]], counts: list[Any]) -> str:
     labels = dict(FIGURES)
-    rows = [("id", "figure", "ours CPU", "magic CPU", "ratio")]
+    med = {fid: {"ours": None, "magic": None} for fid, _ in FIGURES}
     for fid, d in cpu.items():
-        o, m = _median(d["ours"]), _median(d["magic"])
+        med[fid] = {"ours": _median(d["ours"]), "magic": _median(d["magic"])}
+    ev = evaluate(med, counts)
+    rows = [("id", "figure", "ours CPU", "magic CPU", "ratio", "met on CPU?")]
+    for fid in cpu:
+        o, m = med[fid]["ours"], med[fid]["magic"]
         r = f"{o / m:.3f}x" if o is not None and m else "-"
-        rows.append((fid, labels[fid].strip(), _fmt_s(o), _fmt_s(m), r))
+        met = {True: "yes", False: "NO", None: "-"}[ev[fid][1]] if fid != "P5" else "-"
+        rows.append((fid, labels[fid].strip(), _fmt_s(o), _fmt_s(m), r, met))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = []
     for j, r in enumerate(rows):
@@ -704,7 +713,7 @@ def main(argv: list[str] | None = None) -> int:
     print(table(med, ev, p6_note))
     print()
     print("CPU time (user + system, including the C compiler; P5: all four processes), medians:")
-    print(cpu_table(doc["figures_cpu"]))
+    print(cpu_table(doc["figures_cpu"], counts))
     print()
     print(summary_text(r.raw))
     print(f"\nRaw numbers: {os.path.abspath(args.out)} ({time.perf_counter() - t0:.0f} s in all)")
