@@ -114,7 +114,7 @@ def _disk_memo_put(root: str | None, key: str, value: str) -> None:
 def compiler_command(language: str = "c", root: str | None = None) -> list[str]:
     """The compiler command: CC / CXX from the environment, else from sysconfig. The sysconfig value is
     memoised in ``<root>/toolchain.json`` per Python installation: a cache hit need not import sysconfig."""
-    memo_key = ("cmd", language)
+    memo_key = ("cmd", language, root)  # per root: each cache's toolchain.json gets the memo
     if memo_key not in _proc_memo:
         var = "CXX" if language == "c++" else "CC"
         cmd = os.environ.get(var)
