@@ -258,6 +258,19 @@ def _clean_private_dirs(root: str) -> None:
             continue
         shutil.rmtree(os.path.join(staging, name), ignore_errors=True)
     shutil.rmtree(os.path.join(root, TRASH), ignore_errors=True)
+    # pins.json.<pid>.<rand>.tmp files exist only while a writer holds the pins lock: if we get the lock,
+    # any left over come from a writer that was killed.
+    tmps = [n for n in os.listdir(root) if n.startswith("pins.json.") and n.endswith(".tmp")]
+    if tmps:
+        try:
+            with FileLock(lock_path(root, "pins"), timeout=0):
+                for n in tmps:
+                    try:
+                        os.unlink(os.path.join(root, n))
+                    except OSError:
+                        pass
+        except TimeoutError:
+            pass
 
 
 def gc_cache(
