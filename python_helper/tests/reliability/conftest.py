@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
 
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-if HERE not in sys.path:
-    sys.path.insert(0, HERE)
+from . import relutil
 
-import relutil  # noqa: E402
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -10,10 +10,11 @@ import shutil
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import relutil
 
 import cython_pin
 from cython_pin.errors import PinRegistryError
+
+from . import relutil
 
 # ---------------------------------------------------------------- pins.json
 

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import pytest
-import relutil
 
 import cython_pin
 from cython_pin.errors import BuildError
+
+from . import relutil
 
 
 @dataclass

@@ -18,12 +18,12 @@ import subprocess
 import sys
 import time
 
-import relutil
-
 import cython_pin
 from cython_pin.cache import read_meta, verify_entry
 from cython_pin.locks import is_locked
 from cython_pin.paths import lock_path
+
+from . import relutil
 
 ZYGOTE = r"""
 import json, os, signal, sys, time

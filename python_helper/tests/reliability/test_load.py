@@ -9,9 +9,9 @@ import subprocess
 import sys
 import time
 
-import relutil
-
 import cython_pin
+
+from . import relutil
 
 N_PROCS = 16
 N_OPS = 50

@@ -1,0 +1,1 @@
+"""Reliability suite (a package so its conftest does not shadow python_helper/tests/conftest.py)."""
