@@ -16,6 +16,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import cython_pin
@@ -284,14 +285,42 @@ def test_sigkill_builds_at_20_moments(cache_copy, golden, tmp_path):
         assert b3[4]["key"] == golden.key_a
 
         killed = []
-        for batch, preload in ((b1, False), (b2, True), (b3, False)):
-            if preload:
-                z.ask(op="preload")
-            killed += _run_batch(z, root, d, batch)
-            # after each batch: no stale lock, no half-written entry listed
-            for pl in batch:
-                assert not is_locked(lock_path(root, pl["key"])), f"stale lock after kill {pl}"
-            _check_no_half_entries(root)
+        # while the victims build and die, a watcher lists the cache again and again: every entry it is shown
+        # must be complete (meta.json present, every sha256 matching)
+        stop = threading.Event()
+        watch = {"polls": 0, "bad": []}
+
+        def watcher() -> None:
+            while not stop.is_set():
+                for row in cython_pin.list_cached(cache_dir=root):
+                    try:
+                        meta = read_meta(root, row["key"])
+                        if meta is None:
+                            raise AssertionError("listed without meta.json")
+                        verify_entry(root, row["key"], meta)
+                    except Exception as e:  # noqa: BLE001
+                        # an entry removed as a whole after the listing (the force-rebuild victim) is fine
+                        if os.path.isdir(os.path.join(root, row["key"])):
+                            watch["bad"].append(f"{row['key'][:16]}: {type(e).__name__}: {e}")
+                watch["polls"] += 1
+                stop.wait(0.03)
+
+        th = threading.Thread(target=watcher, daemon=True)
+        th.start()
+        try:
+            for batch, preload in ((b1, False), (b2, True), (b3, False)):
+                if preload:
+                    z.ask(op="preload")
+                killed += _run_batch(z, root, d, batch)
+                # after each batch: no stale lock, no half-written entry listed
+                for pl in batch:
+                    assert not is_locked(lock_path(root, pl["key"])), f"stale lock after kill {pl}"
+                _check_no_half_entries(root)
+        finally:
+            stop.set()
+            th.join(10)
+        assert watch["bad"] == [], watch["bad"][:5]
+        assert watch["polls"] >= 5
     finally:
         z.close()
 
@@ -352,6 +381,7 @@ def test_sigkill_builds_at_20_moments(cache_copy, golden, tmp_path):
     assert cython_pin.list_pins(cache_dir=root) == {"keep_b": golden.key_b}
 
     relutil.add("kills", len(killed))
+    relutil.figure("listings_during_kills", watch["polls"])
     relutil.figure("kill_phases", "/".join(f"{k}:{v}" for k, v in sorted(phases.items())))
     relutil.figure("staging_left_by_kills", len(leftovers))
     relutil.figure("rebuild_after_kill_max_s", round(max(r["s"] for r in rows), 2))
