@@ -49,8 +49,11 @@ def _median(xs: list[float]) -> float | None:
 
 
 class Runner:
-    def __init__(self, repeat: int, quiet: bool = False, keep: bool = False) -> None:
+    def __init__(
+        self, repeat: int, quiet: bool = False, keep: bool = False, heavy: int | None = None
+    ) -> None:
         self.repeat = repeat
+        self.heavy = repeat if heavy is None else heavy  # repetitions that also run P3b and the magic's P5
         self.quiet = quiet
         self.keep = keep
         self.tmp = tempfile.mkdtemp(prefix="cython_pin_bench_")
@@ -167,6 +170,14 @@ class Runner:
             _write_pins(ours_cache, key, N_PINS)
             s["ours_pins"] = self.run("ours_pins", {**params, "kernel": True}, self.env(ours_cache))
 
+        # --- P5 (ours): four processes, one fresh cache, the same new source
+        s["ours_concurrent"] = self.run_many(
+            "ours_build", {"sources": [tiny + [fd]]}, self.env(self.fresh_dir("ours-p5")), N_CONCURRENT
+        )
+        if i >= self.heavy:  # P3b and the magic's P5 (four -O3 builds) in the first `heavy` repetitions
+            s["loadavg_end"] = _loadavg()
+            return s
+
         # --- P3b: the 300-line numeric module, release
         s["ours_numeric"] = self.run(
             "ours_build",
@@ -177,10 +188,7 @@ class Runner:
             "magic", {"sources": [numeric]}, self.env(ipython_dir=self.fresh_dir("magic-numeric"))
         )
 
-        # --- P5: four processes, one fresh cache, the same new source
-        s["ours_concurrent"] = self.run_many(
-            "ours_build", {"sources": [tiny + [fd]]}, self.env(self.fresh_dir("ours-p5")), N_CONCURRENT
-        )
+        # --- P5 (%%cython): the same in four IPython processes sharing one IPYTHONDIR
         s["magic_concurrent"] = self.run_many(
             "magic", {"sources": [tiny]}, self.env(ipython_dir=self.fresh_dir("magic-p5")), N_CONCURRENT
         )
@@ -414,6 +422,8 @@ def cpu_table(cpu: dict[str, dict[str, list[Any]]], counts: list[Any]) -> str:
 def compile_counts(samples: list[dict[str, Any]], side: str) -> list[int | None]:
     out: list[int | None] = []
     for s in samples:
+        if f"{side}_concurrent" not in s:
+            continue
         procs = _get(s, f"{side}_concurrent", "procs") or []
         if side == "ours":
             n = [None if p is None else sum(not b["used_cache"] for b in p["builds"]) for p in procs]
@@ -657,14 +667,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="3 repetitions")
     ap.add_argument("--out", default="bench-results.json", help="JSON file with every raw number")
     ap.add_argument("--keep", action="store_true", help="keep the temporary cache directories")
+    ap.add_argument(
+        "--heavy-repeat",
+        type=int,
+        default=None,
+        help="repetitions that also run the slow P3b (-O3) and the magic's P5 (default: min(repeat, 3))",
+    )
     args = ap.parse_args(argv)
     repeat = 3 if args.quick else max(1, args.repeat)
+    heavy = min(repeat, 3) if args.heavy_repeat is None else max(1, min(repeat, args.heavy_repeat))
 
     _fresh_bytecode()
-    r = Runner(repeat, keep=args.keep)
+    r = Runner(repeat, keep=args.keep, heavy=heavy)
     t0 = time.perf_counter()
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    print(f"cython_pin bench: {repeat} repetitions, temp dir {r.tmp}", flush=True)
+    print(
+        f"cython_pin bench: {repeat} repetitions ({heavy} with P3b and the magic's P5), temp dir {r.tmp}",
+        flush=True,
+    )
     try:
         for i in range(repeat):
             ti = time.perf_counter()
@@ -686,6 +706,7 @@ def main(argv: list[str] | None = None) -> int:
         "started_utc": started,
         "duration_s": time.perf_counter() - t0,
         "repeat": repeat,
+        "heavy_repeat": heavy,
         "environment": environment(),
         "figures": {
             fid: {
