@@ -534,15 +534,15 @@ def summary_text(raw: dict[str, Any]) -> str:
     new = it.get("new_modules") or []
     heavy_names = ("Cython", "setuptools", "distutils", "numpy", "IPython", "ipykernel", "subprocess")
     heavy = sorted({m.split(".")[0] for m in new if m.split(".")[0] in heavy_names})
-    top = sorted((r for r in it.get("importtime", []) if r["depth"] == 0), key=lambda r: -r["cum_us"])[:6]
+    top = sorted(it.get("importtime", []), key=lambda r: -r["self_us"])[:8]
     out.append(
         f"What a cache hit imports (plain Python, after start-up): {len(new)} modules; heavy ones: "
         + (", ".join(heavy) if heavy else "none (no Cython, setuptools, numpy, IPython, subprocess)")
     )
     if top:
         out.append(
-            "  costliest top-level imports (-X importtime, cumulative): "
-            + ", ".join(f"{r['module']} {r['cum_us'] / 1000:.1f} ms" for r in top)
+            "  costliest of them (-X importtime, self time): "
+            + ", ".join(f"{r['module']} {r['self_us'] / 1000:.2f} ms" for r in top)
         )
     mnew = sorted({m for s in samples for m in (_get(s, "magic_hit", "cells", 0, "new_modules") or [])})
     onew = sorted({m for s in samples for m in (_get(s, "ours_kernel_hit", "new_modules") or [])})
