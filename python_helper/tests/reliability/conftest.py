@@ -38,6 +38,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     terminalreporter.write_line(relutil.figures_line())
     for line in relutil.NOTES:
         terminalreporter.write_line("  " + line)
+    terminalreporter.write_line("not made safe (see python_helper/tests/reliability/relutil.py NOT_SAFE):")
+    for line in relutil.NOT_SAFE:
+        terminalreporter.write_line("  - " + line)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

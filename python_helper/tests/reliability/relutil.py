@@ -22,6 +22,19 @@ CP_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(cython_pin.__file__)
 
 FIGURES: dict[str, Any] = {}
 NOTES: list[str] = []
+# Cases that are not made safe (printed in the closing note of every run).
+NOT_SAFE = [
+    "force_rebuild killed between moving the old entry to the trash and renaming the new one in: the key has "
+    "no entry (never a half one) until the next build; a pin to it fails with 'rebuild' until then "
+    "(an atomic swap needs renameat2(RENAME_EXCHANGE)).",
+    "someone who rewrites both an artifact and its sha256 in meta.json is trusted: the check catches "
+    "corruption and accidents, not an attacker who can write to the cache folder.",
+    "ENOSPC on a build or pins write is a plain OSError '[Errno 28] No space left on device' (errno set, "
+    "often without the path); nothing is left half-written.",
+    "module_name of a third-party package that is installed but not yet imported (e.g. 'requests') is "
+    "accepted and would shadow a later import in that process; stdlib, keywords and imported names are "
+    "refused.",
+]
 _STATE: dict[str, Any] = {}
 
 SRC_A = "def f(int n):\n    return n*n\n\ndef tag():\n    return 'A'\n"
