@@ -291,6 +291,18 @@ case(
     "line 1",
 )
 case(
+    "package_source_empty",
+    lambda c: cython_pin.build_package({"m": " "}, package_name="okpkg", cache_dir=c.root),
+    ValueError,
+    "'m'",
+)
+case(
+    "package_source_20MB",
+    lambda c: cython_pin.build_package({"m": BIG}, package_name="okpkg", cache_dir=c.root),
+    ValueError,
+    "MB",
+)
+case(
     "package_source_bytes",
     lambda c: cython_pin.build_package({"m": b"x = 1"}, package_name="okpkg", cache_dir=c.root),
     ValueError,
