@@ -109,11 +109,31 @@ def ldshared_flags() -> list[str]:
     return flags
 
 
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC while Cython runs (restored after, as it was): a first compile allocates enough
+    objects for ~190 collections that find next to nothing; ~20 ms of a ~0.44 s cythonize."""
+    import gc
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def cythonize_unit(unit: Unit, opts: BuildOptions, include_path: list[str], log_path: str) -> int:
     """Run Cython on one unit in-process; returns the number of errors (output goes to ``log_path``)."""
     from . import warmup
 
     warmup.wait()
+    with _gc_paused():
+        return _cythonize_unit(unit, opts, include_path, log_path)
+
+
+def _cythonize_unit(unit: Unit, opts: BuildOptions, include_path: list[str], log_path: str) -> int:
     try:
         from Cython.Compiler import Errors
         from Cython.Compiler.Main import CompilationOptions, compile_single, default_options
