@@ -64,6 +64,23 @@ def read_pins(root: str) -> dict[str, str]:
     return data
 
 
+def _sorted(pins: dict[str, str]) -> dict[str, str]:
+    """A copy sorted by alias. Not ``dict(sorted(pins.items()))``: its 10,000 (alias, key) tuples are
+    GC-tracked and, in a kernel's large heap, set off a full collection (~9 ms) inside list_pins/pin."""
+    return {a: pins[a] for a in sorted(pins)}
+
+
+class _PinsEncoder(json.JSONEncoder):
+    """``json.dump(pins, f, indent=1)`` output in one chunk: json.dump always runs the pure-Python encoder,
+    ~40,000 small writes (~5 ms) for 10,000 pins. Valid aliases and keys need no escaping, so one join
+    gives the same text; anything else goes through the normal encoder."""
+
+    def iterencode(self, o: Any, _one_shot: bool = False) -> Any:
+        if self.indent == 1 and isinstance(o, dict) and o and _all_valid(o):
+            return iter(("{\n" + ",\n".join([f' "{a}": "{k}"' for a, k in o.items()]) + "\n}",))
+        return super().iterencode(o, _one_shot)
+
+
 _HEX = b"0123456789abcdef"
 _IDENT = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
 
@@ -98,7 +115,7 @@ def _write_pins(root: str, pins: dict[str, str]) -> None:
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(dict(sorted(pins.items())), f, indent=1)
+            json.dump(_sorted(pins), f, indent=1, cls=_PinsEncoder)
             f.write("\n")
             f.flush()
             os.fsync(f.fileno())
@@ -124,7 +141,7 @@ def _lock(root: str) -> FileLock:
 
 
 def _notify(root: str, pins: dict[str, str]) -> None:
-    events.emit("pins_changed", {"cache_dir": root, "pins": dict(sorted(pins.items()))})
+    events.emit("pins_changed", {"cache_dir": root, "pins": _sorted(pins)})
 
 
 def _alias_problem(alias: Any) -> str | None:
@@ -236,7 +253,7 @@ def rename_pin(
 
 def list_pins(*, cache_dir: str | os.PathLike[str] | None = None) -> dict[str, str]:
     """A copy of the pins (alias -> key), sorted by alias."""
-    return dict(sorted(read_pins(get_cache_dir(cache_dir)).items()))
+    return _sorted(read_pins(get_cache_dir(cache_dir)))
 
 
 def _unknown_alias_message(alias: str, root: str, pins: dict[str, str]) -> str:
