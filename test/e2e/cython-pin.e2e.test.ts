@@ -110,7 +110,7 @@ describe('jupyterlab-cython-pin in a real JupyterLab', () => {
       await nb.compile(c);
       // The Compile command made it a magic cell.
       expect((await nb.cellText(c)).split('\n')[0]).toMatch(/^%%cython_pin\b/);
-      const result = nb.output(c).locator('.jp-CythonPin-result');
+      const result = nb.result(c);
       await expect(result.getAttribute('data-status')).resolves.toBe('ok');
       key =
         (await result.locator('.jp-CythonPin-key').getAttribute('title')) ?? '';
@@ -138,7 +138,7 @@ describe('jupyterlab-cython-pin in a real JupyterLab', () => {
     async () => {
       const c = squareCell;
       await nb.compile(c);
-      const result = nb.output(c).locator('.jp-CythonPin-result');
+      const result = nb.result(c);
       await expect(
         result.locator('.jp-CythonPin-fromCache').innerText()
       ).resolves.toBe('from cache');
@@ -152,17 +152,13 @@ describe('jupyterlab-cython-pin in a real JupyterLab', () => {
     '3. "Pin as…" from the result: the pin panel lists the alias with that key',
     'step3-pin',
     async () => {
-      const result = nb.output(squareCell).locator('.jp-CythonPin-result');
+      const result = nb.result(squareCell);
       await result.locator('.jp-CythonPin-pinAs').click();
       await nb.answerDialog(ALIAS);
-      await expect(
-        nb
-          .output(squareCell)
-          .locator('.jp-CythonPin-result .jp-CythonPin-alias', {
-            hasText: ALIAS
-          })
-          .waitFor()
-      ).resolves.toBeUndefined();
+      // The result now lists the alias.
+      await result
+        .locator('.jp-CythonPin-alias', { hasText: ALIAS })
+        .waitFor({ timeout: 30000 });
       await nb.openPinPanel();
       const row = nb.pinRow(ALIAS);
       await row.waitFor({ timeout: 30000 });
@@ -204,7 +200,7 @@ describe('jupyterlab-cython-pin in a real JupyterLab', () => {
         '%%cython_pin\ndef broken(int n):\n    cdef int x = "not an int"\n    return x + n'
       );
       await nb.compile(c);
-      const result = nb.output(c).locator('.jp-CythonPin-result');
+      const result = nb.result(c);
       await expect(result.getAttribute('data-status')).resolves.toBe('error');
       const diag = result
         .locator('.jp-CythonPin-diagnostic.jp-mod-error')
@@ -289,7 +285,7 @@ describe('jupyterlab-cython-pin in a real JupyterLab', () => {
       ].join('\n');
       const c = await nb.appendCell(source);
       await nb.compile(c);
-      const result = nb.output(c).locator('.jp-CythonPin-result');
+      const result = nb.result(c);
       await expect(result.getAttribute('data-status')).resolves.toBe('ok');
       const view = result.locator('.jp-CythonPin-annotation');
       await view.waitFor({ state: 'visible' });

@@ -389,6 +389,11 @@ export class NotebookPage {
     return this.panel.locator('.jp-Notebook .jp-Cell').nth(i);
   }
 
+  /** The rendered cython_pin build result in cell i's output. */
+  result(i: number): Locator {
+    return this.output(i).locator('.jp-CythonPin-result');
+  }
+
   output(i: number): Locator {
     return this.cell(i).locator('.jp-OutputArea-output');
   }
