@@ -574,6 +574,21 @@ def summary_text(raw: dict[str, Any]) -> str:
         + ", ".join(f"{k} {_fmt_s(v)}" for k, v in phases.items())
         + f"; import cython_pin {_fmt_s(imp)}"
     )
+    outside = {
+        side: _median(
+            [
+                _get(s, f"{side}_cold", "wall_s") - _get(s, f"{side}_cold", "child_s")
+                for s in samples
+                if _get(s, f"{side}_cold", "child_s") is not None
+            ]
+        )
+        for side in ("ours", "magic")
+    }
+    out.append(
+        "Cold tiny build process, time outside the child's own code (interpreter start-up + shut-down; "
+        f"shut-down with Cython's compiler loaded is most of it): ours {_fmt_s(outside['ours'])}, "
+        f"%%cython {_fmt_s(outside['magic'])}"
+    )
     nb = {
         k: _median([_get(s, "ours_numeric", "builds", 0, "timings", k) for s in samples])
         for k in ("cythonize", "compile")
