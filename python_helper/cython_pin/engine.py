@@ -21,7 +21,6 @@ from .cache import (
     write_meta,
 )
 from .keys import compute_key, default_module_name, ext_suffix, validate_key
-from .options import BuildOptions, resolve_options, uses_numpy
 from .paths import ensure_root, entry_dir, get_cache_dir
 from .result import BuildResult
 
@@ -31,6 +30,7 @@ if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits ch
     from typing import Any
 
     from .diagnostics import Diagnostic
+    from .options import BuildOptions
 
 _meta_by_key: dict[str, dict[str, Any]] = {}
 
@@ -326,6 +326,8 @@ def _module_key(source: str, opts: dict[str, Any]) -> tuple[str, BuildOptions, s
             f"source is {len(source) / 2**20:.1f} MB ({len(source)} characters); the limit is "
             f"{MAX_SOURCE_CHARS >> 20} MB. Split it into modules (build_package) or use extra_sources."
         )
+    from .options import resolve_options, uses_numpy  # here: import_pinned/import_cached never need it
+
     o = resolve_options(opts)
     root = ensure_root(o.cache_dir)
     numpy_used = o.numpy if o.numpy is not None else uses_numpy(source, o.support_files)

@@ -10,11 +10,12 @@ import shlex
 import sys
 
 from . import _hash
-from .options import BuildOptions
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
     from typing import Any
+
+    from .options import BuildOptions
 
 KEY_RE = re.compile(r"^[0-9a-f]{64}\Z")  # \Z: "$" would also accept a trailing newline
 KEY_SCHEMA = 1
