@@ -128,6 +128,8 @@ class CythonPinMagics(Magics):
                 from .diagnostics import summarize
 
                 payload["error"]["message"] = summarize(e.diagnostics, e.stage, CELL_LINE_OFFSET)
+                # The saved error output's evalue is str(e): make it name cell lines like the rest.
+                e.args = (payload["error"]["message"],)
             _fail(e, payload)
             raise
         if args.alias:

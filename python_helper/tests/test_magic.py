@@ -58,6 +58,7 @@ def test_magic_failure_fails_cell_with_cell_line_numbers(shell, shown):
         "message": "Cython compilation failed: 1 error (line 4)",
     }
     assert "4:12 error undeclared name not builtin: y" in shown[-1]["text/plain"]
+    assert str(err) == "Cython compilation failed: 1 error (line 4)"
     tb = err._render_traceback_()
     assert tb[0].startswith("BuildError: Cython compilation failed") and len(tb) < 10
 
