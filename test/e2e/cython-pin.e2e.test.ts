@@ -4,10 +4,12 @@
  * the page shows and saves a screenshot to test-output/e2e/<step>.png.
  */
 import * as fs from 'fs';
+import * as path from 'path';
 import {
   BrowserSession,
   Lab,
   NotebookPage,
+  OUT,
   putNotebook,
   resetOutput,
   startBrowser,
@@ -145,6 +147,19 @@ describe('jupyterlab-cython-pin in a real JupyterLab', () => {
       await expect(
         result.locator('.jp-CythonPin-key').getAttribute('title')
       ).resolves.toBe(key);
+
+      // Benchmark figure P6 (read by `python -m cython_pin.bench`), not a timing assertion.
+      const samples: number[] = [];
+      for (let n = 0; n < 5; n++) {
+        samples.push(await nb.timedCompile(c));
+        await expect(
+          nb.result(c).locator('.jp-CythonPin-fromCache').innerText()
+        ).resolves.toBe('from cache');
+      }
+      fs.writeFileSync(
+        path.join(OUT, 'perf.json'),
+        JSON.stringify({ P6_ms: samples }, null, 1)
+      );
     }
   );
 

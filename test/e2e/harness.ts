@@ -499,6 +499,59 @@ export class NotebookPage {
     await this.waitExecuted(i, before);
   }
 
+  /**
+   * Like compile(), but returns the milliseconds from the click to the moment a new build result is in the
+   * cell's DOM, measured inside the page (performance.now()), so Playwright's own round trips do not count.
+   */
+  async timedCompile(i: number): Promise<number> {
+    const before = await this.prompt(i);
+    await this.cell(i).locator('.cm-content').click();
+    const button = this.compileButton(i);
+    await expectPoll(
+      () => button.isEnabled(),
+      on => on,
+      60000,
+      'the Compile button to be enabled'
+    );
+    const cell = await this.cell(i).elementHandle();
+    const measured = this.page.evaluate(
+      (node: Element | null) =>
+        new Promise<number>((resolve, reject) => {
+          if (!node) {
+            return reject(new Error('cell not found'));
+          }
+          const old = node.querySelector('.jp-CythonPin-result');
+          let t0 = -1;
+          node.addEventListener(
+            'click',
+            () => {
+              if (t0 < 0) {
+                t0 = performance.now();
+              }
+            },
+            { capture: true, once: true }
+          );
+          const observer = new MutationObserver(() => {
+            const now = node.querySelector('.jp-CythonPin-result');
+            if (t0 >= 0 && now && now !== old) {
+              observer.disconnect();
+              resolve(performance.now() - t0);
+            }
+          });
+          observer.observe(node, { childList: true, subtree: true });
+          setTimeout(() => {
+            observer.disconnect();
+            reject(new Error('no new build result within 60 s'));
+          }, 60000);
+        }),
+      cell
+    );
+    await button.click();
+    const ms = await measured;
+    await this.waitExecuted(i, before);
+    return ms;
+  }
+
   /** Wait until cell i shows an execution count other than `before` (and not "[*]"), and the kernel is idle. */
   async waitExecuted(
     i: number,
