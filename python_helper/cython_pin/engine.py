@@ -316,16 +316,21 @@ def _report(res: BuildResult, verbose: int) -> None:
 MAX_SOURCE_CHARS = 8 << 20  # Cython needs minutes on tens of MB; real modules are far smaller
 
 
-def _module_key(source: str, opts: dict[str, Any]) -> tuple[str, BuildOptions, str, bool]:
+def check_source(source: object, label: str = "source") -> None:
+    """Refuse what cannot be one module's Cython source: not a str, blank, or over MAX_SOURCE_CHARS."""
     if not isinstance(source, str):
-        raise ValueError(f"source must be a str of Cython code, got {type(source).__name__}.")
+        raise ValueError(f"{label} must be a str of Cython code, got {type(source).__name__}.")
     if not source.strip():
-        raise ValueError(f"source {source[:20]!r} is empty: there is nothing to compile.")
+        raise ValueError(f"{label} {source[:20]!r} is empty: there is nothing to compile.")
     if len(source) > MAX_SOURCE_CHARS:
         raise ValueError(
-            f"source is {len(source) / 2**20:.1f} MB ({len(source)} characters); the limit is "
+            f"{label} is {len(source) / 2**20:.1f} MB ({len(source)} characters); the limit is "
             f"{MAX_SOURCE_CHARS >> 20} MB. Split it into modules (build_package) or use extra_sources."
         )
+
+
+def _module_key(source: str, opts: dict[str, Any]) -> tuple[str, BuildOptions, str, bool]:
+    check_source(source)
     from .options import resolve_options, uses_numpy  # here: import_pinned/import_cached never need it
 
     o = resolve_options(opts)

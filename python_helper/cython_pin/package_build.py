@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 
-from .engine import MAX_SOURCE_CHARS, Job, check_name_free, run_job
+from .engine import Job, check_name_free, check_source, run_job
 from .keys import compute_key, ext_suffix
 from .options import MODULE_NAME_RE, _check_module_name, resolve_options, uses_numpy
 from .paths import ensure_root
@@ -29,15 +29,7 @@ def build_package(modules: dict[str, str], *, package_name: str, **opts: Any) ->
     for n, src in modules.items():
         if not isinstance(n, str) or not MODULE_NAME_RE.match(n) or n == "__init__":
             raise ValueError(f"module name {n!r} must be a Python identifier (not __init__).")
-        if not isinstance(src, str):
-            raise ValueError(f"source of module {n!r} must be a str.")
-        if not src.strip():
-            raise ValueError(f"source of module {n!r} is empty: there is nothing to compile.")
-        if len(src) > MAX_SOURCE_CHARS:
-            raise ValueError(
-                f"source of module {n!r} is {len(src) / 2**20:.1f} MB; the limit is "
-                f"{MAX_SOURCE_CHARS >> 20} MB."
-            )
+        check_source(src, f"source of module {n!r}")
     if opts.get("module_name") is not None:
         raise ValueError("build_package takes package_name, not module_name.")
     check_name_free(package_name)
