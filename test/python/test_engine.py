@@ -12,7 +12,7 @@ import sys
 import time
 
 import pytest
-from conftest import HELPER, SQUARE, run_py
+from support import HELPER, SQUARE, run_py
 
 import cython_pin
 from cython_pin.errors import BuildError

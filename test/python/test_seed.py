@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import HELPER, REPO
+from support import HELPER, REPO
 
 SEED = os.path.join(os.path.dirname(REPO), "shared", "spec", "check_seed_example.py")
 

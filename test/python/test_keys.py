@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import SQUARE, run_py
+from support import SQUARE, run_py
 
 import cython_pin
 from cython_pin import keys

@@ -7,7 +7,7 @@ import time
 import uuid
 
 import pytest
-from conftest import HELPER
+from support import HELPER
 
 import cython_pin
 from cython_pin import kernel

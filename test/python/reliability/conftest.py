@@ -1,8 +1,8 @@
 """Reliability suite: load, kills, corruption and hostile input. Every test uses its own temporary cache.
 
-Select it alone with ``pytest python_helper/tests -m reliability``; a plain
-``pytest python_helper/tests`` runs it too. The figures reached are printed at the end of the run
-(``pytest_terminal_summary``).
+Run it (from the repository root) as its own pytest session: ``.venv/bin/python -m pytest test/python/reliability``
+(``scripts/test`` does the same); a plain ``pytest`` runs only the main suite. The figures reached are printed
+at the end of the run (``pytest_terminal_summary``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "reliability: load, crash, corruption and hostile-input tests (python_helper/tests/reliability)",
+        "reliability: load, crash, corruption and hostile-input tests (test/python/reliability)",
     )
 
 
@@ -38,7 +38,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     terminalreporter.write_line(relutil.figures_line())
     for line in relutil.NOTES:
         terminalreporter.write_line("  " + line)
-    terminalreporter.write_line("not made safe (see python_helper/tests/reliability/relutil.py NOT_SAFE):")
+    terminalreporter.write_line("not made safe (see test/python/reliability/relutil.py NOT_SAFE):")
     for line in relutil.NOT_SAFE:
         terminalreporter.write_line("  - " + line)
 

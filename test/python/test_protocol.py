@@ -6,7 +6,7 @@ import json
 import os
 
 import pytest
-from conftest import REPO
+from support import REPO
 
 import cython_pin
 from cython_pin import events, protocol
