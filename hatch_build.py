@@ -1,8 +1,10 @@
 """Wheel build hook: refuse to build a wheel without the prebuilt labextension.
 
 The labextension is built by `npm run build:prod` (TypeScript + `jupyter labextension build .`) into
-python_helper/jupyterlab_cython_pin_labextension/; a wheel without it would install a kernel helper with no UI.
+python_helper/jupyterlab_cython_pin_labextension/; a wheel without it would install a kernel helper with no
+UI.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -6,7 +6,8 @@ Pure Python: no IPython or ipykernel import. ``dispatch`` never raises; failures
 from __future__ import annotations
 
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 PROTOCOL_VERSION = 1
 COMM_TARGET = "cython_pin"

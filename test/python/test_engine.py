@@ -11,11 +11,10 @@ import subprocess
 import sys
 import time
 
-import pytest
-from support import HELPER, SQUARE, run_py
-
 import cython_pin
+import pytest
 from cython_pin.errors import BuildError
+from support import HELPER, SQUARE, run_py
 
 
 def test_build_result_fields(square, cache_dir):

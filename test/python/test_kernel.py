@@ -6,12 +6,11 @@ import os
 import time
 import uuid
 
-import pytest
-from support import HELPER
-
 import cython_pin
+import pytest
 from cython_pin import kernel
 from cython_pin.protocol import validate
+from support import HELPER
 
 
 class FakeComm:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 
-import pytest
-from support import SQUARE, run_py
-
 import cython_pin
+import pytest
 from cython_pin import keys
 from cython_pin.engine import key_for
+from support import SQUARE, run_py
 
 
 def test_key_is_sha256_hex_and_name_derived(square):

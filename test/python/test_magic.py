@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 import cython_pin
+import pytest
 from cython_pin.protocol import MIME_TYPE, validate
 
 IPython = pytest.importorskip("IPython")

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import os
 
-import pytest
-
 import cython_pin
+import pytest
 from cython_pin import events
 from cython_pin.errors import PinRegistryError
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import os
 
-import pytest
-from support import REPO
-
 import cython_pin
+import pytest
 from cython_pin import events, protocol
 from cython_pin.protocol import ProtocolError, dispatch, validate
+from support import REPO
 
 with open(os.path.join(REPO, "test", "protocol", "vectors.json")) as _f:
     VECTORS = json.load(_f)

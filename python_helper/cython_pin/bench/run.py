@@ -413,7 +413,7 @@ def cpu_table(cpu: dict[str, dict[str, list[Any]]], counts: list[Any]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = []
     for j, r in enumerate(rows):
-        lines.append(" | ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+        lines.append(" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
         if j == 0:
             lines.append("-+-".join("-" * w for w in widths))
     return "\n".join(lines)
@@ -517,7 +517,7 @@ def table(med: dict[str, dict[str, float | None]], ev: dict[str, tuple[str, Any]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = []
     for j, r in enumerate(rows):
-        lines.append(" | ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+        lines.append(" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
         if j == 0:
             lines.append("-+-".join("-" * w for w in widths))
     return "\n".join(lines)

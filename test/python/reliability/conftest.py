@@ -1,8 +1,11 @@
 """Reliability suite: load, kills, corruption and hostile input. Every test uses its own temporary cache.
 
-Run it (from the repository root) as its own pytest session: ``.venv/bin/python -m pytest test/python/reliability``
-(``scripts/test`` does the same); a plain ``pytest`` runs only the main suite. The figures reached are printed
-at the end of the run (``pytest_terminal_summary``).
+Run it from the repository root, as its own pytest session (``scripts/test`` does the same)::
+
+    .venv/bin/python -m pytest test/python/reliability
+
+A plain ``pytest`` runs only the main suite. The figures reached are printed at the end of the run
+(``pytest_terminal_summary``).
 """
 
 from __future__ import annotations

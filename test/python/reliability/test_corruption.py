@@ -9,9 +9,8 @@ import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-
 import cython_pin
+import pytest
 from cython_pin.errors import PinRegistryError
 
 from . import relutil

@@ -10,9 +10,8 @@ import signal
 import subprocess
 import sys
 
-import pytest
-
 import cython_pin
+import pytest
 
 from . import relutil
 

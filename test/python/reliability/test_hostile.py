@@ -13,12 +13,12 @@ import json
 import os
 import shutil
 import tarfile
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
-
-import pytest
+from typing import Any
 
 import cython_pin
+import pytest
 from cython_pin.errors import BuildError
 
 from . import relutil
