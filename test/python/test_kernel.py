@@ -1,4 +1,5 @@
-"""kernel.activate(): idempotent, registers the comm target, answers requests, pushes events."""
+"""jupyter.comm.activate() (what the extension runs as cython_pin.kernel.activate()): idempotent, registers the
+comm target, answers requests, pushes events."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import uuid
 
 import cython_pin
 import pytest
-from cython_pin import kernel
-from cython_pin.protocol import validate
+from cython_pin.jupyter import comm as bridge
+from protocol_checks import validate
 from support import HELPER
 
 
@@ -52,8 +53,8 @@ def ip(monkeypatch):
 
 
 def test_activate_is_idempotent_and_bridges_comm(ip, square):
-    assert kernel.activate() == 1
-    assert kernel.activate() == 1
+    assert bridge.activate() == 1
+    assert bridge.activate() == 1
     assert "cython_pin" in ip.magics_manager.magics["cell"]
     cb = ip.kernel.comm_manager.targets["cython_pin"]
     comm = FakeComm()
@@ -76,7 +77,7 @@ def test_activate_is_idempotent_and_bridges_comm(ip, square):
         assert ("event", "pins_changed") in kinds and ("reply", None) in kinds
     finally:
         comm.close_cb({})
-    assert comm not in kernel._comms
+    assert comm not in bridge._comms
 
 
 def test_activate_outside_ipython_raises(monkeypatch):
@@ -84,7 +85,7 @@ def test_activate_outside_ipython_raises(monkeypatch):
 
     monkeypatch.setattr(IPython, "get_ipython", lambda: None)
     with pytest.raises(RuntimeError, match="inside an IPython kernel"):
-        kernel.activate()
+        bridge.activate()
 
 
 def _iopub_until(kc, pred, timeout=60):

@@ -6,13 +6,13 @@ import json
 
 import cython_pin
 import pytest
-from cython_pin import keys
+from cython_pin import keys, names, toolchain
 from cython_pin.engine import key_for
 from support import SQUARE, run_py
 
 
 def test_key_is_sha256_hex_and_name_derived(square):
-    assert keys.KEY_RE.match(square.key)
+    assert names.KEY_RE.match(square.key)
     assert square.module_name == "cython_pin_" + square.key[:16]
     assert key_for(SQUARE) == square.key
 
@@ -78,10 +78,10 @@ def test_extra_source_content_in_key(tmp_path):
 
 
 def test_toolchain_changes_change_key(square, monkeypatch):
-    monkeypatch.setitem(keys._proc_memo, "cython", "0.0.0-test")
+    monkeypatch.setitem(toolchain._proc_memo, "cython", "0.0.0-test")
     assert key_for(SQUARE) != square.key
-    monkeypatch.setitem(keys._proc_memo, "cython", keys.cython_version())
-    fp = keys.toolchain_fingerprint("c", False, None)
+    monkeypatch.setitem(toolchain._proc_memo, "cython", toolchain.cython_version())
+    fp = toolchain.toolchain_fingerprint("c", False, None)
     assert {
         "python_implementation",
         "python_version",
@@ -91,7 +91,7 @@ def test_toolchain_changes_change_key(square, monkeypatch):
         "compiler_path",
         "compiler_version",
     } <= set(fp)
-    assert "numpy_version" not in fp and "numpy_version" in keys.toolchain_fingerprint("c", True, None)
+    assert "numpy_version" not in fp and "numpy_version" in toolchain.toolchain_fingerprint("c", True, None)
 
 
 def test_numpy_auto_detection():
@@ -129,7 +129,7 @@ def test_bad_arguments_raise_value_error():
 
 def test_trailing_newline_is_not_a_valid_key_or_name():
     with pytest.raises(ValueError):
-        keys.validate_key("a" * 64 + "\n")
+        names.validate_key("a" * 64 + "\n")
     with pytest.raises(ValueError, match="module_name"):
         key_for(SQUARE, module_name="name\n")
 

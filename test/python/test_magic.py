@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import cython_pin
 import pytest
-from cython_pin.protocol import MIME_TYPE, validate
+from cython_pin.constants import MIME_TYPE
+from protocol_checks import validate
 
 IPython = pytest.importorskip("IPython")
 

@@ -7,8 +7,11 @@ import os
 
 import cython_pin
 import pytest
-from cython_pin import events, protocol
-from cython_pin.protocol import ProtocolError, dispatch, validate
+from cython_pin import constants, events
+from cython_pin.jupyter import protocol
+from cython_pin.jupyter.ops import dispatch
+from cython_pin.jupyter.protocol import ProtocolError
+from protocol_checks import validate
 from support import REPO
 
 with open(os.path.join(REPO, "test", "protocol", "vectors.json")) as _f:
@@ -16,9 +19,9 @@ with open(os.path.join(REPO, "test", "protocol", "vectors.json")) as _f:
 
 
 def test_constants_match_vectors():
-    assert VECTORS["protocol_version"] == protocol.PROTOCOL_VERSION
-    assert VECTORS["comm_target"] == protocol.COMM_TARGET
-    assert VECTORS["mime_type"] == protocol.MIME_TYPE
+    assert VECTORS["protocol_version"] == constants.PROTOCOL_VERSION
+    assert VECTORS["comm_target"] == constants.COMM_TARGET
+    assert VECTORS["mime_type"] == constants.MIME_TYPE
 
 
 @pytest.mark.parametrize("vec", VECTORS["valid"], ids=lambda v: v["name"])

@@ -17,7 +17,7 @@ from . import relutil
 
 PIN_VICTIM = r"""
 import json, os, sys, time, types
-import cython_pin, cython_pin.pins as P
+import cython_pin, cython_pin.pins as P, cython_pin.atomic as A
 root, key, point, mark = sys.argv[1:5]
 
 def pause():
@@ -35,9 +35,9 @@ elif point == "before_fsync":
     real_fsync = os.fsync
     def fsync(fd):
         pause()
-    P.os = types.SimpleNamespace(**{n: getattr(os, n) for n in dir(os) if not n.startswith("__")})
-    P.os.fsync = fsync
-    P.os.path = os.path
+    A.os = types.SimpleNamespace(**{n: getattr(os, n) for n in dir(os) if not n.startswith("__")})
+    A.os.fsync = fsync
+    A.os.path = os.path
 elif point == "before_replace":
     real_replace = os.replace
     def replace(a, b):

@@ -20,7 +20,7 @@ import threading
 import time
 
 import cython_pin
-from cython_pin.cache import read_meta, verify_entry
+from cython_pin.entries import read_meta, verify_entry
 from cython_pin.locks import is_locked
 from cython_pin.paths import lock_path
 
@@ -29,7 +29,7 @@ from . import relutil
 ZYGOTE = r"""
 import json, os, signal, sys, time
 signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
-import cython_pin, cython_pin.engine, cython_pin.cache, cython_pin.builder, cython_pin.annotation
+import cython_pin, cython_pin.engine, cython_pin.entries, cython_pin.builder, cython_pin.annotation
 import cython_pin.diagnostics, cython_pin.loader, cython_pin.result, cython_pin.keys, cython_pin.options
 
 ORDER = ["cython", "gcc", "finished", "published", "done"]
@@ -51,9 +51,9 @@ def victim(cmd):
         time.sleep(300)
         os._exit(3)
 
-    import cython_pin.builder as B, cython_pin.engine as E, cython_pin.cache as C
+    import cython_pin.builder as B, cython_pin.engine as E, cython_pin.entries as C
     o_cy, o_fin, o_wm = B.cythonize_unit, E._finish_staging, E.write_meta
-    o_pub, o_rm = E.publish, C._remove_tree
+    o_pub, o_rm = E.publish, C.remove_tree
 
     def cy(*a, **k):
         mark("cython")
@@ -88,7 +88,7 @@ def victim(cmd):
             pause("paused")
         return r
 
-    B.cythonize_unit, E._finish_staging, E.write_meta, E.publish, C._remove_tree = cy, fin, wm, pub, rm
+    B.cythonize_unit, E._finish_staging, E.write_meta, E.publish, C.remove_tree = cy, fin, wm, pub, rm
     force = cmd.get("force", False)
     cython_pin.compile_and_load_result(cmd["src"], cache_dir=cmd["root"], force_rebuild=force)
     pause("done")

@@ -1,4 +1,4 @@
-"""``python -m cython_pin.bench``: cython_pin against Cython's own ``%%cython`` magic, side by side.
+"""``python -m benchmarks`` (run from the repository root): cython_pin against Cython's ``%%cython``.
 
 Every figure is measured for both in the same run, on the same source, each sample in a fresh process with a
 fresh cache directory (``CYTHON_PIN_CACHE_DIR`` for ours; ``IPYTHONDIR`` and ``XDG_CACHE_HOME`` for the
@@ -18,5 +18,6 @@ Output: a table of medians, ratios (ours / magic) and targets, the same for CPU 
 imports, the cache entry's size on disk, and ``bench-results.json`` (``--out``) with every raw number.
 It is a benchmark, not a test: nothing in the test suite asserts on timings.
 
-Never imported by ``cython_pin`` itself. See :mod:`cython_pin.bench.run`.
+It measures the installed ``cython_pin`` (``scripts/build`` installs the wheel into ``.venv``) and writes
+no ``.pyc`` into it. Not shipped in any wheel. See :mod:`benchmarks.run`.
 """

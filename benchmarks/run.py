@@ -17,7 +17,7 @@ from typing import Any
 from . import sources
 
 CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_child.py")
-PKG_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MARK = "BENCH_JSON:"
 N_PINS = 10_000
 N_CONCURRENT = 4
@@ -75,7 +75,8 @@ class Runner:
 
     def env(self, cache_dir: str | None = None, ipython_dir: str | None = None) -> dict[str, str]:
         env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join([PKG_PARENT] + [p for p in [env.get("PYTHONPATH")] if p])
+        # the installed cython_pin is measured, and stays as installed: no .pyc written into it
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
         env["CYTHON_PIN_CACHE_DIR"] = cache_dir or self.fresh_dir("unused-cache")
         # IPython's get_ipython_cache_dir() (the magic's build folder) is $XDG_CACHE_HOME/ipython on Linux.
         env["IPYTHONDIR"] = env["XDG_CACHE_HOME"] = ipython_dir or self.fresh_dir("ipython")
@@ -228,15 +229,12 @@ class Runner:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def _fresh_bytecode() -> None:
-    """Write current .pyc files for cython_pin first: with PYTHONDONTWRITEBYTECODE set, a source edited since
-    its .pyc was written would be recompiled in every measured process (an installed wheel has fresh ones)."""
-    import compileall
+def _cython_pin_location() -> str | None:
+    """Folder of the cython_pin the child processes import (found without importing it here)."""
+    import importlib.util
 
-    try:
-        compileall.compile_dir(os.path.join(PKG_PARENT, "cython_pin"), quiet=2)
-    except OSError:
-        pass
+    spec = importlib.util.find_spec("cython_pin")
+    return os.path.dirname(spec.origin) if spec is not None and spec.origin else None
 
 
 def _children_cpu() -> float:
@@ -445,7 +443,7 @@ def concurrent_failures(samples: list[dict[str, Any]], side: str) -> int:
 
 def read_p6(cwd: str) -> list[float] | None:
     """P6 from the browser harness, if it wrote ``test-output/e2e/perf.json`` ({"P6_ms": [..]})."""
-    for base in (cwd, os.path.dirname(PKG_PARENT)):
+    for base in (cwd, REPO):
         path = os.path.join(base, "test-output", "e2e", "perf.json")
         try:
             with open(path, encoding="utf-8") as f:
@@ -664,7 +662,7 @@ def environment() -> dict[str, Any]:
         "cpus": os.cpu_count(),
         "cython": ver("Cython"),
         "ipython": ver("ipython"),
-        "cython_pin_from": PKG_PARENT,
+        "cython_pin_from": _cython_pin_location(),
         "gcc": cc,
         "python_cflags": sysconfig.get_config_var("CFLAGS"),
     }
@@ -674,7 +672,7 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     ap = argparse.ArgumentParser(
-        prog="python -m cython_pin.bench",
+        prog="python -m benchmarks",
         description="cython_pin vs Cython's %%cython magic: the same figures, the same sources, fresh "
         "processes and fresh cache directories, several repetitions. A benchmark, not a test.",
     )
@@ -692,7 +690,6 @@ def main(argv: list[str] | None = None) -> int:
     repeat = 3 if args.quick else max(1, args.repeat)
     heavy = min(repeat, 3) if args.heavy_repeat is None else max(1, min(repeat, args.heavy_repeat))
 
-    _fresh_bytecode()
     r = Runner(repeat, keep=args.keep, heavy=heavy)
     t0 = time.perf_counter()
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -7,25 +7,9 @@ from typing import Any
 from IPython.core import magic_arguments
 from IPython.core.magic import Magics, cell_magic, magics_class
 
-from .protocol import MIME_TYPE
+from ..constants import DEFAULT_PROFILE, PROFILES
 
 CELL_LINE_OFFSET = 1  # the %%cython_pin line is line 1 of the cell: source line n is cell line n + 1
-
-
-def _bundle_text_ok(res: Any, names: list[str], aliases: list[str]) -> str:
-    lines = res.summary_lines(CELL_LINE_OFFSET, aliases=aliases)
-    if names:
-        lines.insert(3, f"  names      : {', '.join(names)}")
-    return "\n".join(lines)
-
-
-def _bundle_text_error(payload: dict[str, Any]) -> str:
-    err = payload["error"] or {}
-    lines = [f"cython_pin: build failed: {err.get('type')}: {err.get('message')}"]
-    for d in payload["diagnostics"]:
-        where = f"{d['file']}:" if d.get("file") else ""
-        lines.append(f"  {where}{d['line']}:{d['column']} {d['severity']} {d['message']}")
-    return "\n".join(lines)
 
 
 def _join_flag_values(line: str) -> str:
@@ -52,10 +36,12 @@ def _fail(exc: BaseException, payload: dict[str, Any]) -> None:
     """Display the error bundle and give the exception a short IPython traceback."""
     from IPython.display import display
 
-    text = _bundle_text_error(payload)
-    display({MIME_TYPE: payload, "text/plain": text}, raw=True)
+    from .bundle import error_bundle
+
+    bundle = error_bundle(payload)
+    display(bundle, raw=True)
     short = [f"{payload['error']['type']}: {payload['error']['message']}"]
-    short += [ln for ln in text.splitlines()[1:]]
+    short += bundle["text/plain"].splitlines()[1:]
     try:
         if hasattr(exc, "render_lines"):
             exc.render_lines = short  # BuildError._render_traceback_ uses it
@@ -74,9 +60,9 @@ class CythonPinMagics(Magics):
     @magic_arguments.argument("alias", nargs="?", default=None, help="pin the build under this alias")
     @magic_arguments.argument(
         "--profile",
-        choices=("fast-debug", "release", "annotate"),
+        choices=PROFILES,
         default=None,
-        help="build profile (default fast-debug)",
+        help=f"build profile (default {DEFAULT_PROFILE})",
     )
     @magic_arguments.argument("--overwrite", action="store_true", help="re-point an existing alias")
     @magic_arguments.argument("-a", "--annotate", action="store_true", help="make the annotation")
@@ -94,16 +80,15 @@ class CythonPinMagics(Magics):
         """Compile the cell with cython_pin, bind its public names, optionally pin it, show the result."""
         from IPython.display import display
 
-        from .annotation import render_html
-        from .engine import compile_and_load_result
-        from .loader import public_names
-        from .paths import get_cache_dir
-        from .pins import pin
-        from .result import error_json
+        from ..engine import compile_and_load_result
+        from ..loader import bind_public_names
+        from ..paths import get_cache_dir
+        from ..pins import pin
+        from .bundle import error_payload, ok_bundle
 
         args = magic_arguments.parse_argstring(self.cython_pin, _join_flag_values(line))
         if args.alias is not None:
-            from .pins import validate_alias
+            from ..pins import validate_alias
 
             validate_alias(args.alias)  # before spending a build on a cell whose pin must fail
         opts: dict[str, Any] = {
@@ -118,14 +103,14 @@ class CythonPinMagics(Magics):
         }
         if args.annotate:
             opts["annotate"] = True
-        profile = args.profile or "fast-debug"
+        profile = args.profile or DEFAULT_PROFILE
         cache_dir = get_cache_dir()
         try:
             res = compile_and_load_result(cell, **opts)
         except Exception as e:
-            payload = error_json(e, cache_dir=cache_dir, profile=profile, line_offset=CELL_LINE_OFFSET)
+            payload = error_payload(e, cache_dir=cache_dir, profile=profile, line_offset=CELL_LINE_OFFSET)
             if getattr(e, "stage", "") in ("Cython compilation", "C compilation") and e.diagnostics:
-                from .diagnostics import summarize
+                from ..diagnostics import summarize
 
                 payload["error"]["message"] = summarize(e.diagnostics, e.stage, CELL_LINE_OFFSET)
                 # The saved error output's evalue is str(e): make it name cell lines like the rest.
@@ -140,17 +125,9 @@ class CythonPinMagics(Magics):
                 payload.update(status="error", error={"type": type(e).__name__, "message": str(e)})
                 _fail(e, payload)
                 raise
-        names = public_names(res.module)
         ns = self.shell.user_ns if self.shell is not None else {}
-        bound = [n for n in names if hasattr(res.module, n)]
-        for n in bound:
-            ns[n] = getattr(res.module, n)
-        aliases = res.aliases()
-        payload = res.to_json(CELL_LINE_OFFSET, names=bound, aliases=aliases)
-        bundle: dict[str, Any] = {MIME_TYPE: payload, "text/plain": _bundle_text_ok(res, bound, aliases)}
-        if payload["annotation"] is not None:
-            bundle["text/html"] = render_html(payload["annotation"], title=res.module_name)
-        display(bundle, raw=True)
+        bound = bind_public_names(res.module, ns)
+        display(ok_bundle(res, CELL_LINE_OFFSET, bound, res.aliases()), raw=True)
 
 
 def load_ipython_extension(ipython: Any) -> None:
