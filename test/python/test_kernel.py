@@ -1,5 +1,5 @@
-"""jupyter.comm.activate() (what the extension runs as cython_pin.kernel.activate()): idempotent, registers the
-comm target, answers requests, pushes events."""
+"""jupyter.comm.activate() (the extension runs it as cython_pin.kernel.activate()): idempotent, registers
+the comm target, answers requests, pushes events."""
 
 from __future__ import annotations
 
