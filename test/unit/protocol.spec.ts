@@ -6,7 +6,6 @@ import {
   decodeBuildResult,
   decodeEvent,
   decodeReply,
-  decodeRequest,
   decodeResult,
   Decoded,
   IRequest,
@@ -14,6 +13,7 @@ import {
   PROTOCOL_VERSION,
   pipInstallLine
 } from '../../src/protocol';
+import { decodeRequest } from './helpers/requests';
 
 interface IVector {
   name: string;

@@ -6,13 +6,13 @@ import type {
 } from '../../../src/kernel/connector';
 import { ConnectorRegistry } from '../../../src/kernel/registry';
 import {
-  decodeRequest,
   ICacheRow,
   IOpArgs,
   IOpResults,
   Op,
   ProtocolEvent
 } from '../../../src/protocol';
+import { decodeRequest } from './requests';
 
 export const KEY_A = 'a'.repeat(64);
 export const KEY_B = 'b'.repeat(64);
