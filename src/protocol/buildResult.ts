@@ -15,6 +15,7 @@ import {
   arr,
   bool,
   Decoded,
+  fail,
   int,
   nonEmpty,
   nullable,
@@ -69,9 +70,19 @@ function timings(v: unknown, path: string): Timings {
 export function decodeBuildResult(value: unknown): Decoded<BuildResult> {
   return run((): BuildResult => {
     const b = rec(value, 'build result');
+    const status = oneOf(b.status, 'status', BUILD_STATUSES);
+    const error = nullable(errorInfo)(b.error, 'error');
+    if ((status === 'error') !== (error !== null)) {
+      fail(
+        'error',
+        status === 'error'
+          ? 'an object when status is "error"'
+          : 'null when status is "ok"'
+      );
+    }
     return {
       version: oneOf(b.version, 'version', [PROTOCOL_VERSION]),
-      status: oneOf(b.status, 'status', BUILD_STATUSES),
+      status,
       key: nullable(str)(b.key, 'key'),
       module_name: nullable(str)(b.module_name, 'module_name'),
       artifact_path: nullable(str)(b.artifact_path, 'artifact_path'),
@@ -85,7 +96,7 @@ export function decodeBuildResult(value: unknown): Decoded<BuildResult> {
       aliases: arr(b.aliases, 'aliases', str),
       names: arr(b.names, 'names', str),
       annotation: nullable(annotation)(b.annotation, 'annotation'),
-      error: nullable(errorInfo)(b.error, 'error')
+      error
     };
   });
 }
