@@ -2,8 +2,8 @@ import { Signal } from '@lumino/signaling';
 import { ProtocolClient } from '../../../src/kernel/client';
 import type {
   IConnectionState,
-  KernelConnector
-} from '../../../src/kernel/connector';
+  IKernelConnector
+} from '../../../src/tokens';
 import { ConnectorRegistry } from '../../../src/kernel/registry';
 import {
   decodeRequest,
@@ -264,8 +264,8 @@ export class FakeConnector {
   dispose(): void {
     /* nothing */
   }
-  asConnector(): KernelConnector {
-    return this as unknown as KernelConnector;
+  asConnector(): IKernelConnector {
+    return this as unknown as IKernelConnector;
   }
 }
 
