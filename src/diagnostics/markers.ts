@@ -35,7 +35,3 @@ export function showDiagnostics(
     : [];
   view.dispatch({ effects });
 }
-
-export function clearDiagnostics(view: EditorView): void {
-  showDiagnostics(view, []);
-}

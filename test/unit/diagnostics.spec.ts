@@ -11,7 +11,6 @@ import {
   registerDiagnosticsGutter
 } from '../../src/diagnostics/editorExtension';
 import {
-  clearDiagnostics,
   diagnosticsExtension,
   showDiagnostics
 } from '../../src/diagnostics/markers';
@@ -131,7 +130,7 @@ describe('lint markers in a CodeMirror 6 editor', () => {
     );
     expect(view.dom.querySelector('.cm-gutter-lint')).not.toBeNull();
 
-    clearDiagnostics(view);
+    showDiagnostics(view, []);
     expect(markers(view)).toEqual([]);
     expect(view.dom.querySelector('.cm-lintRange-error')).toBeNull();
     view.destroy();
