@@ -41,7 +41,11 @@ export function renderAnnotation(
         h('span', { class: 'jp-CythonPin-annotLineNo' }, String(l.line)),
         h('code', {}, l.source || ' ')
       ),
-      h('pre', { class: 'jp-CythonPin-cCode' }, l.c_code || trans.__('/* no C code */'))
+      h(
+        'pre',
+        { class: 'jp-CythonPin-cCode' },
+        l.c_code || trans.__('/* no C code */')
+      )
     );
     row.style.setProperty('--jp-CythonPin-score', level.toFixed(3));
     if (!l.c_code) {

@@ -33,7 +33,11 @@ export function interpretActivation(
   const act = userExpressions?.activate as
     { status?: string; ename?: string; evalue?: string } | undefined;
   if (!act) {
-    return { ok: false, missing: false, message: trans.__('The kernel did not answer.') };
+    return {
+      ok: false,
+      missing: false,
+      message: trans.__('The kernel did not answer.')
+    };
   }
   if (act.status === 'ok') {
     const version = text(act);

@@ -108,19 +108,32 @@ export class KernelConnector implements IKernelConnector, IDisposable {
    */
   async activate(force = true): Promise<IConnectionState> {
     const generation = ++this._generation;
-    this._closeClient('CommClosed', this._trans.__('The connection to the helper was reset.'));
+    this._closeClient(
+      'CommClosed',
+      this._trans.__('The connection to the helper was reset.')
+    );
     const kernel = this.sessionContext.session?.kernel ?? null;
     if (!kernel) {
-      return this._set(generation, 'no-kernel', this._trans.__('No kernel is running.'));
+      return this._set(
+        generation,
+        'no-kernel',
+        this._trans.__('No kernel is running.')
+      );
     }
     if (!force && !this._autoLoad()) {
       return this._set(
         generation,
         'disabled',
-        this._trans.__('Automatic loading is off: use "Load Cython helper into kernel".')
+        this._trans.__(
+          'Automatic loading is off: use "Load Cython helper into kernel".'
+        )
       );
     }
-    this._set(generation, 'connecting', this._trans.__('Loading the cython_pin helper…'));
+    this._set(
+      generation,
+      'connecting',
+      this._trans.__('Loading the cython_pin helper…')
+    );
     try {
       const info = await kernel.info;
       if (generation !== this._generation) {
@@ -234,7 +247,10 @@ export class KernelConnector implements IKernelConnector, IDisposable {
       client.handleMessage(msg.content.data);
     };
     comm.onClose = () => {
-      client.close('CommClosed', this._trans.__('The helper closed the connection.'));
+      client.close(
+        'CommClosed',
+        this._trans.__('The helper closed the connection.')
+      );
       if (this._client === client) {
         this._client = null;
         this._set(
@@ -280,7 +296,11 @@ export class KernelConnector implements IKernelConnector, IDisposable {
         this._trans.__('The kernel restarted before the helper answered.')
       );
       this._needsInit = true;
-      this._set(this._generation, 'connecting', this._trans.__('The kernel is restarting…'));
+      this._set(
+        this._generation,
+        'connecting',
+        this._trans.__('The kernel is restarting…')
+      );
     } else if (status === 'dead') {
       this._generation++;
       this._closeClient(
@@ -288,7 +308,11 @@ export class KernelConnector implements IKernelConnector, IDisposable {
         this._trans.__('The kernel died before the helper answered.')
       );
       this._needsInit = true;
-      this._set(this._generation, 'dead', this._trans.__('The kernel is dead.'));
+      this._set(
+        this._generation,
+        'dead',
+        this._trans.__('The kernel is dead.')
+      );
     } else if (status === 'idle' && this._needsInit) {
       this._needsInit = false;
       void this.activate(false);
@@ -307,7 +331,11 @@ export class KernelConnector implements IKernelConnector, IDisposable {
         'ConnectionLost',
         this._trans.__('The connection to the kernel was lost.')
       );
-      this._set(this._generation, 'connecting', this._trans.__('Reconnecting to the kernel…'));
+      this._set(
+        this._generation,
+        'connecting',
+        this._trans.__('Reconnecting to the kernel…')
+      );
       this._needsInit = true;
     } else if (status === 'connected' && this._needsInit) {
       this._needsInit = false;

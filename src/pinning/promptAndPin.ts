@@ -32,8 +32,7 @@ export async function promptAndPin(
     Notification.error(
       trans.__(
         'Cython Pin: cannot pin: %1',
-        connector?.state.message ??
-          trans.__('no notebook kernel is connected.')
+        connector?.state.message ?? trans.__('no notebook kernel is connected.')
       ),
       { autoClose: 8000 }
     );

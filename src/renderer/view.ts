@@ -203,7 +203,9 @@ export function renderBuildResult(
           'data-line': String(d.line),
           'data-column': String(d.column),
           'data-severity': d.severity,
-          title: clickable ? trans.__('Go to this line in the cell') : undefined,
+          title: clickable
+            ? trans.__('Go to this line in the cell')
+            : undefined,
           role: clickable ? 'button' : undefined,
           tabindex: clickable ? '0' : undefined
         },
@@ -224,7 +226,9 @@ export function renderBuildResult(
   }
 
   if (r.annotation) {
-    root.appendChild(renderAnnotation(r.annotation, actions.showAnnotation(), trans));
+    root.appendChild(
+      renderAnnotation(r.annotation, actions.showAnnotation(), trans)
+    );
   }
   return root;
 }

@@ -6,8 +6,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  BrowserSession,
-  Lab,
+  IBrowserSession,
+  ILab,
   NotebookPage,
   OUT,
   putNotebook,
@@ -18,8 +18,8 @@ import {
   stopLab
 } from './harness';
 
-let lab: Lab | undefined;
-let session: BrowserSession | undefined;
+let lab: ILab | undefined;
+let session: IBrowserSession | undefined;
 let nb: NotebookPage;
 
 beforeAll(async () => {

@@ -1,9 +1,6 @@
 import { Signal } from '@lumino/signaling';
 import { ProtocolClient } from '../../../src/kernel/client';
-import type {
-  IConnectionState,
-  IKernelConnector
-} from '../../../src/tokens';
+import type { IConnectionState, IKernelConnector } from '../../../src/tokens';
 import { ConnectorRegistry } from '../../../src/kernel/registry';
 import {
   decodeRequest,
