@@ -164,6 +164,24 @@ describe('jupyterlab-cython-pin in a real JupyterLab', () => {
   );
 
   step(
+    '2b. the Compile shortcut Ctrl+Alt+B (declared in the settings schema) compiles a plain cell',
+    'step2b-shortcut',
+    async () => {
+      const c = await nb.appendCell('def cube(int n):\n    return n * n * n');
+      const before = await nb.prompt(c);
+      await nb.cell(c).locator('.cm-content').click();
+      await nb.page.keyboard.press('Control+Alt+b');
+      await nb.waitExecuted(c, before);
+      // The command ran (not a plain run): it added the magic line and rendered a build result.
+      expect((await nb.cellText(c)).split('\n')[0]).toMatch(/^%%cython_pin\b/);
+      await expect(nb.result(c).getAttribute('data-status')).resolves.toBe(
+        'ok'
+      );
+      expect((await nb.runPython('print(cube(3))')).trim()).toBe('27');
+    }
+  );
+
+  step(
     '3. "Pin as…" from the result: the pin panel lists the alias with that key',
     'step3-pin',
     async () => {
