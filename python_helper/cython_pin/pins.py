@@ -164,16 +164,62 @@ def validate_alias(alias: Any) -> str:
     return alias
 
 
+def check_pin(pins: dict[str, str], key: str, alias: str, overwrite: bool) -> bool:
+    """Whether pinning ``key`` as ``alias`` changes ``pins``; ValueError on a collision without
+    ``overwrite`` (personal and team pins share these rules and texts)."""
+    current = pins.get(alias)
+    if current == key:
+        return False
+    if not overwrite:
+        if current is not None:
+            raise ValueError(
+                f"Alias collision: alias '{alias}' already points to a different key "
+                f"({current[:16]}...). Use overwrite=True to replace."
+            )
+        others = sorted(a for a, k in pins.items() if k == key)
+        if others:
+            raise ValueError(
+                f"Key collision: key {key[:16]}... is already pinned as '{others[0]}'. "
+                f"Use overwrite=True to add '{alias}' as a second alias, "
+                f"or rename_pin('{others[0]}', '{alias}')."
+            )
+    return True
+
+
+def check_rename(pins: dict[str, str], old: str, new: str, overwrite: bool, unknown: str) -> str:
+    """The key of ``old`` for a rename to ``new``: KeyError(``unknown``) if ``old`` is not pinned,
+    ValueError if ``new`` points elsewhere without ``overwrite``."""
+    if old not in pins:
+        raise KeyError(unknown)
+    key = pins[old]
+    if new in pins and pins[new] != key and not overwrite and old != new:
+        raise ValueError(
+            f"Alias collision: alias '{new}' already points to a different key ({pins[new][:16]}...). "
+            "Use overwrite=True to replace."
+        )
+    return key
+
+
 def pin(
-    key: str, *, alias: str, overwrite: bool = False, cache_dir: str | os.PathLike[str] | None = None
+    key: str,
+    *,
+    alias: str,
+    overwrite: bool = False,
+    cache_dir: str | os.PathLike[str] | None = None,
+    team: bool = False,
 ) -> str:
-    """Pin the cached build ``key`` under ``alias``; returns the key.
+    """Pin the cached build ``key`` under ``alias``; returns the key. ``team=True``: a team pin in the
+    team cache (needs CYTHON_PIN_REMOTE in read-write mode and CYTHON_PIN_SIGNING_KEY).
 
     Re-pointing an existing alias, or pinning a key that already has another alias, raises ValueError
     unless ``overwrite=True`` (which re-points the alias / adds the extra alias).
     """
     from .cache import read_meta
 
+    if team:  # team cache hook
+        from .remote import team_pins
+
+        return team_pins.pin(key, alias=alias, overwrite=overwrite, cache_dir=cache_dir)
     validate_alias(alias)
     validate_key(key)
     root = get_cache_dir(cache_dir)
@@ -185,30 +231,21 @@ def pin(
     ensure_root(root)
     with _lock(root):
         pins = read_pins(root)
-        current = pins.get(alias)
-        if current == key:
+        if not check_pin(pins, key, alias, overwrite):
             return key
-        if not overwrite:
-            if current is not None:
-                raise ValueError(
-                    f"Alias collision: alias '{alias}' already points to a different key "
-                    f"({current[:16]}...). Use overwrite=True to replace."
-                )
-            others = sorted(a for a, k in pins.items() if k == key)
-            if others:
-                raise ValueError(
-                    f"Key collision: key {key[:16]}... is already pinned as '{others[0]}'. "
-                    f"Use overwrite=True to add '{alias}' as a second alias, "
-                    f"or rename_pin('{others[0]}', '{alias}')."
-                )
         pins[alias] = key
         _write_pins(root, pins)
     _notify(root, pins)
     return key
 
 
-def unpin(alias: str, *, cache_dir: str | os.PathLike[str] | None = None) -> bool:
-    """Remove ``alias``; True if it existed. The cache entry stays (gc_cache may then remove it)."""
+def unpin(alias: str, *, cache_dir: str | os.PathLike[str] | None = None, team: bool = False) -> bool:
+    """Remove ``alias``; True if it existed. The cache entry stays (gc_cache may then remove it).
+    ``team=True``: remove a team pin."""
+    if team:  # team cache hook
+        from .remote import team_pins
+
+        return team_pins.unpin(alias, cache_dir=cache_dir)
     validate_alias(alias)
     root = get_cache_dir(cache_dir)
     if alias not in read_pins(root):
@@ -224,26 +261,28 @@ def unpin(alias: str, *, cache_dir: str | os.PathLike[str] | None = None) -> boo
 
 
 def rename_pin(
-    old: str, new: str, *, overwrite: bool = False, cache_dir: str | os.PathLike[str] | None = None
+    old: str,
+    new: str,
+    *,
+    overwrite: bool = False,
+    cache_dir: str | os.PathLike[str] | None = None,
+    team: bool = False,
 ) -> str:
     """Rename alias ``old`` to ``new``; returns the key. KeyError if ``old`` is unknown; ValueError if
-    ``new`` already points elsewhere (unless ``overwrite=True``)."""
+    ``new`` already points elsewhere (unless ``overwrite=True``). ``team=True``: rename a team pin."""
+    if team:  # team cache hook
+        from .remote import team_pins
+
+        return team_pins.rename_pin(old, new, overwrite=overwrite, cache_dir=cache_dir)
     validate_alias(old)
     validate_alias(new)
     root = get_cache_dir(cache_dir)
     ensure_root(root)
     with _lock(root):
         pins = read_pins(root)
-        if old not in pins:
-            raise KeyError(_unknown_alias_message(old, root, pins))
-        key = pins[old]
+        key = check_rename(pins, old, new, overwrite, _unknown_alias_message(old, root, pins))
         if old == new:
             return key
-        if new in pins and pins[new] != key and not overwrite:
-            raise ValueError(
-                f"Alias collision: alias '{new}' already points to a different key ({pins[new][:16]}...). "
-                "Use overwrite=True to replace."
-            )
         del pins[old]
         pins[new] = key
         _write_pins(root, pins)
@@ -251,25 +290,44 @@ def rename_pin(
     return key
 
 
-def list_pins(*, cache_dir: str | os.PathLike[str] | None = None) -> dict[str, str]:
-    """A copy of the pins (alias -> key), sorted by alias."""
+def list_pins(*, cache_dir: str | os.PathLike[str] | None = None, team: bool = False) -> dict[str, str]:
+    """A copy of the pins (alias -> key), sorted by alias. ``team=True``: the team pins."""
+    if team:  # team cache hook
+        from .remote import team_pins
+
+        return _sorted(team_pins.list_pins(cache_dir=cache_dir))
     return _sorted(read_pins(get_cache_dir(cache_dir)))
 
 
-def _unknown_alias_message(alias: str, root: str, pins: dict[str, str]) -> str:
+def unknown_alias_message(alias: str, where: str, pins: dict[str, str], how: str = "pin()") -> str:
+    """The KeyError text for an alias missing from the pins at ``where``."""
     known = ", ".join(sorted(pins)) or "none"
-    return (
-        f"Unknown alias '{alias}' in {os.path.join(root, PINS_FILE)} (known: {known}). "
-        "Pin a key first with pin()."
-    )
+    return f"Unknown alias '{alias}' in {where} (known: {known}). Pin a key first with {how}."
 
 
-def resolve_pinned_key(alias: str, *, cache_dir: str | os.PathLike[str] | None = None) -> str:
-    """The key pinned under ``alias``; KeyError if unknown."""
+def _unknown_alias_message(alias: str, root: str, pins: dict[str, str]) -> str:
+    return unknown_alias_message(alias, os.path.join(root, PINS_FILE), pins)
+
+
+def resolve_pinned_key(
+    alias: str, *, cache_dir: str | os.PathLike[str] | None = None, team: bool = False
+) -> str:
+    """The key pinned under ``alias``: a personal pin first, then (with a team cache configured) a team pin;
+    ``team=True`` resolves only team pins. KeyError if unknown."""
     validate_alias(alias)
     root = get_cache_dir(cache_dir)
+    if team:  # team cache hook
+        from .remote import team_pins
+
+        return team_pins.resolve(alias, cache_dir=cache_dir)
     pins = read_pins(root)
     if alias not in pins:
+        if os.environ.get("CYTHON_PIN_REMOTE"):  # team cache hook: personal first, then team
+            from .remote import team_pins
+
+            return team_pins.resolve_after_personal(
+                alias, _unknown_alias_message(alias, root, pins), cache_dir
+            )
         raise KeyError(_unknown_alias_message(alias, root, pins))
     return pins[alias]
 
