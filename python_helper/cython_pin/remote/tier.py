@@ -84,7 +84,7 @@ class Tier:
         self.trusted: list[signing.TrustedKey] = []
         if cfg.mode != "off":
             if not cfg.trusted_keys:
-                self.problem = "no trusted keys (CYTHON_PIN_TRUSTED_KEYS is not set): remote not read"
+                self.problem = "no trusted keys: remote not read (CYTHON_PIN_TRUSTED_KEYS is not set)"
             else:
                 try:
                     self.trusted = signing.load_trusted_keys(cfg.trusted_keys)
@@ -92,7 +92,7 @@ class Tier:
                     self.problem = f"{e} Remote not read"
                 else:
                     if not self.trusted:
-                        self.problem = f"no trusted keys in {cfg.trusted_keys}: remote not read"
+                        self.problem = f"no trusted keys: remote not read ({cfg.trusted_keys} lists none)"
         self._store: Store | None = None
         self._lock = threading.Lock()
         self._skip_until = 0.0
