@@ -88,15 +88,19 @@ def _configured_tier() -> tuple[Tier | None, list[Diagnostic]]:
 def fetch(root: str, key: str, opts: Any = None) -> tuple[str | None, list[Diagnostic]]:
     """Engine hook on a local miss, inside the key lock: bring ``key`` from the remote into the local cache.
     Returns (signer label or None when nothing was published, warnings for the result)."""
+    import time
+
     from .tier import Refused, not_shareable
 
+    t0 = time.monotonic()
     t, diags = _configured_tier()
     if t is None:
         return None, diags
     diags += t.take_pending()
     if opts is not None and not_shareable(opts):
         return None, diags
-    fetched, more = t.lookup(key)
+    fetched, more = t.lookup(key, deadline=t0 + t.cfg.timeout_s)
+    t.stats["max_lookup_s"] = max(t.stats["max_lookup_s"], time.monotonic() - t0)
     diags += more
     if fetched is None:
         return None, diags

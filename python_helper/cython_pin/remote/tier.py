@@ -109,6 +109,7 @@ class Tier:
             "uploads_created": 0,
             "uploads_existing": 0,
             "upload_failures": 0,
+            "max_lookup_s": 0.0,
         }
         self._signing_key: Any = None
 
@@ -192,9 +193,12 @@ class Tier:
             raise Refused("missing-archive", "the manifest's archive is not in the store")
         return Fetched(m, signer, data)
 
-    def lookup(self, key: str) -> tuple[Fetched | None, list[Diagnostic]]:
+    def lookup(self, key: str, deadline: float | None = None) -> tuple[Fetched | None, list[Diagnostic]]:
         """Download and verify ``key``'s signed manifest and archive, in at most CYTHON_PIN_REMOTE_TIMEOUT
-        seconds. (None, warnings) on a miss, a refusal or an unreachable store."""
+        seconds (or until the ``time.monotonic()`` ``deadline``). (None, warnings) on a miss, a refusal or
+        an unreachable store."""
+        if deadline is None:
+            deadline = time.monotonic() + self.cfg.timeout_s
         if not self.readable():
             return None, (
                 self.once("problem", f"Team cache {self.cfg.url}: {self.problem}.") if self.problem else []
@@ -215,7 +219,7 @@ class Tier:
         # mount, a server that accepts and never answers); a late answer is simply dropped.
         t = threading.Thread(target=work, name="cython-pin-remote-lookup", daemon=True)
         t.start()
-        t.join(self.cfg.timeout_s)
+        t.join(max(0.0, deadline - time.monotonic()))
         if t.is_alive():
             return None, [self._failed(f"no answer within {self.cfg.timeout_s:g} s")]
         err = box.get("error")

@@ -39,7 +39,9 @@ def main() -> None:
             elif op == "flush":
                 out["flushed"] = cython_pin.remote_flush(step.get("timeout", 60))
             elif op == "pin":
-                out["key"] = cython_pin.pin(step["key"], alias=step["alias"], overwrite=True, team=True)
+                out["key"] = cython_pin.pin(
+                    step["key"], alias=step["alias"], overwrite=step.get("overwrite", True), team=True
+                )
             elif op == "list_team":
                 out["pins"] = cython_pin.list_pins(team=True)
             elif op == "import_pinned":

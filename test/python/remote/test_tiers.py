@@ -55,9 +55,7 @@ def test_read_only_credentials_cannot_write(nodes: Nodes, weed, s3url: str, keys
     from conftest import READER
 
     env = nodes.env(s3url, mode="read-write", sign=keys.priv, extra=weed.env(READER))
-    rows = nodes.run(
-        env, [_build("ro-1"), {"op": "flush"}, _build("ro-2"), {"op": "flush"}, {"op": "stats"}]
-    )
+    rows = nodes.run(env, [_build("ro-1"), {"op": "flush"}, _build("ro-2"), {"op": "flush"}, {"op": "stats"}])
     first, second, stats = rows[0], rows[2], rows[4]
     assert first["origin"] == "built" and second["origin"] == "built"  # still builds locally
     assert stats["mode"] == "read-only" and stats["stats"]["upload_failures"] == 1
