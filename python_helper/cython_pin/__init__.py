@@ -28,6 +28,7 @@ _EXPORTS = {
     "list_pins": "pins",
     "resolve_pinned_key": "pins",
     "rename_pin": "pins",
+    "remote_flush": "remote",
     "check_build_prereqs": "prereqs",
     "BuildResult": "result",
     "Diagnostic": "diagnostics",

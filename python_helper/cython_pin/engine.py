@@ -82,6 +82,8 @@ def _result(
     timings: dict[str, float],
     profile: str | None = None,
     extra_diags: tuple[Diagnostic, ...] = (),
+    origin: str | None = None,
+    signer: str | None = None,
 ) -> BuildResult:
     d = entry_dir(root, key)
     diags = extra_diags
@@ -106,11 +108,20 @@ def _result(
         reused_module=reused,
         kind=meta.get("kind", "module"),
         source_path=os.path.join(d, meta["source"]) if meta.get("source") else None,
+        origin=origin or ("local" if used_cache else "built"),
+        signer=signer,
     )
 
 
 def _try_hit(
-    root: str, key: str, t0: float, t_hash: float, profile: str | None, extra: tuple[Diagnostic, ...] = ()
+    root: str,
+    key: str,
+    t0: float,
+    t_hash: float,
+    profile: str | None,
+    extra: tuple[Diagnostic, ...] = (),
+    origin: str | None = None,
+    signer: str | None = None,
 ) -> BuildResult | None:
     """Memo or disk hit: check meta, verify sha256, load. None if there is no entry."""
     t1 = time.perf_counter()
@@ -145,7 +156,29 @@ def _try_hit(
         timings=timings,
         profile=profile,
         extra_diags=extra,
+        origin=origin,
+        signer=signer,
     )
+
+
+def _remote_hit(
+    root: str,
+    key: str,
+    t0: float,
+    t_hash: float,
+    profile: str | None,
+    extra: tuple[Diagnostic, ...],
+    opts: Any,
+) -> tuple[BuildResult | None, tuple[Diagnostic, ...]]:
+    """Team cache hook (caller holds the key lock, the local cache missed): fetch ``key`` through
+    cython_pin.remote into the local cache and load it from there. Returns (hit or None, diagnostics)."""
+    from .remote import fetch
+
+    signer, diags = fetch(root, key, opts)
+    extra = (*extra, *diags)
+    if signer is None:
+        return None, extra
+    return _try_hit(root, key, t0, t_hash, profile, extra, origin="remote", signer=signer), extra
 
 
 def _finish_staging(staging: str, keep: set[str]) -> None:
@@ -181,7 +214,17 @@ def run_job(job: Job) -> BuildResult:
             if hit is not None:
                 _report(hit, o.verbose)
                 return hit
+            if os.environ.get("CYTHON_PIN_REMOTE"):  # team cache hook: ask the remote tier
+                hit, extra = _remote_hit(job.root, job.key, job.t0, job.t_hash, o.profile, extra, o)
+                if hit is not None:
+                    events.emit("cache_changed", {"cache_dir": job.root})
+                    _report(hit, o.verbose)
+                    return hit
         meta, timings = _build(job)
+    if os.environ.get("CYTHON_PIN_REMOTE"):  # team cache hook: queue the upload (read-write mode)
+        from .remote import after_build
+
+        extra = (*extra, *after_build(job.root, job.key, o))
     events.emit("cache_changed", {"cache_dir": job.root})
     t1 = time.perf_counter()
     reused = loader.loaded(job.key) is not None
@@ -390,6 +433,10 @@ def import_cached_result(key: str, *, cache_dir: str | os.PathLike[str] | None =
     validate_key(key)
     root = get_cache_dir(cache_dir)
     res = _try_hit(root, key, t0, 0.0, None)
+    if res is None and os.environ.get("CYTHON_PIN_REMOTE"):  # team cache hook: ask the remote tier
+        ensure_root(root)
+        with key_lock(root, key, None):
+            res = _try_hit(root, key, t0, 0.0, None) or _remote_hit(root, key, t0, 0.0, None, (), None)[0]
     if res is None:
         raise FileNotFoundError(
             f"No cache entry for key {key[:16]}... in {root}. Rebuild it with compile_and_load_result (same "
@@ -403,12 +450,14 @@ def import_cached(key: str, *, cache_dir: str | os.PathLike[str] | None = None) 
     return import_cached_result(key, cache_dir=cache_dir).module
 
 
-def import_pinned_result(alias: str, *, cache_dir: str | os.PathLike[str] | None = None) -> BuildResult:
-    """Load the build pinned under ``alias``. KeyError for an unknown alias; FileNotFoundError if the pinned
-    key has no cache entry."""
+def import_pinned_result(
+    alias: str, *, cache_dir: str | os.PathLike[str] | None = None, team: bool = False
+) -> BuildResult:
+    """Load the build pinned under ``alias`` (a personal pin first, then a team pin; ``team=True``: only the
+    team pin). KeyError for an unknown alias; FileNotFoundError if the pinned key has no cache entry."""
     from .pins import resolve_pinned_key
 
-    key = resolve_pinned_key(alias, cache_dir=cache_dir)
+    key = resolve_pinned_key(alias, cache_dir=cache_dir, team=team)
     try:
         return import_cached_result(key, cache_dir=cache_dir)
     except FileNotFoundError:
@@ -419,6 +468,8 @@ def import_pinned_result(alias: str, *, cache_dir: str | os.PathLike[str] | None
         ) from None
 
 
-def import_pinned(alias: str, *, cache_dir: str | os.PathLike[str] | None = None) -> ModuleType:
+def import_pinned(
+    alias: str, *, cache_dir: str | os.PathLike[str] | None = None, team: bool = False
+) -> ModuleType:
     """Module pinned under ``alias`` (see :func:`import_pinned_result`)."""
-    return import_pinned_result(alias, cache_dir=cache_dir).module
+    return import_pinned_result(alias, cache_dir=cache_dir, team=team).module

@@ -38,6 +38,8 @@ _FIELDS = (
     "reused_module",
     "kind",
     "source_path",
+    "origin",
+    "signer",
 )
 
 
@@ -76,6 +78,8 @@ class BuildResult:
     reused_module: bool
     kind: str
     source_path: str | None
+    origin: str  # "built", "local" (local cache hit) or "remote" (fetched from the team cache)
+    signer: str | None  # key id (and comment) of the team-cache signer when origin == "remote"
 
     __match_args__ = _FIELDS
     __dataclass_fields__ = _DataclassFields()
@@ -97,6 +101,8 @@ class BuildResult:
         reused_module: bool = False,
         kind: str = "module",
         source_path: str | None = None,
+        origin: str = "built",
+        signer: str | None = None,
     ) -> None:
         d = self.__dict__
         d["module"], d["key"], d["module_name"] = module, key, module_name
@@ -104,6 +110,7 @@ class BuildResult:
         d["created_utc"], d["profile"], d["timings"] = created_utc, profile, timings
         d["diagnostics"], d["annotation_path"], d["cache_dir"] = diagnostics, annotation_path, cache_dir
         d["reused_module"], d["kind"], d["source_path"] = reused_module, kind, source_path
+        d["origin"], d["signer"] = origin, signer
 
     def _astuple(self) -> tuple[Any, ...]:
         return tuple(self.__dict__[f] for f in _FIELDS)
@@ -164,6 +171,8 @@ class BuildResult:
             "artifact_path": self.artifact_path,
             "cache_dir": self.cache_dir,
             "used_cache": bool(self.used_cache),
+            "origin": self.origin,
+            "signer": self.signer,
             "reused_module": bool(self.reused_module),
             "created_utc": self.created_utc,
             "profile": self.profile,
@@ -181,7 +190,8 @@ class BuildResult:
         lines = [
             f"cython_pin: {self.module_name}  ({self.profile})",
             f"  key        : {self.key}",
-            f"  from cache : {'yes' if self.used_cache else 'no'}",
+            f"  from cache : {'yes' if self.used_cache else 'no'}"
+            + (f" (team cache, signed by {self.signer})" if self.origin == "remote" else ""),
             f"  timings    : total {t['total'] * 1e3:.1f} ms (hash {t['hash'] * 1e3:.1f}, cythonize "
             f"{t['cythonize'] * 1e3:.1f}, compile {t['compile'] * 1e3:.1f}, load {t['load'] * 1e3:.1f})",
         ]

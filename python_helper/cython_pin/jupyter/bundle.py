@@ -23,6 +23,8 @@ def error_payload(
         "artifact_path": None,
         "cache_dir": cache_dir,
         "used_cache": False,
+        "origin": None,
+        "signer": None,
         "reused_module": False,
         "created_utc": None,
         "profile": profile,
