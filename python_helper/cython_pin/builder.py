@@ -233,11 +233,22 @@ def build_units(
             if os.path.exists(html):
                 out.annotation_html[u.full_name] = html
 
+    from .c_sources import included_support_sources
+    from .numpy_detect import NumpyNeeded, generated_code_needs_numpy
+
+    c_paths = [u.c_path for u in units]
+    if not numpy_used and generated_code_needs_numpy(c_paths):
+        raise NumpyNeeded
     inc = [work_dir] + opts.include_dirs
     if numpy_used:
         inc.append(numpy_include_dir())
     inc += python_include_dirs()
-    extra = [os.path.join(work_dir, n) for n in opts.support_files if n.endswith((".c", ".cpp"))]
+    included = included_support_sources(c_paths, opts.support_files)  # compiled as part of the module
+    extra = [
+        os.path.join(work_dir, n)
+        for n in opts.support_files
+        if n.endswith((".c", ".cpp")) and n not in included
+    ]
     extra += opts.extra_sources
     env = dict(os.environ, LC_ALL="C")
     t1 = time.perf_counter()
