@@ -70,7 +70,8 @@ def needs_reading(source: str, support_files: dict[str, bytes]) -> bool:
     if has_build_comments(source):
         return True
     return any(
-        n.endswith(".pxd") and has_build_comments(c.decode("utf-8", "replace")) for n, c in support_files.items()
+        n.endswith(".pxd") and has_build_comments(c.decode("utf-8", "replace"))
+        for n, c in support_files.items()
     )
 
 
@@ -100,7 +101,9 @@ def read_build_settings(
         for name, content in support_files.items():
             with open(os.path.join(d, name), "wb") as f:
                 f.write(content)
-        ctx = Context([d, *include_dirs], get_directive_defaults(), options=CompilationOptions(default_options))
+        ctx = Context(
+            [d, *include_dirs], get_directive_defaults(), options=CompilationOptions(default_options)
+        )
         base_info = DistutilsInfo()
         base_info.values = {k: v for k, v in base.items() if v}
         values = dict(DependencyTree(ctx, quiet=True).distutils_info(path, None, base_info).values)
@@ -108,13 +111,19 @@ def read_build_settings(
             values.setdefault(k, v)
         real_d = os.path.realpath(d)
         values["include_dirs"] = [
-            p for p in values.get("include_dirs", []) if not os.path.realpath(os.path.abspath(p)).startswith(real_d)
+            p
+            for p in values.get("include_dirs", [])
+            if not os.path.realpath(os.path.abspath(p)).startswith(real_d)
         ]
     return values
 
 
 def apply(
-    source: str, file_name: str, opts: dict[str, Any], support_files: dict[str, bytes], include_dirs: list[str]
+    source: str,
+    file_name: str,
+    opts: dict[str, Any],
+    support_files: dict[str, bytes],
+    include_dirs: list[str],
 ) -> dict[str, Any]:
     """``opts`` (the caller's keyword options) with the header comments' settings merged in, in our names.
 

@@ -41,7 +41,8 @@ def remembered(root: str, key: str) -> bool:
 
 
 def remember(root: str, key: str) -> None:
-    """Record that the build of ``key`` needs numpy (best effort: without it, the next build finds out again)."""
+    """Record that the build of ``key`` needs numpy (best effort: without the marker, the next build finds
+    out again)."""
     try:
         os.makedirs(os.path.join(root, MARKER_DIR), exist_ok=True)
         with open(_marker(root, key), "w", encoding="utf-8"):

@@ -1,5 +1,5 @@
-"""A small pool of ``example_worker.py`` processes: a worker that dies (a crashing example) is replaced, and a task
-that runs too long is killed; either way that task gets a result saying so."""
+"""A small pool of ``example_worker.py`` processes: a worker that dies (a crashing example) is replaced,
+and a task that runs too long is killed; either way that task gets a result saying so."""
 
 from __future__ import annotations
 

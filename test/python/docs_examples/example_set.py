@@ -63,9 +63,7 @@ def _needed_c_sources(module: str, source: str, siblings: dict[str, str]) -> lis
         stem, ext = os.path.splitext(name)
         if ext == ".pxd" and (stem == module or re.search(rf"\b{re.escape(stem)}\b", source)):
             texts.append(text)
-    return sorted(
-        n for n in siblings if n.endswith((".c", ".cpp")) and any(n in t for t in texts)
-    )
+    return sorted(n for n in siblings if n.endswith((".c", ".cpp")) and any(n in t for t in texts))
 
 
 def find_examples(root: str) -> list[Example]:

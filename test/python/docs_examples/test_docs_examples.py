@@ -76,7 +76,9 @@ def test_docs_examples_cython_pin_builds_what_cythonize_builds(
 
     rows = []
     for ex in examples:
-        rows.append({**ex.to_json(), "ours": results[f"ours:{ex.rel}"], "cythonize": results[f"cythonize:{ex.rel}"]})
+        rows.append(
+            {**ex.to_json(), "ours": results[f"ours:{ex.rel}"], "cythonize": results[f"cythonize:{ex.rel}"]}
+        )
     n = len(rows)
     ours = [r["rel"] for r in rows if r["ours"]["built"]]
     cy = [r["rel"] for r in rows if r["cythonize"]["built"]]
