@@ -54,3 +54,20 @@ def test_generated_code_check(tmp_path) -> None:
     without.write_text('#include "Python.h"\n/* numpy/arrayobject.h mentioned in a comment */\n')
     assert numpy_detect.generated_code_needs_numpy([str(without), str(with_np)])
     assert not numpy_detect.generated_code_needs_numpy([str(without), str(tmp_path / "missing.c")])
+
+
+def test_package_module_needing_numpy(tmp_path) -> None:
+    r = cython_pin.build_package(
+        {"uf": UFUNC, "plain": "def g(x):\n    return x\n"},
+        package_name="npdetect_pkg",
+        pure_python=True,
+        cache_dir=str(tmp_path),
+    )
+    assert list(r.module.uf.add_one(np.array([0.5]))) == [1.5]
+    again = cython_pin.build_package(
+        {"uf": UFUNC, "plain": "def g(x):\n    return x\n"},
+        package_name="npdetect_pkg",
+        pure_python=True,
+        cache_dir=str(tmp_path),
+    )
+    assert again.used_cache and again.key == r.key
