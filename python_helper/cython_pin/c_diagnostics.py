@@ -13,10 +13,6 @@ from __future__ import annotations
 import os
 import re
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
-    from .diagnostics import Diagnostic
-
 _CONTEXT = 40  # neighbour lines compared on each side when several user lines read the same
 
 _SYMBOL_RE = re.compile(
@@ -85,10 +81,8 @@ def user_texts(src_dir: str, user_files: dict[str, str | None]) -> dict[str | No
     return out
 
 
-def linker_symbol_diagnostic(line: str, user_files: dict[str, str | None]) -> Diagnostic | None:
-    """A diagnostic for a linker line naming a symbol, or None for other lines."""
-    from .diagnostics import Diagnostic
-
+def linker_symbol_message(line: str, user_files: dict[str, str | None]) -> tuple[str | None, int, str] | None:
+    """(user file or None, line, message) for a linker line naming a symbol; None for other lines."""
     m = _SYMBOL_RE.match(line.strip())
     if not m:
         return None
@@ -114,7 +108,7 @@ def linker_symbol_diagnostic(line: str, user_files: dict[str, str | None]) -> Di
             msg += f"; again in {os.path.basename(m.group('where'))}"
     else:
         msg = f"undefined reference to `{sym}' (the symbol is used but no linked file or library defines it)"
-    return Diagnostic(lno, 0, "error", msg, "linker", file)
+    return file, lno, msg
 
 
 def rejected_flags(compiler: list[str], flags: list[str]) -> list[str]:

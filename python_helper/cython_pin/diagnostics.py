@@ -118,16 +118,16 @@ def parse_compiler(
 
     ``generated_c`` maps generated C basenames to their paths (read lazily for line mapping).
     """
-    from .c_diagnostics import linker_symbol_diagnostic, map_verbatim, user_texts
+    from .c_diagnostics import linker_symbol_message, map_verbatim, user_texts
 
     out: list[Diagnostic] = []
     c_cache: dict[str, list[str]] = {}
     texts: dict[str | None, list[str]] | None = None
     for raw in output.splitlines():
         line = raw.rstrip()
-        sym = linker_symbol_diagnostic(line, user_files)
+        sym = linker_symbol_message(line, user_files)
         if sym is not None:
-            out.append(sym)
+            out.append(Diagnostic(sym[1], 0, "error", sym[2], "linker", sym[0]))
             continue
         m = _CC_RE.match(line)
         if m:
