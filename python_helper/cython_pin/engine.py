@@ -9,18 +9,9 @@ import time
 from types import ModuleType
 
 from . import events, loader
-from .cache import (
-    META,
-    key_lock,
-    new_staging,
-    publish,
-    read_meta,
-    sha256_file,
-    utc_now,
-    verify_entry,
-    write_meta,
-)
-from .keys import compute_key, default_module_name, ext_suffix, validate_key
+from ._hash import sha256_file
+from .entries import META, key_lock, new_staging, publish, read_meta, utc_now, verify_entry, write_meta
+from .names import default_module_name, validate_key
 from .paths import ensure_root, entry_dir, get_cache_dir
 from .result import BuildResult
 
@@ -294,7 +285,7 @@ def _build(job: Job) -> tuple[dict[str, Any], dict[str, float]]:
             )
         if job.kind == "package":  # main artifact first
             artifacts = artifacts[1:] + artifacts[:1]
-        from .keys import cython_version
+        from .toolchain import cython_version
 
         meta = {
             "format": 1,
@@ -347,12 +338,11 @@ def check_source(source: object, label: str = "source") -> None:
 
 def _module_key(source: str, opts: dict[str, Any]) -> tuple[str, BuildOptions, str, bool]:
     check_source(source)
-    from . import numpy_detect
-    from .options import resolve_options, uses_numpy  # here: import_pinned/import_cached never need it
+    from . import headers, numpy_detect
+    from .keys import compute_key  # here, like options: import_pinned/import_cached never need them
+    from .options import resolve_options, uses_numpy
 
     o = resolve_options(opts)
-    from . import headers
-
     if headers.needs_reading(source, o.support_files):
         suffix = ".py" if o.pure_python else ".pyx"
         o = resolve_options(
@@ -403,6 +393,7 @@ def _module_job(source: str, key: str, o: BuildOptions, root: str, numpy_used: b
 
     def prepare(staging: str) -> tuple[list[Any], dict[str, str | None], str]:
         from .builder import Unit
+        from .toolchain import ext_suffix
 
         src = os.path.join(staging, file_name)
         with open(src, "w", encoding="utf-8") as f:
@@ -416,6 +407,8 @@ def _module_job(source: str, key: str, o: BuildOptions, root: str, numpy_used: b
         return [unit], user_files, file_name
 
     def with_numpy() -> Job:
+        from .keys import compute_key
+
         key1 = compute_key("module", {"": source}, o, True, root)
         return _module_job(source, key1, o, root, True, t0)
 
