@@ -11,6 +11,7 @@ from ._version import __version__ as __version__
 _EXPORTS = {
     "compile_and_load": "engine",
     "compile_and_load_result": "engine",
+    "compile": "decorator",
     "build_package": "package_build",
     "key_for": "engine",
     "import_cached": "engine",

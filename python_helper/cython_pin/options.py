@@ -55,6 +55,7 @@ KNOWN_OPTIONS = frozenset(
         "support_files",
         "numpy",
         "lock_timeout_s",
+        "pure_python",
     )
 )
 
@@ -85,6 +86,7 @@ class BuildOptions:
     support_files: dict[str, bytes]
     numpy: bool | None
     lock_timeout_s: float | None
+    pure_python: bool
 
     def __init__(self, **fields: Any) -> None:
         self.__dict__.update(fields)
@@ -108,6 +110,8 @@ class BuildOptions:
             "extra_link_args": self.extra_link_args,
             "extra_sources": self.extra_sources,
             "numpy": numpy_used,
+            # only when set, so the keys of every build without it stay as they were
+            **({"pure_python": True} if self.pure_python else {}),
         }
 
     def summary(self) -> dict[str, Any]:
@@ -257,6 +261,9 @@ def resolve_options(opts: dict[str, Any]) -> BuildOptions:
         not isinstance(lock_timeout, (int, float)) or not lock_timeout >= 0  # 'not >=' also refuses NaN
     ):
         raise ValueError("lock_timeout_s must be a non-negative number of seconds or None (wait forever).")
+    pure_python = opts.get("pure_python", False)
+    if not isinstance(pure_python, bool):
+        raise ValueError("pure_python must be True (the source is Python-syntax, a .py module) or False.")
     numpy = opts.get("numpy")
     if numpy is not None and not isinstance(numpy, bool):
         raise ValueError("numpy must be True, False or None (auto: only when the source uses numpy).")
@@ -295,6 +302,7 @@ def resolve_options(opts: dict[str, Any]) -> BuildOptions:
         support_files=_support_files(opts.get("support_files")),
         numpy=numpy,
         lock_timeout_s=None if lock_timeout is None else float(lock_timeout),
+        pure_python=pure_python,
     )
 
 
