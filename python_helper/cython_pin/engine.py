@@ -119,7 +119,7 @@ def _try_hit(
     if meta is not None and not os.path.exists(os.path.join(entry_dir(root, key), META)):
         return None  # entry removed (gc) or not in this root: rebuild it on disk; the loaded module stays
     reused = meta is not None
-    if meta is None:
+    if mod is None or meta is None:
         meta = read_meta(root, key)
         if meta is None:
             return None
