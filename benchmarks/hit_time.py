@@ -4,9 +4,9 @@
 
 PARENT_DIR holds ``cython_pin/``. Each tree is copied to a temp folder twice, without and with ``.pyc`` files
 (an installed wheel has them; a source checkout run with PYTHONDONTWRITEBYTECODE has not). Figures, medians:
-``fresh``: a fresh process imports cython_pin and gets a cache hit of a tiny module (import + call, and the
-whole process from the parent's side); ``pinned``: the same through import_pinned; ``warm``: one more hit
-in a process that already had one (per call).
+``fresh``: a fresh process imports cython_pin and gets a cache hit of a tiny module (import + call, its CPU
+time, steadier on a busy machine, and the whole process from the parent's side); ``pinned``: the same
+through import_pinned; ``warm``: one more hit in a process that already had one (per call).
 """
 
 from __future__ import annotations
@@ -25,13 +25,13 @@ import time
 SRC = "def f(int n):\n    return n * n\n"
 FRESH = f"""
 import time
-t0 = time.perf_counter()
+c0, t0 = time.process_time(), time.perf_counter()
 import cython_pin
 t1 = time.perf_counter()
 r = cython_pin.compile_and_load_result({SRC!r})
-t2 = time.perf_counter()
+t2, c2 = time.perf_counter(), time.process_time()
 assert r.used_cache and r.module.f(3) == 9
-print(t1 - t0, t2 - t1)
+print(t1 - t0, t2 - t1, c2 - c0)
 """
 PINNED = """
 import time
@@ -89,11 +89,12 @@ def main() -> None:
         res: dict[str, dict[str, list[float]]] = {k: {} for k, _ in setups}
         for _ in range(a.n):  # interleaved, so load on the machine hits every tree alike
             for name, env in setups:
-                (imp, hit), wall = _run(FRESH, env)
+                (imp, hit, cpu), wall = _run(FRESH, env)
                 r = res[name]
                 r.setdefault("fresh: import", []).append(imp)
                 r.setdefault("fresh: hit call", []).append(hit)
                 r.setdefault("fresh: import + hit", []).append(imp + hit)
+                r.setdefault("fresh: import + hit, CPU", []).append(cpu)
                 r.setdefault("fresh: whole process", []).append(wall)
                 (pinned,), _w = _run(PINNED, env)
                 r.setdefault("pinned: import + import_pinned", []).append(pinned)
