@@ -151,7 +151,7 @@ class ObjectStore(Store):
             os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
         ):
             extra["region"] = "us-east-1"
-        self._store = from_url(
+        self._store = from_url(  # type: ignore[call-overload]  # config keys depend on the scheme
             url,
             client_options=client,
             retry_config={"max_retries": 0, "retry_timeout": timedelta(seconds=timeout_s)},
