@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from .diagnostics import Diagnostic, parse_compiler, parse_cython, summarize
 from .errors import BuildError
-from .keys import compiler_command
 from .options import BuildOptions
+from .toolchain import compiler_command
 
 
 @dataclass

@@ -11,9 +11,6 @@ if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits ch
     from typing import Any
 
 
-SEVERITIES = ("error", "warning", "note")
-
-
 @dataclass(frozen=True)
 class Diagnostic:
     """One message. ``line`` is 1-based in the user's source when ``file`` is None (0 = unknown)."""

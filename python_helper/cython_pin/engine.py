@@ -9,18 +9,9 @@ import time
 from types import ModuleType
 
 from . import events, loader
-from .cache import (
-    META,
-    key_lock,
-    new_staging,
-    publish,
-    read_meta,
-    sha256_file,
-    utc_now,
-    verify_entry,
-    write_meta,
-)
-from .keys import compute_key, default_module_name, ext_suffix, validate_key
+from ._hash import sha256_file
+from .entries import META, key_lock, new_staging, publish, read_meta, utc_now, verify_entry, write_meta
+from .names import default_module_name, validate_key
 from .paths import ensure_root, entry_dir, get_cache_dir
 from .result import BuildResult
 
@@ -278,7 +269,7 @@ def _build(job: Job) -> tuple[dict[str, Any], dict[str, float]]:
             )
         if job.kind == "package":  # main artifact first
             artifacts = artifacts[1:] + artifacts[:1]
-        from .keys import cython_version
+        from .toolchain import cython_version
 
         meta = {
             "format": 1,
@@ -331,7 +322,8 @@ def check_source(source: object, label: str = "source") -> None:
 
 def _module_key(source: str, opts: dict[str, Any]) -> tuple[str, BuildOptions, str, bool]:
     check_source(source)
-    from .options import resolve_options, uses_numpy  # here: import_pinned/import_cached never need it
+    from .keys import compute_key  # here, like options: import_pinned/import_cached never need them
+    from .options import resolve_options, uses_numpy
 
     o = resolve_options(opts)
     root = ensure_root(o.cache_dir)
@@ -370,6 +362,7 @@ def compile_and_load_result(source: str, **opts: Any) -> BuildResult:
 
     def prepare(staging: str) -> tuple[list[Any], dict[str, str | None], str]:
         from .builder import Unit
+        from .toolchain import ext_suffix
 
         pyx = os.path.join(staging, name + ".pyx")
         with open(pyx, "w", encoding="utf-8") as f:

@@ -6,10 +6,12 @@ import os
 import time
 
 from .engine import Job, check_name_free, check_source, run_job
-from .keys import compute_key, ext_suffix
-from .options import MODULE_NAME_RE, _check_module_name, resolve_options, uses_numpy
+from .keys import compute_key
+from .names import IDENT_RE
+from .options import check_module_name, resolve_options, uses_numpy
 from .paths import ensure_root
 from .result import BuildResult
+from .toolchain import ext_suffix
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # no runtime import of typing
@@ -21,13 +23,13 @@ def build_package(modules: dict[str, str], *, package_name: str, **opts: Any) ->
     between them works (declare shared cdef functions in ``support_files`` ``<name>.pxd``).
     ``result.module`` is the package."""
     t0 = time.perf_counter()
-    if not isinstance(package_name, str) or not MODULE_NAME_RE.match(package_name):
+    if not isinstance(package_name, str) or not IDENT_RE.match(package_name):
         raise ValueError(f"package_name {package_name!r} must be a Python identifier.")
-    _check_module_name(package_name, "package_name")
+    check_module_name(package_name, "package_name")
     if not isinstance(modules, dict) or not modules:
         raise ValueError("modules must be a non-empty dict of module name -> Cython source.")
     for n, src in modules.items():
-        if not isinstance(n, str) or not MODULE_NAME_RE.match(n) or n == "__init__":
+        if not isinstance(n, str) or not IDENT_RE.match(n) or n == "__init__":
             raise ValueError(f"module name {n!r} must be a Python identifier (not __init__).")
         check_source(src, f"source of module {n!r}")
     if opts.get("module_name") is not None:

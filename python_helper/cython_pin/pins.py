@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import json
 import os
-import re
 
 from . import events
+from .entries import read_meta
 from .errors import PinRegistryError
-from .keys import validate_key
 from .locks import FileLock
+from .names import IDENT_RE, KEY_RE, validate_key
 from .paths import ensure_root, get_cache_dir, lock_path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
     from typing import Any
 
-ALIAS_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")  # \Z: '$' would also accept a trailing newline
 ALIAS_MAX_LEN = 100
 PINS_FILE = "pins.json"
 PINS_LOCK_TIMEOUT_S = 30.0
@@ -53,8 +52,6 @@ def read_pins(root: str) -> dict[str, str]:
         )
     if _all_valid(data):  # one pass in C over all entries; the per-entry loop only to name the bad one
         return data
-    from .keys import KEY_RE
-
     for a, k in data.items():
         if _alias_problem(a) or not KEY_RE.match(k):
             raise PinRegistryError(
@@ -110,30 +107,13 @@ def _all_valid(data: dict[str, str]) -> bool:
 
 
 def _write_pins(root: str, pins: dict[str, str]) -> None:
-    path = pins_path(root)
-    tmp = f"{path}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(_sorted(pins), f, indent=1, cls=_PinsEncoder)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:  # e.g. ENOSPC: pins.json is untouched; do not leave the temp file behind
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    try:
-        dfd = os.open(root, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:
-        pass
+    from .atomic import atomic_write
+
+    def write(f: Any) -> None:
+        json.dump(_sorted(pins), f, indent=1, cls=_PinsEncoder)
+        f.write("\n")
+
+    atomic_write(pins_path(root), write)
 
 
 def _lock(root: str) -> FileLock:
@@ -145,7 +125,7 @@ def _notify(root: str, pins: dict[str, str]) -> None:
 
 
 def _alias_problem(alias: Any) -> str | None:
-    if not isinstance(alias, str) or not ALIAS_RE.match(alias):
+    if not isinstance(alias, str) or not IDENT_RE.match(alias):
         return "use letters, digits and '_' and do not start with a digit (pattern ^[A-Za-z_][A-Za-z0-9_]*$)"
     if len(alias) > ALIAS_MAX_LEN:
         return f"at most {ALIAS_MAX_LEN} characters, got {len(alias)}"
@@ -172,8 +152,6 @@ def pin(
     Re-pointing an existing alias, or pinning a key that already has another alias, raises ValueError
     unless ``overwrite=True`` (which re-points the alias / adds the extra alias).
     """
-    from .cache import read_meta
-
     validate_alias(alias)
     validate_key(key)
     root = get_cache_dir(cache_dir)
