@@ -15,7 +15,7 @@ from hatch_jupyter_builder.utils import is_stale
 from hatchling.metadata.plugin.interface import MetadataHookInterface
 
 LABEXTENSION = "python_helper/jupyterlab_cython_pin/labextension"
-# Everything the labextension build reads (generate-types.mjs writes src/_generated from protocol/ and schema/).
+# Everything the labextension build reads (generate-types.mjs: protocol/, schema/ -> src/_generated).
 INPUTS = [
     "src",
     "style",
