@@ -1,6 +1,7 @@
 /** Decoder for the build-result bundle (BuildResult in the schema). */
 import {
   Annotation,
+  BUILD_ORIGINS,
   BUILD_STATUSES,
   BuildResult,
   Diagnostic,
@@ -88,6 +89,11 @@ export function decodeBuildResult(value: unknown): Decoded<BuildResult> {
       artifact_path: nullable(str)(b.artifact_path, 'artifact_path'),
       cache_dir: nonEmpty(b.cache_dir, 'cache_dir'),
       used_cache: bool(b.used_cache, 'used_cache'),
+      origin: nullable((v: unknown, p: string) => oneOf(v, p, BUILD_ORIGINS))(
+        b.origin,
+        'origin'
+      ),
+      signer: nullable(str)(b.signer, 'signer'),
       reused_module: bool(b.reused_module, 'reused_module'),
       created_utc: nullable(str)(b.created_utc, 'created_utc'),
       profile: oneOf(b.profile, 'profile', PROFILES),

@@ -27,23 +27,24 @@ SQUARE = "def f(int n):\n    return n*n\n"
 def helper() -> types.SimpleNamespace:
     """The kernel-side names this test drives: the one place to change when the package layout moves."""
     import cython_pin
-    from cython_pin import diagnostics, events, magic, options, protocol, result
+    from cython_pin import constants, events
+    from cython_pin.jupyter import magic, ops, protocol
 
     return types.SimpleNamespace(
         package=cython_pin,
-        dispatch=protocol.dispatch,
+        dispatch=ops.dispatch,
         make_event=protocol.make_event,
         request_args=protocol._ARGS,
         events=events,
         magic=magic,
-        protocol_versions={protocol.PROTOCOL_VERSION, result.PROTOCOL_VERSION},
-        comm_target=protocol.COMM_TARGET,
-        mime_type=protocol.MIME_TYPE,
+        protocol_versions={constants.PROTOCOL_VERSION},
+        comm_target=constants.COMM_TARGET,
+        mime_type=constants.MIME_TYPE,
         ops=protocol.OPS,
-        event_names=protocol.EVENTS,
-        profiles=tuple(options.PROFILES),
-        severities=diagnostics.SEVERITIES,
-        timing_keys=(*result.TIMING_KEYS, "total"),
+        event_names=constants.EVENTS,
+        profiles=constants.PROFILES,
+        severities=constants.SEVERITIES,
+        timing_keys=(*constants.TIMING_KEYS, "total"),
     )
 
 

@@ -1,9 +1,6 @@
 import { Signal } from '@lumino/signaling';
 import { ProtocolClient } from '../../../src/kernel/client';
-import type {
-  IConnectionState,
-  KernelConnector
-} from '../../../src/kernel/connector';
+import type { IConnectionState, IKernelConnector } from '../../../src/tokens';
 import { ConnectorRegistry } from '../../../src/kernel/registry';
 import {
   ICacheRow,
@@ -260,8 +257,8 @@ export class FakeConnector {
   dispose(): void {
     /* nothing */
   }
-  asConnector(): KernelConnector {
-    return this as unknown as KernelConnector;
+  asConnector(): IKernelConnector {
+    return this as unknown as IKernelConnector;
   }
 }
 
