@@ -1,37 +1,29 @@
-import { Profile, PROFILES } from './protocol';
+import {
+  CONFIG_CHOICES,
+  DEFAULT_CONFIG,
+  ICythonPinConfig
+} from './_generated/settings';
 
-/** Typed mirror of schema/plugin.json. */
-export interface ICythonPinConfig {
-  defaultProfile: Profile;
-  autoLoadHelper: boolean;
-  cacheDir: string;
-  showAnnotation: boolean;
-  autoPinFromMagic: boolean;
-}
+export { DEFAULT_CONFIG };
+export type { ICythonPinConfig };
 
-export const DEFAULT_CONFIG: ICythonPinConfig = {
-  defaultProfile: 'fast-debug',
-  autoLoadHelper: true,
-  cacheDir: '',
-  showAnnotation: true,
-  autoPinFromMagic: true
-};
-
-/** Normalises raw settings, falling back to defaults for bad values. */
+/**
+ * Normalises raw settings: each value of the wrong type, or outside its
+ * schema enumeration, falls back to the schema default; strings are trimmed.
+ */
 export function readConfig(raw: { [key: string]: unknown }): ICythonPinConfig {
-  const bool = (v: unknown, d: boolean) => (typeof v === 'boolean' ? v : d);
-  const str = (v: unknown, d: string) => (typeof v === 'string' ? v : d);
-  const profile = PROFILES.includes(raw.defaultProfile as Profile)
-    ? (raw.defaultProfile as Profile)
-    : DEFAULT_CONFIG.defaultProfile;
-  return {
-    defaultProfile: profile,
-    autoLoadHelper: bool(raw.autoLoadHelper, DEFAULT_CONFIG.autoLoadHelper),
-    cacheDir: str(raw.cacheDir, DEFAULT_CONFIG.cacheDir).trim(),
-    showAnnotation: bool(raw.showAnnotation, DEFAULT_CONFIG.showAnnotation),
-    autoPinFromMagic: bool(
-      raw.autoPinFromMagic,
-      DEFAULT_CONFIG.autoPinFromMagic
-    )
-  };
+  const config: { [key: string]: unknown } = { ...DEFAULT_CONFIG };
+  for (const name of Object.keys(
+    DEFAULT_CONFIG
+  ) as (keyof ICythonPinConfig)[]) {
+    const value = raw[name];
+    const choices: readonly unknown[] | undefined = CONFIG_CHOICES[name];
+    if (
+      typeof value === typeof DEFAULT_CONFIG[name] &&
+      (!choices || choices.includes(value))
+    ) {
+      config[name] = typeof value === 'string' ? value.trim() : value;
+    }
+  }
+  return config as unknown as ICythonPinConfig;
 }

@@ -6,17 +6,17 @@ import json
 import os
 from types import ModuleType
 
+from .constants import PROTOCOL_VERSION, TIMING_KEYS
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
     from typing import Any
 
     from .diagnostics import Diagnostic
 
-PROTOCOL_VERSION = 1
-TIMING_KEYS = ("hash", "cythonize", "compile", "load")
-
 
 def timings_json(timings: dict[str, float]) -> dict[str, float]:
+    """The timings of TIMING_KEYS plus "total", in seconds rounded to microseconds."""
     t = {k: round(float(timings.get(k, 0.0)), 6) for k in TIMING_KEYS}
     t["total"] = round(float(timings.get("total", sum(t.values()))), 6)
     return t
@@ -38,6 +38,8 @@ _FIELDS = (
     "reused_module",
     "kind",
     "source_path",
+    "origin",
+    "signer",
 )
 
 
@@ -76,6 +78,8 @@ class BuildResult:
     reused_module: bool
     kind: str
     source_path: str | None
+    origin: str  # "built", "local" (local cache hit) or "remote" (fetched from the team cache)
+    signer: str | None  # key id (and comment) of the team-cache signer when origin == "remote"
 
     __match_args__ = _FIELDS
     __dataclass_fields__ = _DataclassFields()
@@ -97,6 +101,8 @@ class BuildResult:
         reused_module: bool = False,
         kind: str = "module",
         source_path: str | None = None,
+        origin: str = "built",
+        signer: str | None = None,
     ) -> None:
         d = self.__dict__
         d["module"], d["key"], d["module_name"] = module, key, module_name
@@ -104,6 +110,7 @@ class BuildResult:
         d["created_utc"], d["profile"], d["timings"] = created_utc, profile, timings
         d["diagnostics"], d["annotation_path"], d["cache_dir"] = diagnostics, annotation_path, cache_dir
         d["reused_module"], d["kind"], d["source_path"] = reused_module, kind, source_path
+        d["origin"], d["signer"] = origin, signer
 
     def _astuple(self) -> tuple[Any, ...]:
         return tuple(self.__dict__[f] for f in _FIELDS)
@@ -164,6 +171,8 @@ class BuildResult:
             "artifact_path": self.artifact_path,
             "cache_dir": self.cache_dir,
             "used_cache": bool(self.used_cache),
+            "origin": self.origin,
+            "signer": self.signer,
             "reused_module": bool(self.reused_module),
             "created_utc": self.created_utc,
             "profile": self.profile,
@@ -181,7 +190,8 @@ class BuildResult:
         lines = [
             f"cython_pin: {self.module_name}  ({self.profile})",
             f"  key        : {self.key}",
-            f"  from cache : {'yes' if self.used_cache else 'no'}",
+            f"  from cache : {'yes' if self.used_cache else 'no'}"
+            + (f" (team cache, signed by {self.signer})" if self.origin == "remote" else ""),
             f"  timings    : total {t['total'] * 1e3:.1f} ms (hash {t['hash'] * 1e3:.1f}, cythonize "
             f"{t['cythonize'] * 1e3:.1f}, compile {t['compile'] * 1e3:.1f}, load {t['load'] * 1e3:.1f})",
         ]
@@ -194,42 +204,3 @@ class BuildResult:
             )
         lines += ["  " + d.format(line_offset) for d in self.diagnostics]
         return lines
-
-
-def error_json(
-    exc: BaseException,
-    *,
-    cache_dir: str,
-    profile: str,
-    line_offset: int = 0,
-    message: str | None = None,
-) -> dict[str, Any]:
-    """BuildResultJSON with ``status: "error"`` for a failed build (BuildError or any other exception)."""
-    diags = getattr(exc, "diagnostics", None) or []
-    key = getattr(exc, "key", None)
-    module_name = getattr(exc, "module_name", None)
-    timings = dict(getattr(exc, "timings", None) or {})
-    return {
-        "version": PROTOCOL_VERSION,
-        "status": "error",
-        "key": key,
-        "module_name": module_name,
-        "artifact_path": None,
-        "cache_dir": cache_dir,
-        "used_cache": False,
-        "reused_module": False,
-        "created_utc": None,
-        "profile": profile,
-        "timings": timings_json(timings),
-        "diagnostics": [d.to_json(line_offset) for d in diags],
-        "aliases": [],
-        "names": [],
-        "annotation": None,
-        "error": {"type": type(exc).__name__, "message": message if message is not None else _msg(exc)},
-    }
-
-
-def _msg(exc: BaseException) -> str:
-    if isinstance(exc, KeyError) and exc.args:
-        return str(exc.args[0])
-    return str(exc)

@@ -1,0 +1,133 @@
+"""Command line: ``keygen DIR``, ``remote status``, ``remote push KEY``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+
+def _keygen(args: argparse.Namespace) -> int:
+    from .signing import keygen
+
+    try:
+        priv, pub, line = keygen(args.dir, args.name, args.comment or "")
+    except FileExistsError as e:
+        print(f"error: {e.filename} exists; not overwriting a key.", file=sys.stderr)
+        return 1
+    print(line)
+    print(f"private key: {priv} (mode 0600; give it to CI as CYTHON_PIN_SIGNING_KEY)", file=sys.stderr)
+    print(f"public key : {pub} (add the line above to the CYTHON_PIN_TRUSTED_KEYS file)", file=sys.stderr)
+    return 0
+
+
+def _probe(t: Any) -> str | None:
+    """None if the store answers a read within the timeout, else why not."""
+    from .manifest import manifest_path
+
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            t.store().get(manifest_path(t.abi, "0" * 64))
+        except Exception as e:
+            box["error"] = e
+
+    th = threading.Thread(target=work, daemon=True)
+    th.start()
+    th.join(t.cfg.timeout_s)
+    if th.is_alive():
+        return f"no answer within {t.cfg.timeout_s:g} s"
+    err = box.get("error")
+    return None if err is None else str(err)
+
+
+def status() -> int:
+    """Print the remote's configuration and health; 1 when it is configured but unusable."""
+    from . import RemoteConfigError, current_tier
+    from .signing import KeyFileError, key_id, raw_public
+
+    try:
+        t = current_tier()
+    except RemoteConfigError as e:
+        print(f"remote     : unusable: {e}")
+        return 1
+    if t is None:
+        print("remote     : none (CYTHON_PIN_REMOTE is not set)")
+        return 0
+    print(f"remote     : {t.cfg.url}")
+    print(f"mode       : {t.mode}")
+    print(f"timeout    : {t.cfg.timeout_s:g} s")
+    print(f"abi tag    : {t.abi}")
+    if t.mode == "off":
+        print("answers    : not checked (mode off)")
+        return 0
+    ok = True
+    print(
+        f"trusted    : {len(t.trusted)} key(s)"
+        + (f" from {t.cfg.trusted_keys}" if t.cfg.trusted_keys else "")
+    )
+    for k in t.trusted:
+        print(f"  {k.label()}")
+    if t.problem:
+        print(f"problem    : {t.problem}")
+        ok = False
+    why = _probe(t)
+    print(f"answers    : {'yes' if why is None else 'no: ' + why}")
+    ok = ok and why is None
+    if t.mode == "read-write":
+        try:
+            kid = key_id(raw_public(t.signing_key()))
+        except KeyFileError as e:
+            print(f"signing key: unusable: {e}")
+            ok = False
+        else:
+            trusted = any(k.key_id == kid for k in t.trusted)
+            print(
+                f"signing key: {kid}"
+                + ("" if trusted else " (not in the trusted keys: readers will refuse it)")
+            )
+    return 0 if ok else 1
+
+
+def push(key: str, cache_dir: str | None) -> int:
+    """Upload one local entry now (read-write mode)."""
+    from ..keys import validate_key
+    from ..paths import get_cache_dir
+    from . import current_tier
+
+    validate_key(key)
+    t = current_tier()
+    if t is None or t.mode != "read-write":
+        print("error: push needs CYTHON_PIN_REMOTE with CYTHON_PIN_REMOTE_MODE=read-write.", file=sys.stderr)
+        return 1
+    outcome = t.upload(get_cache_dir(cache_dir), key)
+    print(outcome)
+    for w in t.take_pending():
+        print(w.message, file=sys.stderr)
+    return 0 if outcome in ("created", "existing") else 1
+
+
+def main(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="python -m cython_pin", description="cython_pin team-cache tools")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    k = sub.add_parser("keygen", help="write an ed25519 signing key pair into DIR; print the public line")
+    k.add_argument("dir")
+    k.add_argument("--name", default="cython-pin-signing", help="file name stem (default cython-pin-signing)")
+    k.add_argument("--comment", default="", help="comment on the public line (default: the name)")
+    r = sub.add_parser("remote", help="the team cache")
+    rsub = r.add_subparsers(dest="rcmd", required=True)
+    rsub.add_parser("status", help="URL, mode, whether it answers, trusted keys; exit 1 if unusable")
+    pu = rsub.add_parser("push", help="upload a local cache entry now")
+    pu.add_argument("key")
+    pu.add_argument("--cache-dir", default=None)
+    args = p.parse_args(argv)
+    if args.cmd == "keygen":
+        return _keygen(args)
+    if args.rcmd == "status":
+        return status()
+    return push(args.key, args.cache_dir)

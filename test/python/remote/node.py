@@ -1,0 +1,72 @@
+"""One "node" of the team-cache tests: a separate process with its own local cache (environment from the
+test). Runs the steps given as JSON in argv[1] and prints one JSON line per step on stdout."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+
+def _entry_sha256s(res: object) -> dict[str, str]:
+    with open(os.path.join(res.build_dir, "meta.json"), encoding="utf-8") as f:  # type: ignore[attr-defined]
+        meta = json.load(f)
+    return {a["path"]: a["sha256"] for a in meta["artifacts"]}
+
+
+def main() -> None:
+    import cython_pin
+
+    for step in json.loads(sys.argv[1]):
+        op = step["op"]
+        out: dict[str, object] = {"op": op}
+        try:
+            if op == "build":
+                t0 = time.perf_counter()
+                res = cython_pin.compile_and_load_result(step["source"], **step.get("opts", {}))
+                out.update(
+                    wall_s=time.perf_counter() - t0,
+                    key=res.key,
+                    origin=res.origin,
+                    signer=res.signer,
+                    used_cache=res.used_cache,
+                    timings=res.timings,
+                    diagnostics=[d.message for d in res.diagnostics],
+                    sha256s=_entry_sha256s(res),
+                    value=res.module.f(7),
+                )
+            elif op == "flush":
+                out["flushed"] = cython_pin.remote_flush(step.get("timeout", 60))
+            elif op == "pin":
+                out["key"] = cython_pin.pin(
+                    step["key"], alias=step["alias"], overwrite=step.get("overwrite", True), team=True
+                )
+            elif op == "list_team":
+                out["pins"] = cython_pin.list_pins(team=True)
+            elif op == "import_pinned":
+                res = cython_pin.import_pinned_result(step["alias"])
+                out.update(key=res.key, origin=res.origin, value=res.module.f(7))
+            elif op == "wait_file":
+                deadline = time.monotonic() + step.get("timeout", 60)
+                while not os.path.exists(step["path"]) and time.monotonic() < deadline:
+                    time.sleep(0.01)
+            elif op == "touch":
+                open(step["path"], "w").close()
+            elif op == "sleep":
+                time.sleep(step["s"])
+            elif op == "stats":
+                from cython_pin.remote import current_tier
+
+                t = current_tier()
+                out["stats"] = t.stats if t else None
+                out["mode"] = t.mode if t else None
+            elif op == "modules":
+                out["modules"] = sorted(m for m in sys.modules if m.split(".")[0] in step["roots"])
+        except Exception as e:  # reported to the test, which decides
+            out["error"] = f"{type(e).__name__}: {e}"
+        print(json.dumps(out), flush=True)
+
+
+if __name__ == "__main__":
+    main()
