@@ -207,7 +207,7 @@ def _finish_staging(staging: str, keep: set[str]) -> None:
 
 def run_job(job: Job) -> BuildResult:
     o = job.opts
-    extra = (_named_module_warning(job.name),) if o.module_name else ()
+    extra: tuple[Diagnostic, ...] = (_named_module_warning(job.name),) if o.module_name else ()
     fresh = o.force_rebuild or not o.use_cache
     if not fresh:
         hit = _try_hit(job.root, job.key, job.t0, job.t_hash, o.profile, extra)

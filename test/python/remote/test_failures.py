@@ -11,7 +11,6 @@ import threading
 import time
 
 from conftest import FIGURES, WRITER, Nodes, Weed, expected, source
-
 from cython_pin.remote import manifest as M
 
 TIMEOUT = 2.0

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 
-import pytest
 from conftest import FIGURES, Nodes, Target, expected, source
 
 N_PER_WRITER = 8

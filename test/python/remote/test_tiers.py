@@ -6,7 +6,6 @@ import json
 import os
 
 from conftest import FIGURES, Nodes, Target, expected, source
-
 from cython_pin.remote import manifest as M
 from cython_pin.remote import signing
 
