@@ -1,24 +1,37 @@
-"""Wheel build hook: refuse to build a wheel without the prebuilt labextension.
+"""Build-time code of the `jupyterlab-cython-pin` distribution (not shipped).
 
-The labextension is built by `npm run build:prod` (TypeScript + `jupyter labextension build .`) into
-python_helper/jupyterlab_cython_pin_labextension/; a wheel without it would install a kernel helper with no UI.
+- ``CustomMetadataHook``: its dependencies, with ``cython-pin`` pinned to the same version (package.json's).
+- ``build_labextension``: the hatch-jupyter-builder build function. Runs ``npm run build:prod`` when the built
+  labextension is missing or older than any of its inputs, after ``npm ci`` when node_modules is missing.
 """
+
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
+from typing import Any
 
-from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+from hatch_jupyter_builder.utils import is_stale
+from hatchling.metadata.plugin.interface import MetadataHookInterface
 
-LABEXT = Path("python_helper") / "jupyterlab_cython_pin_labextension"
+LABEXTENSION = "python_helper/jupyterlab_cython_pin/labextension"
+# Everything the labextension build reads.
+INPUTS = ["src", "style", "schema", "protocol", "package.json", "package-lock.json", "tsconfig.json"]
 
 
-class CustomBuildHook(BuildHookInterface):
-    def initialize(self, version, build_data):
-        if self.target_name != "wheel":
-            return
-        root = Path(self.root) / LABEXT
-        if not (root / "package.json").is_file() or not any((root / "static").glob("remoteEntry.*.js")):
-            raise RuntimeError(
-                f"The prebuilt labextension is missing ({root}). Build it first: "
-                "`npm ci && npm run build:prod` (or `bash scripts/build`)."
-            )
+class CustomMetadataHook(MetadataHookInterface):
+    def update(self, metadata: dict[str, Any]) -> None:
+        metadata["dependencies"] = [
+            f"cython-pin[jupyter]=={metadata['version']}",
+            "jupyterlab>=4.6,<5",
+        ]
+
+
+def build_labextension(target_name: str, version: str, **_: Any) -> None:
+    root = Path.cwd()
+    if not any(is_stale(root / LABEXTENSION, root / source) for source in INPUTS):
+        print(f"{LABEXTENSION} is up to date: not rebuilt")
+        return
+    if not (root / "node_modules" / ".package-lock.json").is_file():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=root, check=True)
+    subprocess.run(["npm", "run", "build:prod"], cwd=root, check=True)

@@ -56,6 +56,7 @@ const common = {
 
 module.exports = {
   cacheDirectory: '<rootDir>/.jest-cache',
+  globalSetup: '<rootDir>/test/setup/generate.js',
   maxWorkers: 2,
   projects: [
     {

@@ -1,9 +1,9 @@
 import { JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { compilePlugin } from './compile/plugin';
+import { settingsPlugin } from './config/plugin';
 import { kernelPlugin } from './kernel/plugin';
 import { panelPlugin } from './panel/plugin';
 import { rendererPlugin } from './renderer/plugin';
-import { settingsPlugin } from './settings';
 
 export * from './protocol';
 export { CommandIDs, IConnectorRegistry, ICythonPinSettings } from './tokens';

@@ -1,97 +1,29 @@
 import {
-  JupyterFrontEnd,
-  JupyterFrontEndPlugin
-} from '@jupyterlab/application';
-import { ISettingRegistry } from '@jupyterlab/settingregistry';
-import { ISignal, Signal } from '@lumino/signaling';
-import { Profile, PROFILES } from './protocol';
-import {
-  DEFAULT_SHORTCUT,
-  ICythonPinSettings,
-  SETTINGS_PLUGIN_ID
-} from './tokens';
+  CONFIG_CHOICES,
+  DEFAULT_CONFIG,
+  ICythonPinConfig
+} from './_generated/settings';
 
-/** Typed mirror of schema/plugin.json. */
-export interface ICythonPinConfig {
-  defaultProfile: Profile;
-  autoLoadHelper: boolean;
-  cacheDir: string;
-  showAnnotation: boolean;
-  autoPinFromMagic: boolean;
-  shortcut: string;
-}
+export { DEFAULT_CONFIG };
+export type { ICythonPinConfig };
 
-export const DEFAULT_CONFIG: ICythonPinConfig = {
-  defaultProfile: 'fast-debug',
-  autoLoadHelper: true,
-  cacheDir: '',
-  showAnnotation: true,
-  autoPinFromMagic: true,
-  shortcut: DEFAULT_SHORTCUT
-};
-
-/** Normalises raw settings, falling back to defaults for bad values. */
+/**
+ * Normalises raw settings: each value of the wrong type, or outside its
+ * schema enumeration, falls back to the schema default; strings are trimmed.
+ */
 export function readConfig(raw: { [key: string]: unknown }): ICythonPinConfig {
-  const bool = (v: unknown, d: boolean) => (typeof v === 'boolean' ? v : d);
-  const str = (v: unknown, d: string) => (typeof v === 'string' ? v : d);
-  const profile = PROFILES.includes(raw.defaultProfile as Profile)
-    ? (raw.defaultProfile as Profile)
-    : DEFAULT_CONFIG.defaultProfile;
-  return {
-    defaultProfile: profile,
-    autoLoadHelper: bool(raw.autoLoadHelper, DEFAULT_CONFIG.autoLoadHelper),
-    cacheDir: str(raw.cacheDir, DEFAULT_CONFIG.cacheDir).trim(),
-    showAnnotation: bool(raw.showAnnotation, DEFAULT_CONFIG.showAnnotation),
-    autoPinFromMagic: bool(
-      raw.autoPinFromMagic,
-      DEFAULT_CONFIG.autoPinFromMagic
-    ),
-    shortcut: str(raw.shortcut, DEFAULT_CONFIG.shortcut).trim()
-  };
-}
-
-/** Holds the current settings and signals every change (no reload needed). */
-export class SettingsModel {
-  get config(): ICythonPinConfig {
-    return this._config;
-  }
-  get changed(): ISignal<this, ICythonPinConfig> {
-    return this._changed;
-  }
-  update(raw: { [key: string]: unknown }): void {
-    this._config = readConfig(raw);
-    this._changed.emit(this._config);
-  }
-  /** Follow a loaded JupyterLab settings object. */
-  track(settings: ISettingRegistry.ISettings): void {
-    this.update(settings.composite as { [key: string]: unknown });
-    settings.changed.connect(() =>
-      this.update(settings.composite as { [key: string]: unknown })
-    );
-  }
-  private _config: ICythonPinConfig = { ...DEFAULT_CONFIG };
-  private _changed = new Signal<this, ICythonPinConfig>(this);
-}
-
-/** Loads schema/plugin.json settings and provides them, live. */
-export const settingsPlugin: JupyterFrontEndPlugin<SettingsModel> = {
-  id: SETTINGS_PLUGIN_ID,
-  description: 'Settings of jupyterlab-cython-pin.',
-  autoStart: true,
-  optional: [ISettingRegistry],
-  provides: ICythonPinSettings,
-  activate: async (
-    app: JupyterFrontEnd,
-    registry: ISettingRegistry | null
-  ): Promise<SettingsModel> => {
-    const model = new SettingsModel();
-    if (registry) {
-      try {
-        model.track(await registry.load(SETTINGS_PLUGIN_ID));
-      } catch (reason) {
-        console.error('cython-pin: failed to load settings', reason);
-      }
+  const config: { [key: string]: unknown } = { ...DEFAULT_CONFIG };
+  for (const name of Object.keys(
+    DEFAULT_CONFIG
+  ) as (keyof ICythonPinConfig)[]) {
+    const value = raw[name];
+    const choices: readonly unknown[] | undefined = CONFIG_CHOICES[name];
+    if (
+      typeof value === typeof DEFAULT_CONFIG[name] &&
+      (!choices || choices.includes(value))
+    ) {
+      config[name] = typeof value === 'string' ? value.trim() : value;
     }
-    return model;
   }
-};
+  return config as unknown as ICythonPinConfig;
+}

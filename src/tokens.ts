@@ -1,6 +1,8 @@
+import type { ISessionContext } from '@jupyterlab/apputils';
 import { Token } from '@lumino/coreutils';
-import type { ConnectorRegistry } from './kernel/registry';
-import type { SettingsModel } from './settings';
+import type { ISignal } from '@lumino/signaling';
+import type { IOpArgs, IOpResults, Op, ProtocolEvent } from './protocol';
+import type { ICythonPinConfig } from './settings';
 
 /** Every command id of the extension. */
 export namespace CommandIDs {
@@ -14,16 +16,97 @@ export namespace CommandIDs {
 
 export const PLUGIN_PREFIX = 'jupyterlab-cython-pin';
 export const SETTINGS_PLUGIN_ID = `${PLUGIN_PREFIX}:plugin`;
-export const DEFAULT_SHORTCUT = 'Accel Alt B';
+/** Translation domain of the extension's strings. */
+export const TRANSLATION_DOMAIN = 'jupyterlab_cython_pin';
+
+/** Where the connection to one notebook's kernel stands. */
+export type ConnectionStatus =
+  | 'no-kernel'
+  | 'not-python'
+  | 'disabled'
+  | 'connecting'
+  | 'ready'
+  | 'missing-helper'
+  | 'error'
+  | 'dead';
+
+export interface IConnectionState {
+  status: ConnectionStatus;
+  /** Sentence for tooltips and the panel header. */
+  message: string;
+  /** For `missing-helper`: the exact pip line for that kernel's Python. */
+  pipLine: string | null;
+  /** Result of `hello` once ready. */
+  info: IOpResults['hello'] | null;
+  kernelName: string | null;
+  kernelId: string | null;
+}
+
+/** What a pending request looks like to the UI. */
+export interface IPendingRequest {
+  id: string;
+  op: Op;
+  started: number;
+}
+
+/** The connection to the cython_pin helper in one notebook's kernel. */
+export interface IKernelConnector {
+  readonly sessionContext: ISessionContext;
+  readonly state: IConnectionState;
+  readonly isReady: boolean;
+  /** Requests are waiting while the kernel runs something else. */
+  readonly isQueued: boolean;
+  readonly pending: IPendingRequest[];
+  readonly isDisposed: boolean;
+  readonly stateChanged: ISignal<IKernelConnector, IConnectionState>;
+  readonly eventReceived: ISignal<IKernelConnector, ProtocolEvent>;
+  /** Emitted when requests start/end or the kernel's busy state changes. */
+  readonly queueChanged: ISignal<IKernelConnector, void>;
+  /** Send one request over the comm. */
+  request<K extends Op>(op: K, args: IOpArgs[K]): Promise<IOpResults[K]>;
+  /**
+   * (Re)load the helper and open a new comm.
+   * @param force - load even when automatic loading is off.
+   */
+  activate(force?: boolean): Promise<IConnectionState>;
+  dispose(): void;
+}
+
+export interface IConnectorEvent {
+  connector: IKernelConnector;
+  event: ProtocolEvent;
+}
+
+/** All live connectors, keyed by their owner (a notebook panel). */
+export interface IConnectorRegistry {
+  readonly connectors: IKernelConnector[];
+  readonly connectorsChanged: ISignal<IConnectorRegistry, void>;
+  readonly stateChanged: ISignal<IConnectorRegistry, IKernelConnector>;
+  /** Helper events of every connector, so every panel can follow any change. */
+  readonly eventReceived: ISignal<IConnectorRegistry, IConnectorEvent>;
+  readonly queueChanged: ISignal<IConnectorRegistry, IKernelConnector>;
+  get(owner: object): IKernelConnector | undefined;
+  /** Create (once) the connector for an owner; disposed with `remove`. */
+  add(owner: object, sessionContext: ISessionContext): IKernelConnector;
+  remove(owner: object): void;
+  /** Re-activate every connector (e.g. after the cache setting changed). */
+  reactivateAll(): void;
+}
+
+/** Live, typed settings. */
+export interface ICythonPinSettings {
+  readonly config: ICythonPinConfig;
+  readonly changed: ISignal<ICythonPinSettings, ICythonPinConfig>;
+}
 
 /** Per-notebook kernel connectors, shared by every feature plugin. */
-export const IConnectorRegistry = new Token<ConnectorRegistry>(
+export const IConnectorRegistry = new Token<IConnectorRegistry>(
   `${PLUGIN_PREFIX}:IConnectorRegistry`,
   'Connections to the cython_pin helper in each notebook kernel.'
 );
 
 /** Live, typed settings. */
-export const ICythonPinSettings = new Token<SettingsModel>(
+export const ICythonPinSettings = new Token<ICythonPinSettings>(
   `${PLUGIN_PREFIX}:ICythonPinSettings`,
   'Typed settings of jupyterlab-cython-pin.'
 );

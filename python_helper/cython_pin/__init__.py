@@ -11,17 +11,18 @@ from ._version import __version__ as __version__
 _EXPORTS = {
     "compile_and_load": "engine",
     "compile_and_load_result": "engine",
+    "compile": "decorator",
     "build_package": "package_build",
     "key_for": "engine",
     "import_cached": "engine",
     "import_cached_result": "engine",
     "import_pinned": "engine",
     "import_pinned_result": "engine",
-    "list_cached": "cache",
-    "cache_stats": "cache",
-    "gc_cache": "cache",
-    "export_cached": "cache",
-    "import_exported": "cache",
+    "list_cached": "catalogue",
+    "cache_stats": "catalogue",
+    "gc_cache": "catalogue",
+    "export_cached": "transfer",
+    "import_exported": "transfer",
     "get_cache_dir": "paths",
     "pin": "pins",
     "unpin": "pins",
@@ -37,7 +38,7 @@ _EXPORTS = {
     "CacheIntegrityError": "errors",
 }
 
-__all__ = sorted([*_EXPORTS, "__version__", "load_ipython_extension", "unload_ipython_extension"])
+__all__ = sorted([*_EXPORTS, "__version__", "load_ipython_extension"])
 
 
 def __getattr__(name: str) -> object:
@@ -57,10 +58,6 @@ def __dir__() -> list[str]:
 
 def load_ipython_extension(ipython: object) -> None:
     """``%load_ext cython_pin``: register the ``%%cython_pin`` magic."""
-    from .magic import load_ipython_extension as _load
+    from .jupyter.magic import load_ipython_extension as _load
 
     _load(ipython)
-
-
-def unload_ipython_extension(ipython: object) -> None:
-    """``%unload_ext cython_pin`` (the magic stays registered; nothing to undo)."""

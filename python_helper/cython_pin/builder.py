@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from .diagnostics import Diagnostic, parse_compiler, parse_cython, summarize
 from .errors import BuildError
-from .keys import compiler_command
 from .options import BuildOptions
+from .toolchain import compiler_command
 
 
 @dataclass
@@ -233,11 +233,22 @@ def build_units(
             if os.path.exists(html):
                 out.annotation_html[u.full_name] = html
 
+    from .c_sources import included_support_sources
+    from .numpy_detect import NumpyNeeded, generated_code_needs_numpy
+
+    c_paths = [u.c_path for u in units]
+    if not numpy_used and generated_code_needs_numpy(c_paths):
+        raise NumpyNeeded
     inc = [work_dir] + opts.include_dirs
     if numpy_used:
         inc.append(numpy_include_dir())
     inc += python_include_dirs()
-    extra = [os.path.join(work_dir, n) for n in opts.support_files if n.endswith((".c", ".cpp"))]
+    included = included_support_sources(c_paths, opts.support_files)  # compiled as part of the module
+    extra = [
+        os.path.join(work_dir, n)
+        for n in opts.support_files
+        if n.endswith((".c", ".cpp")) and n not in included
+    ]
     extra += opts.extra_sources
     env = dict(os.environ, LC_ALL="C")
     t1 = time.perf_counter()
@@ -287,8 +298,11 @@ def build_units(
         if not any(d.severity == "error" for d in cc_diags):
             last = [ln for ln in cc_text.strip().splitlines() if ln.strip()][-1:] or ["compiler failed"]
             out.diagnostics.append(Diagnostic(0, 0, "error", last[0], "compiler", None))
+        summary = summarize(out.diagnostics, "C compilation")
+        if not any(d.severity == "error" and (d.line or d.file) for d in out.diagnostics):
+            summary += _name_rejected_flags(opts, out.diagnostics)
         raise BuildError(
-            summarize(out.diagnostics, "C compilation"),
+            summary,
             diagnostics=out.diagnostics,
             output=out.output,
             key=key,
@@ -297,6 +311,23 @@ def build_units(
             timings={"cythonize": out.cythonize_s, "compile": out.compile_s},
         )
     return out
+
+
+def _name_rejected_flags(opts: BuildOptions, diagnostics: list[Diagnostic]) -> str:
+    """When the compiler failed without pointing at a line: which of the user's flags it refuses (added
+    to ``diagnostics``); returns the text for the error's summary ("" if none)."""
+    from .c_diagnostics import rejected_flags
+
+    flags = opts.extra_compile_args + opts.extra_link_args
+    if not flags:
+        return ""
+    bad = rejected_flags(compiler_command(opts.language), flags)
+    for flag in bad:
+        where = "extra_compile_args" if flag in opts.extra_compile_args else "extra_link_args"
+        diagnostics.append(
+            Diagnostic(0, 0, "error", f"the compiler rejects the flag {flag!r} (from {where})", "compiler")
+        )
+    return f": the compiler rejects {', '.join(repr(f) for f in bad)}" if bad else ""
 
 
 def trial_compile(language: str = "c", include_python: bool = True) -> tuple[bool, str]:

@@ -11,9 +11,6 @@ if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits ch
     from typing import Any
 
 
-SEVERITIES = ("error", "warning", "note")
-
-
 @dataclass(frozen=True)
 class Diagnostic:
     """One message. ``line`` is 1-based in the user's source when ``file`` is None (0 = unknown)."""
@@ -118,10 +115,17 @@ def parse_compiler(
 
     ``generated_c`` maps generated C basenames to their paths (read lazily for line mapping).
     """
+    from .c_diagnostics import linker_symbol_message, map_verbatim, user_texts
+
     out: list[Diagnostic] = []
     c_cache: dict[str, list[str]] = {}
+    texts: dict[str | None, list[str]] | None = None
     for raw in output.splitlines():
         line = raw.rstrip()
+        sym = linker_symbol_message(line, user_files)
+        if sym is not None:
+            out.append(Diagnostic(sym[1], 0, "error", sym[2], "linker", sym[0]))
+            continue
         m = _CC_RE.match(line)
         if m:
             sev = "error" if m.group("sev") == "fatal error" else m.group("sev")
@@ -136,18 +140,21 @@ def parse_compiler(
                             c_cache[base] = f.read().splitlines()
                     except OSError:
                         c_cache[base] = []
-                mapped = _map_c_line(c_cache[base], lno, user_files)
-                if mapped is not None:
+                if texts is None:
+                    texts = user_texts(os.path.dirname(generated_c[base]), user_files)
+                verbatim = map_verbatim(c_cache[base], lno, col, texts)
+                mapped = _map_c_line(c_cache[base], lno, user_files) if verbatim is None else None
+                if verbatim is not None:
+                    file, lno, col = verbatim
+                elif mapped is not None:
                     file, lno = mapped
                     col = 0
-                elif sev != "error":
-                    continue  # a warning/note inside Cython's own generated code: not actionable
                 else:
-                    file = base
+                    file = base  # kept under the generated file's name (warnings and notes too)
             out.append(Diagnostic(lno, col, sev, m.group("msg").strip(), "compiler", file))
             continue
         m = _LINKER_RE.match(line)
-        if m and "ld returned" not in line:
+        if m and "ld returned" not in line and not line.endswith("':"):  # "…: in function `f':" is context
             out.append(Diagnostic(0, 0, m.group("sev") or "error", m.group("msg").strip(), "linker", None))
     return out
 

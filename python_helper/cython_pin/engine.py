@@ -9,18 +9,9 @@ import time
 from types import ModuleType
 
 from . import events, loader
-from .cache import (
-    META,
-    key_lock,
-    new_staging,
-    publish,
-    read_meta,
-    sha256_file,
-    utc_now,
-    verify_entry,
-    write_meta,
-)
-from .keys import compute_key, default_module_name, ext_suffix, validate_key
+from ._hash import sha256_file
+from .entries import META, key_lock, new_staging, publish, read_meta, utc_now, verify_entry, write_meta
+from .names import default_module_name, validate_key
 from .paths import ensure_root, entry_dir, get_cache_dir
 from .result import BuildResult
 
@@ -52,6 +43,8 @@ class Job:
     ) -> None:
         self.kind, self.key, self.name, self.root, self.opts = kind, key, name, root, opts
         self.numpy_used, self.prepare, self.t0, self.t_hash = numpy_used, prepare, t0, t_hash
+        # the same build keyed and compiled with numpy (when Cython's output turns out to need it)
+        self.with_numpy: Callable[[], Job] | None = None
 
 
 def _named_module_warning(name: str) -> Diagnostic:
@@ -206,6 +199,20 @@ def _finish_staging(staging: str, keep: set[str]) -> None:
 
 
 def run_job(job: Job) -> BuildResult:
+    """Hit or build ``job``. A build whose generated C turns out to need numpy (e.g. ``@cython.ufunc``)
+    is remembered and redone under the key with numpy (its version is then part of the key)."""
+    from .numpy_detect import NumpyNeeded, remember
+
+    try:
+        return _run_job(job)
+    except NumpyNeeded:
+        if job.with_numpy is None:
+            raise
+        remember(job.root, job.key)
+        return _run_job(job.with_numpy())
+
+
+def _run_job(job: Job) -> BuildResult:
     o = job.opts
     extra: tuple[Diagnostic, ...] = (_named_module_warning(job.name),) if o.module_name else ()
     fresh = o.force_rebuild or not o.use_cache
@@ -321,7 +328,7 @@ def _build(job: Job) -> tuple[dict[str, Any], dict[str, float]]:
             )
         if job.kind == "package":  # main artifact first
             artifacts = artifacts[1:] + artifacts[:1]
-        from .keys import cython_version
+        from .toolchain import cython_version
 
         meta = {
             "format": 1,
@@ -374,12 +381,23 @@ def check_source(source: object, label: str = "source") -> None:
 
 def _module_key(source: str, opts: dict[str, Any]) -> tuple[str, BuildOptions, str, bool]:
     check_source(source)
-    from .options import resolve_options, uses_numpy  # here: import_pinned/import_cached never need it
+    from . import headers, numpy_detect
+    from .keys import compute_key  # here, like options: import_pinned/import_cached never need them
+    from .options import resolve_options, uses_numpy
 
     o = resolve_options(opts)
+    if headers.needs_reading(source, o.support_files):
+        suffix = ".py" if o.pure_python else ".pyx"
+        o = resolve_options(
+            headers.apply(source, (o.module_name or "module") + suffix, opts, o.support_files, o.include_dirs)
+        )
     root = ensure_root(o.cache_dir)
     numpy_used = o.numpy if o.numpy is not None else uses_numpy(source, o.support_files)
-    return compute_key("module", {"": source}, o, numpy_used, root), o, root, numpy_used
+    key = compute_key("module", {"": source}, o, numpy_used, root)
+    if o.numpy is None and not numpy_used and numpy_detect.remembered(root, key):
+        numpy_used = True  # an earlier build found that Cython's output needs numpy
+        key = compute_key("module", {"": source}, o, numpy_used, root)
+    return key, o, root, numpy_used
 
 
 def check_name_free(name: str) -> None:
@@ -408,25 +426,38 @@ def compile_and_load_result(source: str, **opts: Any) -> BuildResult:
     """
     t0 = time.perf_counter()
     key, o, root, numpy_used = _module_key(source, opts)
+    return run_job(_module_job(source, key, o, root, numpy_used, t0))
+
+
+def _module_job(source: str, key: str, o: BuildOptions, root: str, numpy_used: bool, t0: float) -> Job:
     name = o.module_name or default_module_name(key)
     check_name_free(name)
+    file_name = name + (".py" if o.pure_python else ".pyx")
 
     def prepare(staging: str) -> tuple[list[Any], dict[str, str | None], str]:
         from .builder import Unit
+        from .toolchain import ext_suffix
 
-        pyx = os.path.join(staging, name + ".pyx")
-        with open(pyx, "w", encoding="utf-8") as f:
+        src = os.path.join(staging, file_name)
+        with open(src, "w", encoding="utf-8") as f:
             f.write(source)
         for fname, content in o.support_files.items():
             with open(os.path.join(staging, fname), "wb") as f:
                 f.write(content)
         user_files: dict[str, str | None] = {fname: fname for fname in o.support_files}
-        user_files[name + ".pyx"] = None
-        unit = Unit(name, pyx, os.path.join(staging, name + ext_suffix()))
-        return [unit], user_files, name + ".pyx"
+        user_files[file_name] = None
+        unit = Unit(name, src, os.path.join(staging, name + ext_suffix()))
+        return [unit], user_files, file_name
+
+    def with_numpy() -> Job:
+        from .keys import compute_key
+
+        key1 = compute_key("module", {"": source}, o, True, root)
+        return _module_job(source, key1, o, root, True, t0)
 
     job = Job("module", key, name, root, o, numpy_used, prepare, t0, time.perf_counter() - t0)
-    return run_job(job)
+    job.with_numpy = with_numpy
+    return job
 
 
 def compile_and_load(source: str, **opts: Any) -> ModuleType:

@@ -49,3 +49,10 @@ class PinRegistryError(ValueError):
 
 class CacheIntegrityError(RuntimeError):
     """A cache entry is incomplete or its artifact does not match the sha256 recorded in ``meta.json``."""
+
+
+def exception_message(exc: BaseException) -> str:
+    """The text to show for ``exc`` (a KeyError without the quotes ``str()`` adds)."""
+    if isinstance(exc, KeyError) and exc.args:
+        return str(exc.args[0])
+    return str(exc)

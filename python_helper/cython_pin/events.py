@@ -7,7 +7,8 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
-    from typing import Any, Callable
+    from collections.abc import Callable
+    from typing import Any
 
     Listener = Callable[[str, dict[str, Any]], None]
 

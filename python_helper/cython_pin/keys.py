@@ -1,15 +1,12 @@
-"""Content-addressed keys: a canonical encoding of everything that affects the build, and a cheap toolchain
-fingerprint (Cython's version read from its source file, the compiler version memoised on disk)."""
+"""Content-addressed keys: a canonical encoding of everything that affects the build, hashed."""
 
 from __future__ import annotations
 
 import json
 import os
-import re
-import shlex
-import sys
 
 from . import _hash
+from .toolchain import toolchain_fingerprint
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
@@ -17,179 +14,7 @@ if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits ch
 
     from .options import BuildOptions
 
-KEY_RE = re.compile(r"^[0-9a-f]{64}\Z")  # \Z: "$" would also accept a trailing newline
 KEY_SCHEMA = 1
-_proc_memo: dict[Any, Any] = {}
-
-
-def ext_suffix() -> str:
-    """The extension-module suffix of this interpreter (e.g. ``.cpython-311-x86_64-linux-gnu.so``)."""
-    import importlib.machinery
-
-    return importlib.machinery.EXTENSION_SUFFIXES[0]
-
-
-def _read_version(path: str, pattern: str) -> str | None:
-    try:
-        with open(path, encoding="utf-8") as f:
-            head = f.read(4096)
-    except OSError:
-        return None
-    m = re.search(pattern, head, re.M)
-    return m.group(1) if m else None
-
-
-def _package_dir(name: str) -> str | None:
-    import importlib.util
-
-    mod = sys.modules.get(name)
-    if mod is not None and getattr(mod, "__file__", None):
-        return os.path.dirname(mod.__file__)
-    try:
-        spec = importlib.util.find_spec(name)
-    except (ImportError, ValueError):
-        return None
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return list(spec.submodule_search_locations)[0]
-
-
-def cython_version() -> str | None:
-    """Installed Cython version without importing Cython (reads ``Cython/Shadow.py``)."""
-    if "cython" not in _proc_memo:
-        d = _package_dir("Cython")
-        v = None
-        if d is not None:
-            v = _read_version(os.path.join(d, "Shadow.py"), r'^__version__\s*=\s*["\']([^"\']+)["\']')
-        _proc_memo["cython"] = v
-    return _proc_memo["cython"]
-
-
-def numpy_version() -> str | None:
-    """Installed numpy version without importing numpy (reads ``numpy/version.py``)."""
-    if "numpy" not in _proc_memo:
-        d = _package_dir("numpy")
-        v = None
-        if d is not None:
-            pattern = r'^(?:__version__|version)\s*(?::\s*str\s*)?=\s*["\']([^"\']+)["\']'
-            v = _read_version(os.path.join(d, "version.py"), pattern)
-        _proc_memo["numpy"] = v
-    return _proc_memo["numpy"]
-
-
-def _disk_memo(root: str | None) -> dict[str, str]:
-    """``<root>/toolchain.json``: toolchain facts that are slow to find out; read once per process."""
-    if root is None:
-        return {}
-    memo = _proc_memo.get(("disk", root))
-    if memo is None:
-        try:
-            with open(os.path.join(root, "toolchain.json"), encoding="utf-8") as f:
-                loaded = json.load(f)
-            memo = {k: v for k, v in loaded.items() if isinstance(v, str)} if isinstance(loaded, dict) else {}
-        except (OSError, ValueError):
-            memo = {}
-        _proc_memo[("disk", root)] = memo
-    return memo
-
-
-def _disk_memo_put(root: str | None, key: str, value: str) -> None:
-    """Record ``key -> value`` in ``<root>/toolchain.json`` (atomic replace; best effort)."""
-    if root is None or not os.path.isdir(root):
-        return
-    memo = _disk_memo(root)
-    memo[key] = value
-    path = os.path.join(root, "toolchain.json")
-    tmp = f"{path}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(memo, f, indent=0, sort_keys=True)
-        os.replace(tmp, path)
-    except OSError:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-
-
-def compiler_command(language: str = "c", root: str | None = None) -> list[str]:
-    """The compiler command: CC / CXX from the environment, else from sysconfig. The sysconfig value is
-    memoised in ``<root>/toolchain.json`` per Python installation: a cache hit need not import sysconfig."""
-    memo_key = ("cmd", language, root)  # per root: each cache's toolchain.json gets the memo
-    if memo_key not in _proc_memo:
-        var = "CXX" if language == "c++" else "CC"
-        cmd = os.environ.get(var)
-        if not cmd:
-            try:
-                exe_mtime = os.stat(sys.executable).st_mtime_ns
-            except OSError:
-                exe_mtime = 0
-            stamp = f"sysconfig|{var}|{sys.base_prefix}|{sys.version}|{exe_mtime}"
-            cmd = _disk_memo(root).get(stamp)
-            if cmd is None:
-                import sysconfig
-
-                cmd = sysconfig.get_config_var(var) or ("g++" if language == "c++" else "cc")
-                _disk_memo_put(root, stamp, cmd)
-        _proc_memo[memo_key] = shlex.split(cmd)
-    return list(_proc_memo[memo_key])
-
-
-def _which(exe: str) -> str | None:
-    if os.sep in exe:
-        return os.path.realpath(exe) if os.access(exe, os.X_OK) else None
-    for d in os.environ.get("PATH", os.defpath).split(os.pathsep):
-        p = os.path.join(d or ".", exe)
-        if os.path.isfile(p) and os.access(p, os.X_OK):
-            return os.path.realpath(p)
-    return None
-
-
-def compiler_identity(language: str, root: str | None) -> dict[str, Any]:
-    """Compiler path and version. ``--version`` runs once per (path, mtime, size) and is memoised in
-    ``<root>/toolchain.json``, so a cache hit in a fresh process does not spawn the compiler."""
-    cmd = compiler_command(language, root)
-    path = _which(cmd[0]) if cmd else None
-    ident: dict[str, Any] = {"command": cmd, "path": path, "version": None}
-    if path is None:
-        return ident
-    st = os.stat(path)
-    stamp = f"{path}|{st.st_mtime_ns}|{st.st_size}"
-    version = _proc_memo.get(("ccver", stamp)) or _disk_memo(root).get(stamp)
-    if version is None:
-        import subprocess
-
-        try:
-            out = subprocess.run(
-                [path, "--version"], capture_output=True, text=True, timeout=30, check=False
-            ).stdout
-            version = out.splitlines()[0].strip() if out else "unknown"
-        except (OSError, subprocess.SubprocessError):
-            version = "unknown"
-    if root is not None and _disk_memo(root).get(stamp) != version:
-        _disk_memo_put(root, stamp, version)
-    _proc_memo[("ccver", stamp)] = version
-    ident["version"] = version
-    return ident
-
-
-def toolchain_fingerprint(language: str, numpy_used: bool, root: str | None) -> dict[str, Any]:
-    """What about the toolchain goes into the key (never the cwd, OS kernel release or cache path)."""
-    cc = compiler_identity(language, root)
-    suffix = ext_suffix()
-    fp = {
-        "python_implementation": sys.implementation.name,
-        "python_version": list(sys.version_info),
-        "ext_suffix": suffix,
-        "soabi": suffix.split(".")[1] if suffix.count(".") >= 2 else "",
-        "cython_version": cython_version(),
-        "compiler_command": cc["command"],
-        "compiler_path": cc["path"],
-        "compiler_version": cc["version"],
-    }
-    if numpy_used:
-        fp["numpy_version"] = numpy_version()
-    return fp
 
 
 def _digest(data: bytes) -> str:
@@ -249,18 +74,3 @@ def compute_key(
     }
     blob = json.dumps(material, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return _digest(blob.encode("ascii"))
-
-
-def default_module_name(key: str) -> str:
-    """``cython_pin_`` + the first 16 hex digits of the key."""
-    return "cython_pin_" + key[:16]
-
-
-def validate_key(key: Any) -> str:
-    """Return ``key`` if it is 64 lowercase hex, else raise ValueError."""
-    if not isinstance(key, str) or not KEY_RE.match(key):
-        raise ValueError(
-            f"Invalid cache key {key!r}: expected 64 lowercase hex characters "
-            "(BuildResult.key or list_cached())."
-        )
-    return key

@@ -102,3 +102,12 @@ def public_names(module: ModuleType) -> list[str]:
     if names is not None:
         return [str(n) for n in names]
     return sorted(n for n in vars(module) if not n.startswith("_"))
+
+
+def bind_public_names(module: ModuleType, namespace: dict[str, object]) -> list[str]:
+    """Bind the module's public names (:func:`public_names`) in ``namespace``; return the names bound
+    (a name listed in ``__all__`` that the module lacks is skipped)."""
+    bound = [n for n in public_names(module) if hasattr(module, n)]
+    for n in bound:
+        namespace[n] = getattr(module, n)
+    return bound

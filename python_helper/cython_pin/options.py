@@ -5,12 +5,16 @@ from __future__ import annotations
 import os
 import re
 
+from .constants import DEFAULT_PROFILE, PROFILES
+from .names import IDENT_RE, reserved_module_names
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
     from typing import Any
 
 
-PROFILES: dict[str, dict[str, Any]] = {
+# What each profile (constants.PROFILES, in that order) sets.
+PROFILE_SETTINGS: dict[str, dict[str, Any]] = {
     "fast-debug": {
         "opt_flags": ["-O0", "-g"],
         "directives": {"boundscheck": True, "wraparound": True, "cdivision": False},
@@ -28,12 +32,8 @@ PROFILES: dict[str, dict[str, Any]] = {
         "annotate": True,
     },
 }
-DEFAULT_PROFILE = "fast-debug"
-MODULE_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
 SUPPORT_SUFFIXES = (".pxd", ".pxi", ".h", ".c", ".cpp", ".hpp")
 
-# Options that never change the build output and are therefore not part of the key.
-NON_KEY_OPTIONS = ("cache_dir", "force_rebuild", "use_cache", "verbose", "lock_timeout_s")
 KNOWN_OPTIONS = frozenset(
     (
         "module_name",
@@ -55,6 +55,7 @@ KNOWN_OPTIONS = frozenset(
         "support_files",
         "numpy",
         "lock_timeout_s",
+        "pure_python",
     )
 )
 
@@ -85,6 +86,7 @@ class BuildOptions:
     support_files: dict[str, bytes]
     numpy: bool | None
     lock_timeout_s: float | None
+    pure_python: bool
 
     def __init__(self, **fields: Any) -> None:
         self.__dict__.update(fields)
@@ -108,6 +110,8 @@ class BuildOptions:
             "extra_link_args": self.extra_link_args,
             "extra_sources": self.extra_sources,
             "numpy": numpy_used,
+            # only when set, so the keys of every build without it stay as they were
+            **({"pure_python": True} if self.pure_python else {}),
         }
 
     def summary(self) -> dict[str, Any]:
@@ -201,16 +205,14 @@ def _support_files(value: Any) -> dict[str, bytes]:
 MODULE_NAME_MAX_LEN = 100
 
 
-def _check_module_name(name: str, what: str) -> None:
+def check_module_name(name: str, what: str) -> None:
     """Refuse names that would shadow Python itself (keywords, standard-library or built-in modules) or
     cannot be a file name."""
     import keyword
-    import sys
 
     if len(name) > MODULE_NAME_MAX_LEN:
         raise ValueError(f"{what} {name[:40]!r}... is {len(name)} characters; at most {MODULE_NAME_MAX_LEN}.")
-    reserved = set(sys.builtin_module_names) | set(getattr(sys, "stdlib_module_names", ()))
-    if keyword.iskeyword(name) or name in reserved:
+    if keyword.iskeyword(name) or name in reserved_module_names():
         raise ValueError(
             f"{what} {name!r} is already used by Python (a keyword or a standard-library module); registering"
             " the build under it would shadow it. Pick another name."
@@ -227,14 +229,12 @@ def resolve_options(opts: dict[str, Any]) -> BuildOptions:
     profile = opts.get("profile") or DEFAULT_PROFILE
     if not isinstance(profile, str) or profile not in PROFILES:
         raise ValueError(f"Unknown profile {profile!r}; use one of {', '.join(PROFILES)}.")
-    prof = PROFILES[profile]
+    prof = PROFILE_SETTINGS[profile]
     module_name = opts.get("module_name")
-    if module_name is not None and (
-        not isinstance(module_name, str) or not MODULE_NAME_RE.match(module_name)
-    ):
+    if module_name is not None and (not isinstance(module_name, str) or not IDENT_RE.match(module_name)):
         raise ValueError(f"module_name {module_name!r} must be a Python identifier (letters, digits, '_').")
     if module_name is not None:
-        _check_module_name(module_name, "module_name")
+        check_module_name(module_name, "module_name")
     language = opts.get("language") or "c"
     if not isinstance(language, str):
         raise ValueError(f"language must be 'c' or 'c++', got {language!r}.")
@@ -261,6 +261,9 @@ def resolve_options(opts: dict[str, Any]) -> BuildOptions:
         not isinstance(lock_timeout, (int, float)) or not lock_timeout >= 0  # 'not >=' also refuses NaN
     ):
         raise ValueError("lock_timeout_s must be a non-negative number of seconds or None (wait forever).")
+    pure_python = opts.get("pure_python", False)
+    if not isinstance(pure_python, bool):
+        raise ValueError("pure_python must be True (the source is Python-syntax, a .py module) or False.")
     numpy = opts.get("numpy")
     if numpy is not None and not isinstance(numpy, bool):
         raise ValueError("numpy must be True, False or None (auto: only when the source uses numpy).")
@@ -299,6 +302,7 @@ def resolve_options(opts: dict[str, Any]) -> BuildOptions:
         support_files=_support_files(opts.get("support_files")),
         numpy=numpy,
         lock_timeout_s=None if lock_timeout is None else float(lock_timeout),
+        pure_python=pure_python,
     )
 
 

@@ -6,10 +6,13 @@ import os
 import time
 
 from .engine import Job, check_name_free, check_source, run_job
-from .keys import compute_key, ext_suffix
-from .options import MODULE_NAME_RE, _check_module_name, resolve_options, uses_numpy
+from .keys import compute_key
+from .names import IDENT_RE
+from .numpy_detect import remembered
+from .options import check_module_name, resolve_options, uses_numpy
 from .paths import ensure_root
 from .result import BuildResult
+from .toolchain import ext_suffix
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # no runtime import of typing
@@ -21,13 +24,13 @@ def build_package(modules: dict[str, str], *, package_name: str, **opts: Any) ->
     between them works (declare shared cdef functions in ``support_files`` ``<name>.pxd``).
     ``result.module`` is the package."""
     t0 = time.perf_counter()
-    if not isinstance(package_name, str) or not MODULE_NAME_RE.match(package_name):
+    if not isinstance(package_name, str) or not IDENT_RE.match(package_name):
         raise ValueError(f"package_name {package_name!r} must be a Python identifier.")
-    _check_module_name(package_name, "package_name")
+    check_module_name(package_name, "package_name")
     if not isinstance(modules, dict) or not modules:
         raise ValueError("modules must be a non-empty dict of module name -> Cython source.")
     for n, src in modules.items():
-        if not isinstance(n, str) or not MODULE_NAME_RE.match(n) or n == "__init__":
+        if not isinstance(n, str) or not IDENT_RE.match(n) or n == "__init__":
             raise ValueError(f"module name {n!r} must be a Python identifier (not __init__).")
         check_source(src, f"source of module {n!r}")
     if opts.get("module_name") is not None:
@@ -39,7 +42,17 @@ def build_package(modules: dict[str, str], *, package_name: str, **opts: Any) ->
         o.numpy if o.numpy is not None else any(uses_numpy(s, o.support_files) for s in modules.values())
     )
     key = compute_key("package", dict(modules), o, numpy_used, root, extra={"package_name": package_name})
-    mods = dict(sorted(modules.items()))
+    if o.numpy is None and not numpy_used and remembered(root, key):  # Cython's output needs numpy
+        numpy_used = True
+        key = compute_key("package", dict(modules), o, True, root, extra={"package_name": package_name})
+    job = _package_job(dict(sorted(modules.items())), package_name, o, root, key, numpy_used, t0)
+    return run_job(job)
+
+
+def _package_job(
+    mods: dict[str, str], package_name: str, o: Any, root: str, key: str, numpy_used: bool, t0: float
+) -> Job:
+    suffix = ".py" if o.pure_python else ".pyx"
 
     def prepare(staging: str) -> tuple[list[Any], dict[str, str | None], str]:
         from .builder import Unit
@@ -54,12 +67,17 @@ def build_package(modules: dict[str, str], *, package_name: str, **opts: Any) ->
         units = []
         user_files: dict[str, str | None] = {fname: fname for fname in o.support_files}
         for n, src in mods.items():
-            pyx = os.path.join(pkg_dir, n + ".pyx")
-            with open(pyx, "w", encoding="utf-8") as f:
+            path = os.path.join(pkg_dir, n + suffix)
+            with open(path, "w", encoding="utf-8") as f:
                 f.write(src)
-            user_files[n + ".pyx"] = n + ".pyx"
-            units.append(Unit(f"{package_name}.{n}", pyx, os.path.join(pkg_dir, n + ext_suffix())))
-        return units, user_files, os.path.join(package_name, next(iter(mods)) + ".pyx")
+            user_files[n + suffix] = n + suffix
+            units.append(Unit(f"{package_name}.{n}", path, os.path.join(pkg_dir, n + ext_suffix())))
+        return units, user_files, os.path.join(package_name, next(iter(mods)) + suffix)
+
+    def with_numpy() -> Job:
+        key1 = compute_key("package", dict(mods), o, True, root, extra={"package_name": package_name})
+        return _package_job(mods, package_name, o, root, key1, True, t0)
 
     job = Job("package", key, package_name, root, o, numpy_used, prepare, t0, time.perf_counter() - t0)
-    return run_job(job)
+    job.with_numpy = with_numpy
+    return job

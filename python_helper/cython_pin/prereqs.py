@@ -12,7 +12,7 @@ _compiler_probe: dict[str, tuple[bool, str]] = {}
 def check_build_prereqs(numpy: bool = False) -> dict[str, Any]:
     """Check Cython, a working C compiler (really compiles a trivial file, once per process), Python headers
     and, with ``numpy=True``, numpy. Returns ``{cython, compiler, python_headers, numpy, problems}``."""
-    from .keys import compiler_command, compiler_identity, cython_version, numpy_version
+    from .toolchain import compiler_command, compiler_identity, cython_version, numpy_version
 
     problems: list[str] = []
     report: dict[str, Any] = {}

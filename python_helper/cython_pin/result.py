@@ -6,17 +6,17 @@ import json
 import os
 from types import ModuleType
 
+from .constants import PROTOCOL_VERSION, TIMING_KEYS
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
     from typing import Any
 
     from .diagnostics import Diagnostic
 
-PROTOCOL_VERSION = 1
-TIMING_KEYS = ("hash", "cythonize", "compile", "load")
-
 
 def timings_json(timings: dict[str, float]) -> dict[str, float]:
+    """The timings of TIMING_KEYS plus "total", in seconds rounded to microseconds."""
     t = {k: round(float(timings.get(k, 0.0)), 6) for k in TIMING_KEYS}
     t["total"] = round(float(timings.get("total", sum(t.values()))), 6)
     return t
@@ -204,44 +204,3 @@ class BuildResult:
             )
         lines += ["  " + d.format(line_offset) for d in self.diagnostics]
         return lines
-
-
-def error_json(
-    exc: BaseException,
-    *,
-    cache_dir: str,
-    profile: str,
-    line_offset: int = 0,
-    message: str | None = None,
-) -> dict[str, Any]:
-    """BuildResultJSON with ``status: "error"`` for a failed build (BuildError or any other exception)."""
-    diags = getattr(exc, "diagnostics", None) or []
-    key = getattr(exc, "key", None)
-    module_name = getattr(exc, "module_name", None)
-    timings = dict(getattr(exc, "timings", None) or {})
-    return {
-        "version": PROTOCOL_VERSION,
-        "status": "error",
-        "key": key,
-        "module_name": module_name,
-        "artifact_path": None,
-        "cache_dir": cache_dir,
-        "used_cache": False,
-        "origin": None,
-        "signer": None,
-        "reused_module": False,
-        "created_utc": None,
-        "profile": profile,
-        "timings": timings_json(timings),
-        "diagnostics": [d.to_json(line_offset) for d in diags],
-        "aliases": [],
-        "names": [],
-        "annotation": None,
-        "error": {"type": type(exc).__name__, "message": message if message is not None else _msg(exc)},
-    }
-
-
-def _msg(exc: BaseException) -> str:
-    if isinstance(exc, KeyError) and exc.args:
-        return str(exc.args[0])
-    return str(exc)

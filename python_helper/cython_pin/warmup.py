@@ -37,7 +37,7 @@ def start() -> threading.Thread | None:
     global _thread
     if _thread is not None or os.environ.get("CYTHON_PIN_PREWARM", "1") == "0":
         return _thread
-    from .keys import cython_version
+    from .toolchain import cython_version
 
     if cython_version() is None:
         return None

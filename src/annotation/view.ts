@@ -1,5 +1,7 @@
-import { h } from '../dom';
+import { TranslationBundle } from '@jupyterlab/translation';
 import { IAnnotation } from '../protocol';
+import { NULL_TRANS } from '../translation';
+import { h } from '../ui/dom';
 
 /** 0..1 shade for a score (0 = pure C, 1 = the worst line in this cell). */
 export function scoreLevel(score: number, maxScore: number): number {
@@ -15,7 +17,8 @@ export function scoreLevel(score: number, maxScore: number): number {
  */
 export function renderAnnotation(
   annotation: IAnnotation,
-  open: boolean
+  open: boolean,
+  trans: TranslationBundle = NULL_TRANS
 ): HTMLElement {
   const rows = annotation.lines.map(l => {
     const level = scoreLevel(l.score, annotation.max_score);
@@ -25,7 +28,12 @@ export function renderAnnotation(
         class: 'jp-CythonPin-annotLine',
         'data-line': String(l.line),
         'data-score': String(l.score),
-        title: `Line ${l.line}: Python interaction score ${l.score} (max ${annotation.max_score}). Click to show the generated C.`
+        title: trans.__(
+          'Line %1: Python interaction score %2 (max %3). Click to show the generated C.',
+          l.line,
+          l.score,
+          annotation.max_score
+        )
       },
       h(
         'summary',
@@ -33,7 +41,11 @@ export function renderAnnotation(
         h('span', { class: 'jp-CythonPin-annotLineNo' }, String(l.line)),
         h('code', {}, l.source || ' ')
       ),
-      h('pre', { class: 'jp-CythonPin-cCode' }, l.c_code || '/* no C code */')
+      h(
+        'pre',
+        { class: 'jp-CythonPin-cCode' },
+        l.c_code || trans.__('/* no C code */')
+      )
     );
     row.style.setProperty('--jp-CythonPin-score', level.toFixed(3));
     if (!l.c_code) {
@@ -47,7 +59,10 @@ export function renderAnnotation(
     h(
       'summary',
       { class: 'jp-CythonPin-annotationTitle' },
-      `Annotation: ${annotation.lines.length} lines, darker = more Python interaction (click a line for its C)`
+      trans.__(
+        'Annotation: %1 lines, darker = more Python interaction (click a line for its C)',
+        annotation.lines.length
+      )
     ),
     ...rows
   );

@@ -7,6 +7,7 @@ import {
   Op,
   ProtocolEvent
 } from '../protocol';
+import type { IPendingRequest } from '../tokens';
 
 /** An error reply from the helper, or a request that could not complete. */
 export class CythonPinError extends Error {
@@ -18,13 +19,6 @@ export class CythonPinError extends Error {
     super(message);
     this.name = 'CythonPinError';
   }
-}
-
-/** What a pending request looks like to the UI. */
-export interface IPendingRequest {
-  id: string;
-  op: Op;
-  started: number;
 }
 
 interface IPendingEntry extends IPendingRequest {

@@ -3,40 +3,24 @@ import { Kernel, KernelMessage } from '@jupyterlab/services';
 import { JSONObject } from '@lumino/coreutils';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
+import { TranslationBundle } from '@jupyterlab/translation';
 import {
   ACTIVATION_EXPRESSIONS,
   COMM_TARGET,
   IOpArgs,
   IOpResults,
   Op,
-  pipInstallLine,
-  ProtocolEvent,
-  PROTOCOL_VERSION
+  ProtocolEvent
 } from '../protocol';
-import { CythonPinError, IPendingRequest, ProtocolClient } from './client';
-
-/** Where the connection to one notebook's kernel stands. */
-export type ConnectionStatus =
-  | 'no-kernel'
-  | 'not-python'
-  | 'disabled'
-  | 'connecting'
-  | 'ready'
-  | 'missing-helper'
-  | 'error'
-  | 'dead';
-
-export interface IConnectionState {
-  status: ConnectionStatus;
-  /** Sentence for tooltips and the panel header. */
-  message: string;
-  /** For `missing-helper`: the exact pip line for that kernel's Python. */
-  pipLine: string | null;
-  /** Result of `hello` once ready. */
-  info: IOpResults['hello'] | null;
-  kernelName: string | null;
-  kernelId: string | null;
-}
+import type {
+  ConnectionStatus,
+  IConnectionState,
+  IKernelConnector,
+  IPendingRequest
+} from '../tokens';
+import { NULL_TRANS } from '../translation';
+import { activationCode, interpretActivation } from './activation';
+import { CythonPinError, ProtocolClient } from './client';
 
 export interface IConnectorOptions {
   sessionContext: ISessionContext;
@@ -44,73 +28,27 @@ export interface IConnectorOptions {
   autoLoad: () => boolean;
   /** Cache directory override ('' = the helper's default). */
   cacheDir: () => string;
-}
-
-/** Python code run silently before activation when a cache override is set. */
-export function activationCode(cacheDir: string): string {
-  if (!cacheDir) {
-    return '';
-  }
-  return `__import__('os').environ.__setitem__('CYTHON_PIN_CACHE_DIR', ${JSON.stringify(
-    cacheDir
-  )})`;
-}
-
-/** Reads `user_expressions` of the activation reply (docs/protocol.md §1). */
-export function interpretActivation(
-  userExpressions: { [key: string]: unknown } | undefined
-):
-  | { ok: true }
-  | { ok: false; missing: true; pipLine: string }
-  | { ok: false; missing: false; message: string } {
-  const text = (v: unknown): string | null => {
-    if (typeof v === 'object' && v !== null) {
-      const o = v as { [k: string]: unknown };
-      const data = o.data as { [k: string]: unknown } | undefined;
-      if (o.status === 'ok' && data && typeof data['text/plain'] === 'string') {
-        return data['text/plain'];
-      }
-    }
-    return null;
-  };
-  const act = userExpressions?.activate as
-    { status?: string; ename?: string; evalue?: string } | undefined;
-  if (!act) {
-    return { ok: false, missing: false, message: 'The kernel did not answer.' };
-  }
-  if (act.status === 'ok') {
-    const version = text(act);
-    if (version === String(PROTOCOL_VERSION)) {
-      return { ok: true };
-    }
-    return {
-      ok: false,
-      missing: false,
-      message: `The cython_pin helper in this kernel speaks protocol ${version}, this extension speaks ${PROTOCOL_VERSION}. Upgrade the helper.`
-    };
-  }
-  if (act.ename === 'ModuleNotFoundError') {
-    const python = text(userExpressions?.python) ?? 'python';
-    return { ok: false, missing: true, pipLine: pipInstallLine(python) };
-  }
-  return {
-    ok: false,
-    missing: false,
-    message: `Loading the cython_pin helper failed: ${act.ename ?? 'Error'}: ${
-      act.evalue ?? ''
-    }`
-  };
+  trans?: TranslationBundle;
 }
 
 /**
  * One per notebook: loads the helper silently into the notebook's kernel and
  * keeps one comm open to it, re-initialising after restarts and kernel changes.
  */
-export class KernelConnector implements IDisposable {
+export class KernelConnector implements IKernelConnector, IDisposable {
   constructor(options: IConnectorOptions) {
     this.sessionContext = options.sessionContext;
     this._autoLoad = options.autoLoad;
     this._cacheDir = options.cacheDir;
+    this._trans = options.trans ?? NULL_TRANS;
+    this._state = {
+      status: 'no-kernel',
+      message: this._trans.__(this._trans.__('No kernel is running.')),
+      pipLine: null,
+      info: null,
+      kernelName: null,
+      kernelId: null
+    };
     const sc = this.sessionContext;
     sc.kernelChanged.connect(this._onKernelChanged, this);
     sc.statusChanged.connect(this._onStatus, this);
@@ -170,19 +108,32 @@ export class KernelConnector implements IDisposable {
    */
   async activate(force = true): Promise<IConnectionState> {
     const generation = ++this._generation;
-    this._closeClient('CommClosed', 'The connection to the helper was reset.');
+    this._closeClient(
+      'CommClosed',
+      this._trans.__('The connection to the helper was reset.')
+    );
     const kernel = this.sessionContext.session?.kernel ?? null;
     if (!kernel) {
-      return this._set(generation, 'no-kernel', 'No kernel is running.');
+      return this._set(
+        generation,
+        'no-kernel',
+        this._trans.__('No kernel is running.')
+      );
     }
     if (!force && !this._autoLoad()) {
       return this._set(
         generation,
         'disabled',
-        'Automatic loading is off: use "Load Cython helper into kernel".'
+        this._trans.__(
+          'Automatic loading is off: use "Load Cython helper into kernel".'
+        )
       );
     }
-    this._set(generation, 'connecting', 'Loading the cython_pin helper…');
+    this._set(
+      generation,
+      'connecting',
+      this._trans.__('Loading the cython_pin helper…')
+    );
     try {
       const info = await kernel.info;
       if (generation !== this._generation) {
@@ -192,7 +143,10 @@ export class KernelConnector implements IDisposable {
         return this._set(
           generation,
           'not-python',
-          `Kernel language is ${info.language_info.name}, not Python.`
+          this._trans.__(
+            'Kernel language is %1, not Python.',
+            info.language_info.name
+          )
         );
       }
       const future = kernel.requestExecute(
@@ -217,16 +171,22 @@ export class KernelConnector implements IDisposable {
         return this._set(
           generation,
           'error',
-          'Setting the cache directory failed in the kernel.'
+          this._trans.__('Setting the cache directory failed in the kernel.')
         );
       }
-      const outcome = interpretActivation(content.user_expressions);
+      const outcome = interpretActivation(
+        content.user_expressions,
+        this._trans
+      );
       if (!outcome.ok) {
         if (outcome.missing) {
           return this._set(
             generation,
             'missing-helper',
-            `The cython_pin helper is not installed in this kernel's environment. Run: ${outcome.pipLine}`,
+            this._trans.__(
+              "The cython_pin helper is not installed in this kernel's environment. Run: %1",
+              outcome.pipLine
+            ),
             outcome.pipLine
           );
         }
@@ -240,7 +200,12 @@ export class KernelConnector implements IDisposable {
       return this._set(
         generation,
         'ready',
-        `Connected to ${kernel.name} (${hello.python_executable}); cache ${hello.cache_dir}`,
+        this._trans.__(
+          'Connected to %1 (%2); cache %3',
+          kernel.name,
+          hello.python_executable,
+          hello.cache_dir
+        ),
         null,
         hello
       );
@@ -252,7 +217,10 @@ export class KernelConnector implements IDisposable {
       return this._set(
         generation,
         'error',
-        `Could not connect to the cython_pin helper: ${message}`
+        this._trans.__(
+          'Could not connect to the cython_pin helper: %1',
+          message
+        )
       );
     }
   }
@@ -263,7 +231,7 @@ export class KernelConnector implements IDisposable {
     }
     this._disposed = true;
     this._generation++;
-    this._closeClient('CommClosed', 'The notebook was closed.');
+    this._closeClient('CommClosed', this._trans.__('The notebook was closed.'));
     Signal.clearData(this);
   }
 
@@ -279,13 +247,16 @@ export class KernelConnector implements IDisposable {
       client.handleMessage(msg.content.data);
     };
     comm.onClose = () => {
-      client.close('CommClosed', 'The helper closed the connection.');
+      client.close(
+        'CommClosed',
+        this._trans.__('The helper closed the connection.')
+      );
       if (this._client === client) {
         this._client = null;
         this._set(
           this._generation,
           'error',
-          'The helper closed the connection.'
+          this._trans.__('The helper closed the connection.')
         );
       }
     };
@@ -322,18 +293,26 @@ export class KernelConnector implements IDisposable {
       this._generation++;
       this._closeClient(
         'KernelRestarted',
-        'The kernel restarted before the helper answered.'
+        this._trans.__('The kernel restarted before the helper answered.')
       );
       this._needsInit = true;
-      this._set(this._generation, 'connecting', 'The kernel is restarting…');
+      this._set(
+        this._generation,
+        'connecting',
+        this._trans.__('The kernel is restarting…')
+      );
     } else if (status === 'dead') {
       this._generation++;
       this._closeClient(
         'KernelDied',
-        'The kernel died before the helper answered.'
+        this._trans.__('The kernel died before the helper answered.')
       );
       this._needsInit = true;
-      this._set(this._generation, 'dead', 'The kernel is dead.');
+      this._set(
+        this._generation,
+        'dead',
+        this._trans.__('The kernel is dead.')
+      );
     } else if (status === 'idle' && this._needsInit) {
       this._needsInit = false;
       void this.activate(false);
@@ -350,9 +329,13 @@ export class KernelConnector implements IDisposable {
       this._generation++;
       this._closeClient(
         'ConnectionLost',
-        'The connection to the kernel was lost.'
+        this._trans.__('The connection to the kernel was lost.')
       );
-      this._set(this._generation, 'connecting', 'Reconnecting to the kernel…');
+      this._set(
+        this._generation,
+        'connecting',
+        this._trans.__('Reconnecting to the kernel…')
+      );
       this._needsInit = true;
     } else if (status === 'connected' && this._needsInit) {
       this._needsInit = false;
@@ -390,14 +373,8 @@ export class KernelConnector implements IDisposable {
   private _disposed = false;
   private _client: ProtocolClient | null = null;
   private _comm: Kernel.IComm | null = null;
-  private _state: IConnectionState = {
-    status: 'no-kernel',
-    message: 'No kernel is running.',
-    pipLine: null,
-    info: null,
-    kernelName: null,
-    kernelId: null
-  };
+  private _trans: TranslationBundle;
+  private _state: IConnectionState;
   private _stateChanged = new Signal<this, IConnectionState>(this);
   private _eventReceived = new Signal<this, ProtocolEvent>(this);
   private _queueChanged = new Signal<this, void>(this);

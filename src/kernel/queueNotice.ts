@@ -1,4 +1,6 @@
-import type { KernelConnector } from './connector';
+import { TranslationBundle } from '@jupyterlab/translation';
+import type { IKernelConnector } from '../tokens';
+import { NULL_TRANS } from '../translation';
 
 /** Shows and hides a notice; `Notification` in the app, a fake in tests. */
 export interface INoticeSink {
@@ -11,18 +13,22 @@ export interface INoticeSink {
  * hung); the notice goes away when the request settles, however it ends.
  */
 export function noticeWhileQueued<T>(
-  connector: Pick<KernelConnector, 'isQueued'>,
+  connector: Pick<IKernelConnector, 'isQueued'>,
   work: Promise<T>,
   what: string,
   sink: INoticeSink,
-  delayMs = 300
+  delayMs = 300,
+  trans: TranslationBundle = NULL_TRANS
 ): Promise<T> {
   let id: string | null = null;
   let settled = false;
   const timer = setTimeout(() => {
     if (!settled && connector.isQueued) {
       id = sink.show(
-        `Cython Pin: ${what} is queued: the kernel is busy running a cell.`
+        trans.__(
+          'Cython Pin: %1 is queued: the kernel is busy running a cell.',
+          what
+        )
       );
     }
   }, delayMs);

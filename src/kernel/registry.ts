@@ -1,45 +1,43 @@
 import { ISessionContext } from '@jupyterlab/apputils';
 import { ISignal, Signal } from '@lumino/signaling';
-import { ProtocolEvent } from '../protocol';
-import { KernelConnector } from './connector';
-
-export interface IConnectorEvent {
-  connector: KernelConnector;
-  event: ProtocolEvent;
-}
+import type {
+  IConnectorEvent,
+  IConnectorRegistry,
+  IKernelConnector
+} from '../tokens';
 
 /**
  * All live connectors, keyed by the owner (a notebook panel). Re-emits helper
  * events so every panel can refresh when any notebook changes pins.
  */
-export class ConnectorRegistry {
+export class ConnectorRegistry implements IConnectorRegistry {
   constructor(
-    private readonly _factory: (sc: ISessionContext) => KernelConnector
+    private readonly _factory: (sc: ISessionContext) => IKernelConnector
   ) {}
 
   get connectorsChanged(): ISignal<this, void> {
     return this._connectorsChanged;
   }
-  get stateChanged(): ISignal<this, KernelConnector> {
+  get stateChanged(): ISignal<this, IKernelConnector> {
     return this._stateChanged;
   }
   get eventReceived(): ISignal<this, IConnectorEvent> {
     return this._eventReceived;
   }
-  get queueChanged(): ISignal<this, KernelConnector> {
+  get queueChanged(): ISignal<this, IKernelConnector> {
     return this._queueChanged;
   }
 
-  get connectors(): KernelConnector[] {
+  get connectors(): IKernelConnector[] {
     return [...this._byOwner.values()];
   }
 
-  get(owner: object): KernelConnector | undefined {
+  get(owner: object): IKernelConnector | undefined {
     return this._byOwner.get(owner);
   }
 
   /** Create (once) the connector for an owner; disposed with `remove`. */
-  add(owner: object, sessionContext: ISessionContext): KernelConnector {
+  add(owner: object, sessionContext: ISessionContext): IKernelConnector {
     const existing = this._byOwner.get(owner);
     if (existing) {
       return existing;
@@ -73,9 +71,9 @@ export class ConnectorRegistry {
     }
   }
 
-  private _byOwner = new Map<object, KernelConnector>();
+  private _byOwner = new Map<object, IKernelConnector>();
   private _connectorsChanged = new Signal<this, void>(this);
-  private _stateChanged = new Signal<this, KernelConnector>(this);
+  private _stateChanged = new Signal<this, IKernelConnector>(this);
   private _eventReceived = new Signal<this, IConnectorEvent>(this);
-  private _queueChanged = new Signal<this, KernelConnector>(this);
+  private _queueChanged = new Signal<this, IKernelConnector>(this);
 }

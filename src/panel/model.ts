@@ -1,10 +1,11 @@
 import { ISignal, Signal } from '@lumino/signaling';
-import type { KernelConnector } from '../kernel/connector';
-import type { ConnectorRegistry } from '../kernel/registry';
+import { TranslationBundle } from '@jupyterlab/translation';
 import { ICacheRow, IGcArgs, IOpResults, IPinRow } from '../protocol';
+import type { IConnectorRegistry, IKernelConnector } from '../tokens';
+import { NULL_TRANS } from '../translation';
 
 export interface IPinManagerTarget {
-  connector: KernelConnector;
+  connector: IKernelConnector;
   /** Display name of the notebook owning the kernel. */
   label: string;
 }
@@ -17,7 +18,10 @@ export type GcPreview = IOpResults['gc_cache'];
  * render this and call its methods.
  */
 export class PinManagerModel {
-  constructor(registry: ConnectorRegistry) {
+  constructor(
+    registry: IConnectorRegistry,
+    private readonly _trans: TranslationBundle = NULL_TRANS
+  ) {
     registry.eventReceived.connect((_, { event }) => {
       if (this.cacheDir !== null && event.data.cache_dir === this.cacheDir) {
         this._scheduleRefresh();
@@ -83,14 +87,21 @@ export class PinManagerModel {
   /** One line: which notebook, kernel and cache, or why not connected. */
   get connectionText(): string {
     if (!this._target) {
-      return 'No notebook selected: open a notebook with a Python kernel.';
+      return this._trans.__(
+        'No notebook selected: open a notebook with a Python kernel.'
+      );
     }
     const { connector, label } = this._target;
     const s = connector.state;
     if (s.status !== 'ready' || !s.info) {
       return `${label}: ${s.message}`;
     }
-    return `${label} · kernel ${s.kernelName ?? '?'} · cache ${s.info.cache_dir}`;
+    return this._trans.__(
+      '%1 · kernel %2 · cache %3',
+      label,
+      s.kernelName ?? '?',
+      s.info.cache_dir
+    );
   }
 
   /** Pins whose alias, key or module name contain the filter text. */
@@ -198,12 +209,12 @@ export class PinManagerModel {
   }
 
   private async _mutate<T>(
-    f: (c: KernelConnector) => Promise<T>,
+    f: (c: IKernelConnector) => Promise<T>,
     refresh = true
   ): Promise<T> {
     const c = this._target?.connector;
     if (!c) {
-      throw new Error('No notebook kernel is selected.');
+      throw new Error(this._trans.__('No notebook kernel is selected.'));
     }
     this._loading++;
     this._changed.emit();
@@ -234,7 +245,7 @@ export class PinManagerModel {
     }
   }
 
-  private _requireConnector(): KernelConnector | null {
+  private _requireConnector(): IKernelConnector | null {
     const c = this._target?.connector ?? null;
     if (!c || !c.isReady) {
       this._changed.emit();

@@ -1,6 +1,9 @@
+import { TranslationBundle } from '@jupyterlab/translation';
 import { renderAnnotation } from '../annotation/view';
-import { formatSeconds, formatUtc, h, shortKey } from '../dom';
 import { IBuildResult, IDiagnostic } from '../protocol';
+import { NULL_TRANS } from '../translation';
+import { h } from '../ui/dom';
+import { formatSeconds, formatUtc, shortKey } from '../ui/format';
 
 /** What the renderer asks its host to do. */
 export interface IBuildResultActions {
@@ -17,14 +20,20 @@ export function formatDiagnostic(d: IDiagnostic): string {
   return `${d.line}:${d.column} ${d.severity} ${d.message}${where}`;
 }
 
-export function statusText(r: IBuildResult): string {
-  return r.status === 'ok' ? 'Build succeeded' : 'Build failed';
+export function statusText(
+  r: IBuildResult,
+  trans: TranslationBundle = NULL_TRANS
+): string {
+  return r.status === 'ok'
+    ? trans.__('Build succeeded')
+    : trans.__('Build failed');
 }
 
 /** Render a build result into DOM (pure: no JupyterLab services). */
 export function renderBuildResult(
   r: IBuildResult,
-  actions: IBuildResultActions
+  actions: IBuildResultActions,
+  trans: TranslationBundle = NULL_TRANS
 ): HTMLElement {
   const root = h('div', {
     class: `jp-CythonPin-result jp-mod-${r.status}`,
@@ -34,7 +43,7 @@ export function renderBuildResult(
   const header = h(
     'div',
     { class: 'jp-CythonPin-header' },
-    h('span', { class: 'jp-CythonPin-status' }, statusText(r)),
+    h('span', { class: 'jp-CythonPin-status' }, statusText(r, trans)),
     r.module_name
       ? h('code', { class: 'jp-CythonPin-moduleName' }, r.module_name)
       : null,
@@ -43,14 +52,17 @@ export function renderBuildResult(
           'span',
           {
             class: 'jp-CythonPin-badge jp-CythonPin-fromCache',
-            title: 'Loaded from the cache: nothing was compiled.'
+            title: trans.__('Loaded from the cache: nothing was compiled.')
           },
-          'from cache'
+          trans.__('from cache')
         )
       : null,
     h(
       'span',
-      { class: 'jp-CythonPin-badge jp-CythonPin-profile', title: 'Profile' },
+      {
+        class: 'jp-CythonPin-badge jp-CythonPin-profile',
+        title: trans.__('Profile')
+      },
       r.profile
     )
   );
@@ -61,7 +73,9 @@ export function renderBuildResult(
       h(
         'div',
         { class: 'jp-CythonPin-note jp-CythonPin-reused' },
-        'This kernel already had this module loaded: its module-level code did not run again. Restart the kernel to re-run it.'
+        trans.__(
+          'This kernel already had this module loaded: its module-level code did not run again. Restart the kernel to re-run it.'
+        )
       )
     );
   }
@@ -71,10 +85,10 @@ export function renderBuildResult(
       'button',
       {
         class: 'jp-Button jp-mod-minimal jp-CythonPin-copyKey',
-        title: 'Copy the full key',
+        title: trans.__('Copy the full key'),
         type: 'button'
       },
-      'Copy key'
+      trans.__('Copy key')
     );
     const key = r.key;
     copy.addEventListener('click', () => actions.copyKey(key));
@@ -82,7 +96,7 @@ export function renderBuildResult(
       h(
         'div',
         { class: 'jp-CythonPin-row jp-CythonPin-keyRow' },
-        h('span', { class: 'jp-CythonPin-label' }, 'Key'),
+        h('span', { class: 'jp-CythonPin-label' }, trans.__('Key')),
         h('code', { class: 'jp-CythonPin-key', title: key }, shortKey(key)),
         copy
       )
@@ -94,10 +108,15 @@ export function renderBuildResult(
     h(
       'div',
       { class: 'jp-CythonPin-row jp-CythonPin-timings' },
-      h('span', { class: 'jp-CythonPin-label' }, 'Time'),
-      `${formatSeconds(t.total)} total (hash ${formatSeconds(t.hash)}, cythonize ${formatSeconds(
-        t.cythonize
-      )}, compile ${formatSeconds(t.compile)}, load ${formatSeconds(t.load)})`
+      h('span', { class: 'jp-CythonPin-label' }, trans.__('Time')),
+      trans.__(
+        '%1 total (hash %2, cythonize %3, compile %4, load %5)',
+        formatSeconds(t.total),
+        formatSeconds(t.hash),
+        formatSeconds(t.cythonize),
+        formatSeconds(t.compile),
+        formatSeconds(t.load)
+      )
     )
   );
 
@@ -106,7 +125,7 @@ export function renderBuildResult(
       h(
         'div',
         { class: 'jp-CythonPin-row jp-CythonPin-created' },
-        h('span', { class: 'jp-CythonPin-label' }, 'Built'),
+        h('span', { class: 'jp-CythonPin-label' }, trans.__('Built')),
         formatUtc(r.created_utc)
       )
     );
@@ -117,12 +136,12 @@ export function renderBuildResult(
     { class: 'jp-CythonPin-aliases' },
     ...(r.aliases.length
       ? r.aliases.map(a => h('code', { class: 'jp-CythonPin-alias' }, a))
-      : ['none'])
+      : [trans.__('none')])
   );
   const pinRow = h(
     'div',
     { class: 'jp-CythonPin-row jp-CythonPin-aliasRow' },
-    h('span', { class: 'jp-CythonPin-label' }, 'Aliases'),
+    h('span', { class: 'jp-CythonPin-label' }, trans.__('Aliases')),
     aliases
   );
   if (r.key && r.status === 'ok') {
@@ -130,16 +149,20 @@ export function renderBuildResult(
       'button',
       {
         class: 'jp-Button jp-mod-styled jp-mod-accept jp-CythonPin-pinAs',
-        title: 'Give this build a name you can import later',
+        title: trans.__('Give this build a name you can import later'),
         type: 'button'
       },
-      'Pin as…'
+      trans.__('Pin as…')
     );
     pinAs.addEventListener('click', () => {
       void actions.pinAs(r, root).then(alias => {
         if (alias && !r.aliases.includes(alias)) {
           root.replaceWith(
-            renderBuildResult({ ...r, aliases: [...r.aliases, alias] }, actions)
+            renderBuildResult(
+              { ...r, aliases: [...r.aliases, alias] },
+              actions,
+              trans
+            )
           );
         }
       });
@@ -153,7 +176,7 @@ export function renderBuildResult(
       h(
         'div',
         { class: 'jp-CythonPin-row jp-CythonPin-names' },
-        h('span', { class: 'jp-CythonPin-label' }, 'Names'),
+        h('span', { class: 'jp-CythonPin-label' }, trans.__('Names')),
         r.names.join(', ')
       )
     );
@@ -180,7 +203,9 @@ export function renderBuildResult(
           'data-line': String(d.line),
           'data-column': String(d.column),
           'data-severity': d.severity,
-          title: clickable ? 'Go to this line in the cell' : undefined,
+          title: clickable
+            ? trans.__('Go to this line in the cell')
+            : undefined,
           role: clickable ? 'button' : undefined,
           tabindex: clickable ? '0' : undefined
         },
@@ -201,16 +226,24 @@ export function renderBuildResult(
   }
 
   if (r.annotation) {
-    root.appendChild(renderAnnotation(r.annotation, actions.showAnnotation()));
+    root.appendChild(
+      renderAnnotation(r.annotation, actions.showAnnotation(), trans)
+    );
   }
   return root;
 }
 
 /** Shown when the bundle does not match the protocol. */
-export function renderInvalid(error: string): HTMLElement {
+export function renderInvalid(
+  error: string,
+  trans: TranslationBundle = NULL_TRANS
+): HTMLElement {
   return h(
     'div',
     { class: 'jp-CythonPin-result jp-mod-invalid', 'data-status': 'invalid' },
-    `Unreadable cython_pin build result (${error}). The helper and the extension may be different versions.`
+    trans.__(
+      'Unreadable cython_pin build result (%1). The helper and the extension may be different versions.',
+      error
+    )
   );
 }

@@ -1,6 +1,8 @@
 import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
+import { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 import { BUILD_MIME_TYPE, decodeBuildResult } from '../protocol';
+import { NULL_TRANS } from '../translation';
 import { IBuildResultActions, renderBuildResult, renderInvalid } from './view';
 
 /** Lumino widget rendering `application/vnd.cython-pin.build+json`. */
@@ -10,7 +12,8 @@ export class BuildResultRenderer
 {
   constructor(
     options: IRenderMime.IRendererOptions,
-    private readonly _actions: IBuildResultActions
+    private readonly _actions: IBuildResultActions,
+    private readonly _trans: TranslationBundle = NULL_TRANS
   ) {
     super();
     this._mimeType = options.mimeType;
@@ -22,8 +25,8 @@ export class BuildResultRenderer
     this.node.textContent = '';
     this.node.appendChild(
       decoded.ok
-        ? renderBuildResult(decoded.value, this._actions)
-        : renderInvalid(decoded.error)
+        ? renderBuildResult(decoded.value, this._actions, this._trans)
+        : renderInvalid(decoded.error, this._trans)
     );
     return Promise.resolve();
   }
@@ -32,12 +35,13 @@ export class BuildResultRenderer
 }
 
 export function createRendererFactory(
-  actions: IBuildResultActions
+  actions: IBuildResultActions,
+  trans: TranslationBundle = NULL_TRANS
 ): IRenderMime.IRendererFactory {
   return {
     safe: true,
     mimeTypes: [BUILD_MIME_TYPE],
     defaultRank: 0,
-    createRenderer: options => new BuildResultRenderer(options, actions)
+    createRenderer: options => new BuildResultRenderer(options, actions, trans)
   };
 }

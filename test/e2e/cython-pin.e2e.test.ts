@@ -6,8 +6,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  BrowserSession,
-  Lab,
+  IBrowserSession,
+  ILab,
   NotebookPage,
   OUT,
   putNotebook,
@@ -18,8 +18,8 @@ import {
   stopLab
 } from './harness';
 
-let lab: Lab | undefined;
-let session: BrowserSession | undefined;
+let lab: ILab | undefined;
+let session: IBrowserSession | undefined;
 let nb: NotebookPage;
 
 beforeAll(async () => {
@@ -160,6 +160,24 @@ describe('jupyterlab-cython-pin in a real JupyterLab', () => {
         path.join(OUT, 'perf.json'),
         JSON.stringify({ P6_ms: samples }, null, 1)
       );
+    }
+  );
+
+  step(
+    '2b. the Compile shortcut Ctrl+Alt+B (declared in the settings schema) compiles a plain cell',
+    'step2b-shortcut',
+    async () => {
+      const c = await nb.appendCell('def cube(int n):\n    return n * n * n');
+      const before = await nb.prompt(c);
+      await nb.cell(c).locator('.cm-content').click();
+      await nb.page.keyboard.press('Control+Alt+b');
+      await nb.waitExecuted(c, before);
+      // The command ran (not a plain run): it added the magic line and rendered a build result.
+      expect((await nb.cellText(c)).split('\n')[0]).toMatch(/^%%cython_pin\b/);
+      await expect(nb.result(c).getAttribute('data-status')).resolves.toBe(
+        'ok'
+      );
+      expect((await nb.runPython('print(cube(3))')).trim()).toBe('27');
     }
   );
 

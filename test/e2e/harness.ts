@@ -23,7 +23,7 @@ const PIDS_FILE = path.join(OUT, 'pids.txt');
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 /** A process we started: its PID and its start time (so a reused PID is never mistaken for it). */
-export interface Proc {
+export interface IProc {
   pid: number;
   start: string;
 }
@@ -46,7 +46,7 @@ function startTime(pid: number): string | null {
 const recorded = new Set<string>();
 
 /** Remember a process we started (test-output/e2e/pids.txt: "pid start-time role"). */
-function record(pid: number | undefined, role: string): Proc | null {
+function record(pid: number | undefined, role: string): IProc | null {
   const start = pid ? startTime(pid) : null;
   if (!pid || start === null) {
     return null;
@@ -58,7 +58,7 @@ function record(pid: number | undefined, role: string): Proc | null {
   return { pid, start };
 }
 
-function alive(p: Proc): boolean {
+function alive(p: IProc): boolean {
   return startTime(p.pid) === p.start;
 }
 
@@ -97,7 +97,7 @@ export function descendants(root: number): number[] {
   return found;
 }
 
-async function killAndWait(procs: Proc[], graceMs: number): Promise<void> {
+async function killAndWait(procs: IProc[], graceMs: number): Promise<void> {
   for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
     const left = procs.filter(alive);
     if (!left.length) {
@@ -129,19 +129,19 @@ async function freePort(): Promise<number> {
   });
 }
 
-export interface Lab {
+export interface ILab {
   url: string; // http://127.0.0.1:<port>/
   token: string;
   tmp: string;
   rootDir: string;
   cacheDir: string;
   proc: ChildProcess;
-  server: Proc | null;
-  kernels: Map<number, Proc>;
+  server: IProc | null;
+  kernels: Map<number, IProc>;
 }
 
 /** Start `jupyter lab` on 127.0.0.1 and a free port, in temp dirs; resolves once its API answers. */
-export async function startLab(): Promise<Lab> {
+export async function startLab(): Promise<ILab> {
   fs.mkdirSync(OUT, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cython-pin-e2e-'));
   const dirs = Object.fromEntries(
@@ -197,7 +197,7 @@ export async function startLab(): Promise<Lab> {
     }
   );
   fs.closeSync(log);
-  const lab: Lab = {
+  const lab: ILab = {
     url,
     token,
     tmp,
@@ -232,7 +232,7 @@ export async function startLab(): Promise<Lab> {
 }
 
 /** Remember the kernels (children of the server) so that they are stopped even if the server is not. */
-export function trackKernels(lab: Lab): void {
+export function trackKernels(lab: ILab): void {
   if (!lab.server || !alive(lab.server)) {
     return;
   }
@@ -247,7 +247,7 @@ export function trackKernels(lab: Lab): void {
 }
 
 /** Stop the server (API shutdown, then signals) and whatever it started; remove the temp dirs. */
-export async function stopLab(lab: Lab | undefined): Promise<void> {
+export async function stopLab(lab: ILab | undefined): Promise<void> {
   if (!lab) {
     return;
   }
@@ -272,24 +272,24 @@ export async function stopLab(lab: Lab | undefined): Promise<void> {
   fs.rmSync(lab.tmp, { recursive: true, force: true });
 }
 
-export interface BrowserSession {
+export interface IBrowserSession {
   context: BrowserContext;
   page: Page;
   profile: string;
-  procs: Proc[];
+  procs: IProc[];
   consoleErrors: string[];
 }
 
 /** The browser processes: the ones using our fresh profile dir. */
-function browserProcs(profile: string): Proc[] {
+function browserProcs(profile: string): IProc[] {
   return processTable()
     .filter(p => p.cmd.includes(profile))
     .map(p => record(p.pid, 'chromium'))
-    .filter((p): p is Proc => p !== null);
+    .filter((p): p is IProc => p !== null);
 }
 
 /** Debian chromium, headless, a fresh profile, viewport 1400×850. */
-export async function startBrowser(): Promise<BrowserSession> {
+export async function startBrowser(): Promise<IBrowserSession> {
   const profile = fs.mkdtempSync(
     path.join(os.tmpdir(), 'cython-pin-e2e-chromium-')
   );
@@ -312,7 +312,7 @@ export async function startBrowser(): Promise<BrowserSession> {
 }
 
 export async function stopBrowser(
-  session: BrowserSession | undefined
+  session: IBrowserSession | undefined
 ): Promise<void> {
   if (!session) {
     return;
@@ -337,7 +337,7 @@ export async function stopBrowser(
 
 /** Create a notebook through the contents API (python3 kernelspec, code cells with these sources). */
 export async function putNotebook(
-  lab: Lab,
+  lab: ILab,
   name: string,
   sources: string[]
 ): Promise<void> {
@@ -378,7 +378,7 @@ export async function putNotebook(
 export class NotebookPage {
   constructor(
     readonly page: Page,
-    readonly lab: Lab
+    readonly lab: ILab
   ) {}
 
   get panel(): Locator {

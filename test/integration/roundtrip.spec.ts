@@ -20,7 +20,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { WebSocket } from 'ws';
 import { CythonPinError } from '../../src/kernel/client';
-import { IConnectionState, KernelConnector } from '../../src/kernel/connector';
+import { KernelConnector } from '../../src/kernel/connector';
+import { IConnectionState } from '../../src/tokens';
 import {
   BUILD_MIME_TYPE,
   decodeBuildResult,

@@ -2,7 +2,7 @@ import { CythonPinError, ProtocolClient } from '../../src/kernel/client';
 import {
   activationCode,
   interpretActivation
-} from '../../src/kernel/connector';
+} from '../../src/kernel/activation';
 import { ProtocolEvent } from '../../src/protocol';
 import { FakeHelper, flush, KEY_A } from './helpers/fakeHelper';
 

@@ -1,8 +1,17 @@
 import { forEachDiagnostic } from '@codemirror/lint';
 import { EditorState, Text } from '@codemirror/state';
 import { EditorView } from '@codemirror/view';
+import { CodeEditor } from '@jupyterlab/codeeditor';
 import {
-  clearDiagnostics,
+  CodeMirrorEditor,
+  EditorExtensionRegistry
+} from '@jupyterlab/codemirror';
+import {
+  DIAGNOSTICS_OPTION,
+  registerDiagnosticsGutter
+} from '../../src/diagnostics/editorExtension';
+import {
+  diagnosticsExtension,
   showDiagnostics
 } from '../../src/diagnostics/markers';
 import { toEditorDiagnostics } from '../../src/diagnostics/mapping';
@@ -97,7 +106,10 @@ describe('lint markers in a CodeMirror 6 editor', () => {
     const parent = document.createElement('div');
     document.body.appendChild(parent);
     return new EditorView({
-      state: EditorState.create({ doc: CELL }),
+      state: EditorState.create({
+        doc: CELL,
+        extensions: diagnosticsExtension
+      }),
       parent
     });
   }
@@ -118,7 +130,7 @@ describe('lint markers in a CodeMirror 6 editor', () => {
     );
     expect(view.dom.querySelector('.cm-gutter-lint')).not.toBeNull();
 
-    clearDiagnostics(view);
+    showDiagnostics(view, []);
     expect(markers(view)).toEqual([]);
     expect(view.dom.querySelector('.cm-lintRange-error')).toBeNull();
     view.destroy();
@@ -138,7 +150,10 @@ describe('editing the cell', () => {
   it('clears the markers on the first edit', () => {
     const parent = document.createElement('div');
     const view = new EditorView({
-      state: EditorState.create({ doc: CELL }),
+      state: EditorState.create({
+        doc: CELL,
+        extensions: diagnosticsExtension
+      }),
       parent
     });
     showDiagnostics(view, buildResult('build result error').diagnostics);
@@ -147,5 +162,35 @@ describe('editing the cell', () => {
     expect(markers(view)).toEqual([]);
     expect(view.dom.querySelector('.cm-lintRange-error')).toBeNull();
     view.destroy();
+  });
+});
+
+describe('the diagnostics gutter in JupyterLab editors', () => {
+  function cellEditor(): CodeMirrorEditor {
+    const registry = new EditorExtensionRegistry();
+    registerDiagnosticsGutter(registry);
+    const host = document.createElement('div');
+    document.body.appendChild(host);
+    const model = new CodeEditor.Model();
+    model.sharedModel.setSource(CELL);
+    return new CodeMirrorEditor({ host, model, extensionsRegistry: registry });
+  }
+
+  it('is registered through the editor extension registry, off until a build has markers', () => {
+    const editor = cellEditor();
+    const view = editor.editor;
+    expect(editor.getOption(DIAGNOSTICS_OPTION)).toBe(false);
+    expect(view.dom.querySelector('.cm-gutter-lint')).toBeNull();
+
+    editor.setOption(DIAGNOSTICS_OPTION, true);
+    showDiagnostics(view, buildResult('build result error').diagnostics);
+    expect(view.dom.querySelector('.cm-gutter-lint')).not.toBeNull();
+    expect(view.dom.querySelector('.cm-lint-marker-error')).not.toBeNull();
+    expect(markers(view).map(m => m.line)).toEqual([3]);
+
+    // The clear-on-edit rule comes with the registered extension.
+    view.dispatch({ changes: { from: view.state.doc.length, insert: '\n' } });
+    expect(markers(view)).toEqual([]);
+    editor.dispose();
   });
 });

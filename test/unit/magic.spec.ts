@@ -1,4 +1,4 @@
-import { markerText, updateMarker } from '../../src/magic/marker';
+import { markerText, updateMarker } from '../../src/compile/cellMarker';
 import {
   isMagicCell,
   parseMagicLine,
@@ -132,8 +132,7 @@ describe('settings', () => {
       autoLoadHelper: true,
       cacheDir: '',
       showAnnotation: true,
-      autoPinFromMagic: true,
-      shortcut: 'Accel Alt B'
+      autoPinFromMagic: true
     });
     expect(
       readConfig({

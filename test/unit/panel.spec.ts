@@ -1,5 +1,7 @@
 import { PinManagerModel } from '../../src/panel/model';
-import { IPanelHost, PinManagerPanel, readGcForm } from '../../src/panel/view';
+import { readGcForm } from '../../src/panel/gcForm';
+import { IPanelHost } from '../../src/panel/host';
+import { PinManagerPanel } from '../../src/panel/view';
 import {
   FakeConnector,
   FakeHelper,

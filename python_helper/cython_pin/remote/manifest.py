@@ -54,7 +54,7 @@ def make_manifest(
     key: str, abi: str, meta: dict[str, Any], archive_sha256: str, archive_size: int, signer: str
 ) -> dict[str, Any]:
     """The manifest of one entry (what gets signed)."""
-    from ..cache import utc_now
+    from ..entries import utc_now
 
     return {
         "format": MANIFEST_FORMAT,

@@ -91,7 +91,7 @@ def _remember(root: str, url: str, seq: int) -> None:
 
 def _read(t: Tier, root: str) -> tuple[dict[str, str], int, Any]:
     """(pins, seq, version token) of the current document; ({}, 0, None) when there is none yet."""
-    from ..pins import _all_valid
+    from ..pin_rules import all_valid as _all_valid
 
     try:
         got = t.store().pins_read()
@@ -173,7 +173,7 @@ def _root(cache_dir: str | os.PathLike[str] | None) -> str:
 def _ensure_shared(t: Tier, root: str, key: str) -> None:
     """A team pin must name a build others can fetch: the store's manifest, uploaded now from the local
     cache if needed."""
-    from ..cache import read_meta
+    from ..entries import read_meta
     from . import manifest as _manifest
 
     try:
@@ -198,7 +198,7 @@ def pin(
 ) -> str:
     """Team pin ``alias`` -> ``key`` (see cython_pin.pin)."""
     from ..keys import validate_key
-    from ..pins import check_pin, validate_alias
+    from ..pin_rules import check_pin, validate_alias
 
     validate_alias(alias)
     validate_key(key)
@@ -216,7 +216,7 @@ def pin(
 
 def unpin(alias: str, *, cache_dir: str | os.PathLike[str] | None = None) -> bool:
     """Remove team pin ``alias``; True if it existed."""
-    from ..pins import validate_alias
+    from ..pin_rules import validate_alias
 
     validate_alias(alias)
 
@@ -231,7 +231,7 @@ def rename_pin(
     old: str, new: str, *, overwrite: bool = False, cache_dir: str | os.PathLike[str] | None = None
 ) -> str:
     """Rename team pin ``old`` to ``new``; returns the key."""
-    from ..pins import check_rename, unknown_alias_message, validate_alias
+    from ..pin_rules import check_rename, unknown_alias_message, validate_alias
 
     validate_alias(old)
     validate_alias(new)
@@ -257,7 +257,7 @@ def list_pins(*, cache_dir: str | os.PathLike[str] | None = None) -> dict[str, s
 
 def resolve(alias: str, *, cache_dir: str | os.PathLike[str] | None = None) -> str:
     """The key of team pin ``alias``; KeyError if there is none."""
-    from ..pins import unknown_alias_message
+    from ..pin_rules import unknown_alias_message
 
     t = _tier(write=False)
     pins = _read(t, _root(cache_dir))[0]

@@ -242,7 +242,8 @@ class Tier:
     def install(self, root: str, key: str, fetched: Fetched) -> None:
         """Check the archive against the manifest, unpack it into local staging and publish it into the local
         cache (caller holds the key lock). Refused on any mismatch; nothing is published then."""
-        from ..cache import META, new_staging, publish, sha256_file
+        from .._hash import sha256_file
+        from ..entries import META, new_staging, publish
 
         m = fetched.manifest
         if hashlib.sha256(fetched.data).hexdigest() != m["archive_sha256"]:
@@ -293,7 +294,7 @@ class Tier:
         """Upload the local entry for ``key`` if the store has no manifest for it: archive first (create-only,
         content-addressed), then the signed manifest (create-only, last). Returns "created", "existing",
         "skipped" or "failed"."""
-        from ..cache import read_meta
+        from ..entries import read_meta
         from ..paths import entry_dir
 
         if self.mode != "read-write" or self.backing_off():

@@ -1,18 +1,18 @@
 import { Signal } from '@lumino/signaling';
 import { ProtocolClient } from '../../../src/kernel/client';
-import type {
-  IConnectionState,
-  KernelConnector
-} from '../../../src/kernel/connector';
+import type { IConnectionState, IKernelConnector } from '../../../src/tokens';
 import { ConnectorRegistry } from '../../../src/kernel/registry';
 import {
-  decodeRequest,
   ICacheRow,
   IOpArgs,
   IOpResults,
+  JSONRecord,
   Op,
-  ProtocolEvent
+  ProtocolEvent,
+  PROTOCOL_VERSION,
+  Reply
 } from '../../../src/protocol';
+import { decodeRequest } from './requests';
 
 export const KEY_A = 'a'.repeat(64);
 export const KEY_B = 'b'.repeat(64);
@@ -45,12 +45,12 @@ export class FakeHelper {
   requests: { op: Op; args: unknown }[] = [];
   onEvent: (ev: ProtocolEvent) => void = () => undefined;
 
-  handle(data: { [key: string]: unknown }): { [key: string]: unknown } {
+  handle(data: { [key: string]: unknown }): Reply {
     const d = decodeRequest(data);
     if (!d.ok) {
       return {
         type: 'reply',
-        id: String(data.id),
+        id: typeof data.id === 'string' ? data.id : '',
         ok: false,
         error: { type: 'ProtocolError', message: d.error }
       };
@@ -58,7 +58,8 @@ export class FakeHelper {
     const { id, op, args } = d.value;
     this.requests.push({ op, args });
     try {
-      const result = this._run(op, args);
+      const run = this.ops[op] as (a: typeof args) => IOpResults[typeof op];
+      const result: JSONRecord = { ...run(args) };
       return { type: 'reply', id, ok: true, result };
     } catch (e) {
       const err = e as Error;
@@ -79,120 +80,111 @@ export class FakeHelper {
     });
   }
 
-  private _run(op: Op, rawArgs: unknown): { [key: string]: unknown } {
-    const fail = (name: string, message: string): never => {
-      const e = new Error(message);
-      e.name = name;
-      throw e;
-    };
-    switch (op) {
-      case 'list_pins':
+  /** One handler per op, typed by the generated OpArgs and OpResults. */
+  private readonly ops: {
+    [K in Op]: (args: IOpArgs[K]) => IOpResults[K];
+  } = {
+    list_pins: () => ({
+      cache_dir: this.cacheDir,
+      pins: [...this.pins.entries()].sort().map(([alias, key]) => {
+        const e = this.entries.find(x => x.key === key);
         return {
-          cache_dir: this.cacheDir,
-          pins: [...this.pins.entries()].sort().map(([alias, key]) => {
-            const e = this.entries.find(x => x.key === key);
-            return {
-              alias,
-              key,
-              module_name: e?.module_name ?? null,
-              size_bytes: e?.size_bytes ?? null,
-              created_utc: e?.created_utc ?? null,
-              in_cache: !!e
-            };
-          })
-        };
-      case 'list_cached':
-        return {
-          cache_dir: this.cacheDir,
-          entries: this.entries.map(e => ({
-            ...e,
-            aliases: [...this.pins.entries()]
-              .filter(([, k]) => k === e.key)
-              .map(([a]) => a)
-          }))
-        };
-      case 'cache_stats':
-        return {
-          cache_dir: this.cacheDir,
-          entries: this.entries.length,
-          total_bytes: this.entries.reduce((n, e) => n + e.size_bytes, 0),
-          pins: this.pins.size
-        };
-      case 'pin': {
-        const a = rawArgs as IOpArgs['pin'];
-        const old = this.pins.get(a.alias);
-        if (old && old !== a.key && !a.overwrite) {
-          fail(
-            'ValueError',
-            `Alias collision: alias '${a.alias}' already points to a different key.`
-          );
-        }
-        this.pins.set(a.alias, a.key);
-        this._pinsChanged();
-        return { alias: a.alias, key: a.key };
-      }
-      case 'unpin': {
-        const a = rawArgs as IOpArgs['unpin'];
-        const removed = this.pins.delete(a.alias);
-        this._pinsChanged();
-        return { alias: a.alias, removed };
-      }
-      case 'rename_pin': {
-        const a = rawArgs as IOpArgs['rename_pin'];
-        const key = this.pins.get(a.old);
-        if (!key) {
-          fail('KeyError', `No pin named '${a.old}'.`);
-        }
-        this.pins.delete(a.old);
-        this.pins.set(a.new, key as string);
-        this._pinsChanged();
-        return { alias: a.new, key };
-      }
-      case 'gc_cache': {
-        const a = rawArgs as IOpArgs['gc_cache'];
-        const pinned = new Set(this.pins.values());
-        const keep = a.keep_n_newest ?? this.entries.length;
-        const removed = this.entries.filter(
-          (e, i) => i >= keep && !pinned.has(e.key)
-        );
-        if (!a.dry_run) {
-          this.entries = this.entries.filter(e => !removed.includes(e));
-          this.onEvent({
-            type: 'event',
-            event: 'cache_changed',
-            data: { cache_dir: this.cacheDir }
-          });
-        }
-        return {
-          dry_run: a.dry_run,
-          removed,
-          freed_bytes: removed.reduce((n, e) => n + e.size_bytes, 0),
-          kept: this.entries.length - (a.dry_run ? removed.length : 0)
-        };
-      }
-      case 'import_pinned': {
-        const a = rawArgs as IOpArgs['import_pinned'];
-        const key =
-          this.pins.get(a.alias) ??
-          fail('KeyError', `No pin named '${a.alias}'.`);
-        return {
-          alias: a.alias,
+          alias,
           key,
-          module_name: `cython_pin_${key.slice(0, 16)}`,
-          names: ['f']
+          module_name: e?.module_name ?? null,
+          size_bytes: e?.size_bytes ?? null,
+          created_utc: e?.created_utc ?? null,
+          in_cache: !!e
         };
+      })
+    }),
+    list_cached: () => ({
+      cache_dir: this.cacheDir,
+      entries: this.entries.map(e => ({
+        ...e,
+        aliases: [...this.pins.entries()]
+          .filter(([, k]) => k === e.key)
+          .map(([a]) => a)
+      }))
+    }),
+    cache_stats: () => ({
+      cache_dir: this.cacheDir,
+      entries: this.entries.length,
+      total_bytes: this.entries.reduce((n, e) => n + e.size_bytes, 0),
+      pins: this.pins.size
+    }),
+    pin: a => {
+      const old = this.pins.get(a.alias);
+      if (old && old !== a.key && !a.overwrite) {
+        fail(
+          'ValueError',
+          `Alias collision: alias '${a.alias}' already points to a different key.`
+        );
       }
-      case 'hello':
-        return {
-          protocol_version: 1,
-          helper_version: '0.1.0',
-          cache_dir: this.cacheDir,
-          python_executable: '/usr/bin/python3',
-          cython_version: '3.3.1'
-        };
-    }
-    return fail('ProtocolError', 'unknown op');
-  }
+      this.pins.set(a.alias, a.key);
+      this._pinsChanged();
+      return { alias: a.alias, key: a.key };
+    },
+    unpin: a => {
+      const removed = this.pins.delete(a.alias);
+      this._pinsChanged();
+      return { alias: a.alias, removed };
+    },
+    rename_pin: a => {
+      const key =
+        this.pins.get(a.old) ?? fail('KeyError', `No pin named '${a.old}'.`);
+      this.pins.delete(a.old);
+      this.pins.set(a.new, key);
+      this._pinsChanged();
+      return { alias: a.new, key };
+    },
+    gc_cache: a => {
+      const pinned = new Set(this.pins.values());
+      const keep = a.keep_n_newest ?? this.entries.length;
+      const removed = this.entries.filter(
+        (e, i) => i >= keep && !pinned.has(e.key)
+      );
+      if (!a.dry_run) {
+        this.entries = this.entries.filter(e => !removed.includes(e));
+        this.onEvent({
+          type: 'event',
+          event: 'cache_changed',
+          data: { cache_dir: this.cacheDir }
+        });
+      }
+      return {
+        dry_run: a.dry_run,
+        removed,
+        freed_bytes: removed.reduce((n, e) => n + e.size_bytes, 0),
+        kept: this.entries.length - (a.dry_run ? removed.length : 0)
+      };
+    },
+    import_pinned: a => {
+      const key =
+        this.pins.get(a.alias) ??
+        fail('KeyError', `No pin named '${a.alias}'.`);
+      return {
+        alias: a.alias,
+        key,
+        module_name: `cython_pin_${key.slice(0, 16)}`,
+        names: ['f']
+      };
+    },
+    hello: () => ({
+      protocol_version: PROTOCOL_VERSION,
+      helper_version: '0.1.0',
+      cache_dir: this.cacheDir,
+      python_executable: '/usr/bin/python3',
+      cython_version: '3.3.1'
+    })
+  };
+}
+
+/** Throws the way the helper reports a Python exception. */
+function fail(name: string, message: string): never {
+  const e = new Error(message);
+  e.name = name;
+  throw e;
 }
 
 /**
@@ -264,8 +256,8 @@ export class FakeConnector {
   dispose(): void {
     /* nothing */
   }
-  asConnector(): KernelConnector {
-    return this as unknown as KernelConnector;
+  asConnector(): IKernelConnector {
+    return this as unknown as IKernelConnector;
   }
 }
 

@@ -1,7 +1,0 @@
-"""``python -m cython_pin.bench [--repeat N | --quick] [--out bench-results.json] [--keep]``."""
-
-import sys
-
-from .run import main
-
-sys.exit(main())

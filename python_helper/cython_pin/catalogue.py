@@ -1,0 +1,203 @@
+"""The cache as a whole: list its entries, sum them up, and remove old ones (gc)."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from . import events
+from .entries import META, disk_size, key_lock, read_meta, remove_tree
+from .errors import CacheIntegrityError
+from .locks import FileLock, is_locked
+from .names import KEY_RE
+from .paths import STAGING, TRASH, ensure_root, entry_dir, get_cache_dir, lock_path
+from .pins import read_pins
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # no runtime import of typing
+    from typing import Any
+
+
+def _keys(root: str) -> list[str]:
+    try:
+        names = os.listdir(root)
+    except FileNotFoundError:
+        return []
+    return [n for n in names if KEY_RE.match(n) and os.path.isfile(os.path.join(root, n, META))]
+
+
+def entry_row(root: str, key: str, meta: dict[str, Any] | None, aliases: list[str]) -> dict[str, Any]:
+    """A CacheRow (protocol §3)."""
+    meta = meta or {}
+    return {
+        "key": key,
+        "module_name": meta.get("module_name"),
+        "size_bytes": disk_size(entry_dir(root, key)),
+        "created_utc": meta.get("created_utc"),
+        "profile": meta.get("profile"),
+        "aliases": sorted(aliases),
+    }
+
+
+def _aliases_by_key(root: str) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for alias, key in read_pins(root).items():
+        out.setdefault(key, []).append(alias)
+    return out
+
+
+def _rows(root: str) -> list[dict[str, Any]]:
+    by_key = _aliases_by_key(root)
+    rows = []
+    for key in _keys(root):
+        try:
+            meta = read_meta(root, key)
+        except CacheIntegrityError:
+            meta = None
+        rows.append(entry_row(root, key, meta, by_key.get(key, [])))
+    rows.sort(key=lambda r: (r["created_utc"] or "", r["key"]), reverse=True)
+    return rows
+
+
+def list_cached(*, cache_dir: str | os.PathLike[str] | None = None) -> list[dict[str, Any]]:
+    """Every cache entry, newest first: ``{key, module_name, size_bytes, created_utc, profile, aliases}``."""
+    return _rows(get_cache_dir(cache_dir))
+
+
+def cache_stats(*, cache_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """``{cache_dir, entries, total_bytes, pins}`` for the cache root."""
+    root = get_cache_dir(cache_dir)
+    rows = _rows(root)
+    return {
+        "cache_dir": root,
+        "entries": len(rows),
+        "total_bytes": sum(r["size_bytes"] for r in rows),
+        "pins": len(read_pins(root)),
+    }
+
+
+def _age_days(created: str | None, now: float) -> float:
+    if not created:
+        return float("inf")
+    try:
+        import calendar
+
+        t = calendar.timegm(time.strptime(created, "%Y-%m-%dT%H:%M:%SZ"))
+    except ValueError:
+        return float("inf")
+    return (now - t) / 86400.0
+
+
+def _clean_private_dirs(root: str) -> None:
+    """Remove staging dirs whose builder is gone (key lock not held) and leftover trash."""
+    import shutil
+
+    staging = os.path.join(root, STAGING)
+    for name in os.listdir(staging) if os.path.isdir(staging) else []:
+        key = name.split(".", 1)[0]
+        if KEY_RE.match(key) and is_locked(lock_path(root, key)):
+            continue
+        shutil.rmtree(os.path.join(staging, name), ignore_errors=True)
+    shutil.rmtree(os.path.join(root, TRASH), ignore_errors=True)
+    # pins.json.<pid>.<rand>.tmp files exist only while a writer holds the pins lock: if we get the lock,
+    # any left over come from a writer that was killed.
+    tmps = [n for n in os.listdir(root) if n.startswith("pins.json.") and n.endswith(".tmp")]
+    if tmps:
+        try:
+            with FileLock(lock_path(root, "pins"), timeout=0):
+                for n in tmps:
+                    try:
+                        os.unlink(os.path.join(root, n))
+                    except OSError:
+                        pass
+        except TimeoutError:
+            pass
+
+
+def gc_cache(
+    *,
+    max_bytes: int | None = None,
+    max_age_days: float | None = None,
+    keep_n_newest: int | None = None,
+    dry_run: bool = False,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> dict[str, Any]:
+    """Remove cache entries: older than ``max_age_days``, beyond the ``keep_n_newest`` newest, then oldest
+    first until the total is at most ``max_bytes``. Pinned entries and entries being built are never removed.
+    Returns ``{dry_run, removed: [CacheRow], freed_bytes, kept}``."""
+    if max_bytes is None and max_age_days is None and keep_n_newest is None:
+        raise ValueError("gc_cache needs at least one criterion: max_bytes, max_age_days or keep_n_newest.")
+    for name, v in (
+        ("max_bytes", max_bytes),
+        ("max_age_days", max_age_days),
+        ("keep_n_newest", keep_n_newest),
+    ):
+        if v is not None and (
+            isinstance(v, bool) or not isinstance(v, (int, float)) or not v >= 0
+        ):  # NaN too
+            raise ValueError(f"{name} must be a non-negative number or None, got {v!r}.")
+    root = get_cache_dir(cache_dir)
+    rows = _rows(root)  # newest first
+    now = time.time()
+
+    def removable(r: dict[str, Any]) -> bool:
+        return not r["aliases"] and not is_locked(lock_path(root, r["key"]))
+
+    doomed: dict[str, dict[str, Any]] = {}
+    for i, r in enumerate(rows):
+        too_old = max_age_days is not None and _age_days(r["created_utc"], now) > max_age_days
+        beyond = keep_n_newest is not None and i >= keep_n_newest
+        if (too_old or beyond) and removable(r):
+            doomed[r["key"]] = r
+    if max_bytes is not None:
+        total = sum(r["size_bytes"] for r in rows if r["key"] not in doomed)
+        for r in reversed(rows):
+            if total <= max_bytes:
+                break
+            if r["key"] not in doomed and removable(r):
+                doomed[r["key"]] = r
+                total -= r["size_bytes"]
+    removed: list[dict[str, Any]] = []
+    if not dry_run:
+        if os.path.isdir(root):
+            ensure_root(root)
+            _clean_private_dirs(root)
+        for key, r in doomed.items():
+            try:
+                with key_lock(root, key, timeout=0):
+                    remove_tree(root, entry_dir(root, key))
+            except TimeoutError:
+                continue
+            removed.append(r)
+        if removed:
+            events.emit("cache_changed", {"cache_dir": root})
+    else:
+        removed = list(doomed.values())
+    return {
+        "dry_run": bool(dry_run),
+        "removed": removed,
+        "freed_bytes": sum(r["size_bytes"] for r in removed),
+        "kept": len(rows) - len(removed),
+    }
+
+
+def pin_rows(root: str) -> list[dict[str, Any]]:
+    """One row per pin, by alias: ``{alias, key, module_name, size_bytes, created_utc, in_cache}`` (the
+    entry's fields are None when the pinned key has no readable entry)."""
+    rows = []
+    for alias, key in sorted(read_pins(root).items()):
+        try:
+            meta = read_meta(root, key)
+        except (CacheIntegrityError, ValueError):
+            meta = None
+        rows.append(
+            {
+                "alias": alias,
+                "key": key,
+                "module_name": meta.get("module_name") if meta else None,
+                "size_bytes": disk_size(entry_dir(root, key)) if meta else None,
+                "created_utc": meta.get("created_utc") if meta else None,
+                "in_cache": meta is not None,
+            }
+        )
+    return rows

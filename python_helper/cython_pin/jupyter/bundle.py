@@ -1,0 +1,66 @@
+"""The display bundle of a build: the BuildResultJSON payload under the extension's MIME type, a text/plain
+summary, and the annotation's HTML."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..constants import MIME_TYPE, PROTOCOL_VERSION
+from ..errors import exception_message
+from ..result import BuildResult, timings_json
+
+
+def error_payload(
+    exc: BaseException, *, cache_dir: str, profile: str, line_offset: int = 0
+) -> dict[str, Any]:
+    """BuildResultJSON with ``status: "error"`` for a failed build (BuildError or any other exception)."""
+    diags = getattr(exc, "diagnostics", None) or []
+    return {
+        "version": PROTOCOL_VERSION,
+        "status": "error",
+        "key": getattr(exc, "key", None),
+        "module_name": getattr(exc, "module_name", None),
+        "artifact_path": None,
+        "cache_dir": cache_dir,
+        "used_cache": False,
+        "origin": None,
+        "signer": None,
+        "reused_module": False,
+        "created_utc": None,
+        "profile": profile,
+        "timings": timings_json(dict(getattr(exc, "timings", None) or {})),
+        "diagnostics": [d.to_json(line_offset) for d in diags],
+        "aliases": [],
+        "names": [],
+        "annotation": None,
+        "error": {"type": type(exc).__name__, "message": exception_message(exc)},
+    }
+
+
+def error_text(payload: dict[str, Any]) -> str:
+    """text/plain of a failed build: the error, then one line per diagnostic."""
+    err = payload["error"] or {}
+    lines = [f"cython_pin: build failed: {err.get('type')}: {err.get('message')}"]
+    for d in payload["diagnostics"]:
+        where = f"{d['file']}:" if d.get("file") else ""
+        lines.append(f"  {where}{d['line']}:{d['column']} {d['severity']} {d['message']}")
+    return "\n".join(lines)
+
+
+def error_bundle(payload: dict[str, Any]) -> dict[str, Any]:
+    """The MIME bundle of a failed build."""
+    return {MIME_TYPE: payload, "text/plain": error_text(payload)}
+
+
+def ok_bundle(res: BuildResult, line_offset: int, names: list[str], aliases: list[str]) -> dict[str, Any]:
+    """The MIME bundle of a successful build (with text/html when it was annotated)."""
+    from ..annotation import render_html
+
+    payload = res.to_json(line_offset, names=names, aliases=aliases)
+    lines = res.summary_lines(line_offset, aliases=aliases)
+    if names:
+        lines.insert(3, f"  names      : {', '.join(names)}")
+    bundle: dict[str, Any] = {MIME_TYPE: payload, "text/plain": "\n".join(lines)}
+    if payload["annotation"] is not None:
+        bundle["text/html"] = render_html(payload["annotation"], title=res.module_name)
+    return bundle

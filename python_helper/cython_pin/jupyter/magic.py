@@ -1,0 +1,136 @@
+"""The ``%%cython_pin`` cell magic (``%load_ext cython_pin``): a thin IPython layer over the engine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from IPython.core import magic_arguments
+from IPython.core.magic import Magics, cell_magic, magics_class
+
+from ..constants import DEFAULT_PROFILE, PROFILES
+
+CELL_LINE_OFFSET = 1  # the %%cython_pin line is line 1 of the cell: source line n is cell line n + 1
+
+
+def _join_flag_values(line: str) -> str:
+    """Let ``-c -O2`` work: argparse would read ``-O2`` as an option, so pass it as ``-c=-O2``."""
+    import shlex
+
+    from IPython.utils.process import arg_split
+
+    tokens = arg_split(line, posix=True)
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok in ("-c", "--compile-args") and i + 1 < len(tokens) and tokens[i + 1].startswith("-"):
+            out.append(f"{tok}={tokens[i + 1]}")
+            i += 2
+            continue
+        out.append(tok)
+        i += 1
+    return shlex.join(out)
+
+
+def _fail(exc: BaseException, payload: dict[str, Any]) -> None:
+    """Display the error bundle and give the exception a short IPython traceback."""
+    from IPython.display import display
+
+    from .bundle import error_bundle
+
+    bundle = error_bundle(payload)
+    display(bundle, raw=True)
+    short = [f"{payload['error']['type']}: {payload['error']['message']}"]
+    short += bundle["text/plain"].splitlines()[1:]
+    try:
+        if hasattr(exc, "render_lines"):
+            exc.render_lines = short  # BuildError._render_traceback_ uses it
+        else:
+            exc._render_traceback_ = lambda: short  # type: ignore[attr-defined]
+    except AttributeError:  # pragma: no cover - exceptions with __slots__
+        pass
+
+
+@magics_class
+class CythonPinMagics(Magics):
+    """``%%cython_pin [alias] [--profile P] [--overwrite] [--team] [--annotate] [--cplus] [-I DIR] [-l LIB]
+    [-L DIR] [-c FLAG] [--force] [--name NAME]``"""
+
+    @magic_arguments.magic_arguments()
+    @magic_arguments.argument("alias", nargs="?", default=None, help="pin the build under this alias")
+    @magic_arguments.argument(
+        "--profile",
+        choices=PROFILES,
+        default=None,
+        help=f"build profile (default {DEFAULT_PROFILE})",
+    )
+    @magic_arguments.argument("--overwrite", action="store_true", help="re-point an existing alias")
+    @magic_arguments.argument("--team", action="store_true", help="pin ALIAS as a team pin (team cache)")
+    @magic_arguments.argument("-a", "--annotate", action="store_true", help="make the annotation")
+    @magic_arguments.argument("--cplus", action="store_true", help="compile as C++")
+    @magic_arguments.argument("-I", "--include", action="append", default=[], help="include directory")
+    @magic_arguments.argument("-l", "--lib", action="append", default=[], help="library to link")
+    @magic_arguments.argument("-L", "--library-dir", action="append", default=[], help="library directory")
+    @magic_arguments.argument(
+        "-c", "--compile-args", action="append", default=[], help="extra compiler flag, e.g. -c=-DFOO"
+    )
+    @magic_arguments.argument("--force", action="store_true", help="rebuild even when cached")
+    @magic_arguments.argument("--name", default=None, help="module name (default cython_pin_<key16>)")
+    @cell_magic
+    def cython_pin(self, line: str, cell: str) -> None:
+        """Compile the cell with cython_pin, bind its public names, optionally pin it, show the result."""
+        from IPython.display import display
+
+        from ..engine import compile_and_load_result
+        from ..loader import bind_public_names
+        from ..paths import get_cache_dir
+        from ..pins import pin
+        from .bundle import error_payload, ok_bundle
+
+        args = magic_arguments.parse_argstring(self.cython_pin, _join_flag_values(line))
+        if args.alias is not None:
+            from ..pins import validate_alias
+
+            validate_alias(args.alias)  # before spending a build on a cell whose pin must fail
+        opts: dict[str, Any] = {
+            "profile": args.profile,
+            "language": "c++" if args.cplus else "c",
+            "include_dirs": args.include,
+            "libraries": args.lib,
+            "library_dirs": args.library_dir,
+            "extra_compile_args": args.compile_args,
+            "force_rebuild": args.force,
+            "module_name": args.name,
+        }
+        if args.annotate:
+            opts["annotate"] = True
+        profile = args.profile or DEFAULT_PROFILE
+        cache_dir = get_cache_dir()
+        try:
+            res = compile_and_load_result(cell, **opts)
+        except Exception as e:
+            payload = error_payload(e, cache_dir=cache_dir, profile=profile, line_offset=CELL_LINE_OFFSET)
+            if getattr(e, "stage", "") in ("Cython compilation", "C compilation") and e.diagnostics:
+                from ..diagnostics import summarize
+
+                payload["error"]["message"] = summarize(e.diagnostics, e.stage, CELL_LINE_OFFSET)
+                # The saved error output's evalue is str(e): make it name cell lines like the rest.
+                e.args = (payload["error"]["message"],)
+            _fail(e, payload)
+            raise
+        if args.alias:
+            try:
+                pin(res.key, alias=args.alias, overwrite=args.overwrite, team=args.team)
+            except Exception as e:
+                payload = res.to_json(CELL_LINE_OFFSET)
+                payload.update(status="error", error={"type": type(e).__name__, "message": str(e)})
+                _fail(e, payload)
+                raise
+        ns = self.shell.user_ns if self.shell is not None else {}
+        bound = bind_public_names(res.module, ns)
+        display(ok_bundle(res, CELL_LINE_OFFSET, bound, res.aliases()), raw=True)
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """Register the magic (idempotent)."""
+    ipython.register_magics(CythonPinMagics)

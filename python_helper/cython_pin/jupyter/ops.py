@@ -1,0 +1,130 @@
+"""The protocol's op handlers: ``dispatch(request)`` checks a Request, runs its op and returns the Reply.
+
+``dispatch`` never raises; every failure becomes an error reply.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from ..constants import PROTOCOL_VERSION
+from ..errors import exception_message
+from .protocol import validate_request
+
+Namespace = dict[str, Any]
+
+
+def _hello(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
+    from .._version import __version__
+    from ..paths import get_cache_dir
+    from ..toolchain import cython_version
+
+    return {
+        "protocol_version": PROTOCOL_VERSION,
+        "helper_version": __version__,
+        "cache_dir": get_cache_dir(),
+        "python_executable": sys.executable,
+        "cython_version": cython_version(),
+    }
+
+
+def _list_pins(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
+    from ..catalogue import pin_rows
+    from ..paths import get_cache_dir
+
+    root = get_cache_dir()
+    return {"cache_dir": root, "pins": pin_rows(root)}
+
+
+def _pin(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
+    from ..pins import pin
+
+    key = pin(args["key"], alias=args["alias"], overwrite=bool(args.get("overwrite", False)))
+    return {"alias": args["alias"], "key": key}
+
+
+def _unpin(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
+    from ..pins import unpin
+
+    return {"alias": args["alias"], "removed": unpin(args["alias"])}
+
+
+def _rename_pin(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
+    from ..pins import rename_pin
+
+    return {"alias": args["new"], "key": rename_pin(args["old"], args["new"])}
+
+
+def _list_cached(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
+    from ..catalogue import list_cached
+    from ..paths import get_cache_dir
+
+    return {"cache_dir": get_cache_dir(), "entries": list_cached()}
+
+
+def _cache_stats(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
+    from ..catalogue import cache_stats
+
+    return cache_stats()
+
+
+def _gc_cache(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
+    from ..catalogue import gc_cache
+
+    return gc_cache(
+        max_bytes=args.get("max_bytes"),
+        max_age_days=args.get("max_age_days"),
+        keep_n_newest=args.get("keep_n_newest"),
+        dry_run=args["dry_run"],
+    )
+
+
+def _import_pinned(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
+    """Load the pinned build and bind it in the user namespace: the module under its alias, and its public
+    names."""
+    from ..engine import import_pinned_result
+    from ..loader import bind_public_names
+
+    alias = args["alias"]
+    res = import_pinned_result(alias)
+    bound: list[str] = []
+    if ns is not None:
+        ns[alias] = res.module
+        bound = bind_public_names(res.module, ns)
+    return {"alias": alias, "key": res.key, "module_name": res.module_name, "names": bound}
+
+
+_OPS: dict[str, Callable[[dict[str, Any], Namespace | None], dict[str, Any]]] = {
+    "hello": _hello,
+    "list_pins": _list_pins,
+    "pin": _pin,
+    "unpin": _unpin,
+    "rename_pin": _rename_pin,
+    "list_cached": _list_cached,
+    "cache_stats": _cache_stats,
+    "gc_cache": _gc_cache,
+    "import_pinned": _import_pinned,
+}
+
+
+def error_reply(mid: str, exc: BaseException) -> dict[str, Any]:
+    """Reply with ``ok: false``; the message is the exception text (KeyError without its quotes)."""
+    return {
+        "type": "reply",
+        "id": mid,
+        "ok": False,
+        "error": {"type": type(exc).__name__, "message": exception_message(exc)},
+    }
+
+
+def dispatch(msg: Any, *, user_ns: Namespace | None = None) -> dict[str, Any]:
+    """Handle one Request and return its Reply (never raises). ``import_pinned`` binds into ``user_ns``."""
+    mid = msg.get("id") if isinstance(msg, dict) and isinstance(msg.get("id"), str) else ""
+    try:
+        mid, op, args = validate_request(msg)
+        result = _OPS[op](args, user_ns)
+    except Exception as e:  # noqa: BLE001 - every failure becomes an error reply
+        return error_reply(mid, e)
+    return {"type": "reply", "id": mid, "ok": True, "result": result}

@@ -1,0 +1,98 @@
+"""The comm protocol's messages on the kernel side: check an incoming Request, make an outgoing Event.
+
+Pure Python (no IPython or ipykernel import); the op handlers are in :mod:`cython_pin.jupyter.ops`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..constants import EVENTS
+
+
+class ProtocolError(ValueError):
+    """A malformed message or an unknown op."""
+
+
+_NUM = (int, float)
+# op -> (required args, optional args); each maps name -> accepted types (None allowed where listed).
+_ARGS: dict[str, tuple[dict[str, tuple[type, ...]], dict[str, tuple[type, ...]]]] = {
+    "hello": ({}, {}),
+    "list_pins": ({}, {}),
+    "pin": ({"key": (str,), "alias": (str,)}, {"overwrite": (bool,)}),
+    "unpin": ({"alias": (str,)}, {}),
+    "rename_pin": ({"old": (str,), "new": (str,)}, {}),
+    "list_cached": ({}, {}),
+    "cache_stats": ({}, {}),
+    "gc_cache": (
+        {"dry_run": (bool,)},
+        {
+            "max_bytes": (int, type(None)),
+            "max_age_days": (*_NUM, type(None)),
+            "keep_n_newest": (int, type(None)),
+        },
+    ),
+    "import_pinned": ({"alias": (str,)}, {}),
+}
+OPS = tuple(_ARGS)
+
+
+def _is(value: Any, types: tuple[type, ...]) -> bool:
+    if isinstance(value, bool) and bool not in types:
+        return False  # True is not an int here
+    return isinstance(value, types)
+
+
+def require_field(msg: Any, field: str, types: tuple[type, ...], what: str) -> Any:
+    """``msg[field]``, after checking ``msg`` is an object holding ``field`` of one of ``types``."""
+    if not isinstance(msg, dict) or field not in msg:
+        raise ProtocolError(f"{what}: missing field '{field}'.")
+    if not _is(msg[field], types):
+        raise ProtocolError(f"{what}: field '{field}' has the wrong type ({type(msg[field]).__name__}).")
+    return msg[field]
+
+
+def validate_request(msg: Any) -> tuple[str, str, dict[str, Any]]:
+    """Check a Request; return ``(id, op, args)`` or raise ProtocolError."""
+    if not isinstance(msg, dict):
+        raise ProtocolError("request: message data must be a JSON object.")
+    if msg.get("type") != "request":
+        raise ProtocolError(f"request: type must be 'request', got {msg.get('type')!r}.")
+    mid = require_field(msg, "id", (str,), "request")
+    op = require_field(msg, "op", (str,), "request")
+    if op not in _ARGS:
+        raise ProtocolError(f"request: unknown op {op!r}; known ops: {', '.join(OPS)}.")
+    args = require_field(msg, "args", (dict,), f"request {op}")
+    required, optional = _ARGS[op]
+    for name, types in required.items():
+        require_field(args, name, types, f"request {op} args")
+    for name, value in args.items():
+        if name in required:
+            continue
+        if name not in optional:
+            raise ProtocolError(f"request {op} args: unexpected argument '{name}'.")
+        if not _is(value, optional[name]):
+            raise ProtocolError(f"request {op} args: '{name}' has the wrong type ({type(value).__name__}).")
+    return mid, op, args
+
+
+def validate_event(msg: Any) -> None:
+    """Check an Event (``pins_changed`` or ``cache_changed``)."""
+    if not isinstance(msg, dict) or msg.get("type") != "event":
+        raise ProtocolError("event: type must be 'event'.")
+    name = require_field(msg, "event", (str,), "event")
+    if name not in EVENTS:
+        raise ProtocolError(f"event: unknown event {name!r}.")
+    data = require_field(msg, "data", (dict,), "event")
+    require_field(data, "cache_dir", (str,), f"event {name} data")
+    if name == "pins_changed":
+        pins = require_field(data, "pins", (dict,), "event pins_changed data")
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in pins.items()):
+            raise ProtocolError("event pins_changed: pins must map alias -> key strings.")
+
+
+def make_event(event: str, data: dict[str, Any]) -> dict[str, Any]:
+    """An Event message."""
+    msg = {"type": "event", "event": event, "data": data}
+    validate_event(msg)
+    return msg

@@ -1,0 +1,76 @@
+"""Moving entries between caches: export one as a ``.tar.gz`` archive, import (and verify) such an archive."""
+
+from __future__ import annotations
+
+import os
+
+from . import events
+from .atomic import atomic_write
+from .entries import key_lock, publish, read_meta, verify_entry
+from .names import KEY_RE, validate_key
+from .paths import STAGING, ensure_root, entry_dir, get_cache_dir
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # no runtime import of typing
+    from typing import IO
+
+
+def export_cached(
+    key: str, dest: str | os.PathLike[str], *, cache_dir: str | os.PathLike[str] | None = None
+) -> str:
+    """Write the entry for ``key`` as one ``.tar.gz`` archive. ``dest`` is a file path or an existing
+    directory (then ``<dest>/<key>.tar.gz``). Returns the archive path."""
+    import tarfile
+
+    validate_key(key)
+    root = get_cache_dir(cache_dir)
+    meta = read_meta(root, key)
+    if meta is None:
+        raise FileNotFoundError(
+            f"No cache entry for key {key[:16]}... in {root}; list_cached() shows what exists."
+        )
+    verify_entry(root, key, meta)
+    dest = os.fspath(dest)
+    if os.path.isdir(dest):
+        dest = os.path.join(dest, f"{key}.tar.gz")
+
+    def write(f: IO[bytes]) -> None:
+        with tarfile.open(fileobj=f, mode="w:gz") as tar:
+            tar.add(entry_dir(root, key), arcname=key)
+
+    atomic_write(dest, write, binary=True, mode=0o666)
+    return dest
+
+
+def import_exported(path: str | os.PathLike[str], *, cache_dir: str | os.PathLike[str] | None = None) -> str:
+    """Add an archive made by :func:`export_cached` to the cache (verified); returns its key."""
+    import shutil
+    import tarfile
+
+    path = os.fspath(path)
+    root = ensure_root(cache_dir)
+    staging_parent = os.path.join(root, STAGING)
+    with tarfile.open(path, "r:*") as tar:
+        members = tar.getmembers()
+        tops = {m.name.split("/", 1)[0] for m in members}
+        if len(tops) != 1 or not KEY_RE.match(next(iter(tops))):
+            raise ValueError(f"{path} is not a cython_pin export (expected one top folder named by a key).")
+        key = next(iter(tops))
+        for m in members:
+            if not (m.isfile() or m.isdir()) or m.name.startswith("/") or ".." in m.name.split("/"):
+                raise ValueError(f"{path}: refusing unsafe archive member {m.name!r}.")
+        # the key lock is held for the whole import so gc never removes the half-extracted staging dir
+        with key_lock(root, key, timeout=60):
+            tmp = os.path.join(staging_parent, f"{key}.{os.getpid()}.{os.urandom(4).hex()}.import")
+            os.mkdir(tmp, 0o700)
+            try:
+                tar.extractall(tmp, members=members)
+                meta = read_meta(tmp, key)
+                if meta is None or meta.get("key") != key:
+                    raise ValueError(f"{path}: meta.json missing or for another key.")
+                verify_entry(tmp, key, meta)
+                publish(root, key, os.path.join(tmp, key), replace=False)
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+    events.emit("cache_changed", {"cache_dir": root})
+    return key

@@ -1,1 +1,0 @@
-"""Reliability suite (a package so its conftest does not shadow python_helper/tests/conftest.py)."""

@@ -1,0 +1,70 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+import { pipInstallLine, PROTOCOL_VERSION } from '../protocol';
+import { NULL_TRANS } from '../translation';
+
+/** Python code run silently before activation when a cache override is set. */
+export function activationCode(cacheDir: string): string {
+  if (!cacheDir) {
+    return '';
+  }
+  return `__import__('os').environ.__setitem__('CYTHON_PIN_CACHE_DIR', ${JSON.stringify(
+    cacheDir
+  )})`;
+}
+
+/** Reads `user_expressions` of the activation reply (docs/protocol.md §1). */
+export function interpretActivation(
+  userExpressions: { [key: string]: unknown } | undefined,
+  trans: TranslationBundle = NULL_TRANS
+):
+  | { ok: true }
+  | { ok: false; missing: true; pipLine: string }
+  | { ok: false; missing: false; message: string } {
+  const text = (v: unknown): string | null => {
+    if (typeof v === 'object' && v !== null) {
+      const o = v as { [k: string]: unknown };
+      const data = o.data as { [k: string]: unknown } | undefined;
+      if (o.status === 'ok' && data && typeof data['text/plain'] === 'string') {
+        return data['text/plain'];
+      }
+    }
+    return null;
+  };
+  const act = userExpressions?.activate as
+    { status?: string; ename?: string; evalue?: string } | undefined;
+  if (!act) {
+    return {
+      ok: false,
+      missing: false,
+      message: trans.__('The kernel did not answer.')
+    };
+  }
+  if (act.status === 'ok') {
+    const version = text(act);
+    if (version === String(PROTOCOL_VERSION)) {
+      return { ok: true };
+    }
+    return {
+      ok: false,
+      missing: false,
+      message: trans.__(
+        'The cython_pin helper in this kernel speaks protocol %1, this extension speaks %2. Upgrade the helper.',
+        String(version),
+        PROTOCOL_VERSION
+      )
+    };
+  }
+  if (act.ename === 'ModuleNotFoundError') {
+    const python = text(userExpressions?.python) ?? 'python';
+    return { ok: false, missing: true, pipLine: pipInstallLine(python) };
+  }
+  return {
+    ok: false,
+    missing: false,
+    message: trans.__(
+      'Loading the cython_pin helper failed: %1: %2',
+      act.ename ?? 'Error',
+      act.evalue ?? ''
+    )
+  };
+}

@@ -1,0 +1,51 @@
+import {
+  Clipboard,
+  Dialog,
+  InputDialog,
+  Notification,
+  showDialog
+} from '@jupyterlab/apputils';
+import { INotebookTracker } from '@jupyterlab/notebook';
+import { TranslationBundle } from '@jupyterlab/translation';
+import { insertImportCell } from '../notebook/importCell';
+import type { IPanelHost } from './host';
+
+/** The panel's dialogs and shell actions, done with JupyterLab's own. */
+export function appPanelHost(
+  tracker: INotebookTracker,
+  trans: TranslationBundle
+): IPanelHost {
+  return {
+    confirm: async (title, body, accept) => {
+      const r = await showDialog({
+        title,
+        body,
+        buttons: [
+          Dialog.cancelButton({ label: trans.__('Cancel') }),
+          Dialog.warnButton({ label: accept })
+        ]
+      });
+      return r.button.accept;
+    },
+    prompt: async (title, label, value) => {
+      const r = await InputDialog.getText({ title, label, text: value });
+      return r.button.accept ? (r.value ?? '').trim() || null : null;
+    },
+    copy: text => Clipboard.copyToSystem(text),
+    insertImport: alias => {
+      const panel = tracker.currentWidget;
+      if (!panel) {
+        Notification.error(
+          trans.__('Cython Pin: open a notebook to insert the import into.'),
+          { autoClose: 5000 }
+        );
+        return;
+      }
+      insertImportCell(panel, alias);
+    },
+    notify: (kind, message) =>
+      Notification.emit(trans.__('Cython Pin: %1', message), kind, {
+        autoClose: kind === 'error' ? 8000 : 4000
+      })
+  };
+}

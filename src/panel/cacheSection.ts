@@ -1,0 +1,250 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+import { ICacheRow } from '../protocol';
+import { h } from '../ui/dom';
+import { formatBytes, formatUtc, shortKey } from '../ui/format';
+import { IGcFormValues, readGcForm } from './gcForm';
+import { ButtonFactory, IPanelHost, OPTIONAL_COLUMN } from './host';
+import type { GcPreview, PinManagerModel } from './model';
+
+/** The clean-up form's inputs (kept across renders so typing is not lost). */
+export interface IGcInputs {
+  keepNewest: HTMLInputElement;
+  maxAgeDays: HTMLInputElement;
+  maxMiB: HTMLInputElement;
+}
+
+export function createGcInputs(trans: TranslationBundle): IGcInputs {
+  const input = (cls: string, placeholder: string, label: string) =>
+    h('input', {
+      class: `${cls} jp-mod-styled`,
+      type: 'number',
+      min: '0',
+      placeholder,
+      'aria-label': label
+    });
+  return {
+    keepNewest: input(
+      'jp-CythonPin-gcKeep',
+      trans.__('all'),
+      trans.__('Keep newest entries')
+    ),
+    maxAgeDays: input(
+      'jp-CythonPin-gcAge',
+      trans.__('any'),
+      trans.__('Maximum age in days')
+    ),
+    maxMiB: input(
+      'jp-CythonPin-gcSize',
+      trans.__('any'),
+      trans.__('Maximum total size in MiB')
+    )
+  };
+}
+
+function entries(n: number, trans: TranslationBundle): string {
+  return trans._n('%1 entry', '%1 entries', n);
+}
+
+/** The cache section: stats, entries table, clean-up form and its preview. */
+export function renderCacheSection(
+  m: PinManagerModel,
+  host: IPanelHost,
+  button: ButtonFactory,
+  inputs: IGcInputs,
+  trans: TranslationBundle
+): HTMLElement {
+  const stats = m.stats;
+  const rows = m.entries.map(e => cacheRow(e, m, host, button, trans));
+  if (!rows.length) {
+    rows.push(
+      h(
+        'tr',
+        { class: 'jp-CythonPin-empty' },
+        h('td', { colspan: '7' }, trans.__('The cache is empty.'))
+      )
+    );
+  }
+  const values = (): IGcFormValues => ({
+    keepNewest: inputs.keepNewest.value,
+    maxAgeDays: inputs.maxAgeDays.value,
+    maxMiB: inputs.maxMiB.value
+  });
+  const preview = button(
+    'jp-CythonPin-gcPreview',
+    trans.__('Preview clean-up'),
+    trans.__('Dry run: list what would be removed'),
+    async () => {
+      await m.previewGc(readGcForm(values()));
+    }
+  );
+  const run = button(
+    'jp-CythonPin-gcRun',
+    trans.__('Clean up…'),
+    trans.__('Remove unpinned cache entries (asks first)'),
+    async () => {
+      const args = readGcForm(values());
+      const dry = await m.previewGc(args);
+      if (!dry.removed.length) {
+        host.notify('info', trans.__('Nothing to clean up.'));
+        return;
+      }
+      const ok = await host.confirm(
+        trans.__('Clean up the cache'),
+        trans._n(
+          'Remove %1 cache entry and free %2? Pinned builds are kept.',
+          'Remove %1 cache entries and free %2? Pinned builds are kept.',
+          dry.removed.length,
+          formatBytes(dry.freed_bytes)
+        ),
+        trans.__('Remove')
+      );
+      if (ok) {
+        const r = await m.runGc(args);
+        host.notify(
+          'success',
+          trans.__(
+            'Removed %1 entries, freed %2.',
+            r.removed.length,
+            formatBytes(r.freed_bytes)
+          )
+        );
+      }
+    }
+  );
+  const columns: [string, boolean][] = [
+    [trans.__('Key'), false],
+    [trans.__('Module'), true],
+    [trans.__('Profile'), true],
+    [trans.__('Size'), false],
+    [trans.__('Created'), true],
+    [trans.__('Aliases'), false],
+    ['', false]
+  ];
+  return h(
+    'section',
+    { class: 'jp-CythonPin-cache' },
+    h('h3', {}, trans.__('Cache')),
+    h(
+      'div',
+      { class: 'jp-CythonPin-cacheStats' },
+      stats
+        ? trans.__(
+            '%1, %2, %3 · %4',
+            entries(stats.entries, trans),
+            formatBytes(stats.total_bytes),
+            trans._n('%1 pin', '%1 pins', stats.pins),
+            stats.cache_dir
+          )
+        : '—'
+    ),
+    h(
+      'div',
+      { class: 'jp-CythonPin-tableWrap' },
+      h(
+        'table',
+        { class: 'jp-CythonPin-cacheTable' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ...columns.map(([t, optional]) =>
+              h('th', { class: optional ? OPTIONAL_COLUMN : undefined }, t)
+            )
+          )
+        ),
+        h('tbody', {}, ...rows)
+      )
+    ),
+    h(
+      'div',
+      { class: 'jp-CythonPin-gcForm' },
+      h('label', {}, trans.__('Keep newest'), ' ', inputs.keepNewest),
+      h('label', {}, trans.__('Max age (days)'), ' ', inputs.maxAgeDays),
+      h('label', {}, trans.__('Max size (MiB)'), ' ', inputs.maxMiB),
+      preview,
+      run
+    ),
+    m.gcPreview ? renderGcPreview(m.gcPreview, trans) : null
+  );
+}
+
+function cacheRow(
+  e: ICacheRow,
+  m: PinManagerModel,
+  host: IPanelHost,
+  button: ButtonFactory,
+  trans: TranslationBundle
+): HTMLElement {
+  return h(
+    'tr',
+    { class: 'jp-CythonPin-cacheRow', 'data-key': e.key },
+    h(
+      'td',
+      { class: 'jp-CythonPin-cacheKey', title: e.key },
+      h('code', {}, shortKey(e.key))
+    ),
+    h('td', { class: OPTIONAL_COLUMN }, e.module_name),
+    h('td', { class: OPTIONAL_COLUMN }, e.profile),
+    h('td', { class: 'jp-CythonPin-cacheSize' }, formatBytes(e.size_bytes)),
+    h('td', { class: OPTIONAL_COLUMN }, formatUtc(e.created_utc)),
+    h('td', {}, e.aliases.join(', ') || '—'),
+    h(
+      'td',
+      {},
+      button(
+        'jp-CythonPin-pinEntry',
+        trans.__('Pin…'),
+        trans.__('Pin this build under an alias'),
+        async () => {
+          const alias = await host.prompt(
+            trans.__('Pin build'),
+            trans.__('Alias'),
+            ''
+          );
+          if (alias) {
+            await m.pin(e.key, alias);
+            host.notify(
+              'success',
+              trans.__('Pinned %1 as "%2".', shortKey(e.key), alias)
+            );
+          }
+        }
+      )
+    )
+  );
+}
+
+function renderGcPreview(
+  preview: GcPreview,
+  trans: TranslationBundle
+): HTMLElement {
+  const n = preview.removed.length;
+  return h(
+    'div',
+    { class: 'jp-CythonPin-gcPreviewResult' },
+    n
+      ? trans._n(
+          'Would remove %1 entry, freeing %2; %3 kept.',
+          'Would remove %1 entries, freeing %2; %3 kept.',
+          n,
+          formatBytes(preview.freed_bytes),
+          preview.kept
+        )
+      : trans.__('Nothing would be removed; %1 kept.', preview.kept),
+    n
+      ? h(
+          'ul',
+          {},
+          ...preview.removed.map(e =>
+            h(
+              'li',
+              {},
+              `${shortKey(e.key)} ${e.module_name} (${formatBytes(e.size_bytes)})`
+            )
+          )
+        )
+      : null
+  );
+}

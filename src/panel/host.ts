@@ -1,0 +1,19 @@
+/** Dialogs and shell actions the panel needs (JupyterLab ones in the app). */
+export interface IPanelHost {
+  confirm(title: string, body: string, accept: string): Promise<boolean>;
+  prompt(title: string, label: string, value: string): Promise<string | null>;
+  copy(text: string): void;
+  insertImport(alias: string): void;
+  notify(kind: 'success' | 'error' | 'info', message: string): void;
+}
+
+/** Columns hidden when the side panel is narrow (see base.css). */
+export const OPTIONAL_COLUMN = 'jp-mod-optional';
+
+/** Makes the panel's action buttons: disabled while not connected, errors notified. */
+export type ButtonFactory = (
+  cls: string,
+  text: string,
+  title: string,
+  onClick: () => Promise<void> | void
+) => HTMLButtonElement;

@@ -1,0 +1,108 @@
+/** Decoder for the build-result bundle (BuildResult in the schema). */
+import {
+  Annotation,
+  BUILD_ORIGINS,
+  BUILD_STATUSES,
+  BuildResult,
+  Diagnostic,
+  DIAGNOSTIC_SOURCES,
+  PROFILES,
+  PROTOCOL_VERSION,
+  SEVERITIES,
+  TimingKey,
+  Timings
+} from '../_generated/protocol';
+import {
+  arr,
+  bool,
+  Decoded,
+  fail,
+  int,
+  nonEmpty,
+  nullable,
+  num,
+  oneOf,
+  rec,
+  run,
+  str
+} from './decode';
+import { errorInfo } from './messages';
+
+function diagnostic(v: unknown, path: string): Diagnostic {
+  const d = rec(v, path);
+  return {
+    line: int(d.line, `${path}.line`),
+    column: int(d.column, `${path}.column`),
+    severity: oneOf(d.severity, `${path}.severity`, SEVERITIES),
+    message: str(d.message, `${path}.message`),
+    source: oneOf(d.source, `${path}.source`, DIAGNOSTIC_SOURCES),
+    file: nullable(str)(d.file, `${path}.file`)
+  };
+}
+
+function annotation(v: unknown, path: string): Annotation {
+  const a = rec(v, path);
+  return {
+    max_score: num(a.max_score, `${path}.max_score`),
+    lines: arr(a.lines, `${path}.lines`, (l, lp) => {
+      const r = rec(l, lp);
+      return {
+        line: int(r.line, `${lp}.line`),
+        score: num(r.score, `${lp}.score`),
+        source: str(r.source, `${lp}.source`),
+        c_code: str(r.c_code, `${lp}.c_code`)
+      };
+    })
+  };
+}
+
+function timings(v: unknown, path: string): Timings {
+  const t = rec(v, path);
+  const seconds = (k: TimingKey) => num(t[k], `${path}.${k}`);
+  return {
+    hash: seconds('hash'),
+    cythonize: seconds('cythonize'),
+    compile: seconds('compile'),
+    load: seconds('load'),
+    total: seconds('total')
+  };
+}
+
+export function decodeBuildResult(value: unknown): Decoded<BuildResult> {
+  return run((): BuildResult => {
+    const b = rec(value, 'build result');
+    const status = oneOf(b.status, 'status', BUILD_STATUSES);
+    const error = nullable(errorInfo)(b.error, 'error');
+    if ((status === 'error') !== (error !== null)) {
+      fail(
+        'error',
+        status === 'error'
+          ? 'an object when status is "error"'
+          : 'null when status is "ok"'
+      );
+    }
+    return {
+      version: oneOf(b.version, 'version', [PROTOCOL_VERSION]),
+      status,
+      key: nullable(str)(b.key, 'key'),
+      module_name: nullable(str)(b.module_name, 'module_name'),
+      artifact_path: nullable(str)(b.artifact_path, 'artifact_path'),
+      cache_dir: nonEmpty(b.cache_dir, 'cache_dir'),
+      used_cache: bool(b.used_cache, 'used_cache'),
+      origin: nullable((v: unknown, p: string) => oneOf(v, p, BUILD_ORIGINS))(
+        b.origin,
+        'origin'
+      ),
+      signer: nullable(str)(b.signer, 'signer'),
+      reused_module: bool(b.reused_module, 'reused_module'),
+      created_utc: nullable(str)(b.created_utc, 'created_utc'),
+      profile: oneOf(b.profile, 'profile', PROFILES),
+      timings: timings(b.timings, 'timings'),
+      diagnostics: arr(b.diagnostics, 'diagnostics', diagnostic),
+      aliases: arr(b.aliases, 'aliases', str),
+      names: arr(b.names, 'names', str),
+      annotation: nullable(annotation)(b.annotation, 'annotation'),
+      error
+    };
+  });
+}

@@ -1,0 +1,72 @@
+/**
+ * The cython_pin protocol: types generated from protocol/cython-pin.schema.json
+ * (src/_generated/protocol.ts, `npm run generate`) and runtime decoders that
+ * return exactly those types. The rest of src/ imports the protocol from here.
+ */
+import type {
+  Annotation,
+  AnnotationLine,
+  BuildResult,
+  CacheRow,
+  Diagnostic,
+  ErrorInfo,
+  Event,
+  GcArgs,
+  OpArgs,
+  OpResults,
+  PinRow,
+  Reply,
+  Request,
+  Timings
+} from '../_generated/protocol';
+
+export type {
+  CacheChangedEvent,
+  DiagnosticSource,
+  ErrorCode,
+  Op,
+  PinsChangedEvent,
+  Profile,
+  Reply,
+  Severity,
+  TimingKey
+} from '../_generated/protocol';
+export {
+  BUILD_MIME_TYPE,
+  COMM_TARGET,
+  DIAGNOSTIC_SOURCES,
+  ERROR_CODES,
+  EVENT_NAMES,
+  OPS,
+  PROFILES,
+  PROTOCOL_VERSION,
+  SEVERITIES,
+  TIMING_KEYS
+} from '../_generated/protocol';
+
+export type IAnnotation = Annotation;
+export type IAnnotationLine = AnnotationLine;
+export type IBuildResult = BuildResult;
+export type ICacheRow = CacheRow;
+export type IDiagnostic = Diagnostic;
+export type IErrorInfo = ErrorInfo;
+export type IGcArgs = GcArgs;
+export type IOpArgs = OpArgs;
+export type IOpResults = OpResults;
+export type IPinRow = PinRow;
+export type ITimings = Timings;
+export type ProtocolEvent = Event;
+/** Anything the kernel may send on the comm. */
+export type IncomingMessage = Reply | Event;
+/** The request for op K. */
+export type IRequest<K extends Request['op'] = Request['op']> = Extract<
+  Request,
+  { op: K }
+>;
+
+export { ACTIVATION_EXPRESSIONS, pipInstallLine } from './activation';
+export { decodeBuildResult } from './buildResult';
+export { isRecord } from './decode';
+export type { Decoded, JSONRecord } from './decode';
+export { decodeEvent, decodeIncoming, decodeReply } from './messages';
+export { decodeResult } from './results';

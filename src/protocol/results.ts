@@ -1,0 +1,104 @@
+/** Decoders for the result of each op (OpResults in the schema). */
+import {
+  CacheRow,
+  Op,
+  OpResults,
+  PinRow,
+  PROFILES,
+  PROTOCOL_VERSION
+} from '../_generated/protocol';
+import {
+  arr,
+  bool,
+  Decoded,
+  int,
+  JSONRecord,
+  nonEmpty,
+  nullable,
+  oneOf,
+  rec,
+  run,
+  str
+} from './decode';
+
+function pinRow(v: unknown, path: string): PinRow {
+  const r = rec(v, path);
+  return {
+    alias: nonEmpty(r.alias, `${path}.alias`),
+    key: nonEmpty(r.key, `${path}.key`),
+    module_name: nullable(str)(r.module_name, `${path}.module_name`),
+    size_bytes: nullable(int)(r.size_bytes, `${path}.size_bytes`),
+    created_utc: nullable(str)(r.created_utc, `${path}.created_utc`),
+    in_cache: bool(r.in_cache, `${path}.in_cache`)
+  };
+}
+
+export function cacheRow(v: unknown, path: string): CacheRow {
+  const r = rec(v, path);
+  return {
+    key: nonEmpty(r.key, `${path}.key`),
+    module_name: nonEmpty(r.module_name, `${path}.module_name`),
+    size_bytes: int(r.size_bytes, `${path}.size_bytes`),
+    created_utc: str(r.created_utc, `${path}.created_utc`),
+    profile: oneOf(r.profile, `${path}.profile`, PROFILES),
+    aliases: arr(r.aliases, `${path}.aliases`, str)
+  };
+}
+
+/** One decoder per op, each returning exactly the generated result type. */
+const RESULT_DECODERS: { [K in Op]: (r: JSONRecord) => OpResults[K] } = {
+  hello: r => ({
+    protocol_version: oneOf(r.protocol_version, 'result.protocol_version', [
+      PROTOCOL_VERSION
+    ]),
+    helper_version: nonEmpty(r.helper_version, 'result.helper_version'),
+    cache_dir: nonEmpty(r.cache_dir, 'result.cache_dir'),
+    python_executable: str(r.python_executable, 'result.python_executable'),
+    cython_version: nullable(str)(r.cython_version, 'result.cython_version')
+  }),
+  list_pins: r => ({
+    cache_dir: nonEmpty(r.cache_dir, 'result.cache_dir'),
+    pins: arr(r.pins, 'result.pins', pinRow)
+  }),
+  pin: r => ({
+    alias: nonEmpty(r.alias, 'result.alias'),
+    key: nonEmpty(r.key, 'result.key')
+  }),
+  unpin: r => ({
+    alias: nonEmpty(r.alias, 'result.alias'),
+    removed: bool(r.removed, 'result.removed')
+  }),
+  rename_pin: r => ({
+    alias: nonEmpty(r.alias, 'result.alias'),
+    key: nonEmpty(r.key, 'result.key')
+  }),
+  list_cached: r => ({
+    cache_dir: nonEmpty(r.cache_dir, 'result.cache_dir'),
+    entries: arr(r.entries, 'result.entries', cacheRow)
+  }),
+  cache_stats: r => ({
+    cache_dir: nonEmpty(r.cache_dir, 'result.cache_dir'),
+    entries: int(r.entries, 'result.entries'),
+    total_bytes: int(r.total_bytes, 'result.total_bytes'),
+    pins: int(r.pins, 'result.pins')
+  }),
+  gc_cache: r => ({
+    dry_run: bool(r.dry_run, 'result.dry_run'),
+    removed: arr(r.removed, 'result.removed', cacheRow),
+    freed_bytes: int(r.freed_bytes, 'result.freed_bytes'),
+    kept: int(r.kept, 'result.kept')
+  }),
+  import_pinned: r => ({
+    alias: nonEmpty(r.alias, 'result.alias'),
+    key: nonEmpty(r.key, 'result.key'),
+    module_name: nonEmpty(r.module_name, 'result.module_name'),
+    names: arr(r.names, 'result.names', str)
+  })
+};
+
+export function decodeResult<K extends Op>(
+  op: K,
+  result: unknown
+): Decoded<OpResults[K]> {
+  return run(() => RESULT_DECODERS[op](rec(result, 'result')));
+}

@@ -1,0 +1,42 @@
+"""Shared fixtures: a private cache dir and IPython dir for the session, one reusable build.
+
+Nothing here runs at import time: the environment is set by the session fixture below (and undone after).
+"""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+from collections.abc import Iterator
+
+import pytest
+from support import SQUARE
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """CYTHON_PIN_CACHE_DIR and IPYTHONDIR point at private temp folders for the whole session."""
+    cache = str(tmp_path_factory.mktemp("cython_pin_cache"))
+    ipython_dir = str(tmp_path_factory.mktemp("ipython"))
+    # IPython shells and kernels started by the tests keep their profile (and history db) out of ~. The
+    # folder goes at exit, after IPython's own atexit handlers (registered later, so run earlier) have
+    # closed the history db.
+    atexit.register(shutil.rmtree, ipython_dir, True)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CYTHON_PIN_CACHE_DIR", cache)
+        mp.setenv("IPYTHONDIR", ipython_dir)
+        yield cache
+    shutil.rmtree(cache, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def cache_dir(_session_env: str) -> str:
+    return _session_env
+
+
+@pytest.fixture(scope="session")
+def square(cache_dir: str):
+    """One real build of a tiny module, shared by many tests."""
+    import cython_pin
+
+    return cython_pin.compile_and_load_result(SQUARE)

@@ -1,0 +1,1 @@
+"""Reliability suite (a package, so its modules import ``relutil`` relatively)."""

@@ -1,0 +1,24 @@
+"""Helpers shared by the Python test modules (imported as ``support``; pytest.ini puts test/python on the
+path)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+HELPER = os.path.join(REPO, "python_helper")
+
+SQUARE = "def f(int n):\n    return n*n\n"
+
+
+def run_py(code: str, *, cwd: str | None = None, env: dict[str, str] | None = None, timeout: float = 120):
+    """Run ``code`` in a fresh interpreter with cython_pin importable; return CompletedProcess."""
+    full_env = dict(os.environ)
+    full_env["PYTHONPATH"] = HELPER + os.pathsep + full_env.get("PYTHONPATH", "")
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout
+    )

@@ -1,0 +1,151 @@
+"""Key stability: same inputs -> same key in any process and cwd; any changed input -> new key."""
+
+from __future__ import annotations
+
+import json
+
+import cython_pin
+import pytest
+from cython_pin import keys, names, toolchain
+from cython_pin.engine import key_for
+from support import SQUARE, run_py
+
+
+def test_key_is_sha256_hex_and_name_derived(square):
+    assert names.KEY_RE.match(square.key)
+    assert square.module_name == "cython_pin_" + square.key[:16]
+    assert key_for(SQUARE) == square.key
+
+
+def test_same_key_in_two_processes_with_different_cwd(square, tmp_path):
+    code = (
+        "import json, cython_pin\n"
+        f"r = cython_pin.compile_and_load_result({SQUARE!r})\n"
+        "print(json.dumps([r.key, r.used_cache, r.module.f(7)]))\n"
+    )
+    outs = []
+    for d in (tmp_path / "a", tmp_path / "b"):
+        d.mkdir()
+        p = run_py(code, cwd=str(d))
+        assert p.returncode == 0, p.stderr
+        outs.append(json.loads(p.stdout.strip().splitlines()[-1]))
+    assert outs[0] == outs[1] == [square.key, True, 49]
+
+
+def test_cache_location_and_non_build_options_not_in_key(square, tmp_path):
+    assert key_for(SQUARE, cache_dir=str(tmp_path / "elsewhere")) == square.key
+    assert key_for(SQUARE, verbose=2, force_rebuild=True, use_cache=False, lock_timeout_s=5) == square.key
+    assert key_for(SQUARE, profile="fast-debug") == square.key
+
+
+@pytest.mark.parametrize(
+    "source,opts",
+    [
+        (SQUARE + "\n", {}),
+        (SQUARE, {"profile": "release"}),
+        (SQUARE, {"profile": "annotate"}),
+        (SQUARE, {"annotate": True}),
+        (SQUARE, {"language": "c++"}),
+        (SQUARE, {"module_name": "named_square"}),
+        (SQUARE, {"compiler_directives": {"boundscheck": False}}),
+        (SQUARE, {"define_macros": [("FOO", "1")]}),
+        (SQUARE, {"extra_compile_args": ["-O1"]}),
+        (SQUARE, {"extra_link_args": ["-lm"]}),
+        (SQUARE, {"libraries": ["m"]}),
+        (SQUARE, {"include_dirs": ["/tmp"]}),
+        (SQUARE, {"library_dirs": ["/tmp"]}),
+        (SQUARE, {"support_files": {"x.pxi": "DEF A = 1\n"}}),
+        (SQUARE, {"numpy": True}),
+    ],
+)
+def test_changed_input_changes_key(square, source, opts):
+    assert key_for(source, **opts) != square.key
+
+
+def test_support_file_content_and_name_in_key():
+    a = key_for(SQUARE, support_files={"x.pxi": "A = 1\n"})
+    assert a != key_for(SQUARE, support_files={"x.pxi": "A = 2\n"})
+    assert a != key_for(SQUARE, support_files={"y.pxi": "A = 1\n"})
+    assert a == key_for(SQUARE, support_files={"x.pxi": b"A = 1\n"})
+
+
+def test_extra_source_content_in_key(tmp_path):
+    c = tmp_path / "helper.c"
+    c.write_text("int one(void) { return 1; }\n")
+    k1 = key_for(SQUARE, extra_sources=[str(c)])
+    c.write_text("int one(void) { return 2; }\n")
+    assert key_for(SQUARE, extra_sources=[str(c)]) != k1
+
+
+def test_toolchain_changes_change_key(square, monkeypatch):
+    monkeypatch.setitem(toolchain._proc_memo, "cython", "0.0.0-test")
+    assert key_for(SQUARE) != square.key
+    monkeypatch.setitem(toolchain._proc_memo, "cython", toolchain.cython_version())
+    fp = toolchain.toolchain_fingerprint("c", False, None)
+    assert {
+        "python_implementation",
+        "python_version",
+        "ext_suffix",
+        "soabi",
+        "cython_version",
+        "compiler_path",
+        "compiler_version",
+    } <= set(fp)
+    assert "numpy_version" not in fp and "numpy_version" in toolchain.toolchain_fingerprint("c", True, None)
+
+
+def test_numpy_auto_detection():
+    from cython_pin.options import uses_numpy
+
+    assert uses_numpy("import numpy as np\n", {})
+    assert uses_numpy("cimport numpy as cnp\n", {})
+    assert uses_numpy("from numpy cimport ndarray\n", {})
+    assert not uses_numpy("def f(): return 'numpy'\n", {})
+    assert uses_numpy("x = 1\n", {"d.pxd": b"cimport numpy\n"})
+
+
+def test_compiler_version_memoised_on_disk(square, cache_dir):
+    with open(f"{cache_dir}/toolchain.json") as f:
+        memo = json.load(f)
+    assert any(v for v in memo.values())
+
+
+def test_bad_arguments_raise_value_error():
+    with pytest.raises(ValueError, match="Unknown profile"):
+        key_for(SQUARE, profile="turbo")
+    with pytest.raises(ValueError, match="Unknown option"):
+        key_for(SQUARE, optimise=True)
+    with pytest.raises(ValueError, match="language"):
+        key_for(SQUARE, language="fortran")
+    with pytest.raises(ValueError, match="module_name"):
+        key_for(SQUARE, module_name="bad-name")
+    with pytest.raises(ValueError, match="support_files"):
+        key_for(SQUARE, support_files={"../evil.pxd": ""})
+    with pytest.raises(ValueError, match="source must be a str"):
+        cython_pin.compile_and_load_result(b"def f(): pass")
+    with pytest.raises(FileNotFoundError, match="extra_sources"):
+        key_for(SQUARE, extra_sources=["/nonexistent/x.c"])
+
+
+def test_trailing_newline_is_not_a_valid_key_or_name():
+    with pytest.raises(ValueError):
+        names.validate_key("a" * 64 + "\n")
+    with pytest.raises(ValueError, match="module_name"):
+        key_for(SQUARE, module_name="name\n")
+
+
+def test_headers_in_include_dirs_are_in_key(tmp_path, monkeypatch):
+    inc = tmp_path / "inc"
+    inc.mkdir()
+    (inc / "my.h").write_text("#define X 1\n")
+    (inc / "notes.txt").write_text("ignored\n")
+    k1 = key_for(SQUARE, include_dirs=[str(inc)])
+    (inc / "notes.txt").write_text("still ignored\n")
+    assert key_for(SQUARE, include_dirs=[str(inc)]) == k1
+    (inc / "my.h").write_text("#define X 2\n")
+    k2 = key_for(SQUARE, include_dirs=[str(inc)])
+    assert k2 != k1
+    (inc / "extra.pxd").write_text("cdef int y\n")
+    assert key_for(SQUARE, include_dirs=[str(inc)]) != k2
+    monkeypatch.setattr(keys, "INCLUDE_DIR_CONTENT_LIMIT", (1, 1 << 20))  # big dir: stat signature
+    assert "stat" in keys.include_dir_digest(str(inc))

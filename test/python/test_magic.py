@@ -1,0 +1,103 @@
+"""The %%cython_pin magic in a real IPython shell."""
+
+from __future__ import annotations
+
+import cython_pin
+import pytest
+from cython_pin.constants import MIME_TYPE
+from protocol_checks import validate
+
+IPython = pytest.importorskip("IPython")
+
+
+@pytest.fixture(scope="module")
+def shell():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    ip = InteractiveShell.instance()
+    ip.run_line_magic("load_ext", "cython_pin")
+    return ip
+
+
+@pytest.fixture()
+def shown(shell, monkeypatch):
+    out: list[dict] = []
+    monkeypatch.setattr(shell.display_pub, "publish", lambda data, metadata=None, **kw: out.append(data))
+    return out
+
+
+def test_magic_builds_binds_names_pins_and_displays(shell, shown, square):
+    res = shell.run_cell(f"%%cython_pin magic_sq\n{'def f(int n):'}\n    return n*n\n")
+    assert res.success, res.error_in_exec
+    assert shell.user_ns["f"](6) == 36
+    bundle = shown[-1]
+    payload = bundle[MIME_TYPE]
+    validate("build_result", payload)
+    assert payload["status"] == "ok" and payload["key"] == square.key
+    assert payload["names"] == ["f"] and payload["aliases"] == ["magic_sq"]
+    assert payload["used_cache"] is True and payload["reused_module"] is True
+    assert cython_pin.list_pins()["magic_sq"] == square.key
+    text = bundle["text/plain"]
+    assert square.key in text and "from cache : yes" in text and "module-level code did not re-run" in text
+    assert "text/html" not in bundle
+    cython_pin.unpin("magic_sq")
+
+
+def test_magic_failure_fails_cell_with_cell_line_numbers(shell, shown):
+    res = shell.run_cell("%%cython_pin\ndef g():\n    x = 1\n    return y\n")
+    assert not res.success
+    err = res.error_in_exec
+    assert type(err).__name__ == "BuildError"
+    payload = shown[-1][MIME_TYPE]
+    validate("build_result", payload)
+    assert payload["status"] == "error"
+    d = payload["diagnostics"][0]
+    assert (d["line"], d["column"], d["severity"], d["file"]) == (4, 12, "error", None)
+    assert payload["error"] == {
+        "type": "BuildError",
+        "message": "Cython compilation failed: 1 error (line 4)",
+    }
+    assert "4:12 error undeclared name not builtin: y" in shown[-1]["text/plain"]
+    assert str(err) == "Cython compilation failed: 1 error (line 4)"
+    tb = err._render_traceback_()
+    assert tb[0].startswith("BuildError: Cython compilation failed") and len(tb) < 10
+
+
+def test_magic_pin_collision_fails_cell(shell, shown, square):
+    cython_pin.pin(square.key, alias="taken", overwrite=True)
+    try:
+        res = shell.run_cell("%%cython_pin taken\ndef other():\n    return 5\n")
+        assert not res.success and isinstance(res.error_in_exec, ValueError)
+        payload = shown[-1][MIME_TYPE]
+        assert payload["status"] == "error" and payload["error"]["message"].startswith("Alias collision")
+        res = shell.run_cell("%%cython_pin taken --overwrite\ndef other():\n    return 5\n")
+        assert res.success and cython_pin.list_pins()["taken"] == shown[-1][MIME_TYPE]["key"]
+    finally:
+        cython_pin.unpin("taken")
+
+
+def test_magic_annotate_name_and_options(shell, shown):
+    cell = (
+        "%%cython_pin --annotate --name magic_named -c -DMAGIC=7 -c=-DOTHER=1\n"
+        "cdef extern from *:\n"
+        "    int MAGIC\n"
+        "def h(x):\n"
+        "    return x + MAGIC\n"
+    )
+    res = shell.run_cell(cell)
+    assert res.success, res.error_in_exec
+    bundle = shown[-1]
+    payload = bundle[MIME_TYPE]
+    assert payload["module_name"] == "magic_named"
+    assert [ln["line"] for ln in payload["annotation"]["lines"]] == [2, 3, 4, 5]
+    html = bundle["text/html"]
+    assert "<details" in html and "<script" not in html.lower() and "onclick" not in html
+    assert any(d["source"] == "helper" and "magic_named" in d["message"] for d in payload["diagnostics"])
+    assert shell.user_ns["h"](1) == 8
+
+
+def test_magic_usage_error_and_bad_alias(shell, shown):
+    res = shell.run_cell("%%cython_pin --profile turbo\ndef z():\n    pass\n")
+    assert not res.success
+    res = shell.run_cell("%%cython_pin bad-alias\ndef z():\n    pass\n")
+    assert not res.success and "Invalid alias" in str(res.error_in_exec)

@@ -1,0 +1,139 @@
+"""Pins: validation, strict collisions, overwrite, rename, unpin, corrupt registry, change listeners."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import cython_pin
+import pytest
+from cython_pin import events
+from cython_pin.errors import PinRegistryError
+
+
+@pytest.fixture()
+def pcache(square, tmp_path):
+    """A private cache with the square entry in it (so pin tests never touch the session pins)."""
+    d = str(tmp_path / "pcache")
+    cython_pin.import_exported(cython_pin.export_cached(square.key, tmp_path), cache_dir=d)
+    return d
+
+
+def test_pin_resolve_import_unpin(square, pcache):
+    assert cython_pin.pin(square.key, alias="sq", cache_dir=pcache) == square.key
+    assert cython_pin.list_pins(cache_dir=pcache) == {"sq": square.key}
+    assert cython_pin.resolve_pinned_key("sq", cache_dir=pcache) == square.key
+    r = cython_pin.import_pinned_result("sq", cache_dir=pcache)
+    assert r.key == square.key and r.used_cache is True and r.module.f(2) == 4
+    assert cython_pin.import_pinned("sq", cache_dir=pcache) is r.module
+    assert cython_pin.pin(square.key, alias="sq", cache_dir=pcache) == square.key  # idempotent
+    assert cython_pin.unpin("sq", cache_dir=pcache) is True
+    assert cython_pin.unpin("sq", cache_dir=pcache) is False
+    assert cython_pin.list_pins(cache_dir=pcache) == {}
+
+
+def test_list_pins_is_a_copy(square, pcache):
+    cython_pin.pin(square.key, alias="sq", cache_dir=pcache)
+    pins = cython_pin.list_pins(cache_dir=pcache)
+    pins["other"] = "x"
+    assert "other" not in cython_pin.list_pins(cache_dir=pcache)
+
+
+def test_validation_errors(square, pcache):
+    with pytest.raises(ValueError, match="Invalid alias"):
+        cython_pin.pin(square.key, alias="9bad", cache_dir=pcache)
+    with pytest.raises(ValueError, match="Invalid alias"):
+        cython_pin.pin(square.key, alias="has-dash", cache_dir=pcache)
+    with pytest.raises(ValueError, match="64 lowercase hex"):
+        cython_pin.pin(square.key.upper(), alias="ok", cache_dir=pcache)
+    with pytest.raises(FileNotFoundError, match="Build it first"):
+        cython_pin.pin("a" * 64, alias="ok", cache_dir=pcache)
+    with pytest.raises(KeyError, match="Unknown alias 'nope'"):
+        cython_pin.resolve_pinned_key("nope", cache_dir=pcache)
+    with pytest.raises(KeyError):
+        cython_pin.import_pinned("nope", cache_dir=pcache)
+
+
+def test_collisions_and_overwrite(square, pcache, tmp_path):
+    other = cython_pin.compile_and_load_result("def f(int n):\n    return n*n + 1\n", cache_dir=pcache)
+    cython_pin.pin(square.key, alias="demo", cache_dir=pcache)
+    with pytest.raises(ValueError) as ei:
+        cython_pin.pin(other.key, alias="demo", cache_dir=pcache)
+    assert str(ei.value) == (
+        f"Alias collision: alias 'demo' already points to a different key ({square.key[:16]}...). "
+        "Use overwrite=True to replace."
+    )
+    with pytest.raises(ValueError, match="Key collision: .* already pinned as 'demo'"):
+        cython_pin.pin(square.key, alias="second", cache_dir=pcache)
+    cython_pin.pin(square.key, alias="second", overwrite=True, cache_dir=pcache)
+    cython_pin.pin(other.key, alias="demo", overwrite=True, cache_dir=pcache)
+    assert cython_pin.import_pinned("demo", cache_dir=pcache).f(9) == 82
+    assert cython_pin.list_pins(cache_dir=pcache) == {"demo": other.key, "second": square.key}
+
+
+def test_rename_pin(square, pcache):
+    cython_pin.pin(square.key, alias="old", cache_dir=pcache)
+    assert cython_pin.rename_pin("old", "new", cache_dir=pcache) == square.key
+    assert cython_pin.list_pins(cache_dir=pcache) == {"new": square.key}
+    with pytest.raises(KeyError):
+        cython_pin.rename_pin("old", "x", cache_dir=pcache)
+
+
+def test_pinned_key_without_entry(square, pcache):
+    cython_pin.pin(square.key, alias="gone", cache_dir=pcache)
+    import shutil
+
+    shutil.rmtree(os.path.join(pcache, square.key))
+    # a fresh process has no in-memory module; simulate that by hiding this process's memo for the key
+    from cython_pin import loader
+
+    saved = loader._by_key.pop(square.key)
+    try:
+        with pytest.raises(FileNotFoundError, match="Alias 'gone' is pinned to key"):
+            cython_pin.import_pinned_result("gone", cache_dir=pcache)
+    finally:
+        loader._by_key[square.key] = saved
+
+
+def test_corrupt_pins_json_is_never_overwritten(square, pcache):
+    path = os.path.join(pcache, "pins.json")
+    with open(path, "w") as f:
+        f.write("{not json")
+    for call in (
+        lambda: cython_pin.list_pins(cache_dir=pcache),
+        lambda: cython_pin.pin(square.key, alias="x", cache_dir=pcache),
+        lambda: cython_pin.unpin("x", cache_dir=pcache),
+    ):
+        with pytest.raises(PinRegistryError, match="pins.json"):
+            call()
+    assert open(path).read() == "{not json"
+    assert issubclass(PinRegistryError, ValueError)
+    with open(path, "w") as f:
+        json.dump(["not", "an", "object"], f)
+    with pytest.raises(PinRegistryError, match="not a JSON object"):
+        cython_pin.list_pins(cache_dir=pcache)
+
+
+def test_pins_file_written_atomically_and_private(square, pcache):
+    cython_pin.pin(square.key, alias="sq", cache_dir=pcache)
+    assert json.load(open(os.path.join(pcache, "pins.json"))) == {"sq": square.key}
+    assert not [n for n in os.listdir(pcache) if n.endswith(".tmp")]
+    assert os.stat(os.path.join(pcache, "pins.json")).st_mode & 0o077 == 0
+
+
+def test_listeners_get_pins_changed(square, pcache):
+    seen = []
+
+    def listener(event, data):
+        seen.append((event, data))
+
+    events.subscribe(listener)
+    try:
+        cython_pin.pin(square.key, alias="ev", cache_dir=pcache)
+        cython_pin.rename_pin("ev", "ev2", cache_dir=pcache)
+        cython_pin.unpin("ev2", cache_dir=pcache)
+    finally:
+        events.unsubscribe(listener)
+    assert [e for e, _ in seen] == ["pins_changed"] * 3
+    assert seen[0][1] == {"cache_dir": pcache, "pins": {"ev": square.key}}
+    assert seen[-1][1]["pins"] == {}
