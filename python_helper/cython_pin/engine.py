@@ -341,14 +341,18 @@ def import_cached_result(key: str, *, cache_dir: str | os.PathLike[str] | None =
     validate_key(key)
     root = get_cache_dir(cache_dir)
     res = _try_hit(root, key, t0, 0.0, None)
+    remote_diags: tuple[Diagnostic, ...] = ()
     if res is None and os.environ.get("CYTHON_PIN_REMOTE"):  # team cache hook: ask the remote tier
         ensure_root(root)
         with key_lock(root, key, None):
-            res = _try_hit(root, key, t0, 0.0, None) or _remote_hit(root, key, t0, 0.0, None, (), None)[0]
+            res = _try_hit(root, key, t0, 0.0, None)
+            if res is None:
+                res, remote_diags = _remote_hit(root, key, t0, 0.0, None, (), None)
     if res is None:
         raise FileNotFoundError(
             f"No cache entry for key {key[:16]}... in {root}. Rebuild it with compile_and_load_result (same "
             "source and options give the same key) or bring it in with import_exported()."
+            + "".join(f" {d.message}" for d in remote_diags)
         )
     return res
 

@@ -53,8 +53,8 @@ def _fail(exc: BaseException, payload: dict[str, Any]) -> None:
 
 @magics_class
 class CythonPinMagics(Magics):
-    """``%%cython_pin [alias] [--profile P] [--overwrite] [--annotate] [--cplus] [-I DIR] [-l LIB] [-L DIR]
-    [-c FLAG] [--force] [--name NAME]``"""
+    """``%%cython_pin [alias] [--profile P] [--overwrite] [--team] [--annotate] [--cplus] [-I DIR] [-l LIB]
+    [-L DIR] [-c FLAG] [--force] [--name NAME]``"""
 
     @magic_arguments.magic_arguments()
     @magic_arguments.argument("alias", nargs="?", default=None, help="pin the build under this alias")
@@ -65,6 +65,7 @@ class CythonPinMagics(Magics):
         help=f"build profile (default {DEFAULT_PROFILE})",
     )
     @magic_arguments.argument("--overwrite", action="store_true", help="re-point an existing alias")
+    @magic_arguments.argument("--team", action="store_true", help="pin ALIAS as a team pin (team cache)")
     @magic_arguments.argument("-a", "--annotate", action="store_true", help="make the annotation")
     @magic_arguments.argument("--cplus", action="store_true", help="compile as C++")
     @magic_arguments.argument("-I", "--include", action="append", default=[], help="include directory")
@@ -124,7 +125,7 @@ class CythonPinMagics(Magics):
             raise
         if args.alias:
             try:
-                pin(res.key, alias=args.alias, overwrite=args.overwrite)
+                pin(res.key, alias=args.alias, overwrite=args.overwrite, team=args.team)
             except Exception as e:
                 payload = res.to_json(CELL_LINE_OFFSET)
                 payload.update(status="error", error={"type": type(e).__name__, "message": str(e)})
