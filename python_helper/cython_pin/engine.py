@@ -256,12 +256,10 @@ def _module_key(source: str, opts: dict[str, Any]) -> tuple[str, BuildOptions, s
     from .options import resolve_options, uses_numpy
 
     o = resolve_options(opts)
-    if headers.needs_reading(source, o.support_files):
-        suffix = ".py" if o.pure_python else ".pyx"
-        o = resolve_options(
-            headers.apply(source, (o.module_name or "module") + suffix, opts, o.support_files, o.include_dirs)
-        )
     root = ensure_root(o.cache_dir)
+    if headers.needs_reading(source, o.support_files):
+        file_name = (o.module_name or "module") + (".py" if o.pure_python else ".pyx")
+        o = resolve_options(headers.apply(source, file_name, opts, o.support_files, o.include_dirs, root))
     numpy_used = o.numpy if o.numpy is not None else uses_numpy(source, o.support_files)
     key = compute_key("module", {"": source}, o, numpy_used, root)
     if o.numpy is None and not numpy_used and numpy_detect.remembered(root, key):
