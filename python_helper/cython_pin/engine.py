@@ -8,9 +8,8 @@ import sys
 import time
 from types import ModuleType
 
-from . import events, loader
+from . import loader
 from .entries import META, key_lock, read_meta, verify_entry
-from .job import Job
 from .names import default_module_name, validate_key
 from .paths import ensure_root, entry_dir, get_cache_dir
 from .result import BuildResult
@@ -20,6 +19,7 @@ if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits ch
     from typing import Any
 
     from .diagnostics import Diagnostic
+    from .job import Job
     from .options import BuildOptions
 
 _meta_by_key: dict[str, dict[str, Any]] = {}
@@ -128,14 +128,28 @@ def _try_hit(
     )
 
 
-def run_job(job: Job) -> BuildResult:
+def _hit_first(
+    root: str, key: str, name: str, o: BuildOptions, t0: float, t_hash: float
+) -> BuildResult | None:
+    """The cache hit for ``key`` without taking its lock, or None (no entry, or a rebuild was asked for)."""
+    if o.force_rebuild or not o.use_cache:
+        return None
+    extra = (_named_module_warning(name),) if o.module_name else ()
+    hit = _try_hit(root, key, t0, t_hash, o.profile, extra)
+    if hit is not None:
+        _report(hit, o.verbose)
+    return hit
+
+
+def run_job(job: Job, *, hit_checked: bool = False) -> BuildResult:
+    """The entry for ``job``: a cache hit, else built under the key lock (``hit_checked``: the caller has
+    already looked for a hit with :func:`_hit_first`)."""
     o = job.opts
     extra = (_named_module_warning(job.name),) if o.module_name else ()
     fresh = o.force_rebuild or not o.use_cache
-    if not fresh:
-        hit = _try_hit(job.root, job.key, job.t0, job.t_hash, o.profile, extra)
+    if not hit_checked:
+        hit = _hit_first(job.root, job.key, job.name, o, job.t0, job.t_hash)
         if hit is not None:
-            _report(hit, o.verbose)
             return hit
     # force_rebuild with the module already loaded: the entry is rebuilt on disk, but the process keeps its
     # module object (same key = same inputs; CPython cannot load a second copy from the same path).
@@ -149,6 +163,8 @@ def run_job(job: Job) -> BuildResult:
         from .build_entry import build
 
         meta, timings = build(job)
+    from . import events
+
     events.emit("cache_changed", {"cache_dir": job.root})
     t1 = time.perf_counter()
     reused = loader.loaded(job.key) is not None
@@ -247,8 +263,13 @@ def compile_and_load_result(source: str, **opts: Any) -> BuildResult:
         unit = Unit(name, pyx, os.path.join(staging, name + ext_suffix()))
         return [unit], user_files, name + ".pyx"
 
-    job = Job("module", key, name, root, o, numpy_used, prepare, t0, time.perf_counter() - t0)
-    return run_job(job)
+    t_hash = time.perf_counter() - t0
+    hit = _hit_first(root, key, name, o, t0, t_hash)
+    if hit is not None:
+        return hit
+    from .job import Job  # here: a hit needs no Job
+
+    return run_job(Job("module", key, name, root, o, numpy_used, prepare, t0, t_hash), hit_checked=True)
 
 
 def compile_and_load(source: str, **opts: Any) -> ModuleType:
