@@ -16,7 +16,7 @@ def _join_flag_values(line: str) -> str:
     """Let ``-c -O2`` work: argparse would read ``-O2`` as an option, so pass it as ``-c=-O2``."""
     import shlex
 
-    from IPython.utils.process import arg_split
+    from IPython.utils.process import arg_split  # type: ignore[attr-defined]  # chosen per platform there
 
     tokens = arg_split(line, posix=True)
     out: list[str] = []
@@ -53,8 +53,8 @@ def _fail(exc: BaseException, payload: dict[str, Any]) -> None:
 
 @magics_class
 class CythonPinMagics(Magics):
-    """``%%cython_pin [alias] [--profile P] [--overwrite] [--annotate] [--cplus] [-I DIR] [-l LIB] [-L DIR]
-    [-c FLAG] [--force] [--name NAME]``"""
+    """``%%cython_pin [alias] [--profile P] [--overwrite] [--team] [--annotate] [--cplus] [-I DIR] [-l LIB]
+    [-L DIR] [-c FLAG] [--force] [--name NAME]``"""
 
     @magic_arguments.magic_arguments()
     @magic_arguments.argument("alias", nargs="?", default=None, help="pin the build under this alias")
@@ -65,6 +65,7 @@ class CythonPinMagics(Magics):
         help=f"build profile (default {DEFAULT_PROFILE})",
     )
     @magic_arguments.argument("--overwrite", action="store_true", help="re-point an existing alias")
+    @magic_arguments.argument("--team", action="store_true", help="pin ALIAS as a team pin (team cache)")
     @magic_arguments.argument("-a", "--annotate", action="store_true", help="make the annotation")
     @magic_arguments.argument("--cplus", action="store_true", help="compile as C++")
     @magic_arguments.argument("-I", "--include", action="append", default=[], help="include directory")
@@ -81,6 +82,7 @@ class CythonPinMagics(Magics):
         from IPython.display import display
 
         from ..engine import compile_and_load_result
+        from ..errors import BuildError
         from ..loader import bind_public_names
         from ..paths import get_cache_dir
         from ..pins import pin
@@ -88,7 +90,7 @@ class CythonPinMagics(Magics):
 
         args = magic_arguments.parse_argstring(self.cython_pin, _join_flag_values(line))
         if args.alias is not None:
-            from ..pins import validate_alias
+            from ..pin_rules import validate_alias
 
             validate_alias(args.alias)  # before spending a build on a cell whose pin must fail
         opts: dict[str, Any] = {
@@ -109,7 +111,11 @@ class CythonPinMagics(Magics):
             res = compile_and_load_result(cell, **opts)
         except Exception as e:
             payload = error_payload(e, cache_dir=cache_dir, profile=profile, line_offset=CELL_LINE_OFFSET)
-            if getattr(e, "stage", "") in ("Cython compilation", "C compilation") and e.diagnostics:
+            if (
+                isinstance(e, BuildError)
+                and e.stage in ("Cython compilation", "C compilation")
+                and e.diagnostics
+            ):
                 from ..diagnostics import summarize
 
                 payload["error"]["message"] = summarize(e.diagnostics, e.stage, CELL_LINE_OFFSET)
@@ -119,7 +125,7 @@ class CythonPinMagics(Magics):
             raise
         if args.alias:
             try:
-                pin(res.key, alias=args.alias, overwrite=args.overwrite)
+                pin(res.key, alias=args.alias, overwrite=args.overwrite, team=args.team)
             except Exception as e:
                 payload = res.to_json(CELL_LINE_OFFSET)
                 payload.update(status="error", error={"type": type(e).__name__, "message": str(e)})
