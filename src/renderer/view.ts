@@ -29,6 +29,31 @@ export function statusText(
     : trans.__('Build failed');
 }
 
+/** The "from cache" badge; a build fetched from the team cache names its signer. */
+function cacheBadge(r: IBuildResult, trans: TranslationBundle): HTMLElement {
+  if (r.origin === 'remote') {
+    return h(
+      'span',
+      {
+        class: 'jp-CythonPin-badge jp-CythonPin-fromCache jp-mod-remote',
+        title: trans.__(
+          'Fetched from the team cache and verified: signed by %1. Nothing was compiled.',
+          r.signer ?? trans.__('an unknown key')
+        )
+      },
+      trans.__('from team cache')
+    );
+  }
+  return h(
+    'span',
+    {
+      class: 'jp-CythonPin-badge jp-CythonPin-fromCache',
+      title: trans.__('Loaded from the cache: nothing was compiled.')
+    },
+    trans.__('from cache')
+  );
+}
+
 /** Render a build result into DOM (pure: no JupyterLab services). */
 export function renderBuildResult(
   r: IBuildResult,
@@ -47,16 +72,7 @@ export function renderBuildResult(
     r.module_name
       ? h('code', { class: 'jp-CythonPin-moduleName' }, r.module_name)
       : null,
-    r.used_cache
-      ? h(
-          'span',
-          {
-            class: 'jp-CythonPin-badge jp-CythonPin-fromCache',
-            title: trans.__('Loaded from the cache: nothing was compiled.')
-          },
-          trans.__('from cache')
-        )
-      : null,
+    r.used_cache ? cacheBadge(r, trans) : null,
     h(
       'span',
       {

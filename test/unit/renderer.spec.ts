@@ -63,6 +63,19 @@ describe('build result renderer', () => {
     expect(calls.copied).toEqual([r.key]);
   });
 
+  it('says a build came from the team cache and who signed it', () => {
+    const remote: IBuildResult = {
+      ...buildResult('build result ok'),
+      used_cache: true,
+      origin: 'remote',
+      signer: 'SHA256:abc ci@team'
+    };
+    const root = renderBuildResult(remote, fakeActions().actions);
+    const badge = root.querySelector('.jp-CythonPin-fromCache') as HTMLElement;
+    expect(badge.textContent).toBe('from team cache');
+    expect(badge.title).toContain('SHA256:abc ci@team');
+  });
+
   it('shows a fresh build without the from-cache badge', () => {
     const { actions } = fakeActions();
     const fresh: IBuildResult = {
