@@ -45,6 +45,13 @@ class Job:
         self.numpy_used, self.prepare, self.t0, self.t_hash = numpy_used, prepare, t0, t_hash
         # the same build keyed and compiled with numpy (when Cython's output turns out to need it)
         self.with_numpy: Callable[[], Job] | None = None
+        # the options to compile with in a staging dir (default: ``opts``); PGO adds its flags here
+        self.build_opts: Callable[[str], BuildOptions] | None = None
+        # runs after a successful compile in the staging dir; returns more files (relative) to keep
+        self.after_build: Callable[[str, list[Any]], set[str]] | None = None
+        self.meta_extra: dict[str, Any] = {}
+        self.extra_timings: dict[str, float] = {}  # steps before the build proper (PGO's instrumented build)
+        self.log: list[str] = []  # command lines and output of every step (the result's ``log``)
 
 
 def _named_module_warning(name: str) -> Diagnostic:
@@ -86,6 +93,7 @@ def _result(
     extra_diags: tuple[Diagnostic, ...] = (),
     origin: str | None = None,
     signer: str | None = None,
+    log: str | None = None,
 ) -> BuildResult:
     d = entry_dir(root, key)
     diags = extra_diags
@@ -112,6 +120,7 @@ def _result(
         source_path=os.path.join(d, meta["source"]) if meta.get("source") else None,
         origin=origin or ("local" if used_cache else "built"),
         signer=signer,
+        log=log,
     )
 
 
@@ -258,6 +267,7 @@ def _run_job(job: Job) -> BuildResult:
         timings=timings,
         profile=o.profile,
         extra_diags=extra,
+        log="".join(job.log),
     )
     _report(res, o.verbose)
     return res
@@ -276,18 +286,22 @@ def _build(job: Job) -> tuple[dict[str, Any], dict[str, float]]:
     try:
         units, user_files, source_rel = job.prepare(staging)
         try:
+            build_o = job.build_opts(staging) if job.build_opts is not None else o
             out = build_units(
-                units, o, job.numpy_used, staging, user_files, key=job.key, module_name=job.name
+                units, build_o, job.numpy_used, staging, user_files, key=job.key, module_name=job.name
             )
+            job.log.append(out.log())
+            keep_more = job.after_build(staging, units) if job.after_build is not None else set()
         except BuildError as e:
             e.timings["hash"] = job.t_hash
             e.timings["total"] = time.perf_counter() - job.t0
+            e.log = "".join(job.log) + e.log
             if o.verbose >= 2 and e.output:
                 print(e.output)
             raise
         if o.verbose >= 2 and out.output.strip():
             print(out.output)
-        keep = {source_rel, *(os.path.relpath(u.artifact_path, staging) for u in units)}
+        keep = {source_rel, *(os.path.relpath(u.artifact_path, staging) for u in units), *keep_more}
         keep.update(os.path.relpath(u.pyx_path, staging) for u in units)
         annotation_file = None
         if out.annotation_html:
@@ -348,6 +362,7 @@ def _build(job: Job) -> tuple[dict[str, Any], dict[str, float]]:
             "python_version": sys.version.split()[0],
             "cython_version": cython_version(),
             "diagnostics": [d.to_json() for d in out.diagnostics],
+            **job.meta_extra,
         }
         write_meta(staging, meta)
         publish(job.root, job.key, staging, replace=True)
@@ -355,6 +370,8 @@ def _build(job: Job) -> tuple[dict[str, Any], dict[str, float]]:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     timings = {"hash": job.t_hash, "cythonize": out.cythonize_s, "compile": out.compile_s}
+    for k, v in job.extra_timings.items():
+        timings[k] += v
     return meta, timings
 
 
@@ -457,7 +474,60 @@ def _module_job(source: str, key: str, o: BuildOptions, root: str, numpy_used: b
 
     job = Job("module", key, name, root, o, numpy_used, prepare, t0, time.perf_counter() - t0)
     job.with_numpy = with_numpy
+    if o.pgo:
+        job.build_opts = lambda staging: _pgo_use_opts(job, staging)
     return job
+
+
+def _pgo_use_opts(job: Job, staging: str) -> BuildOptions:
+    """Options of the optimised step of a ``pgo`` build in ``staging``: the profile comes from the
+    instrumented build's cache entry, built and trained first when missing (caller holds ``job``'s lock)."""
+    from . import _hash, pgo
+
+    o = job.opts
+    family = pgo.compiler_family(o.language, job.root)
+    if family != "gcc":
+        job.log.append(f"No PGO configuration known for C compiler '{family}': built without the profile.\n")
+        return o
+    gen_key = _hash.sha256(f"pgo-generate:{job.key}".encode()).hexdigest()  # type: ignore[attr-defined]
+    gen = Job("module", gen_key, pgo.training_name(job.name), job.root, o, job.numpy_used, job.prepare, 0, 0)
+    times: dict[str, float] = {"cythonize": 0.0, "compile": 0.0}
+    gen.meta_extra = {"pgo": "generate"}
+
+    def gen_opts(gen_staging: str) -> BuildOptions:
+        profile = os.path.join(gen_staging, pgo.PROFILE_DIR)
+        gen.meta_extra["pgo_compiled_profile_dir"] = profile
+        wrapper = os.path.join(gen_staging, pgo.training_name(job.name) + ".c")
+        with open(wrapper, "w", encoding="utf-8") as f:
+            f.write(pgo.wrapper_source(job.name))
+        return pgo.with_flags(o, pgo.flags("generate", profile, gen_staging), (wrapper,))
+
+    def train(gen_staging: str, units: list[Any]) -> set[str]:
+        profile = os.path.join(gen_staging, pgo.PROFILE_DIR)
+        output, seconds = pgo.train(units[0].artifact_path, job.name, profile, profile)
+        times["compile"] += seconds
+        gen.log.append(f"$ <training run: import {pgo.training_name(job.name)}>\n{output}")
+        names = os.listdir(profile) if os.path.isdir(profile) else []
+        return {os.path.join(pgo.PROFILE_DIR, n) for n in names}
+
+    gen.build_opts, gen.after_build = gen_opts, train
+    profile = os.path.join(entry_dir(job.root, gen_key), pgo.PROFILE_DIR)
+    with key_lock(job.root, gen_key, o.lock_timeout_s):
+        meta = None if o.force_rebuild else read_meta(job.root, gen_key)
+        if meta is None:
+            meta, t = _build(gen)
+            times["cythonize"] += t["cythonize"]
+            times["compile"] += t["compile"]
+        elif not pgo.has_profile(profile):  # the profile was removed: train the cached build again
+            art = os.path.join(entry_dir(job.root, gen_key), meta["artifacts"][0]["path"])
+            output, seconds = pgo.train(art, job.name, meta["pgo_compiled_profile_dir"], profile)
+            times["compile"] += seconds
+            gen.log.append(f"$ <training run: import {pgo.training_name(job.name)}>\n{output}")
+        else:
+            gen.log.append(f"(instrumented build and its profile from the cache: {gen_key})\n")
+    job.log += gen.log
+    job.meta_extra, job.extra_timings = {"pgo": "use"}, times
+    return pgo.with_flags(o, pgo.flags("use", profile, staging))
 
 
 def compile_and_load(source: str, **opts: Any) -> ModuleType:

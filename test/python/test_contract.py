@@ -344,12 +344,13 @@ def test_bundle_of_real_failed_builds(shell):
 
 
 def parse_magic_line(line: str) -> dict[str, Any]:
-    """What the %%cython_pin magic reads from its first line."""
+    """What the %%cython_pin magic (and %%cython once taken over) reads from its first line."""
     from IPython.core import magic_arguments
 
     magic = helper().magic
-    assert line.startswith("%%cython_pin")
-    argline = line[len("%%cython_pin") :].strip()
+    name = line.split(None, 1)[0]
+    assert name in ("%%cython_pin", "%%cython")
+    argline = line[len(name) :].strip()
     return vars(
         magic_arguments.parse_argstring(magic.CythonPinMagics.cython_pin, magic._join_flag_values(argline))
     )
