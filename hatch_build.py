@@ -15,8 +15,17 @@ from hatch_jupyter_builder.utils import is_stale
 from hatchling.metadata.plugin.interface import MetadataHookInterface
 
 LABEXTENSION = "python_helper/jupyterlab_cython_pin/labextension"
-# Everything the labextension build reads.
-INPUTS = ["src", "style", "schema", "protocol", "package.json", "package-lock.json", "tsconfig.json"]
+# Everything the labextension build reads (generate-types.mjs: protocol/, schema/ -> src/_generated).
+INPUTS = [
+    "src",
+    "style",
+    "schema",
+    "protocol",
+    "scripts/generate-types.mjs",
+    "package.json",
+    "package-lock.json",
+    "tsconfig.json",
+]
 
 
 class CustomMetadataHook(MetadataHookInterface):

@@ -148,15 +148,15 @@ def task_ours_magic(p):
     shell.run_line_magic("load_ext", "cython_pin")
     t_load = time.perf_counter() - t0
     count = [0]
-    from cython_pin import engine
+    from cython_pin import build_entry
 
-    orig = engine._build
+    orig = build_entry.build
 
     def counting(job):
         count[0] += 1
         return orig(job)
 
-    engine._build = counting
+    build_entry.build = counting
     cells = _cell_magic(shell, "cython_pin", p["sources"], count)
     return {"load_ext_s": t_load, "cells": cells}
 

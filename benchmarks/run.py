@@ -7,7 +7,6 @@ import json
 import os
 import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -15,37 +14,25 @@ import time
 from typing import Any
 
 from . import sources
+from .analysis import (
+    FIGURES,
+    N_CONCURRENT,
+    compile_counts,
+    cpu_figures,
+    evaluate,
+    figures,
+    median,
+    read_p6,
+)
+from .report import cpu_table, summary_text, table
 
 CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_child.py")
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
 MARK = "BENCH_JSON:"
+
+
 N_PINS = 10_000
-N_CONCURRENT = 4
-
-# id, figure, unit, target text, check(ours, magic, figures) -> bool | None
-FIGURES: list[tuple[str, str]] = [
-    ("P1", "cache hit, fresh kernel process: the call alone"),
-    ("P1m", "  same, through the cell magic (%%cython_pin vs %%cython)"),
-    ("P2", "whole process: start, import, load cached, call"),
-    ("P2m", "  same in IPython: shell + %load_ext + magic hit"),
-    ("P3", "cold tiny build, whole fresh process (fast-debug)"),
-    ("P3i", "  of which the build call alone (in-process)"),
-    ("P3w", "new source in a warm process (2nd cell)"),
-    ("P3b", "cold 300-line numeric module (release), whole process"),
-    ("P4i", "import_pinned, fresh kernel process, the call alone"),
-    ("P4i+", "  same with 10,000 pins"),
-    ("P4iy", "  same in plain Python (no IPython loaded)"),
-    ("P4p", "pin, 10,000 pins (kernel process)"),
-    ("P4l", "list_pins, 10,000 pins (kernel process)"),
-    ("P5", f"{N_CONCURRENT} processes build the same new source at once: wall"),
-    ("P6", "browser: Compile click -> rendered result (cache hit)"),
-    ("L", "load_ext / import of the helper in a fresh shell"),
-]
-
-
-def _median(xs: list[float]) -> float | None:
-    xs = [x for x in xs if x is not None]
-    return statistics.median(xs) if xs else None
 
 
 class Runner:
@@ -319,325 +306,6 @@ def _write_pins(root: str, key: str, n: int) -> None:
         f.write("\n")
 
 
-# -------------------------------------------------------------------- figures
-def _get(d: Any, *path: Any) -> Any:
-    for p in path:
-        if d is None:
-            return None
-        try:
-            d = d[p]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return d
-
-
-def figures(samples: list[dict[str, Any]]) -> dict[str, dict[str, list[float | None]]]:
-    """Per figure id: {'ours': [...], 'magic': [...]} in seconds (one value per repetition)."""
-    f: dict[str, dict[str, list[Any]]] = {fid: {"ours": [], "magic": []} for fid, _ in FIGURES}
-
-    def add(fid: str, side: str, v: Any) -> None:
-        f[fid][side].append(v)
-
-    for s in samples:
-        add("P1", "ours", _get(s, "ours_kernel_hit", "call_s"))
-        add("P1", "magic", _get(s, "magic_hit", "cells", 0, "s"))
-        add("P1m", "ours", _get(s, "ours_magic_hit", "cells", 0, "s"))
-        add("P1m", "magic", _get(s, "magic_hit", "cells", 0, "s"))
-        add("P2", "ours", _get(s, "ours_hit", "wall_s"))
-        add("P2", "magic", _get(s, "magic_hit", "wall_s"))
-        add("P2m", "ours", _get(s, "ours_magic_hit", "wall_s"))
-        add("P2m", "magic", _get(s, "magic_hit", "wall_s"))
-        add("P3", "ours", _get(s, "ours_cold", "wall_s"))
-        add("P3", "magic", _get(s, "magic_cold", "wall_s"))
-        add("P3i", "ours", _get(s, "ours_cold", "builds", 0, "s"))
-        add("P3i", "magic", _get(s, "magic_cold", "cells", 0, "s"))
-        add("P3w", "ours", _get(s, "ours_warm", "builds", 1, "s"))
-        add("P3w", "magic", _get(s, "magic_warm", "cells", 1, "s"))
-        add("P3b", "ours", _get(s, "ours_numeric", "wall_s"))
-        add("P3b", "magic", _get(s, "magic_numeric", "wall_s"))
-        add("P4i", "ours", _get(s, "ours_pins_small", "import_pinned_s"))
-        add("P4i+", "ours", _get(s, "ours_pins", "import_pinned_s"))
-        add("P4iy", "ours", _get(s, "ours_pins_plain", "import_pinned_s"))
-        add("P4p", "ours", _get(s, "ours_pins", "pin_s"))
-        add("P4l", "ours", _get(s, "ours_pins", "list_pins_s"))
-        add("P5", "ours", _get(s, "ours_concurrent", "wall_s"))
-        add("P5", "magic", _get(s, "magic_concurrent", "wall_s"))
-        add("L", "ours", _get(s, "ours_magic_hit", "load_ext_s"))
-        add("L", "magic", _get(s, "magic_hit", "load_ext_s"))
-    return f
-
-
-CPU_PATHS: dict[str, tuple[tuple[Any, ...], tuple[Any, ...] | None]] = {
-    "P1": (("ours_kernel_hit", "call_cpu"), ("magic_hit", "cells", 0, "cpu")),
-    "P1m": (("ours_magic_hit", "cells", 0, "cpu"), ("magic_hit", "cells", 0, "cpu")),
-    "P2": (("ours_hit", "cpu_s"), ("magic_hit", "cpu_s")),
-    "P2m": (("ours_magic_hit", "cpu_s"), ("magic_hit", "cpu_s")),
-    "P3": (("ours_cold", "cpu_s"), ("magic_cold", "cpu_s")),
-    "P3i": (("ours_cold", "builds", 0, "cpu"), ("magic_cold", "cells", 0, "cpu")),
-    "P3w": (("ours_warm", "builds", 1, "cpu"), ("magic_warm", "cells", 1, "cpu")),
-    "P3b": (("ours_numeric", "cpu_s"), ("magic_numeric", "cpu_s")),
-    "P4i": (("ours_pins_small", "import_pinned_cpu"), None),
-    "P4i+": (("ours_pins", "import_pinned_cpu"), None),
-    "P4iy": (("ours_pins_plain", "import_pinned_cpu"), None),
-    "P4p": (("ours_pins", "pin_cpu"), None),
-    "P4l": (("ours_pins", "list_pins_cpu"), None),
-    "P5": (("ours_concurrent", "cpu_s"), ("magic_concurrent", "cpu_s")),
-}
-
-
-def cpu_figures(samples: list[dict[str, Any]]) -> dict[str, dict[str, list[Any]]]:
-    """CPU seconds (user + system, including the compilers) per figure: what other load disturbs least."""
-    out: dict[str, dict[str, list[Any]]] = {}
-    for fid, (ours, magic) in CPU_PATHS.items():
-        out[fid] = {
-            "ours": [_get(s, *ours) for s in samples],
-            "magic": [_get(s, *magic) for s in samples] if magic else [],
-        }
-    return out
-
-
-def cpu_table(cpu: dict[str, dict[str, list[Any]]], counts: list[Any]) -> str:
-    labels = dict(FIGURES)
-    med = {fid: {"ours": None, "magic": None} for fid, _ in FIGURES}
-    for fid, d in cpu.items():
-        med[fid] = {"ours": _median(d["ours"]), "magic": _median(d["magic"])}
-    ev = evaluate(med, counts)
-    rows = [("id", "figure", "ours CPU", "magic CPU", "ratio", "met on CPU?")]
-    for fid in cpu:
-        o, m = med[fid]["ours"], med[fid]["magic"]
-        r = f"{o / m:.3f}x" if o is not None and m else "-"
-        met = {True: "yes", False: "NO", None: "-"}[ev[fid][1]] if fid != "P5" else "-"
-        rows.append((fid, labels[fid].strip(), _fmt_s(o), _fmt_s(m), r, met))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = []
-    for j, r in enumerate(rows):
-        lines.append(" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
-        if j == 0:
-            lines.append("-+-".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
-def compile_counts(samples: list[dict[str, Any]], side: str) -> list[int | None]:
-    out: list[int | None] = []
-    for s in samples:
-        if f"{side}_concurrent" not in s:
-            continue
-        procs = _get(s, f"{side}_concurrent", "procs") or []
-        if side == "ours":
-            n = [None if p is None else sum(not b["used_cache"] for b in p["builds"]) for p in procs]
-        else:
-            n = [None if p is None else sum(c["compiled"] for c in p["cells"]) for p in procs]
-        out.append(None if not n or None in n else sum(n))
-    return out
-
-
-def concurrent_failures(samples: list[dict[str, Any]], side: str) -> int:
-    bad = 0
-    for s in samples:
-        for p in _get(s, f"{side}_concurrent", "procs") or []:
-            items = [] if p is None else (p.get("builds") or p.get("cells") or [])
-            if p is None or not all(x.get("ok") for x in items):
-                bad += 1
-    return bad
-
-
-def read_p6(cwd: str) -> list[float] | None:
-    """P6 from the browser harness, if it wrote ``test-output/e2e/perf.json`` ({"P6_ms": [..]})."""
-    for base in (cwd, REPO):
-        path = os.path.join(base, "test-output", "e2e", "perf.json")
-        try:
-            with open(path, encoding="utf-8") as f:
-                data = json.load(f)
-            vals = data.get("P6_ms")
-            if isinstance(vals, list) and vals:
-                return [float(v) / 1000.0 for v in vals]
-        except (OSError, ValueError, AttributeError):
-            continue
-    return None
-
-
-def evaluate(med: dict[str, dict[str, float | None]], counts: list[Any]) -> dict[str, tuple[str, Any]]:
-    """Target text and met (True/False/None) per figure id."""
-
-    def ratio(fid: str) -> float | None:
-        o, m = med[fid]["ours"], med[fid]["magic"]
-        return o / m if o is not None and m else None
-
-    def le(v: float | None, lim: float) -> bool | None:
-        return None if v is None else v <= lim
-
-    def both(*xs: bool | None) -> bool | None:
-        return None if any(x is None for x in xs) else all(xs)
-
-    p5_one = med["P3"]["ours"]
-    p5_ratio = med["P5"]["ours"] / p5_one if med["P5"]["ours"] is not None and p5_one else None
-    one_compile = None if not counts or None in counts else all(c == 1 for c in counts)
-    return {
-        "P1": ("<= 3 ms and <= 0.15x", both(le(med["P1"]["ours"], 0.003), le(ratio("P1"), 0.15))),
-        "P1m": ("(info)", None),
-        "P2": ("<= 0.1x", le(ratio("P2"), 0.10)),
-        "P2m": ("(info)", None),
-        "P3": ("<= 0.5x", le(ratio("P3"), 0.5)),
-        "P3i": ("(info)", None),
-        "P3w": ("<= 0.3x", le(ratio("P3w"), 0.3)),
-        "P3b": ("<= 0.8x", le(ratio("P3b"), 0.8)),
-        "P4i": ("<= 2 ms", le(med["P4i"]["ours"], 0.002)),
-        "P4i+": ("(info)", None),
-        "P4iy": ("(info)", None),
-        "P4p": ("<= 5 ms", le(med["P4p"]["ours"], 0.005)),
-        "P4l": ("<= 10 ms", le(med["P4l"]["ours"], 0.010)),
-        "P5": (
-            "1 compile; <= 1.2x P3" + (f" (={p5_ratio:.2f}x)" if p5_ratio is not None else ""),
-            both(one_compile, le(p5_ratio, 1.2)),
-        ),
-        "P6": ("<= 150 ms", le(med["P6"]["ours"], 0.150)),
-        "L": ("(info)", None),
-    }
-
-
-def _fmt_s(v: float | None) -> str:
-    if v is None:
-        return "-"
-    if v < 0.1:
-        return f"{v * 1000:.2f} ms"
-    return f"{v:.3f} s"
-
-
-def table(med: dict[str, dict[str, float | None]], ev: dict[str, tuple[str, Any]], p6_note: str) -> str:
-    rows = [("id", "figure", "ours (median)", "magic (median)", "ratio", "target", "met?")]
-    for fid, label in FIGURES:
-        o, m = med[fid]["ours"], med[fid]["magic"]
-        r = f"{o / m:.3f}x" if o is not None and m else "-"
-        tgt, met = ev[fid]
-        met_s = {True: "yes", False: "NO", None: "-"}[met]
-        ours_s = _fmt_s(o) if not (fid == "P6" and o is None) else p6_note
-        rows.append((fid, label, ours_s, _fmt_s(m), r, tgt, met_s))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = []
-    for j, r in enumerate(rows):
-        lines.append(" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
-        if j == 0:
-            lines.append("-+-".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
-def _kb(v: float | None) -> str:
-    return "-" if v is None else f"{v / 1024:.0f} KB"
-
-
-def summary_text(raw: dict[str, Any]) -> str:
-    samples = raw["samples"]
-    out = []
-    it = raw.get("hit_imports") or {}
-    new = it.get("new_modules") or []
-    heavy_names = ("Cython", "setuptools", "distutils", "numpy", "IPython", "ipykernel", "subprocess")
-    heavy = sorted({m.split(".")[0] for m in new if m.split(".")[0] in heavy_names})
-    top = sorted(it.get("importtime", []), key=lambda r: -r["self_us"])[:8]
-    out.append(
-        f"What a cache hit imports (plain Python, after start-up): {len(new)} modules; heavy ones: "
-        + (", ".join(heavy) if heavy else "none (no Cython, setuptools, numpy, IPython, subprocess)")
-    )
-    if top:
-        out.append(
-            "  costliest of them (-X importtime, self time): "
-            + ", ".join(f"{r['module']} {r['self_us'] / 1000:.2f} ms" for r in top)
-        )
-    mnew = sorted({m for s in samples for m in (_get(s, "magic_hit", "cells", 0, "new_modules") or [])})
-    onew = sorted({m for s in samples for m in (_get(s, "ours_kernel_hit", "new_modules") or [])})
-    mheavy = sorted({m.split(".")[0] for m in mnew if m.split(".")[0] in heavy_names})
-    out.append(
-        f"In a fresh IPython shell the hit call itself imports: ours {len(onew)} modules, "
-        f"%%cython {len(mnew)} modules" + (f" (incl. {', '.join(mheavy)})" if mheavy else "")
-    )
-    osz = [_get(s, "ours_size", "disk_per_build") for s in samples]
-    msz = [_get(s, "magic_size", "disk_per_build") for s in samples]
-    oext = _get(samples[-1], "ours_size", "by_ext_per_build") if samples else None
-    mext = _get(samples[-1], "magic_size", "by_ext_per_build") if samples else None
-    out.append(
-        f"Cache entry on disk per tiny build: ours {_kb(_median(osz))}, %%cython {_kb(_median(msz))}"
-        + (f" (ours by file: {_ext_str(oext)}; %%cython by file: {_ext_str(mext)})" if oext and mext else "")
-    )
-    oc, mc = compile_counts(samples, "ours"), compile_counts(samples, "magic")
-    out.append(
-        f"P5 compiles per run of {N_CONCURRENT} processes: ours {oc}, %%cython {mc}; failed processes: ours "
-        f"{concurrent_failures(samples, 'ours')}, %%cython {concurrent_failures(samples, 'magic')}"
-    )
-    phases = {
-        k: _median([_get(s, "ours_cold", "builds", 0, "timings", k) for s in samples])
-        for k in ("hash", "cythonize", "compile", "load")
-    }
-    imp = _median([_get(s, "ours_cold", "import_s") for s in samples])
-    out.append(
-        "Ours, cold tiny build phases (medians): "
-        + ", ".join(f"{k} {_fmt_s(v)}" for k, v in phases.items())
-        + f"; import cython_pin {_fmt_s(imp)}"
-    )
-    outside = {
-        side: _median(
-            [
-                _get(s, f"{side}_cold", "wall_s") - _get(s, f"{side}_cold", "child_s")
-                for s in samples
-                if _get(s, f"{side}_cold", "child_s") is not None
-            ]
-        )
-        for side in ("ours", "magic")
-    }
-    out.append(
-        "Cold tiny build process, time outside the child's own code (interpreter start-up + shut-down; "
-        f"shut-down with Cython's compiler loaded is most of it): ours {_fmt_s(outside['ours'])}, "
-        f"%%cython {_fmt_s(outside['magic'])}"
-    )
-    nb = {
-        k: _median([_get(s, "ours_numeric", "builds", 0, "timings", k) for s in samples])
-        for k in ("cythonize", "compile")
-    }
-    out.append(
-        "Ours, numeric release build phases (medians): "
-        + ", ".join(f"{k} {_fmt_s(v)}" for k, v in nb.items())
-    )
-    bad = [
-        (name, s["rep"])
-        for s in samples
-        for name in (
-            "ours_cold",
-            "magic_cold",
-            "ours_warm",
-            "magic_warm",
-            "ours_hit",
-            "magic_hit",
-            "ours_kernel_hit",
-            "ours_numeric",
-            "magic_numeric",
-            "ours_pins",
-            "ours_pins_small",
-            "ours_pins_plain",
-        )
-        if s.get(name) is not None
-        and not all(x.get("ok", True) for x in (s[name].get("builds") or s[name].get("cells") or [s[name]]))
-    ]
-    numeric_results = {
-        (_get(s, "ours_numeric", "builds", 0, "result"), _get(s, "magic_numeric", "cells", 0, "result"))
-        for s in samples
-    }
-    if bad:
-        out.append(f"WRONG RESULTS in: {bad}")
-    if any(a != b for a, b in numeric_results):
-        out.append(f"NUMERIC RESULTS DIFFER between the sides: {numeric_results}")
-    la = [s.get("loadavg_start") for s in samples if s.get("loadavg_start")]
-    if la:
-        out.append(
-            f"Load average (1 min) during the run: {min(x[0] for x in la):.2f}-{max(x[0] for x in la):.2f} "
-            f"on {os.cpu_count()} CPUs (other work on the machine adds noise)"
-        )
-    if raw["errors"]:
-        out.append(f"{len(raw['errors'])} child process(es) failed: see 'errors' in the JSON file.")
-    return "\n".join(out)
-
-
-def _ext_str(d: dict[str, float]) -> str:
-    return ", ".join(f"{k} {_kb(v)}" for k, v in list(d.items())[:5])
-
-
 def environment() -> dict[str, Any]:
     def ver(mod: str) -> str | None:
         try:
@@ -710,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     p6 = read_p6(os.getcwd())
     if p6:
         figs["P6"]["ours"] = p6
-    med = {k: {side: _median(v) for side, v in d.items()} for k, d in figs.items()}
+    med = {k: {side: median(v) for side, v in d.items()} for k, d in figs.items()}
     counts = compile_counts(samples, "ours")
     ev = evaluate(med, counts)
     p6_note = "not measured here (see e2e)"

@@ -14,7 +14,8 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 class CustomBuildHook(BuildHookInterface):  # type: ignore[type-arg]
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
-        if self.target_name != "wheel":
+        self._tmp = ""
+        if self.target_name != "wheel" or version != "standard":  # an editable install runs the source one
             return
         self._tmp = tempfile.mkdtemp()
         generated = Path(self._tmp) / "_version.py"
@@ -25,5 +26,5 @@ class CustomBuildHook(BuildHookInterface):  # type: ignore[type-arg]
         build_data["force_include"][str(generated)] = "cython_pin/_version.py"
 
     def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
-        if self.target_name == "wheel":
+        if self._tmp:
             shutil.rmtree(self._tmp, ignore_errors=True)

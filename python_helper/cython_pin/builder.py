@@ -105,7 +105,8 @@ def numpy_include_dir() -> str:
         import numpy
     except ImportError:
         raise _missing("numpy", "run `python -m pip install numpy`, or pass numpy=False.") from None
-    return numpy.get_include()
+    include: str = numpy.get_include()
+    return include
 
 
 def ldshared_flags() -> list[str]:
@@ -399,8 +400,8 @@ def trial_compile(language: str = "c", include_python: bool = True) -> tuple[boo
                 cmd += ["-I", p]
         cmd += [src] + ldshared_flags() + ["-o", os.path.join(d, "probe.so")]
         try:
-            p = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
         except (OSError, subprocess.SubprocessError) as e:
             return False, f"{cmd0[0]}: {e}"
-        msg = (p.stdout + p.stderr).strip()
-        return p.returncode == 0, msg
+        msg = (proc.stdout + proc.stderr).strip()
+        return proc.returncode == 0, msg

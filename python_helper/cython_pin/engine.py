@@ -9,49 +9,20 @@ import time
 from types import ModuleType
 
 from . import events, loader
-from ._hash import sha256_file
-from .entries import META, key_lock, new_staging, publish, read_meta, utc_now, verify_entry, write_meta
+from .entries import META, key_lock, read_meta, verify_entry
+from .job import Job
 from .names import default_module_name, validate_key
 from .paths import ensure_root, entry_dir, get_cache_dir
 from .result import BuildResult
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
-    from collections.abc import Callable
     from typing import Any
 
     from .diagnostics import Diagnostic
     from .options import BuildOptions
 
 _meta_by_key: dict[str, dict[str, Any]] = {}
-
-
-class Job:
-    """What to build for one key. ``prepare(staging)`` writes the sources and returns the units."""
-
-    def __init__(
-        self,
-        kind: str,
-        key: str,
-        name: str,
-        root: str,
-        opts: BuildOptions,
-        numpy_used: bool,
-        prepare: Callable[[str], tuple[list[Any], dict[str, str | None], str]],
-        t0: float,
-        t_hash: float,
-    ) -> None:
-        self.kind, self.key, self.name, self.root, self.opts = kind, key, name, root, opts
-        self.numpy_used, self.prepare, self.t0, self.t_hash = numpy_used, prepare, t0, t_hash
-        # the same build keyed and compiled with numpy (when Cython's output turns out to need it)
-        self.with_numpy: Callable[[], Job] | None = None
-        # the options to compile with in a staging dir (default: ``opts``); PGO adds its flags here
-        self.build_opts: Callable[[str], BuildOptions] | None = None
-        # runs after a successful compile in the staging dir; returns more files (relative) to keep
-        self.after_build: Callable[[str, list[Any]], set[str]] | None = None
-        self.meta_extra: dict[str, Any] = {}
-        self.extra_timings: dict[str, float] = {}  # steps before the build proper (PGO's instrumented build)
-        self.log: list[str] = []  # command lines and output of every step (the result's ``log``)
 
 
 def _named_module_warning(name: str) -> Diagnostic:
@@ -141,7 +112,7 @@ def _try_hit(
     if meta is not None and not os.path.exists(os.path.join(entry_dir(root, key), META)):
         return None  # entry removed (gc) or not in this root: rebuild it on disk; the loaded module stays
     reused = meta is not None
-    if meta is None:
+    if mod is None or meta is None:
         meta = read_meta(root, key)
         if meta is None:
             return None
@@ -192,21 +163,6 @@ def _remote_hit(
     return _try_hit(root, key, t0, t_hash, profile, extra, origin="remote", signer=signer), extra
 
 
-def _finish_staging(staging: str, keep: set[str]) -> None:
-    """Delete build by-products (.c, .o, logs, support files) so the entry stays small."""
-    import shutil
-
-    for dirpath, dirs, files in os.walk(staging, topdown=False):
-        for n in files:
-            rel = os.path.relpath(os.path.join(dirpath, n), staging)
-            if rel not in keep:
-                os.unlink(os.path.join(dirpath, n))
-        for n in dirs:
-            p = os.path.join(dirpath, n)
-            if not os.listdir(p):
-                shutil.rmtree(p, ignore_errors=True)
-
-
 def run_job(job: Job) -> BuildResult:
     """Hit or build ``job``. A build whose generated C turns out to need numpy (e.g. ``@cython.ufunc``)
     is remembered and redone under the key with numpy (its version is then part of the key)."""
@@ -223,7 +179,7 @@ def run_job(job: Job) -> BuildResult:
 
 def _run_job(job: Job) -> BuildResult:
     o = job.opts
-    extra = (_named_module_warning(job.name),) if o.module_name else ()
+    extra: tuple[Diagnostic, ...] = (_named_module_warning(job.name),) if o.module_name else ()
     fresh = o.force_rebuild or not o.use_cache
     if not fresh:
         hit = _try_hit(job.root, job.key, job.t0, job.t_hash, o.profile, extra)
@@ -245,7 +201,9 @@ def _run_job(job: Job) -> BuildResult:
                     events.emit("cache_changed", {"cache_dir": job.root})
                     _report(hit, o.verbose)
                     return hit
-        meta, timings = _build(job)
+        from .build_entry import build
+
+        meta, timings = build(job)
     if os.environ.get("CYTHON_PIN_REMOTE"):  # team cache hook: queue the upload (read-write mode)
         from .remote import after_build
 
@@ -271,108 +229,6 @@ def _run_job(job: Job) -> BuildResult:
     )
     _report(res, o.verbose)
     return res
-
-
-def _build(job: Job) -> tuple[dict[str, Any], dict[str, float]]:
-    """Build in a staging dir and publish atomically (caller holds the key lock)."""
-    import shutil
-
-    from .annotation import parse_cython_html, render_html
-    from .builder import build_units
-    from .errors import BuildError
-
-    o = job.opts
-    staging = new_staging(job.root, job.key)
-    try:
-        units, user_files, source_rel = job.prepare(staging)
-        try:
-            build_o = job.build_opts(staging) if job.build_opts is not None else o
-            out = build_units(
-                units, build_o, job.numpy_used, staging, user_files, key=job.key, module_name=job.name
-            )
-            job.log.append(out.log())
-            keep_more = job.after_build(staging, units) if job.after_build is not None else set()
-        except BuildError as e:
-            e.timings["hash"] = job.t_hash
-            e.timings["total"] = time.perf_counter() - job.t0
-            e.log = "".join(job.log) + e.log
-            if o.verbose >= 2 and e.output:
-                print(e.output)
-            raise
-        if o.verbose >= 2 and out.output.strip():
-            print(out.output)
-        keep = {source_rel, *(os.path.relpath(u.artifact_path, staging) for u in units), *keep_more}
-        keep.update(os.path.relpath(u.pyx_path, staging) for u in units)
-        annotation_file = None
-        if out.annotation_html:
-            import json
-
-            # one annotation per build: the main unit's (packages: the first module's)
-            with open(next(iter(out.annotation_html.values())), encoding="utf-8") as f:
-                ann = parse_cython_html(f.read())
-            with open(os.path.join(staging, "annotation.json"), "w", encoding="utf-8") as f:
-                json.dump(ann, f)
-            with open(os.path.join(staging, "annotation.html"), "w", encoding="utf-8") as f:
-                f.write(render_html(ann, title=job.name))
-            keep.update({"annotation.json", "annotation.html"})
-            annotation_file = "annotation.html"
-        if job.kind == "package":
-            keep.add(os.path.join(job.name, "__init__.py"))
-        _finish_staging(staging, keep)
-        artifacts = []
-        if job.kind == "package":
-            init_rel = os.path.join(job.name, "__init__.py")
-            artifacts.append(
-                {
-                    "path": init_rel,
-                    "sha256": sha256_file(os.path.join(staging, init_rel)),
-                    "size": os.path.getsize(os.path.join(staging, init_rel)),
-                    "module": None,
-                }
-            )
-        for u in units:
-            rel = os.path.relpath(u.artifact_path, staging)
-            artifacts.append(
-                {
-                    "path": rel,
-                    "sha256": sha256_file(u.artifact_path),
-                    "size": os.path.getsize(u.artifact_path),
-                    "module": u.full_name,
-                }
-            )
-        if job.kind == "package":  # main artifact first
-            artifacts = artifacts[1:] + artifacts[:1]
-        from .toolchain import cython_version
-
-        meta = {
-            "format": 1,
-            "key": job.key,
-            "kind": job.kind,
-            "module_name": job.name,
-            "artifacts": artifacts,
-            "artifact": artifacts[0]["path"],
-            "artifact_sha256": artifacts[0]["sha256"],
-            "artifact_size": artifacts[0]["size"],
-            "source": source_rel,
-            "annotation": annotation_file,
-            "created_utc": utc_now(),
-            "profile": o.profile,
-            "options": o.summary(),
-            "numpy": job.numpy_used,
-            "python_version": sys.version.split()[0],
-            "cython_version": cython_version(),
-            "diagnostics": [d.to_json() for d in out.diagnostics],
-            **job.meta_extra,
-        }
-        write_meta(staging, meta)
-        publish(job.root, job.key, staging, replace=True)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    timings = {"hash": job.t_hash, "cythonize": out.cythonize_s, "compile": out.compile_s}
-    for k, v in job.extra_timings.items():
-        timings[k] += v
-    return meta, timings
 
 
 def _report(res: BuildResult, verbose: int) -> None:
@@ -403,12 +259,10 @@ def _module_key(source: str, opts: dict[str, Any]) -> tuple[str, BuildOptions, s
     from .options import resolve_options, uses_numpy
 
     o = resolve_options(opts)
-    if headers.needs_reading(source, o.support_files):
-        suffix = ".py" if o.pure_python else ".pyx"
-        o = resolve_options(
-            headers.apply(source, (o.module_name or "module") + suffix, opts, o.support_files, o.include_dirs)
-        )
     root = ensure_root(o.cache_dir)
+    if headers.needs_reading(source, o.support_files):
+        file_name = (o.module_name or "module") + (".py" if o.pure_python else ".pyx")
+        o = resolve_options(headers.apply(source, file_name, opts, o.support_files, o.include_dirs, root))
     numpy_used = o.numpy if o.numpy is not None else uses_numpy(source, o.support_files)
     key = compute_key("module", {"": source}, o, numpy_used, root)
     if o.numpy is None and not numpy_used and numpy_detect.remembered(root, key):
@@ -475,59 +329,10 @@ def _module_job(source: str, key: str, o: BuildOptions, root: str, numpy_used: b
     job = Job("module", key, name, root, o, numpy_used, prepare, t0, time.perf_counter() - t0)
     job.with_numpy = with_numpy
     if o.pgo:
-        job.build_opts = lambda staging: _pgo_use_opts(job, staging)
+        from .pgo import use_opts
+
+        job.build_opts = lambda staging: use_opts(job, staging)
     return job
-
-
-def _pgo_use_opts(job: Job, staging: str) -> BuildOptions:
-    """Options of the optimised step of a ``pgo`` build in ``staging``: the profile comes from the
-    instrumented build's cache entry, built and trained first when missing (caller holds ``job``'s lock)."""
-    from . import _hash, pgo
-
-    o = job.opts
-    family = pgo.compiler_family(o.language, job.root)
-    if family != "gcc":
-        job.log.append(f"No PGO configuration known for C compiler '{family}': built without the profile.\n")
-        return o
-    gen_key = _hash.sha256(f"pgo-generate:{job.key}".encode()).hexdigest()  # type: ignore[attr-defined]
-    gen = Job("module", gen_key, pgo.training_name(job.name), job.root, o, job.numpy_used, job.prepare, 0, 0)
-    times: dict[str, float] = {"cythonize": 0.0, "compile": 0.0}
-    gen.meta_extra = {"pgo": "generate"}
-
-    def gen_opts(gen_staging: str) -> BuildOptions:
-        profile = os.path.join(gen_staging, pgo.PROFILE_DIR)
-        gen.meta_extra["pgo_compiled_profile_dir"] = profile
-        wrapper = os.path.join(gen_staging, pgo.training_name(job.name) + ".c")
-        with open(wrapper, "w", encoding="utf-8") as f:
-            f.write(pgo.wrapper_source(job.name))
-        return pgo.with_flags(o, pgo.flags("generate", profile, gen_staging), (wrapper,))
-
-    def train(gen_staging: str, units: list[Any]) -> set[str]:
-        profile = os.path.join(gen_staging, pgo.PROFILE_DIR)
-        output, seconds = pgo.train(units[0].artifact_path, job.name, profile, profile)
-        times["compile"] += seconds
-        gen.log.append(f"$ <training run: import {pgo.training_name(job.name)}>\n{output}")
-        names = os.listdir(profile) if os.path.isdir(profile) else []
-        return {os.path.join(pgo.PROFILE_DIR, n) for n in names}
-
-    gen.build_opts, gen.after_build = gen_opts, train
-    profile = os.path.join(entry_dir(job.root, gen_key), pgo.PROFILE_DIR)
-    with key_lock(job.root, gen_key, o.lock_timeout_s):
-        meta = None if o.force_rebuild else read_meta(job.root, gen_key)
-        if meta is None:
-            meta, t = _build(gen)
-            times["cythonize"] += t["cythonize"]
-            times["compile"] += t["compile"]
-        elif not pgo.has_profile(profile):  # the profile was removed: train the cached build again
-            art = os.path.join(entry_dir(job.root, gen_key), meta["artifacts"][0]["path"])
-            output, seconds = pgo.train(art, job.name, meta["pgo_compiled_profile_dir"], profile)
-            times["compile"] += seconds
-            gen.log.append(f"$ <training run: import {pgo.training_name(job.name)}>\n{output}")
-        else:
-            gen.log.append(f"(instrumented build and its profile from the cache: {gen_key})\n")
-    job.log += gen.log
-    job.meta_extra, job.extra_timings = {"pgo": "use"}, times
-    return pgo.with_flags(o, pgo.flags("use", profile, staging))
 
 
 def compile_and_load(source: str, **opts: Any) -> ModuleType:
@@ -541,14 +346,18 @@ def import_cached_result(key: str, *, cache_dir: str | os.PathLike[str] | None =
     validate_key(key)
     root = get_cache_dir(cache_dir)
     res = _try_hit(root, key, t0, 0.0, None)
+    remote_diags: tuple[Diagnostic, ...] = ()
     if res is None and os.environ.get("CYTHON_PIN_REMOTE"):  # team cache hook: ask the remote tier
         ensure_root(root)
         with key_lock(root, key, None):
-            res = _try_hit(root, key, t0, 0.0, None) or _remote_hit(root, key, t0, 0.0, None, (), None)[0]
+            res = _try_hit(root, key, t0, 0.0, None)
+            if res is None:
+                res, remote_diags = _remote_hit(root, key, t0, 0.0, None, (), None)
     if res is None:
         raise FileNotFoundError(
             f"No cache entry for key {key[:16]}... in {root}. Rebuild it with compile_and_load_result (same "
             "source and options give the same key) or bring it in with import_exported()."
+            + "".join(f" {d.message}" for d in remote_diags)
         )
     return res
 

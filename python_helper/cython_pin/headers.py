@@ -124,13 +124,15 @@ def apply(
     opts: dict[str, Any],
     support_files: dict[str, bytes],
     include_dirs: list[str],
+    root: str | None = None,
 ) -> dict[str, Any]:
     """``opts`` (the caller's keyword options) with the header comments' settings merged in, in our names.
 
     ``sources`` become ``extra_sources`` (paths relative to the working directory, as in a setup.py), except
     support files, which are compiled anyway; ``undef_macros``, ``runtime_library_dirs`` and
     ``extra_objects`` become compiler/linker arguments. ``name``, ``depends``, ``export_symbols`` and
-    ``np_pythran`` do not change a build here.
+    ``np_pythran`` do not change a build here. With a cache ``root``, the settings read for the same inputs
+    are remembered there, so a cache hit in a new process does not import Cython to read them again.
     """
     base = {k: opts[k] for k in _BASE_KEYS if opts.get(k) is not None}
     if isinstance(base.get("define_macros"), dict):
@@ -138,7 +140,7 @@ def apply(
     for k in ("include_dirs", "library_dirs", "libraries", "extra_compile_args", "extra_link_args"):
         if isinstance(base.get(k), (str, os.PathLike)):
             base[k] = [base[k]]
-    values = read_build_settings(source, file_name, support_files, include_dirs, base)
+    values = _memoised_settings(source, file_name, support_files, include_dirs, base, root)
     out = dict(opts)
     for k in _BASE_KEYS:
         if values.get(k):
@@ -159,3 +161,53 @@ def apply(
     if extra_sources:
         out["extra_sources"] = extra_sources
     return out
+
+
+MEMO_DIR = "build-settings"
+
+
+def _memoised_settings(
+    source: str,
+    file_name: str,
+    support_files: dict[str, bytes],
+    include_dirs: list[str],
+    base: dict[str, Any],
+    root: str | None,
+) -> dict[str, Any]:
+    """:func:`read_build_settings`, remembered in ``<root>/build-settings/<digest>.json``. The digest covers
+    everything the settings depend on: Cython's version, the file name, the source, the support files, the
+    include directories and their header-like files (a cimported .pxd may come from there), and ``base``."""
+    import json
+
+    if root is None:
+        return read_build_settings(source, file_name, support_files, include_dirs, base)
+    from . import _hash
+    from .keys import include_dir_digest
+    from .toolchain import cython_version
+
+    material = [
+        cython_version(),
+        file_name,
+        _hash.sha256(source.encode("utf-8")).hexdigest(),
+        {n: _hash.sha256(c).hexdigest() for n, c in sorted(support_files.items())},
+        [[d, include_dir_digest(d)] for d in include_dirs],
+        base,
+    ]
+    digest = _hash.sha256(json.dumps(material, sort_keys=True, default=list).encode()).hexdigest()
+    path = os.path.join(root, MEMO_DIR, digest + ".json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            memo = json.load(f)
+        if isinstance(memo, dict):
+            return memo
+    except (OSError, ValueError):
+        pass
+    values = read_build_settings(source, file_name, support_files, include_dirs, base)
+    try:
+        from .atomic import atomic_write
+
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        atomic_write(path, lambda f: json.dump(values, f), durable=False)
+    except OSError:
+        pass  # only a memo: the next lookup reads the comments again
+    return values

@@ -18,7 +18,7 @@ KEY_SCHEMA = 1
 
 
 def _digest(data: bytes) -> str:
-    return _hash.sha256(data).hexdigest()  # type: ignore[attr-defined]
+    return _hash.sha256(data).hexdigest()
 
 
 HEADER_SUFFIXES = (".h", ".hh", ".hpp", ".hxx", ".pxd", ".pxi", ".c", ".cc", ".cpp", ".inc")

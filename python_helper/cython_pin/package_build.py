@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import time
 
-from .engine import Job, check_name_free, check_source, run_job
+from .engine import check_name_free, check_source, run_job
+from .job import Job
 from .keys import compute_key
 from .names import IDENT_RE
 from .numpy_detect import remembered

@@ -17,6 +17,9 @@ from .errors import BuildError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # no runtime import of typing
+    from typing import Any
+
+    from .job import Job
     from .options import BuildOptions
 
 PROFILE_DIR = "profile"  # inside the instrumented build's entry
@@ -143,3 +146,58 @@ def with_flags(opts: BuildOptions, extra: list[str], extra_sources: tuple[str, .
     fields["extra_sources"] = list(opts.extra_sources) + list(extra_sources)
     fields["relative_paths"] = True
     return BuildOptions(**fields)
+
+
+def use_opts(job: Job, staging: str) -> BuildOptions:
+    """Options of the optimised step of a ``pgo`` build in ``staging``: the profile comes from the
+    instrumented build's cache entry, built and trained first when missing (caller holds ``job``'s lock)."""
+    from . import _hash
+    from .build_entry import build
+    from .entries import key_lock, read_meta
+    from .job import Job
+    from .paths import entry_dir
+
+    o = job.opts
+    family = compiler_family(o.language, job.root)
+    if family != "gcc":
+        job.log.append(f"No PGO configuration known for C compiler '{family}': built without the profile.\n")
+        return o
+    gen_key = _hash.sha256(f"pgo-generate:{job.key}".encode()).hexdigest()
+    gen = Job("module", gen_key, training_name(job.name), job.root, o, job.numpy_used, job.prepare, 0, 0)
+    times: dict[str, float] = {"cythonize": 0.0, "compile": 0.0}
+    gen.meta_extra = {"pgo": "generate"}
+
+    def gen_opts(gen_staging: str) -> BuildOptions:
+        profile = os.path.join(gen_staging, PROFILE_DIR)
+        gen.meta_extra["pgo_compiled_profile_dir"] = profile
+        wrapper = os.path.join(gen_staging, training_name(job.name) + ".c")
+        with open(wrapper, "w", encoding="utf-8") as f:
+            f.write(wrapper_source(job.name))
+        return with_flags(o, flags("generate", profile, gen_staging), (wrapper,))
+
+    def train_in_staging(gen_staging: str, units: list[Any]) -> set[str]:
+        profile = os.path.join(gen_staging, PROFILE_DIR)
+        output, seconds = train(units[0].artifact_path, job.name, profile, profile)
+        times["compile"] += seconds
+        gen.log.append(f"$ <training run: import {training_name(job.name)}>\n{output}")
+        names = os.listdir(profile) if os.path.isdir(profile) else []
+        return {os.path.join(PROFILE_DIR, n) for n in names}
+
+    gen.build_opts, gen.after_build = gen_opts, train_in_staging
+    profile = os.path.join(entry_dir(job.root, gen_key), PROFILE_DIR)
+    with key_lock(job.root, gen_key, o.lock_timeout_s):
+        meta = None if o.force_rebuild else read_meta(job.root, gen_key)
+        if meta is None:
+            meta, t = build(gen)
+            times["cythonize"] += t["cythonize"]
+            times["compile"] += t["compile"]
+        elif not has_profile(profile):  # the profile was removed: train the cached build again
+            art = os.path.join(entry_dir(job.root, gen_key), meta["artifacts"][0]["path"])
+            output, seconds = train(art, job.name, meta["pgo_compiled_profile_dir"], profile)
+            times["compile"] += seconds
+            gen.log.append(f"$ <training run: import {training_name(job.name)}>\n{output}")
+        else:
+            gen.log.append(f"(instrumented build and its profile from the cache: {gen_key})\n")
+    job.log += gen.log
+    job.meta_extra, job.extra_timings = {"pgo": "use"}, times
+    return with_flags(o, flags("use", profile, staging))

@@ -57,7 +57,7 @@ def validate_alias(alias: Any) -> str:
     if why:
         shown = repr(alias) if not isinstance(alias, str) or len(alias) <= 80 else repr(alias[:60]) + "..."
         raise ValueError(f"Invalid alias {shown}: {why}.")
-    return alias
+    return str(alias)
 
 
 def check_pin(pins: dict[str, str], key: str, alias: str, overwrite: bool) -> bool:

@@ -56,7 +56,7 @@ class _DataclassFields:
             import dataclasses
 
             twin = dataclasses.make_dataclass("BuildResult", list(_FIELDS), frozen=True)
-            _DataclassFields._fields = dict(twin.__dataclass_fields__)
+            _DataclassFields._fields = {f.name: f for f in dataclasses.fields(twin)}
         return _DataclassFields._fields
 
 
@@ -123,7 +123,7 @@ class BuildResult:
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is self.__class__:
-            return self._astuple() == other._astuple()  # type: ignore[attr-defined]
+            return self._astuple() == other._astuple()
         return NotImplemented
 
     def __hash__(self) -> int:
@@ -147,9 +147,10 @@ class BuildResult:
         path = os.path.join(self.build_dir, "annotation.json")
         try:
             with open(path, encoding="utf-8") as f:
-                return json.load(f)
+                annotation: dict[str, Any] = json.load(f)
         except (OSError, ValueError):
             return None
+        return annotation
 
     def aliases(self) -> list[str]:
         """Pins currently pointing at this key."""

@@ -13,7 +13,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
     from typing import Any
 
-_proc_memo: dict[Any, Any] = {}
+_proc_memo: dict[Any, Any] = {}  # keys: "cython", "numpy", ("disk", root), ("cmd", ...), ("ccver", stamp)
 
 
 def ext_suffix() -> str:
@@ -37,8 +37,9 @@ def _package_dir(name: str) -> str | None:
     import importlib.util
 
     mod = sys.modules.get(name)
-    if mod is not None and getattr(mod, "__file__", None):
-        return os.path.dirname(mod.__file__)
+    file = getattr(mod, "__file__", None)
+    if isinstance(file, str):
+        return os.path.dirname(file)
     try:
         spec = importlib.util.find_spec(name)
     except (ImportError, ValueError):
@@ -56,7 +57,8 @@ def cython_version() -> str | None:
         if d is not None:
             v = _read_version(os.path.join(d, "Shadow.py"), r'^__version__\s*=\s*["\']([^"\']+)["\']')
         _proc_memo["cython"] = v
-    return _proc_memo["cython"]
+    version: str | None = _proc_memo["cython"]
+    return version
 
 
 def numpy_version() -> str | None:
@@ -68,7 +70,8 @@ def numpy_version() -> str | None:
             pattern = r'^(?:__version__|version)\s*(?::\s*str\s*)?=\s*["\']([^"\']+)["\']'
             v = _read_version(os.path.join(d, "version.py"), pattern)
         _proc_memo["numpy"] = v
-    return _proc_memo["numpy"]
+    version: str | None = _proc_memo["numpy"]
+    return version
 
 
 def _disk_memo(root: str | None) -> dict[str, str]:

@@ -1,3 +1,4 @@
+import { TranslationBundle } from '@jupyterlab/translation';
 import { ISignal, Signal } from '@lumino/signaling';
 import {
   decodeIncoming,
@@ -8,6 +9,7 @@ import {
   ProtocolEvent
 } from '../protocol';
 import type { IPendingRequest } from '../tokens';
+import { NULL_TRANS } from '../translation';
 
 /** An error reply from the helper, or a request that could not complete. */
 export class CythonPinError extends Error {
@@ -34,7 +36,10 @@ export type SendFn = (data: { [key: string]: unknown }) => void;
  * app, a fake in tests). Owns the pending map; rejects everything on close.
  */
 export class ProtocolClient {
-  constructor(send: SendFn) {
+  constructor(
+    send: SendFn,
+    private readonly _trans: TranslationBundle = NULL_TRANS
+  ) {
     this._send = send;
   }
 
@@ -116,7 +121,11 @@ export class ProtocolClient {
         undefined,
         new CythonPinError(
           'ProtocolError',
-          `Malformed ${entry.op} reply from the helper (${result.error})`
+          this._trans.__(
+            'Malformed %1 reply from the helper (%2)',
+            entry.op,
+            result.error
+          )
         )
       );
     }

@@ -239,10 +239,10 @@ export class KernelConnector implements IKernelConnector, IDisposable {
     const comm = kernel.createComm(COMM_TARGET);
     const client = new ProtocolClient(data => {
       if (comm.isDisposed) {
-        throw new Error('the comm is closed');
+        throw new Error(this._trans.__('the comm is closed'));
       }
       comm.send(data as JSONObject);
-    });
+    }, this._trans);
     comm.onMsg = msg => {
       client.handleMessage(msg.content.data);
     };

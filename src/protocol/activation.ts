@@ -11,5 +11,5 @@ export const ACTIVATION_EXPRESSIONS = {
 /** The pip line shown when the helper is missing in a kernel. */
 export function pipInstallLine(pythonRepr: string): string {
   const python = pythonRepr.replace(/^['"]|['"]$/g, '');
-  return `"${python}" -m pip install jupyterlab-cython-pin`;
+  return `"${python}" -m pip install cython-pin`;
 }

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import atexit
 import shutil
+import tempfile
 from collections.abc import Iterator
 
 import pytest
@@ -17,7 +18,8 @@ from support import SQUARE
 def _session_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """CYTHON_PIN_CACHE_DIR and IPYTHONDIR point at private temp folders for the whole session."""
     cache = str(tmp_path_factory.mktemp("cython_pin_cache"))
-    ipython_dir = str(tmp_path_factory.mktemp("ipython"))
+    # not under pytest's basetemp, which a later pytest session may prune while this one's kernels run
+    ipython_dir = tempfile.mkdtemp(prefix="cython_pin_test_ipython_")
     # IPython shells and kernels started by the tests keep their profile (and history db) out of ~. The
     # folder goes at exit, after IPython's own atexit handlers (registered later, so run earlier) have
     # closed the history db.

@@ -320,8 +320,8 @@ def bundle(shell) -> dict[str, Any]:
 
 
 def test_bundle_of_a_real_build_cache_hit_and_annotation(shell, cache):
-    assert shell.run_cell(f"%%cython_pin contract_sq\n{SQUARE}").success
-    assert bundle(shell)["key"] == cache.key and bundle(shell)["aliases"] == ["contract_sq"]
+    assert shell.run_cell(f"%%cython_pin contract_sq --overwrite\n{SQUARE}").success
+    assert bundle(shell)["key"] == cache.key and "contract_sq" in bundle(shell)["aliases"]
     assert shell.run_cell("%%cython_pin --profile release -a\ndef h(double x):\n    return x * 2\n").success
     annotated = bundle(shell)
     assert annotated["used_cache"] is False and annotated["annotation"]["lines"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 
 import cython_pin
 from cython_pin import headers
@@ -137,3 +138,19 @@ def test_gate_knows_cythons_distutils_settings() -> None:
     assert headers.has_build_comments("# cython: libraries = m\n")
     assert not headers.has_build_comments("# cython: boundscheck=False\n")  # the compiler reads that one
     assert not headers.has_build_comments("x = 1\n# distutils: language = c++\n")  # not in the header
+
+
+def test_hit_in_a_new_process_does_not_read_the_comments_again(tmp_path) -> None:
+    src = "# distutils: define_macros = FROM_HEADER=5 FROM_API=6\n" + MACRO_PROBE
+    cython_pin.compile_and_load_result(src, cache_dir=str(tmp_path))
+    code = (
+        "import sys, cython_pin\n"
+        f"r = cython_pin.compile_and_load_result({src!r}, cache_dir={str(tmp_path)!r})\n"
+        "cy = sorted({m.split('.')[0] for m in sys.modules} & {'Cython'})\n"
+        "print(r.used_cache, r.module.values(), cy)\n"
+    )
+    helper = os.path.dirname(os.path.dirname(os.path.abspath(cython_pin.__file__)))
+    env = dict(os.environ, PYTHONPATH=helper)
+    p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "True (5, 6) []"

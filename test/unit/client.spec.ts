@@ -133,7 +133,7 @@ describe('activation reply (docs/protocol.md §1)', () => {
     ).toEqual({
       ok: false,
       missing: true,
-      pipLine: '"/opt/envs/sci/bin/python" -m pip install jupyterlab-cython-pin'
+      pipLine: '"/opt/envs/sci/bin/python" -m pip install cython-pin'
     });
   });
 

@@ -118,7 +118,7 @@ describe('KernelConnector', () => {
     await flush();
     expect(connector.state).toMatchObject({
       status: 'missing-helper',
-      pipLine: '"/env/bin/python" -m pip install jupyterlab-cython-pin'
+      pipLine: '"/env/bin/python" -m pip install cython-pin'
     });
     await expect(connector.request('hello', {})).rejects.toMatchObject({
       type: 'NotConnected'

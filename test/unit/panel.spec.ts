@@ -236,13 +236,13 @@ describe('pin manager panel', () => {
     connector.setState({
       status: 'missing-helper',
       message:
-        'The cython_pin helper is not installed in this kernel\'s environment. Run: "/usr/bin/python3" -m pip install jupyterlab-cython-pin'
+        'The cython_pin helper is not installed in this kernel\'s environment. Run: "/usr/bin/python3" -m pip install cython-pin'
     });
     await flush();
     expect(
       panel.node.querySelector('.jp-CythonPin-connection')!.textContent
     ).toMatch(
-      /^demo\.ipynb: The cython_pin helper is not installed .* -m pip install jupyterlab-cython-pin$/
+      /^demo\.ipynb: The cython_pin helper is not installed .* -m pip install cython-pin$/
     );
     const refresh = panel.node.querySelector(
       '.jp-CythonPin-refresh'

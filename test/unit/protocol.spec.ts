@@ -211,7 +211,7 @@ describe('decoders', () => {
 
   it('builds the pip line from the python repr', () => {
     expect(pipInstallLine("'/opt/env/bin/python'")).toBe(
-      '"/opt/env/bin/python" -m pip install jupyterlab-cython-pin'
+      '"/opt/env/bin/python" -m pip install cython-pin'
     );
   });
 });

@@ -17,7 +17,7 @@ def _join_flag_values(line: str) -> str:
     it as ``-c=-O2``."""
     import shlex
 
-    from IPython.utils.process import arg_split
+    from IPython.utils.process import arg_split  # type: ignore[attr-defined]  # chosen per platform there
 
     tokens = arg_split(line, posix=True)
     out: list[str] = []
@@ -167,6 +167,7 @@ class CythonPinMagics(Magics):
         from IPython.display import display
 
         from ..engine import compile_and_load_result
+        from ..errors import BuildError
         from ..loader import bind_public_names
         from ..paths import get_cache_dir
         from ..pins import pin
@@ -174,7 +175,7 @@ class CythonPinMagics(Magics):
 
         args = magic_arguments.parse_argstring(self.cython_pin, _join_flag_values(line))
         if args.alias is not None:
-            from ..pins import validate_alias
+            from ..pin_rules import validate_alias
 
             validate_alias(args.alias)  # before spending a build on a cell whose pin must fail
         opts = build_options(args)
@@ -184,7 +185,11 @@ class CythonPinMagics(Magics):
             res = compile_and_load_result(cell, **opts)
         except Exception as e:
             payload = error_payload(e, cache_dir=cache_dir, profile=profile, line_offset=CELL_LINE_OFFSET)
-            if getattr(e, "stage", "") in ("Cython compilation", "C compilation") and e.diagnostics:
+            if (
+                isinstance(e, BuildError)
+                and e.stage in ("Cython compilation", "C compilation")
+                and e.diagnostics
+            ):
                 from ..diagnostics import summarize
 
                 payload["error"]["message"] = summarize(e.diagnostics, e.stage, CELL_LINE_OFFSET)

@@ -121,7 +121,8 @@ def error_reply(mid: str, exc: BaseException) -> dict[str, Any]:
 
 def dispatch(msg: Any, *, user_ns: Namespace | None = None) -> dict[str, Any]:
     """Handle one Request and return its Reply (never raises). ``import_pinned`` binds into ``user_ns``."""
-    mid = msg.get("id") if isinstance(msg, dict) and isinstance(msg.get("id"), str) else ""
+    raw_id = msg.get("id") if isinstance(msg, dict) else None
+    mid = raw_id if isinstance(raw_id, str) else ""
     try:
         mid, op, args = validate_request(msg)
         result = _OPS[op](args, user_ns)

@@ -96,7 +96,7 @@ def status() -> int:
 
 def push(key: str, cache_dir: str | None) -> int:
     """Upload one local entry now (read-write mode)."""
-    from ..keys import validate_key
+    from ..names import validate_key
     from ..paths import get_cache_dir
     from . import current_tier
 

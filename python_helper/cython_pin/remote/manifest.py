@@ -27,7 +27,7 @@ _SHA_RE = re.compile(r"^[0-9a-f]{64}\Z")
 
 def abi_tag() -> str:
     """Interpreter, platform and libc, e.g. ``cpython-311-x86_64-linux-gnu-glibc2.36``."""
-    from ..keys import ext_suffix
+    from ..toolchain import ext_suffix
 
     parts = ext_suffix().split(".")
     tag = (

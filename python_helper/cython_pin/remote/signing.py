@@ -105,6 +105,7 @@ def load_private_key(path: str) -> Ed25519PrivateKey:
             data = f.read()
     except OSError as e:
         raise KeyFileError(f"Cannot read CYTHON_PIN_SIGNING_KEY file {path}: {e}.") from e
+    key: Any
     try:
         if b"OPENSSH PRIVATE KEY" in data:
             key = serialization.load_ssh_private_key(data, password=None)

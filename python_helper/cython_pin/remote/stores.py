@@ -151,7 +151,8 @@ class ObjectStore(Store):
             os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
         ):
             extra["region"] = "us-east-1"
-        self._store = from_url(
+        make: Any = from_url  # the typed overloads want literal config keys; ours are built at run time
+        self._store = make(
             url,
             client_options=client,
             retry_config={"max_retries": 0, "retry_timeout": timedelta(seconds=timeout_s)},

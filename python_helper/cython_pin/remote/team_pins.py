@@ -197,7 +197,7 @@ def pin(
     key: str, *, alias: str, overwrite: bool = False, cache_dir: str | os.PathLike[str] | None = None
 ) -> str:
     """Team pin ``alias`` -> ``key`` (see cython_pin.pin)."""
-    from ..keys import validate_key
+    from ..names import validate_key
     from ..pin_rules import check_pin, validate_alias
 
     validate_alias(alias)

@@ -15,6 +15,7 @@ import shutil
 import threading
 import time
 
+from ..diagnostics import Diagnostic
 from . import archive as _archive
 from . import manifest as _manifest
 from . import signing
@@ -25,8 +26,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from ..diagnostics import Diagnostic
-
 MAX_BACKOFF_S = 3600.0
 MAX_MANIFEST_BYTES = 1 << 20
 _NATIVE_FLAGS = ("-march=native", "-mtune=native", "-mcpu=native")
@@ -35,8 +34,6 @@ _STANDARD_LIB_DIRS = ("/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/local/li
 
 def warning(message: str) -> Diagnostic:
     """A helper warning diagnostic for a build result."""
-    from ..diagnostics import Diagnostic
-
     return Diagnostic(0, 0, "warning", message, "helper", None)
 
 

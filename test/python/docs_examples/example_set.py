@@ -5,8 +5,10 @@ Used by the test (in the pytest process) and by ``example_worker.py`` (in its wo
 
 from __future__ import annotations
 
+import keyword
 import os
 import re
+import sys
 import tarfile
 from dataclasses import asdict, dataclass, field
 
@@ -17,6 +19,9 @@ MODULE_SUFFIXES = (".pyx", ".py")
 SUPPORT_SUFFIXES = (".pxd", ".h", ".c", ".cpp")
 # Build scripts that sit among the examples: they call setup() when imported, they are not example modules.
 BUILD_SCRIPTS = frozenset({"setup.py", "setup_py.py", "setup_pyx.py"})
+# cython_pin refuses module names that would shadow Python's own (e.g. the example queue.pyx): those
+# examples get cython_pin's default name
+_PYTHON_NAMES = frozenset(sys.builtin_module_names) | frozenset(sys.stdlib_module_names)
 
 
 @dataclass
@@ -24,7 +29,7 @@ class Example:
     """One example module: ``rel`` is its path inside ``examples/`` (e.g. ``tutorial/pure/A.py``)."""
 
     rel: str
-    module_name: str | None  # the file's stem when a same-named .pxd declares it, else None (default name)
+    module_name: str | None  # the file's stem, as cythonize names it (None: a name Python itself uses)
     support: list[str] = field(default_factory=list)  # sibling file names handed to the build
 
     @property
@@ -81,7 +86,7 @@ def find_examples(root: str) -> list[Example]:
             out.append(
                 Example(
                     rel=os.path.relpath(path, root).replace(os.sep, "/"),
-                    module_name=stem if f"{stem}.pxd" in siblings else None,
+                    module_name=None if stem in _PYTHON_NAMES or keyword.iskeyword(stem) else stem,
                     support=sorted(support),
                 )
             )

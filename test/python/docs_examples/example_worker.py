@@ -46,6 +46,8 @@ def run_ours(task: dict[str, object], out: int) -> dict[str, object]:
     opts: dict[str, object] = dict(task.get("ours_options") or {})  # type: ignore[call-overload]
     opts["cache_dir"] = task["cache_dir"]
     opts["support_files"] = {n: open(os.path.join(d, n), "rb").read() for n in ex.support}
+    # the example's folder on the include path, as for cythonize, whose generated C sits there
+    opts["include_dirs"] = [d]
     if ex.module_name:
         opts["module_name"] = ex.module_name
     try:
@@ -107,6 +109,13 @@ def run_cythonize(task: dict[str, object], out: int) -> dict[str, object]:
     return {"built": True, "imported": True, "error": None}
 
 
+def _forget_built_modules(dirs: tuple[str, ...]) -> None:
+    """Drop the examples' modules from sys.modules, so a later example cannot import one by chance."""
+    for name, mod in list(sys.modules.items()):
+        if str(getattr(mod, "__file__", None) or "").startswith(dirs):
+            del sys.modules[name]
+
+
 def main() -> None:
     inp = os.fdopen(os.dup(0), "r", encoding="utf-8")
     out = os.dup(1)
@@ -128,6 +137,7 @@ def main() -> None:
             res = {"built": False, "imported": False, "error": "worker: " + traceback.format_exc()[-2000:]}
         sys.stdout.flush()
         sys.stderr.flush()
+        _forget_built_modules((str(task["scratch"]), str(task["cache_dir"])))
         _emit(out, {"id": task["id"], "event": "done", **res})
 
 

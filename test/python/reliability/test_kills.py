@@ -29,8 +29,9 @@ from . import relutil
 ZYGOTE = r"""
 import json, os, signal, sys, time
 signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
-import cython_pin, cython_pin.engine, cython_pin.entries, cython_pin.builder, cython_pin.annotation
-import cython_pin.diagnostics, cython_pin.loader, cython_pin.result, cython_pin.keys, cython_pin.options
+import cython_pin, cython_pin.engine, cython_pin.build_entry, cython_pin.entries, cython_pin.builder
+import cython_pin.annotation, cython_pin.diagnostics, cython_pin.loader, cython_pin.result
+import cython_pin.keys, cython_pin.options
 
 ORDER = ["cython", "gcc", "finished", "published", "done"]
 
@@ -51,8 +52,8 @@ def victim(cmd):
         time.sleep(300)
         os._exit(3)
 
-    import cython_pin.builder as B, cython_pin.engine as E, cython_pin.entries as C
-    o_cy, o_fin, o_wm = B.cythonize_unit, E._finish_staging, E.write_meta
+    import cython_pin.builder as B, cython_pin.build_entry as E, cython_pin.entries as C
+    o_cy, o_fin, o_wm = B.cythonize_unit, E.finish_staging, E.write_meta
     o_pub, o_rm = E.publish, C.remove_tree
 
     def cy(*a, **k):
@@ -88,7 +89,7 @@ def victim(cmd):
             pause("paused")
         return r
 
-    B.cythonize_unit, E._finish_staging, E.write_meta, E.publish, C.remove_tree = cy, fin, wm, pub, rm
+    B.cythonize_unit, E.finish_staging, E.write_meta, E.publish, C.remove_tree = cy, fin, wm, pub, rm
     force = cmd.get("force", False)
     cython_pin.compile_and_load_result(cmd["src"], cache_dir=cmd["root"], force_rebuild=force)
     pause("done")

@@ -42,6 +42,14 @@ def main() -> None:
                 out["key"] = cython_pin.pin(
                     step["key"], alias=step["alias"], overwrite=step.get("overwrite", True), team=True
                 )
+            elif op == "magic":
+                from IPython.core.interactiveshell import InteractiveShell
+
+                shell = InteractiveShell.instance()
+                shell.run_line_magic("load_ext", "cython_pin")
+                r = shell.run_cell(step["cell"])
+                out["success"] = bool(r.success)
+                out["value"] = shell.user_ns["f"](7) if r.success else None
             elif op == "list_team":
                 out["pins"] = cython_pin.list_pins(team=True)
             elif op == "import_pinned":

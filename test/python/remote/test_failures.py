@@ -82,7 +82,7 @@ def test_hung_server_is_bounded_then_recovers(nodes: Nodes, weed: Weed, s3url: s
     assert hung["origin"] == "built" and hung["value"] == expected("hung-x")
     assert [m for m in hung["diagnostics"] if "unreachable" in m]
     bound = stats["stats"]["max_lookup_s"]  # the hung lookup (the later one answered at once)
-    assert TIMEOUT * 0.9 <= bound <= TIMEOUT + 0.02, bound
+    assert TIMEOUT * 0.9 <= bound <= TIMEOUT + 0.05, bound  # + thread wake-up on a loaded machine
     assert recovered["origin"] == "remote" and recovered["key"] == ykey
     assert stats["stats"]["unreachable"] == 1 and stats["stats"]["hits"] == 1
     FIGURES["hung_lookup_bound_s"] = round(bound, 3)

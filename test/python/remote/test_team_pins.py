@@ -99,3 +99,15 @@ def test_same_collision_texts_as_personal_pins(nodes: Nodes, target: Target, key
     assert rows[2]["error"].startswith(
         f"ValueError: Key collision: key {k1[:16]}... is already pinned as 'x'."
     )
+
+
+def test_magic_team_pin(nodes: Nodes, target: Target, keys) -> None:
+    tag = f"magic-{target.kind}"
+    w = nodes.env(target.url, mode="read-write", sign=keys.priv, extra=target.rw)
+    rows = nodes.run(
+        w, [{"op": "magic", "cell": f"%%cython_pin magic_team --team\n{source(tag)}"}, {"op": "flush"}]
+    )
+    assert rows[0]["success"] and rows[0]["value"] == expected(tag)
+    b = nodes.env(target.url, extra=target.ro, refuse_cc=True)
+    row = nodes.run(b, [{"op": "import_pinned", "alias": "magic_team"}])[0]
+    assert row["origin"] == "remote" and row["value"] == expected(tag)

@@ -186,3 +186,32 @@ def test_four_racing_uploaders_one_manifest(nodes: Nodes, target: Target, keys, 
     # the winner's manifest is valid: a reader fetches it
     hit = nodes.run(nodes.env(target.url, extra=target.ro, refuse_cc=True), [_build(tag)])[0]
     assert hit["origin"] == "remote"
+
+
+def test_native_builds_are_not_shared(nodes: Nodes, target: Target, keys) -> None:
+    env = nodes.env(target.url, mode="read-write", sign=keys.priv, extra=target.rw)
+    tag = f"native-{target.kind}"
+    build = {"op": "build", "source": source(tag), "opts": {"extra_compile_args": ["-march=native"]}}
+    rows = nodes.run(env, [build, {"op": "flush"}, {"op": "stats"}])
+    assert rows[0]["origin"] == "built"
+    assert [
+        m for m in rows[0]["diagnostics"] if "Not uploaded to the team cache: built with -march=native" in m
+    ]
+    assert rows[2]["stats"]["lookups"] == 0 and rows[2]["stats"]["uploads_created"] == 0
+    assert target.admin.get(M.manifest_path(_abi(), rows[0]["key"])) is None
+
+
+def test_import_cached_names_the_refusal(nodes: Nodes, target: Target, keys) -> None:
+    tag = f"why-{target.kind}"
+    _upload(nodes, target, keys, tag, sign=keys.untrusted_priv)
+    key = nodes.run(nodes.env(target.url, mode="off"), [_build(tag)])[0]["key"]
+    env = nodes.env(target.url, extra=target.ro)
+    code = (
+        f"import cython_pin\ntry:\n    cython_pin.import_cached({key!r})\n"
+        "except FileNotFoundError as e:\n    print(e)\n"
+    )
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert "No cache entry" in out.stdout and "not a trusted key" in out.stdout, out.stdout + out.stderr

@@ -19,7 +19,8 @@ export const KEY_B = 'b'.repeat(64);
 
 /**
  * An in-memory stand-in for the Python helper: answers protocol requests the
- * way docs/protocol.md says and pushes pins_changed / cache_changed events.
+ * way protocol/cython-pin.schema.json says and pushes pins_changed /
+ * cache_changed events.
  */
 export class FakeHelper {
   cacheDir = '/tmp/cache';
