@@ -31,6 +31,7 @@ _EXPORTS = {
     "rename_pin": "pins",
     "remote_flush": "remote",
     "check_build_prereqs": "prereqs",
+    "take_over_cython_magic": "jupyter.takeover",
     "BuildResult": "result",
     "Diagnostic": "diagnostics",
     "BuildError": "errors",
