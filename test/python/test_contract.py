@@ -245,6 +245,13 @@ def test_every_op_result_and_error_of_the_real_dispatcher(cache, emitted):
     assert s.ok("rename_pin", old="sq", new="square")["alias"] == "square"
     assert s.error("rename_pin", old="sq", new="other") == "KeyError"
     assert s.ok("list_pins")["pins"][0]["in_cache"] is True
+    one_walk = s.ok("catalogue")  # the panel's refresh: the three answers in one reply
+    assert one_walk == {
+        "cache_dir": cache.root,
+        "pins": s.ok("list_pins")["pins"],
+        "entries": s.ok("list_cached")["entries"],
+        "stats": s.ok("cache_stats"),
+    }
     imported = s.ok("import_pinned", alias="square")
     assert imported["names"] == ["f"] and s.ns["f"](7) == 49
     assert s.error("import_pinned", alias="missing") == "KeyError"
