@@ -8,9 +8,8 @@ import sys
 import time
 from types import ModuleType
 
-from . import events, loader
+from . import loader
 from .entries import META, key_lock, read_meta, verify_entry
-from .job import Job
 from .names import default_module_name, validate_key
 from .paths import ensure_root, entry_dir, get_cache_dir
 from .result import BuildResult
@@ -20,6 +19,7 @@ if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits ch
     from typing import Any
 
     from .diagnostics import Diagnostic
+    from .job import Job
     from .options import BuildOptions
 
 _meta_by_key: dict[str, dict[str, Any]] = {}
@@ -163,28 +163,44 @@ def _remote_hit(
     return _try_hit(root, key, t0, t_hash, profile, extra, origin="remote", signer=signer), extra
 
 
-def run_job(job: Job) -> BuildResult:
-    """Hit or build ``job``. A build whose generated C turns out to need numpy (e.g. ``@cython.ufunc``)
-    is remembered and redone under the key with numpy (its version is then part of the key)."""
+def _hit_first(
+    root: str, key: str, name: str, o: BuildOptions, t0: float, t_hash: float
+) -> BuildResult | None:
+    """The cache hit for ``key`` without taking its lock, or None (no entry, or a rebuild was asked for)."""
+    if o.force_rebuild or not o.use_cache:
+        return None
+    extra = (_named_module_warning(name),) if o.module_name else ()
+    hit = _try_hit(root, key, t0, t_hash, o.profile, extra)
+    if hit is not None:
+        _report(hit, o.verbose)
+    return hit
+
+
+def run_job(job: Job, *, hit_checked: bool = False) -> BuildResult:
+    """The entry for ``job``: a cache hit, else built under the key lock (``hit_checked``: the caller has
+    already looked for a hit with :func:`_hit_first`). A build whose generated C turns out to need numpy
+    (e.g. ``@cython.ufunc``) is remembered and redone under the key with numpy (its version is then part of
+    the key)."""
     from .numpy_detect import NumpyNeeded, remember
 
     try:
-        return _run_job(job)
+        return _run_job(job, hit_checked)
     except NumpyNeeded:
         if job.with_numpy is None:
             raise
         remember(job.root, job.key)
-        return _run_job(job.with_numpy())
+        return _run_job(job.with_numpy(), False)
 
 
-def _run_job(job: Job) -> BuildResult:
+def _run_job(job: Job, hit_checked: bool) -> BuildResult:
+    from . import events
+
     o = job.opts
     extra: tuple[Diagnostic, ...] = (_named_module_warning(job.name),) if o.module_name else ()
     fresh = o.force_rebuild or not o.use_cache
-    if not fresh:
-        hit = _try_hit(job.root, job.key, job.t0, job.t_hash, o.profile, extra)
+    if not hit_checked:
+        hit = _hit_first(job.root, job.key, job.name, o, job.t0, job.t_hash)
         if hit is not None:
-            _report(hit, o.verbose)
             return hit
     # force_rebuild with the module already loaded: the entry is rebuilt on disk, but the process keeps its
     # module object (same key = same inputs; CPython cannot load a second copy from the same path).
@@ -297,7 +313,12 @@ def compile_and_load_result(source: str, **opts: Any) -> BuildResult:
     """
     t0 = time.perf_counter()
     key, o, root, numpy_used = _module_key(source, opts)
-    return run_job(_module_job(source, key, o, root, numpy_used, t0))
+    name = o.module_name or default_module_name(key)
+    check_name_free(name)
+    hit = _hit_first(root, key, name, o, t0, time.perf_counter() - t0)
+    if hit is not None:
+        return hit
+    return run_job(_module_job(source, key, o, root, numpy_used, t0), hit_checked=True)
 
 
 def _module_job(source: str, key: str, o: BuildOptions, root: str, numpy_used: bool, t0: float) -> Job:
@@ -325,6 +346,8 @@ def _module_job(source: str, key: str, o: BuildOptions, root: str, numpy_used: b
 
         key1 = compute_key("module", {"": source}, o, True, root)
         return _module_job(source, key1, o, root, True, t0)
+
+    from .job import Job  # here: a hit needs no Job
 
     job = Job("module", key, name, root, o, numpy_used, prepare, t0, time.perf_counter() - t0)
     job.with_numpy = with_numpy

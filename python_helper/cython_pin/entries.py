@@ -11,8 +11,6 @@ import os
 import time
 
 from . import _hash
-from .errors import CacheIntegrityError
-from .locks import FileLock
 from .names import IDENT_RE, reserved_module_names
 from .paths import STAGING, TRASH, ensure_dir, entry_dir, lock_path
 
@@ -20,7 +18,16 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
     from typing import Any
 
+    from .errors import CacheIntegrityError
+    from .locks import FileLock
+
 META = "meta.json"
+
+
+def _integrity_error(message: str) -> CacheIntegrityError:
+    from .errors import CacheIntegrityError  # here: a cache hit that finds nothing wrong never imports it
+
+    return CacheIntegrityError(message)
 
 
 def utc_now() -> str:
@@ -36,7 +43,7 @@ def read_meta(root: str, key: str) -> dict[str, Any] | None:
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as e:
-        raise CacheIntegrityError(
+        raise _integrity_error(
             f"Cache entry {key[:16]}... in {root} has an unreadable meta.json ({e}). Remove the folder "
             f"{os.path.join(root, key)} (or run gc) and rebuild."
         ) from e
@@ -83,7 +90,7 @@ def verify_entry(root: str, key: str, meta: dict[str, Any]) -> None:
     d = entry_dir(root, key)
     why = _meta_problem(d, key, meta)
     if why:
-        raise CacheIntegrityError(
+        raise _integrity_error(
             f"Refusing to load cache entry {key[:16]}... in {root}: its meta.json is invalid ({why}). "
             f"Delete the folder {d} (or rebuild with force_rebuild=True)."
         )
@@ -92,11 +99,11 @@ def verify_entry(root: str, key: str, meta: dict[str, Any]) -> None:
         try:
             digest = _hash.sha256_file(path)
         except OSError as e:
-            raise CacheIntegrityError(
+            raise _integrity_error(
                 f"Cache entry {key[:16]}... is missing {art['path']} ({e}). Rebuild with force_rebuild=True."
             ) from e
         if digest != art["sha256"]:
-            raise CacheIntegrityError(
+            raise _integrity_error(
                 f"Refusing to load {path}: its sha256 does not match meta.json (the file was modified or "
                 "corrupted). Rebuild with force_rebuild=True, or delete the entry folder."
             )
@@ -148,6 +155,8 @@ def publish(root: str, key: str, staging: str, replace: bool = False) -> str:
 
 def key_lock(root: str, key: str, timeout: float | None) -> FileLock:
     """The per-key build lock."""
+    from .locks import FileLock
+
     return FileLock(lock_path(root, key), timeout=timeout, what=f"cache entry {key[:16]}...")
 
 

@@ -148,7 +148,7 @@ describe('jupyterlab-cython-pin in a real JupyterLab', () => {
         result.locator('.jp-CythonPin-key').getAttribute('title')
       ).resolves.toBe(key);
 
-      // Benchmark figure P6 (read by `python -m cython_pin.bench`), not a timing assertion.
+      // Benchmark figure P6 (read by `python -m benchmarks`), not a timing assertion.
       const samples: number[] = [];
       for (let n = 0; n < 5; n++) {
         samples.push(await nb.timedCompile(c));

@@ -15,13 +15,10 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
+from protocol_checks import DEFS, KIND_DEF, SCHEMA, check, result_def, validator
+from support import REPO, SQUARE
 
-REPO = Path(__file__).resolve().parents[2]
-SCHEMA = json.loads((REPO / "protocol" / "cython-pin.schema.json").read_text(encoding="utf-8"))
-VECTORS = json.loads((REPO / "test" / "protocol" / "vectors.json").read_text(encoding="utf-8"))
-DEFS = SCHEMA["$defs"]
-KIND_DEF = {"request": "Request", "reply": "Reply", "event": "Event", "build_result": "BuildResult"}
-SQUARE = "def f(int n):\n    return n*n\n"
+VECTORS = json.loads((Path(REPO) / "test" / "protocol" / "vectors.json").read_text(encoding="utf-8"))
 
 
 def helper() -> types.SimpleNamespace:
@@ -46,26 +43,6 @@ def helper() -> types.SimpleNamespace:
         severities=constants.SEVERITIES,
         timing_keys=(*constants.TIMING_KEYS, "total"),
     )
-
-
-def validator(name: str) -> Draft202012Validator:
-    """A validator for ``$defs[name]`` that resolves the schema's own references."""
-    return Draft202012Validator({"$ref": f"#/$defs/{name}", "$defs": DEFS})
-
-
-def check(name: str, instance: Any) -> None:
-    errors = sorted(validator(name).iter_errors(instance), key=lambda e: list(e.absolute_path))
-    assert not errors, f"not a valid {name}: " + "; ".join(
-        f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in errors
-    )
-
-
-def check_result(op: str, result: Any) -> None:
-    check(_result_def(op), result)
-
-
-def _result_def(op: str) -> str:
-    return DEFS["OpResults"]["properties"][op]["$ref"].rsplit("/", 1)[-1]
 
 
 # ---- the schema itself ---------------------------------------------------------------------------------
@@ -143,12 +120,12 @@ def test_magic_profile_choices_are_the_schema_profiles():
 def test_valid_vector_matches_the_schema(vec):
     check(KIND_DEF[vec["kind"]], vec["message"])
     if "op" in vec:
-        check_result(vec["op"], vec["message"]["result"])
+        check(result_def(vec["op"]), vec["message"]["result"])
 
 
 @pytest.mark.parametrize("vec", VECTORS["invalid"], ids=lambda v: v["name"])
 def test_invalid_vector_is_rejected_by_the_schema(vec):
-    name = _result_def(vec["op"]) if vec["kind"] == "result" else KIND_DEF[vec["kind"]]
+    name = result_def(vec["op"]) if vec["kind"] == "result" else KIND_DEF[vec["kind"]]
     assert not validator(name).is_valid(vec["message"])
 
 
@@ -215,7 +192,7 @@ class Session:
         check("Reply", reply)
         assert reply["id"] == mid
         if reply["ok"]:
-            check_result(op, reply["result"])
+            check(result_def(op), reply["result"])
             self.ops.add(op)
         else:
             assert reply["error"]["type"] in DEFS["ErrorCode"]["enum"], reply
@@ -311,7 +288,6 @@ def shell(cache, monkeypatch):
     from IPython.core.interactiveshell import InteractiveShell
 
     monkeypatch.setenv("CYTHON_PIN_CACHE_DIR", cache.root)
-    monkeypatch.setenv("IPYTHONDIR", str(Path(cache.root).parent / "ipython"))
     ip = InteractiveShell.instance()
     ip.run_line_magic("load_ext", "cython_pin")
     shown: list[dict[str, Any]] = []

@@ -1,48 +1,16 @@
-"""The comm protocol: shared vectors (test/protocol/vectors.json) and every op against a real temp cache."""
+"""The comm protocol: every op against a real temp cache (the shared vectors: test_contract.py)."""
 
 from __future__ import annotations
 
-import json
 import os
 
 import cython_pin
 import pytest
-from cython_pin import constants, events
+from cython_pin import events
 from cython_pin.jupyter import protocol
 from cython_pin.jupyter.ops import dispatch
 from cython_pin.jupyter.protocol import ProtocolError
 from protocol_checks import validate
-from support import REPO
-
-with open(os.path.join(REPO, "test", "protocol", "vectors.json")) as _f:
-    VECTORS = json.load(_f)
-
-
-def test_constants_match_vectors():
-    assert VECTORS["protocol_version"] == constants.PROTOCOL_VERSION
-    assert VECTORS["comm_target"] == constants.COMM_TARGET
-    assert VECTORS["mime_type"] == constants.MIME_TYPE
-
-
-@pytest.mark.parametrize("vec", VECTORS["valid"], ids=lambda v: v["name"])
-def test_valid_vectors_accepted(vec):
-    validate(vec["kind"], vec["message"])
-
-
-@pytest.mark.parametrize("vec", VECTORS["invalid"], ids=lambda v: v["name"])
-def test_invalid_vectors_rejected(vec):
-    with pytest.raises(ProtocolError):
-        validate(vec["kind"], vec["message"])
-
-
-@pytest.mark.parametrize(
-    "vec", [v for v in VECTORS["invalid"] if v["kind"] == "request"], ids=lambda v: v["name"]
-)
-def test_invalid_requests_get_protocol_error_replies(vec):
-    reply = dispatch(vec["message"])
-    validate("reply", reply)
-    assert reply["ok"] is False and reply["error"]["type"] == "ProtocolError"
-    assert reply["id"] == vec["message"].get("id", "")
 
 
 @pytest.fixture()

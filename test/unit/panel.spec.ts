@@ -208,7 +208,10 @@ describe('pin manager panel', () => {
     expect(rows(panel)).toEqual(['square']);
 
     await b.request('pin', { key: KEY_B, alias: 'cube' });
-    await new Promise(resolve => setTimeout(resolve, 100));
+    // The refresh is debounced and takes three round trips: poll, as a loaded machine is slow.
+    for (let t = 0; t < 100 && rows(panel).length < 2; t++) {
+      await new Promise(resolve => setTimeout(resolve, 50));
+    }
     expect(rows(panel)).toEqual(['cube', 'square']);
 
     // A kernel on a different cache does not disturb this panel.

@@ -101,7 +101,8 @@ def test_forbidden_write_switches_to_read_only_once(t: tier.Tier, tmp_path, monk
     priv, _pub, _line = signing.keygen(str(tmp_path / "k"), "k", "")
     t.cfg.signing_key = priv
     t.mode = "read-write"
-    monkeypatch.setattr("cython_pin.cache.read_meta", lambda root, key: {"module_name": "m", "artifacts": []})
+    meta = {"module_name": "m", "artifacts": []}
+    monkeypatch.setattr("cython_pin.entries.read_meta", lambda root, key: meta)
     (tmp_path / "c" / ("a" * 64)).mkdir(parents=True)
     t._store.get = lambda path: None  # type: ignore[method-assign,union-attr]
     t._store.fail = StoreForbidden("403")  # type: ignore[union-attr]
