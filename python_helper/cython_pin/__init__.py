@@ -58,7 +58,9 @@ def __dir__() -> list[str]:
 
 
 def load_ipython_extension(ipython: object) -> None:
-    """``%load_ext cython_pin``: register the ``%%cython_pin`` magic."""
+    """``%load_ext cython_pin``: register the ``%%cython_pin`` magic and ``%cython_pin_takeover``."""
     from .jupyter.magic import load_ipython_extension as _load
+    from .jupyter.takeover import TakeoverMagics
 
     _load(ipython)
+    ipython.register_magics(TakeoverMagics)  # type: ignore[attr-defined]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from IPython.core import magic_arguments
-from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
+from IPython.core.magic import Magics, cell_magic, magics_class
 
 from ..constants import DEFAULT_PROFILE, MIME_TYPE, PROFILES
 
@@ -214,20 +214,6 @@ class CythonPinMagics(Magics):
         if args.verbose:
             bundle["text/plain"] = _verbose_log(bundle[MIME_TYPE], bundle["text/plain"], res.log)
         display(bundle, raw=True)
-
-    @line_magic
-    def cython_pin_takeover(self, line: str) -> None:
-        """``%cython_pin_takeover on|off``: run ``%%cython`` cells through cython_pin (on, the same options
-        with the same meaning) or through Cython's own magic (off). No argument: say which."""
-        from IPython.core.error import UsageError
-
-        from .takeover import is_taken_over, take_over_cython_magic
-
-        word = line.strip().lower()
-        if word not in ("", "on", "off"):
-            raise UsageError("%cython_pin_takeover takes 'on' or 'off'.")
-        on = is_taken_over(self.shell) if not word else take_over_cython_magic(word == "on", shell=self.shell)
-        print(f"%%cython cells run through {'cython_pin' if on else 'Cython'}.")
 
 
 def load_ipython_extension(ipython: Any) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from IPython.core.magic import Magics, line_magic, magics_class
+
 _state: dict[int, dict[str, Any]] = {}  # id(shell) -> {"ours": magic, "theirs": magic or None, "hook": fn}
 
 
@@ -68,3 +70,20 @@ def take_over_cython_magic(on: bool = True, *, shell: Any | None = None) -> bool
 def is_taken_over(shell: Any | None = None) -> bool:
     """Whether ``%%cython`` currently runs through cython_pin in ``shell``."""
     return id(_shell(shell)) in _state
+
+
+@magics_class
+class TakeoverMagics(Magics):
+    """``%cython_pin_takeover`` (registered by ``%load_ext cython_pin``)."""
+
+    @line_magic
+    def cython_pin_takeover(self, line: str) -> None:
+        """``%cython_pin_takeover on|off``: run ``%%cython`` cells through cython_pin (on, the same options
+        with the same meaning) or through Cython's own magic (off). No argument: say which."""
+        from IPython.core.error import UsageError
+
+        word = line.strip().lower()
+        if word not in ("", "on", "off"):
+            raise UsageError("%cython_pin_takeover takes 'on' or 'off'.")
+        on = is_taken_over(self.shell) if not word else take_over_cython_magic(word == "on", shell=self.shell)
+        print(f"%%cython cells run through {'cython_pin' if on else 'Cython'}.")
