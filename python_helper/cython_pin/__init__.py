@@ -31,6 +31,7 @@ _EXPORTS = {
     "rename_pin": "pins",
     "remote_flush": "remote",
     "check_build_prereqs": "prereqs",
+    "take_over_cython_magic": "jupyter.takeover",
     "BuildResult": "result",
     "Diagnostic": "diagnostics",
     "BuildError": "errors",
@@ -57,7 +58,9 @@ def __dir__() -> list[str]:
 
 
 def load_ipython_extension(ipython: object) -> None:
-    """``%load_ext cython_pin``: register the ``%%cython_pin`` magic."""
+    """``%load_ext cython_pin``: register the ``%%cython_pin`` magic and ``%cython_pin_takeover``."""
     from .jupyter.magic import load_ipython_extension as _load
+    from .jupyter.takeover import TakeoverMagics
 
     _load(ipython)
+    ipython.register_magics(TakeoverMagics)  # type: ignore[attr-defined]

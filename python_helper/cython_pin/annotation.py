@@ -13,6 +13,10 @@ _LINE_RE = re.compile(
 )
 _NUM_RE = re.compile(r'^[^<]*<span class="">(?P<n>\d+)</span>: ?', re.S)  # prefix "+" or "&#xA0;"
 _TAG_RE = re.compile(r"<[^>]+>")
+# the section Cython's annotate="fullc" (``--annotate-fullc``) adds after the lines
+_FULL_C_RE = re.compile(
+    r"Complete cythonized code</pre>\s*<pre class='cython code'>(?P<code>.*?)</pre>", re.S
+)
 
 
 def _text(fragment: str) -> str:
@@ -20,7 +24,8 @@ def _text(fragment: str) -> str:
 
 
 def parse_cython_html(text: str) -> dict[str, Any]:
-    """Return ``{"lines": [{line, score, source, c_code}], "max_score"}`` with lines of the .pyx."""
+    """Return ``{"lines": [{line, score, source, c_code}], "max_score"}`` with lines of the .pyx (and
+    ``full_c``, the whole generated C, when Cython was asked for it)."""
     lines: list[dict[str, Any]] = []
     for m in _LINE_RE.finditer(text):
         body = m.group("body")
@@ -32,17 +37,18 @@ def parse_cython_html(text: str) -> dict[str, Any]:
         lines.append(
             {"line": int(n.group("n")), "score": int(m.group("score")), "source": source, "c_code": c_code}
         )
-    return {"lines": lines, "max_score": max((ln["score"] for ln in lines), default=0)}
+    out: dict[str, Any] = {"lines": lines, "max_score": max((ln["score"] for ln in lines), default=0)}
+    full = _FULL_C_RE.search(text)
+    if full:
+        out["full_c"] = _text(full.group("code")).strip("\n")
+    return out
 
 
 def shift(annotation: dict[str, Any] | None, line_offset: int) -> dict[str, Any] | None:
     """Annotation with line numbers shifted (e.g. +1 for a ``%%cython_pin`` cell)."""
     if annotation is None:
         return None
-    return {
-        "max_score": annotation["max_score"],
-        "lines": [dict(ln, line=ln["line"] + line_offset) for ln in annotation["lines"]],
-    }
+    return dict(annotation, lines=[dict(ln, line=ln["line"] + line_offset) for ln in annotation["lines"]])
 
 
 def render_html(annotation: dict[str, Any], title: str = "") -> str:
@@ -74,5 +80,12 @@ def render_html(annotation: dict[str, Any], title: str = "") -> str:
             )
         else:
             out.append(f'<div style="{bg}white-space:pre;padding-left:1.1em">{label}</div>')
+    if annotation.get("full_c"):
+        out.append(
+            '<details style="margin-top:4px"><summary style="cursor:pointer">'
+            "Complete cythonized code</summary>"
+            '<pre style="margin:0;padding:2px 4px;overflow-x:auto;font-size:90%">'
+            f"{html.escape(annotation['full_c'])}</pre></details>"
+        )
     out.append("</div>")
     return "\n".join(out)

@@ -45,18 +45,22 @@ def build(job: Job) -> tuple[dict[str, Any], dict[str, float]]:
     try:
         units, user_files, source_rel = job.prepare(staging)
         try:
+            build_o = job.build_opts(staging) if job.build_opts is not None else o
             out = build_units(
-                units, o, job.numpy_used, staging, user_files, key=job.key, module_name=job.name
+                units, build_o, job.numpy_used, staging, user_files, key=job.key, module_name=job.name
             )
+            job.log.append(out.log())
+            keep_more = job.after_build(staging, units) if job.after_build is not None else set()
         except BuildError as e:
             e.timings["hash"] = job.t_hash
             e.timings["total"] = time.perf_counter() - job.t0
+            e.log = "".join(job.log) + e.log
             if o.verbose >= 2 and e.output:
                 print(e.output)
             raise
         if o.verbose >= 2 and out.output.strip():
             print(out.output)
-        keep = {source_rel, *(os.path.relpath(u.artifact_path, staging) for u in units)}
+        keep = {source_rel, *(os.path.relpath(u.artifact_path, staging) for u in units), *keep_more}
         keep.update(os.path.relpath(u.pyx_path, staging) for u in units)
         annotation_file = None
         if out.annotation_html:
@@ -117,6 +121,7 @@ def build(job: Job) -> tuple[dict[str, Any], dict[str, float]]:
             "python_version": sys.version.split()[0],
             "cython_version": cython_version(),
             "diagnostics": [d.to_json() for d in out.diagnostics],
+            **job.meta_extra,
         }
         write_meta(staging, meta)
         publish(job.root, job.key, staging, replace=True)
@@ -124,4 +129,6 @@ def build(job: Job) -> tuple[dict[str, Any], dict[str, float]]:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     timings = {"hash": job.t_hash, "cythonize": out.cythonize_s, "compile": out.compile_s}
+    for k, v in job.extra_timings.items():
+        timings[k] += v
     return meta, timings

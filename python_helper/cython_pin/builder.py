@@ -34,6 +34,17 @@ class BuildOutput:
     compile_s: float = 0.0
     output: str = ""
     annotation_html: dict[str, str] = field(default_factory=dict)  # unit full name -> Cython html path
+    commands: list[str] = field(default_factory=list)  # what ran, as shell command lines
+
+    def log(self) -> str:
+        """The command lines, then the tools' full output (what ``%%cython --verbose`` prints)."""
+        return build_log(self.commands, self.output)
+
+
+def build_log(commands: list[str], output: str) -> str:
+    """Command lines prefixed with ``$``, then the output."""
+    text = "".join(f"$ {c}\n" for c in commands)
+    return text + output if output.strip() else text
 
 
 @contextlib.contextmanager
@@ -134,6 +145,31 @@ def cythonize_unit(unit: Unit, opts: BuildOptions, include_path: list[str], log_
         return _cythonize_unit(unit, opts, include_path, log_path)
 
 
+def language_level(opts: BuildOptions) -> int | str:
+    """The language level the build uses (``-2``/``-3`` of the magic, or the compiler directive)."""
+    level = opts.compiler_directives.get("language_level", 3)
+    return level if level == "3str" else int(level)
+
+
+def cython_command_line(unit: Unit, opts: BuildOptions, include_path: list[str]) -> str:
+    """The ``cython`` command line equivalent to the in-process run of :func:`cythonize_unit`."""
+    import shlex
+
+    c_path = unit.c_path or os.path.splitext(unit.pyx_path)[0] + (".cpp" if opts.language == "c++" else ".c")
+    args = ["cython", f"-{language_level(opts)}" if language_level(opts) != "3str" else "-3str"]
+    if opts.language == "c++":
+        args.append("--cplus")
+    if opts.annotate:
+        args.append("--annotate-fullc" if opts.annotate_fullc else "--annotate")
+    for d in include_path:
+        args += ["-I", d]
+    for k, v in sorted(opts.compiler_directives.items()):
+        if k != "language_level":
+            args += ["-X", f"{k}={v}"]
+    args += ["--module-name", unit.full_name, "-o", c_path, unit.pyx_path]
+    return shlex.join(args)
+
+
 def _cythonize_unit(unit: Unit, opts: BuildOptions, include_path: list[str], log_path: str) -> int:
     try:
         from Cython.Compiler import Errors
@@ -146,11 +182,11 @@ def _cythonize_unit(unit: Unit, opts: BuildOptions, include_path: list[str], log
     copts = CompilationOptions(
         default_options,
         output_file=unit.c_path,
-        annotate=opts.annotate,
+        annotate="fullc" if opts.annotate and opts.annotate_fullc else opts.annotate,
         cplus=cplus,
         include_path=include_path,
         compiler_directives=dict(opts.compiler_directives),
-        language_level=3,
+        language_level=language_level(opts),
         timestamps=False,
     )
     with capture_fds(log_path), warnings.catch_warnings(record=True) as caught:
@@ -181,13 +217,20 @@ def compile_command(
     for d in include_dirs:
         cmd += ["-I", d]
     cmd += opts.extra_compile_args
-    cmd += [unit.c_path] + extra_sources
+    c_path, artifact = unit.c_path, unit.artifact_path
+    if getattr(opts, "relative_paths", False):  # PGO: the same names in both steps' build dirs
+        work = os.path.dirname(unit.c_path)
+        c_path, artifact = os.path.relpath(c_path, work), os.path.relpath(artifact, work)
+        extra_sources = [
+            os.path.relpath(p, work) if p.startswith(work + os.sep) else p for p in extra_sources
+        ]
+    cmd += [c_path] + extra_sources
     cmd += ldshared_flags()
     for d in opts.library_dirs:
         cmd += ["-L", d]
     cmd += [f"-l{lib}" for lib in opts.libraries]
     cmd += opts.extra_link_args
-    cmd += ["-o", unit.artifact_path]
+    cmd += ["-o", artifact]
     return cmd
 
 
@@ -210,6 +253,7 @@ def build_units(
     t0 = time.perf_counter()
     nerr = 0
     for u in units:
+        out.commands.append(cython_command_line(u, opts, include_path))
         nerr += cythonize_unit(u, opts, include_path, log_path)
     out.cythonize_s = time.perf_counter() - t0
     cy_text = _read(log_path)
@@ -223,6 +267,7 @@ def build_units(
             summarize(out.diagnostics, "Cython compilation"),
             diagnostics=out.diagnostics,
             output=cy_text,
+            log=out.log(),
             key=key,
             module_name=module_name,
             stage="Cython compilation",
@@ -254,8 +299,11 @@ def build_units(
     env = dict(os.environ, LC_ALL="C")
     t1 = time.perf_counter()
     procs = []
+    import shlex
+
     for u in units:
         cmd = compile_command(u, opts, inc, extra)
+        out.commands.append(shlex.join(cmd))
         try:
             p = subprocess.Popen(cmd, cwd=work_dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
         except OSError as e:
@@ -271,6 +319,7 @@ def build_units(
             raise BuildError(
                 f"C compilation failed: {diag.message}",
                 diagnostics=[diag],
+                log=out.log(),
                 key=key,
                 module_name=module_name,
                 stage="C compilation",
@@ -306,6 +355,7 @@ def build_units(
             summary,
             diagnostics=out.diagnostics,
             output=out.output,
+            log=out.log(),
             key=key,
             module_name=module_name,
             stage="C compilation",

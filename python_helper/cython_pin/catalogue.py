@@ -18,12 +18,43 @@ if TYPE_CHECKING:  # no runtime import of typing
     from typing import Any
 
 
-def _keys(root: str) -> list[str]:
+# (root, key) -> (identity of its meta.json, the fields a row shows): meta.json is written once, before the
+# entry is published, so an unchanged identity means unchanged fields and a refresh parses no JSON.
+_meta_memo: dict[tuple[str, str], tuple[tuple[int, int, int], dict[str, Any] | None]] = {}
+_ROW_FIELDS = ("module_name", "created_utc", "profile")
+
+
+def _entries(root: str) -> list[tuple[str, dict[str, Any] | None]]:
+    """(key, the row fields of its meta.json or None when unreadable) of every complete entry."""
+    import stat
+
     try:
         names = os.listdir(root)
     except FileNotFoundError:
         return []
-    return [n for n in names if KEY_RE.match(n) and os.path.isfile(os.path.join(root, n, META))]
+    out = []
+    for key in names:
+        if not KEY_RE.match(key):
+            continue
+        try:
+            st = os.stat(os.path.join(root, key, META))
+        except OSError:
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            continue
+        ident = (st.st_ino, st.st_mtime_ns, st.st_size)
+        memo = _meta_memo.get((root, key))
+        if memo is not None and memo[0] == ident:
+            out.append((key, memo[1]))
+            continue
+        try:
+            meta = read_meta(root, key)
+        except CacheIntegrityError:
+            meta = None
+        fields = {k: meta.get(k) for k in _ROW_FIELDS} if meta is not None else None
+        _meta_memo[(root, key)] = (ident, fields)
+        out.append((key, fields))
+    return out
 
 
 def entry_row(root: str, key: str, meta: dict[str, Any] | None, aliases: list[str]) -> dict[str, Any]:
@@ -39,22 +70,16 @@ def entry_row(root: str, key: str, meta: dict[str, Any] | None, aliases: list[st
     }
 
 
-def _aliases_by_key(root: str) -> dict[str, list[str]]:
+def _aliases_by_key(pins: dict[str, str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
-    for alias, key in read_pins(root).items():
+    for alias, key in pins.items():
         out.setdefault(key, []).append(alias)
     return out
 
 
-def _rows(root: str) -> list[dict[str, Any]]:
-    by_key = _aliases_by_key(root)
-    rows = []
-    for key in _keys(root):
-        try:
-            meta = read_meta(root, key)
-        except CacheIntegrityError:
-            meta = None
-        rows.append(entry_row(root, key, meta, by_key.get(key, [])))
+def _rows(root: str, pins: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    by_key = _aliases_by_key(read_pins(root) if pins is None else pins)
+    rows = [entry_row(root, key, meta, by_key.get(key, [])) for key, meta in _entries(root)]
     rows.sort(key=lambda r: (r["created_utc"] or "", r["key"]), reverse=True)
     return rows
 
@@ -73,6 +98,40 @@ def cache_stats(*, cache_dir: str | os.PathLike[str] | None = None) -> dict[str,
         "entries": len(rows),
         "total_bytes": sum(r["size_bytes"] for r in rows),
         "pins": len(read_pins(root)),
+    }
+
+
+def catalogue(*, cache_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """What :func:`pin_rows`, :func:`list_cached` and :func:`cache_stats` return, from one read of the pins
+    and one walk of the entries (each sized once): ``{cache_dir, pins, entries, stats}``."""
+    root = get_cache_dir(cache_dir)
+    pins = read_pins(root)
+    rows = _rows(root, pins)
+    by_key = {r["key"]: r for r in rows}
+    pin_list = []
+    for alias, key in sorted(pins.items()):
+        r = by_key.get(key)
+        found = r is not None and r["module_name"] is not None  # a readable entry
+        pin_list.append(
+            {
+                "alias": alias,
+                "key": key,
+                "module_name": r["module_name"] if r and found else None,
+                "size_bytes": r["size_bytes"] if r and found else None,
+                "created_utc": r["created_utc"] if r and found else None,
+                "in_cache": found,
+            }
+        )
+    return {
+        "cache_dir": root,
+        "pins": pin_list,
+        "entries": rows,
+        "stats": {
+            "cache_dir": root,
+            "entries": len(rows),
+            "total_bytes": sum(r["size_bytes"] for r in rows),
+            "pins": len(pins),
+        },
     }
 
 

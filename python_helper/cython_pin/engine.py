@@ -64,6 +64,7 @@ def _result(
     extra_diags: tuple[Diagnostic, ...] = (),
     origin: str | None = None,
     signer: str | None = None,
+    log: str | None = None,
 ) -> BuildResult:
     d = entry_dir(root, key)
     diags = extra_diags
@@ -90,6 +91,7 @@ def _result(
         source_path=os.path.join(d, meta["source"]) if meta.get("source") else None,
         origin=origin or ("local" if used_cache else "built"),
         signer=signer,
+        log=log,
     )
 
 
@@ -239,6 +241,7 @@ def _run_job(job: Job, hit_checked: bool) -> BuildResult:
         timings=timings,
         profile=o.profile,
         extra_diags=extra,
+        log="".join(job.log),
     )
     _report(res, o.verbose)
     return res
@@ -348,6 +351,10 @@ def _module_job(source: str, key: str, o: BuildOptions, root: str, numpy_used: b
 
     job = Job("module", key, name, root, o, numpy_used, prepare, t0, time.perf_counter() - t0)
     job.with_numpy = with_numpy
+    if o.pgo:
+        from .pgo import use_opts
+
+        job.build_opts = lambda staging: use_opts(job, staging)
     return job
 
 

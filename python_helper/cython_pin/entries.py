@@ -161,13 +161,22 @@ def key_lock(root: str, key: str, timeout: float | None) -> FileLock:
 
 
 def disk_size(path: str) -> int:
-    """Bytes on disk of every file under ``path``."""
+    """Bytes on disk of every file under ``path`` (symlinks not followed)."""
     total = 0
-    for dirpath, _dirs, files in os.walk(path):
-        for name in files:
-            try:
-                st = os.lstat(os.path.join(dirpath, name))
-            except OSError:
-                continue
-            total += st.st_blocks * 512 if hasattr(st, "st_blocks") else st.st_size
+    todo = [path]
+    while todo:
+        try:
+            it = os.scandir(todo.pop())
+        except OSError:
+            continue
+        with it:
+            for e in it:
+                if e.is_dir(follow_symlinks=False):
+                    todo.append(e.path)
+                    continue
+                try:
+                    st = e.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                total += st.st_blocks * 512 if hasattr(st, "st_blocks") else st.st_size
     return total

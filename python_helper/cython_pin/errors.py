@@ -11,7 +11,8 @@ class BuildError(RuntimeError):
     """A Cython or C compilation failed.
 
     ``diagnostics`` is a list of :class:`cython_pin.diagnostics.Diagnostic` (file, line, column, severity,
-    message, source) with lines mapped to the user's source. ``output`` holds the raw captured tool output.
+    message, source) with lines mapped to the user's source. ``output`` holds the raw captured tool output;
+    ``log`` the command lines that ran, then that output.
     """
 
     def __init__(
@@ -20,6 +21,7 @@ class BuildError(RuntimeError):
         *,
         diagnostics: list[Any] | None = None,
         output: str = "",
+        log: str = "",
         key: str | None = None,
         module_name: str | None = None,
         stage: str = "",
@@ -28,6 +30,7 @@ class BuildError(RuntimeError):
         super().__init__(message)
         self.diagnostics = list(diagnostics or [])
         self.output = output
+        self.log = log
         self.key = key
         self.module_name = module_name
         self.stage = stage

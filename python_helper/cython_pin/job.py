@@ -29,3 +29,10 @@ class Job:
         self.numpy_used, self.prepare, self.t0, self.t_hash = numpy_used, prepare, t0, t_hash
         # the same build keyed and compiled with numpy (when Cython's output turns out to need it)
         self.with_numpy: Callable[[], Job] | None = None
+        # the options to compile with in a staging dir (default: ``opts``); PGO adds its flags here
+        self.build_opts: Callable[[str], BuildOptions] | None = None
+        # runs after a successful compile in the staging dir; returns more files (relative) to keep
+        self.after_build: Callable[[str, list[Any]], set[str]] | None = None
+        self.meta_extra: dict[str, Any] = {}
+        self.extra_timings: dict[str, float] = {}  # steps before the build proper (PGO's instrumented build)
+        self.log: list[str] = []  # command lines and output of every step (the result's ``log``)

@@ -56,6 +56,7 @@ KNOWN_OPTIONS = frozenset(
         "numpy",
         "lock_timeout_s",
         "pure_python",
+        "pgo",
     )
 )
 
@@ -70,6 +71,7 @@ class BuildOptions:
     module_name: str | None
     cache_dir: str | None
     annotate: bool
+    annotate_fullc: bool
     force_rebuild: bool
     use_cache: bool
     verbose: int
@@ -87,6 +89,7 @@ class BuildOptions:
     numpy: bool | None
     lock_timeout_s: float | None
     pure_python: bool
+    pgo: bool
 
     def __init__(self, **fields: Any) -> None:
         self.__dict__.update(fields)
@@ -110,8 +113,10 @@ class BuildOptions:
             "extra_link_args": self.extra_link_args,
             "extra_sources": self.extra_sources,
             "numpy": numpy_used,
-            # only when set, so the keys of every build without it stay as they were
+            # only when set, so the keys of every build without them stay as they were
             **({"pure_python": True} if self.pure_python else {}),
+            **({"annotate_fullc": True} if self.annotate_fullc else {}),
+            **({"pgo": True} if self.pgo else {}),
         }
 
     def summary(self) -> dict[str, Any]:
@@ -250,7 +255,13 @@ def resolve_options(opts: dict[str, Any]) -> BuildOptions:
         raise ValueError("compiler_directives must be a dict, e.g. {'boundscheck': False}.")
     directives.update(user_directives)
     annotate = opts.get("annotate")
+    annotate_fullc = annotate == "fullc"  # Cython's --annotate-fullc: the whole generated C in the annotation
+    if isinstance(annotate, str) and not annotate_fullc:
+        raise ValueError(f"annotate must be True, False, None or 'fullc', got {annotate!r}.")
     annotate = prof["annotate"] if annotate is None else bool(annotate)
+    level = directives.get("language_level", 3)
+    if level not in (2, 3, "2", "3", "3str"):
+        raise ValueError(f"language_level must be 2, 3 or '3str', got {level!r}.")
     verbose = opts.get("verbose") or 0
     if isinstance(verbose, bool):
         verbose = int(verbose)
@@ -264,6 +275,9 @@ def resolve_options(opts: dict[str, Any]) -> BuildOptions:
     pure_python = opts.get("pure_python", False)
     if not isinstance(pure_python, bool):
         raise ValueError("pure_python must be True (the source is Python-syntax, a .py module) or False.")
+    pgo = opts.get("pgo", False)
+    if not isinstance(pgo, bool):
+        raise ValueError("pgo must be True (profile-guided optimisation) or False.")
     numpy = opts.get("numpy")
     if numpy is not None and not isinstance(numpy, bool):
         raise ValueError("numpy must be True, False or None (auto: only when the source uses numpy).")
@@ -286,6 +300,7 @@ def resolve_options(opts: dict[str, Any]) -> BuildOptions:
         module_name=module_name,
         cache_dir=None if cache_dir is None else os.fspath(cache_dir),
         annotate=annotate,
+        annotate_fullc=annotate_fullc,
         force_rebuild=bool(opts.get("force_rebuild", False)),
         use_cache=bool(opts.get("use_cache", True)),
         verbose=verbose,
@@ -303,6 +318,7 @@ def resolve_options(opts: dict[str, Any]) -> BuildOptions:
         numpy=numpy,
         lock_timeout_s=None if lock_timeout is None else float(lock_timeout),
         pure_python=pure_python,
+        pgo=pgo,
     )
 
 

@@ -40,6 +40,7 @@ _FIELDS = (
     "source_path",
     "origin",
     "signer",
+    "log",
 )
 
 
@@ -80,6 +81,7 @@ class BuildResult:
     source_path: str | None
     origin: str  # "built", "local" (local cache hit) or "remote" (fetched from the team cache)
     signer: str | None  # key id (and comment) of the team-cache signer when origin == "remote"
+    log: str | None  # the command lines and full output of a fresh build (None on a cache hit)
 
     __match_args__ = _FIELDS
     __dataclass_fields__ = _DataclassFields()
@@ -103,6 +105,7 @@ class BuildResult:
         source_path: str | None = None,
         origin: str = "built",
         signer: str | None = None,
+        log: str | None = None,
     ) -> None:
         d = self.__dict__
         d["module"], d["key"], d["module_name"] = module, key, module_name
@@ -110,7 +113,7 @@ class BuildResult:
         d["created_utc"], d["profile"], d["timings"] = created_utc, profile, timings
         d["diagnostics"], d["annotation_path"], d["cache_dir"] = diagnostics, annotation_path, cache_dir
         d["reused_module"], d["kind"], d["source_path"] = reused_module, kind, source_path
-        d["origin"], d["signer"] = origin, signer
+        d["origin"], d["signer"], d["log"] = origin, signer, log
 
     def _astuple(self) -> tuple[Any, ...]:
         return tuple(self.__dict__[f] for f in _FIELDS)

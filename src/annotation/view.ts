@@ -64,7 +64,21 @@ export function renderAnnotation(
         annotation.lines.length
       )
     ),
-    ...rows
+    ...rows,
+    ...(annotation.full_c
+      ? [
+          h(
+            'details',
+            { class: 'jp-CythonPin-annotFullC' },
+            h(
+              'summary',
+              { class: 'jp-CythonPin-annotationTitle' },
+              trans.__('Complete cythonized code')
+            ),
+            h('pre', { class: 'jp-CythonPin-cCode' }, annotation.full_c)
+          )
+        ]
+      : [])
   );
   if (open) {
     body.setAttribute('open', '');

@@ -1,5 +1,9 @@
 import { TranslationBundle } from '@jupyterlab/translation';
-import { pipInstallLine, PROTOCOL_VERSION } from '../protocol';
+import {
+  ACTIVATION_EXPRESSIONS,
+  pipInstallLine,
+  PROTOCOL_VERSION
+} from '../protocol';
 import { NULL_TRANS } from '../translation';
 
 /** Python code run silently before activation when a cache override is set. */
@@ -10,6 +14,23 @@ export function activationCode(cacheDir: string): string {
   return `__import__('os').environ.__setitem__('CYTHON_PIN_CACHE_DIR', ${JSON.stringify(
     cacheDir
   )})`;
+}
+
+/**
+ * The `user_expressions` of the activation request: the activation itself,
+ * then (when the setting asks for it, or to undo an earlier takeover) the
+ * `%%cython` takeover. Evaluated after `activate`; a failure there is ignored.
+ */
+export function activationExpressions(takeOver: boolean | null): {
+  [key: string]: string;
+} {
+  const expressions: { [key: string]: string } = { ...ACTIVATION_EXPRESSIONS };
+  if (takeOver !== null) {
+    expressions.takeover = `__import__('cython_pin').take_over_cython_magic(${
+      takeOver ? 'True' : 'False'
+    })`;
+  }
+  return expressions;
 }
 
 /** Reads `user_expressions` of the activation reply (docs/protocol.md §1). */

@@ -5,7 +5,6 @@ import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 import { TranslationBundle } from '@jupyterlab/translation';
 import {
-  ACTIVATION_EXPRESSIONS,
   COMM_TARGET,
   IOpArgs,
   IOpResults,
@@ -19,7 +18,11 @@ import type {
   IPendingRequest
 } from '../tokens';
 import { NULL_TRANS } from '../translation';
-import { activationCode, interpretActivation } from './activation';
+import {
+  activationCode,
+  activationExpressions,
+  interpretActivation
+} from './activation';
 import { CythonPinError, ProtocolClient } from './client';
 
 export interface IConnectorOptions {
@@ -28,6 +31,8 @@ export interface IConnectorOptions {
   autoLoad: () => boolean;
   /** Cache directory override ('' = the helper's default). */
   cacheDir: () => string;
+  /** Run `%%cython` cells through cython_pin (read at each (re)activation). */
+  takeOverCython?: () => boolean;
   trans?: TranslationBundle;
 }
 
@@ -40,6 +45,7 @@ export class KernelConnector implements IKernelConnector, IDisposable {
     this.sessionContext = options.sessionContext;
     this._autoLoad = options.autoLoad;
     this._cacheDir = options.cacheDir;
+    this._takeOverCython = options.takeOverCython ?? (() => false);
     this._trans = options.trans ?? NULL_TRANS;
     this._state = {
       status: 'no-kernel',
@@ -149,6 +155,9 @@ export class KernelConnector implements IKernelConnector, IDisposable {
           )
         );
       }
+      // ask for the takeover when the setting is on; undo it only if this kernel got it from us
+      const takeOver = this._takeOverCython();
+      const tookOver = this._tookOver.has(kernel.id);
       const future = kernel.requestExecute(
         {
           code: activationCode(this._cacheDir()),
@@ -156,7 +165,9 @@ export class KernelConnector implements IKernelConnector, IDisposable {
           store_history: false,
           allow_stdin: false,
           stop_on_error: false,
-          user_expressions: { ...ACTIVATION_EXPRESSIONS }
+          user_expressions: activationExpressions(
+            takeOver || tookOver ? takeOver : null
+          )
         },
         true
       );
@@ -191,6 +202,11 @@ export class KernelConnector implements IKernelConnector, IDisposable {
           );
         }
         return this._set(generation, 'error', outcome.message);
+      }
+      if (takeOver) {
+        this._tookOver.add(kernel.id);
+      } else {
+        this._tookOver.delete(kernel.id);
       }
       const client = this._openComm(kernel);
       const hello = await client.request('hello', {});
@@ -368,6 +384,9 @@ export class KernelConnector implements IKernelConnector, IDisposable {
 
   private _autoLoad: () => boolean;
   private _cacheDir: () => string;
+  private _takeOverCython: () => boolean;
+  /** Kernels (by id) in which this connector switched the `%%cython` takeover on. */
+  private _tookOver = new Set<string>();
   private _generation = 0;
   private _needsInit = false;
   private _disposed = false;

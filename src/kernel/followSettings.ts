@@ -1,8 +1,9 @@
 import type { IConnectorRegistry, ICythonPinSettings } from '../tokens';
 
 /**
- * Reload the helper in every kernel when the cache directory changes or
- * automatic loading is switched on (no page reload needed).
+ * Reload the helper in every kernel when the cache directory changes,
+ * automatic loading is switched on, or the `%%cython` takeover is switched
+ * (no page reload needed).
  */
 export function reactivateOnSettingsChange(
   registry: IConnectorRegistry,
@@ -10,12 +11,15 @@ export function reactivateOnSettingsChange(
 ): void {
   let lastCacheDir = settings.config.cacheDir;
   let lastAutoLoad = settings.config.autoLoadHelper;
+  let lastTakeOver = settings.config.takeOverCythonMagic;
   settings.changed.connect((_, config) => {
     const cacheChanged = config.cacheDir !== lastCacheDir;
     const autoOn = config.autoLoadHelper && !lastAutoLoad;
+    const takeOverChanged = config.takeOverCythonMagic !== lastTakeOver;
     lastCacheDir = config.cacheDir;
     lastAutoLoad = config.autoLoadHelper;
-    if (cacheChanged || autoOn) {
+    lastTakeOver = config.takeOverCythonMagic;
+    if (cacheChanged || autoOn || takeOverChanged) {
       registry.reactivateAll();
     }
   });

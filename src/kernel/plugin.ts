@@ -41,6 +41,7 @@ export const kernelPlugin: JupyterFrontEndPlugin<IConnectorRegistry> = {
           sessionContext,
           autoLoad: () => settings.config.autoLoadHelper,
           cacheDir: () => settings.config.cacheDir,
+          takeOverCython: () => settings.config.takeOverCythonMagic,
           trans
         })
     );

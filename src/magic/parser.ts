@@ -11,9 +11,9 @@ export interface IMagicLine {
   args: string[];
   /** The positional alias of `%%cython_pin ALIAS …` (the magic pins it). */
   alias: string | null;
-  /** `--name NAME` (`-n NAME` for `%%cython`). */
+  /** `--name NAME` / `-n NAME`. */
   moduleName: string | null;
-  /** `--profile X`, or `annotate` when `--annotate`/`-a` is given. */
+  /** `--profile X`, or `annotate` when `--annotate`/`-a`/`--annotate-fullc` is given. */
   profile: Profile | null;
   annotate: boolean;
 }
@@ -35,7 +35,10 @@ export function shellSplit(s: string): string[] {
   return out;
 }
 
-/** Options of `%%cython_pin` / `%%cython` that take a value. */
+/**
+ * Options of `%%cython_pin` / `%%cython` that take a value (Cython's
+ * `%%cython` options and cython_pin's own; the rest are flags such as `-3`).
+ */
 const VALUE_OPTIONS = new Set([
   '--profile',
   '--name',
@@ -47,7 +50,10 @@ const VALUE_OPTIONS = new Set([
   '-L',
   '--library-dir',
   '-c',
-  '--compile-args'
+  '--compile-args',
+  '--link-args',
+  '-S',
+  '--src'
 ]);
 
 /** First positional argument (not an option nor an option's value). */
@@ -87,7 +93,9 @@ export function parseMagicLine(source: string): IMagicLine | null {
     }
     return null;
   };
-  const annotate = args.includes('--annotate') || args.includes('-a');
+  const annotate = args.some(a =>
+    ['--annotate', '-a', '--annotate-fullc'].includes(a)
+  );
   const profileArg = value('--profile');
   const profile = PROFILES.includes(profileArg as Profile)
     ? (profileArg as Profile)

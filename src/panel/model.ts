@@ -147,23 +147,19 @@ export class PinManagerModel {
     }
   }
 
-  /** Re-read pins, cache entries and stats. */
+  /** Re-read pins, cache entries and stats (one request: one walk of the cache). */
   async refresh(): Promise<void> {
     const c = this._requireConnector();
     if (!c) {
       return;
     }
     await this._run(async () => {
-      const [pins, cached, stats] = await Promise.all([
-        c.request('list_pins', {}),
-        c.request('list_cached', {}),
-        c.request('cache_stats', {})
-      ]);
+      const { pins, entries, stats } = await c.request('catalogue', {});
       if (c !== this._target?.connector) {
         return;
       }
-      this._pins = pins.pins;
-      this._entries = cached.entries;
+      this._pins = pins;
+      this._entries = entries;
       this._stats = stats;
     });
   }

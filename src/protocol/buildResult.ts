@@ -52,7 +52,10 @@ function annotation(v: unknown, path: string): Annotation {
         source: str(r.source, `${lp}.source`),
         c_code: str(r.c_code, `${lp}.c_code`)
       };
-    })
+    }),
+    ...(a.full_c !== undefined
+      ? { full_c: str(a.full_c, `${path}.full_c`) }
+      : {})
   };
 }
 
@@ -102,7 +105,8 @@ export function decodeBuildResult(value: unknown): Decoded<BuildResult> {
       aliases: arr(b.aliases, 'aliases', str),
       names: arr(b.names, 'names', str),
       annotation: nullable(annotation)(b.annotation, 'annotation'),
-      error
+      error,
+      ...(b.log !== undefined ? { log: str(b.log, 'log') } : {})
     };
   });
 }

@@ -1,6 +1,7 @@
 /** Decoders for the result of each op (OpResults in the schema). */
 import {
   CacheRow,
+  CacheStatsResult,
   Op,
   OpResults,
   PinRow,
@@ -45,6 +46,15 @@ export function cacheRow(v: unknown, path: string): CacheRow {
   };
 }
 
+function cacheStats(r: JSONRecord, path: string): CacheStatsResult {
+  return {
+    cache_dir: nonEmpty(r.cache_dir, `${path}.cache_dir`),
+    entries: int(r.entries, `${path}.entries`),
+    total_bytes: int(r.total_bytes, `${path}.total_bytes`),
+    pins: int(r.pins, `${path}.pins`)
+  };
+}
+
 /** One decoder per op, each returning exactly the generated result type. */
 const RESULT_DECODERS: { [K in Op]: (r: JSONRecord) => OpResults[K] } = {
   hello: r => ({
@@ -76,17 +86,18 @@ const RESULT_DECODERS: { [K in Op]: (r: JSONRecord) => OpResults[K] } = {
     cache_dir: nonEmpty(r.cache_dir, 'result.cache_dir'),
     entries: arr(r.entries, 'result.entries', cacheRow)
   }),
-  cache_stats: r => ({
-    cache_dir: nonEmpty(r.cache_dir, 'result.cache_dir'),
-    entries: int(r.entries, 'result.entries'),
-    total_bytes: int(r.total_bytes, 'result.total_bytes'),
-    pins: int(r.pins, 'result.pins')
-  }),
+  cache_stats: r => cacheStats(r, 'result'),
   gc_cache: r => ({
     dry_run: bool(r.dry_run, 'result.dry_run'),
     removed: arr(r.removed, 'result.removed', cacheRow),
     freed_bytes: int(r.freed_bytes, 'result.freed_bytes'),
     kept: int(r.kept, 'result.kept')
+  }),
+  catalogue: r => ({
+    cache_dir: nonEmpty(r.cache_dir, 'result.cache_dir'),
+    pins: arr(r.pins, 'result.pins', pinRow),
+    entries: arr(r.entries, 'result.entries', cacheRow),
+    stats: cacheStats(rec(r.stats, 'result.stats'), 'result.stats')
   }),
   import_pinned: r => ({
     alias: nonEmpty(r.alias, 'result.alias'),

@@ -246,6 +246,16 @@ export function renderBuildResult(
       renderAnnotation(r.annotation, actions.showAnnotation(), trans)
     );
   }
+  if (r.log !== undefined) {
+    root.appendChild(
+      h(
+        'details',
+        { class: 'jp-CythonPin-log' },
+        h('summary', {}, trans.__('Build log (command lines and output)')),
+        h('pre', {}, r.log)
+      )
+    );
+  }
   return root;
 }
 

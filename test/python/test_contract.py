@@ -222,6 +222,13 @@ def test_every_op_result_and_error_of_the_real_dispatcher(cache, emitted):
     assert s.ok("rename_pin", old="sq", new="square")["alias"] == "square"
     assert s.error("rename_pin", old="sq", new="other") == "KeyError"
     assert s.ok("list_pins")["pins"][0]["in_cache"] is True
+    one_walk = s.ok("catalogue")  # the panel's refresh: the three answers in one reply
+    assert one_walk == {
+        "cache_dir": cache.root,
+        "pins": s.ok("list_pins")["pins"],
+        "entries": s.ok("list_cached")["entries"],
+        "stats": s.ok("cache_stats"),
+    }
     imported = s.ok("import_pinned", alias="square")
     assert imported["names"] == ["f"] and s.ns["f"](7) == 49
     assert s.error("import_pinned", alias="missing") == "KeyError"
@@ -320,12 +327,13 @@ def test_bundle_of_real_failed_builds(shell):
 
 
 def parse_magic_line(line: str) -> dict[str, Any]:
-    """What the %%cython_pin magic reads from its first line."""
+    """What the %%cython_pin magic (and %%cython once taken over) reads from its first line."""
     from IPython.core import magic_arguments
 
     magic = helper().magic
-    assert line.startswith("%%cython_pin")
-    argline = line[len("%%cython_pin") :].strip()
+    name = line.split(None, 1)[0]
+    assert name in ("%%cython_pin", "%%cython")
+    argline = line[len(name) :].strip()
     return vars(
         magic_arguments.parse_argstring(magic.CythonPinMagics.cython_pin, magic._join_flag_values(argline))
     )

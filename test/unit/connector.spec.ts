@@ -15,7 +15,12 @@ class FakeKernel {
   id = 'k-1';
   /** When true, comm requests get no answer (a long cell is running). */
   stalled = false;
-  executes: { code: string; silent: boolean; store_history: boolean }[] = [];
+  executes: {
+    code: string;
+    silent: boolean;
+    store_history: boolean;
+    user_expressions?: { [key: string]: string };
+  }[] = [];
   comms: { data: unknown[]; disposed: boolean }[] = [];
   get info() {
     return Promise.resolve({ language_info: { name: this.language } });
@@ -85,12 +90,17 @@ function session(kernel: FakeKernel | null) {
   return sc;
 }
 
-function connect(kernel: FakeKernel | null, autoLoad = true) {
+function connect(
+  kernel: FakeKernel | null,
+  autoLoad = true,
+  takeOverCython?: () => boolean
+) {
   const sc = session(kernel);
   const connector = new KernelConnector({
     sessionContext: sc as unknown as ISessionContext,
     autoLoad: () => autoLoad,
-    cacheDir: () => ''
+    cacheDir: () => '',
+    takeOverCython
   });
   return { sc, connector };
 }
@@ -111,6 +121,38 @@ describe('KernelConnector', () => {
       cache_dir: '/tmp/cache',
       pins: []
     });
+  });
+
+  it('runs the %%cython takeover when the setting is on, undoes only its own', async () => {
+    const kernel = new FakeKernel();
+    let setting = true;
+    const { connector } = connect(kernel, true, () => setting);
+    await flush();
+    const takeover = (i: number) =>
+      kernel.executes[i].user_expressions?.takeover;
+    expect(kernel.executes[0].user_expressions).toMatchObject({
+      activate: expect.stringContaining('activate()')
+    });
+    expect(takeover(0)).toBe(
+      "__import__('cython_pin').take_over_cython_magic(True)"
+    );
+    setting = false;
+    await connector.activate(true);
+    expect(takeover(1)).toBe(
+      "__import__('cython_pin').take_over_cython_magic(False)"
+    );
+    await connector.activate(true);
+    expect(takeover(2)).toBeUndefined();
+    expect(connector.state.status).toBe('ready');
+  });
+
+  it('never touches %%cython when the setting is off (the default)', async () => {
+    const kernel = new FakeKernel();
+    connect(kernel);
+    await flush();
+    expect(
+      Object.keys(kernel.executes[0].user_expressions ?? {}).sort()
+    ).toEqual(['activate', 'python']);
   });
 
   it('explains a missing helper with the pip line for that kernel', async () => {

@@ -25,6 +25,16 @@ describe('settings changes reload the helper', () => {
     expect(reactivations).toHaveLength(2);
   });
 
+  it('when the %%cython takeover is switched on or off', () => {
+    const { settings, reactivations } = setup();
+    settings.update({ takeOverCythonMagic: true });
+    expect(reactivations).toHaveLength(1);
+    settings.update({ takeOverCythonMagic: true, showAnnotation: false });
+    expect(reactivations).toHaveLength(1);
+    settings.update({ takeOverCythonMagic: false });
+    expect(reactivations).toHaveLength(2);
+  });
+
   it('not for other settings', () => {
     const { settings, reactivations } = setup();
     settings.update({ showAnnotation: false, defaultProfile: 'release' });

@@ -90,6 +90,13 @@ describe('pin manager panel', () => {
     );
   });
 
+  it('reads pins, entries and stats with one catalogue request per refresh', async () => {
+    const { helper, model } = await setup();
+    expect(helper.requests.map(r => r.op)).toEqual(['catalogue']);
+    await model.refresh();
+    expect(helper.requests.map(r => r.op)).toEqual(['catalogue', 'catalogue']);
+  });
+
   it('filters by alias, key or module name', async () => {
     const { panel } = await setup();
     const input = panel.node.querySelector(

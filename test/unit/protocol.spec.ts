@@ -34,8 +34,10 @@ interface IMagicVector {
   options?: {
     alias: string | null;
     profile: string | null;
-    annotate: boolean;
+    /** Cython's `-a` is `default`, `--annotate-fullc` is `fullc`. */
+    annotate: 'default' | 'fullc' | null;
     name: string | null;
+    language_level: 2 | 3 | null;
   };
   /** ...or the start of its usage error. */
   error?: string;
@@ -140,12 +142,15 @@ describe('magic-line grammar (vectors shared with the kernel magic)', () => {
           return; // the kernel rejects the line; the frontend still treats the cell as a magic cell
         }
         const o = vector.options;
+        const annotate = o.annotate !== null;
+        const magic = vector.line.split(/\s/)[0].slice(2);
         expect(m).toMatchObject({
-          magic: 'cython_pin',
-          alias: o.alias,
+          magic,
+          // `%%cython` (taken over) has no alias; `-3`/`-2` are never one
+          alias: magic === 'cython_pin' ? o.alias : null,
           moduleName: o.name,
-          profile: o.profile ?? (o.annotate ? 'annotate' : null),
-          annotate: o.annotate || o.profile === 'annotate'
+          profile: o.profile ?? (annotate ? 'annotate' : null),
+          annotate: annotate || o.profile === 'annotate'
         });
       });
     }

@@ -44,7 +44,14 @@ def error_text(payload: dict[str, Any]) -> str:
     for d in payload["diagnostics"]:
         where = f"{d['file']}:" if d.get("file") else ""
         lines.append(f"  {where}{d['line']}:{d['column']} {d['severity']} {d['message']}")
+    if payload.get("log"):
+        lines.append(log_text(payload["log"]))
     return "\n".join(lines)
+
+
+def log_text(log: str) -> str:
+    """The build log (``--verbose``) as indented text/plain lines."""
+    return "  log:\n" + "\n".join("    " + ln for ln in log.rstrip("\n").splitlines())
 
 
 def error_bundle(payload: dict[str, Any]) -> dict[str, Any]:

@@ -7,13 +7,14 @@ from typing import Any
 from IPython.core import magic_arguments
 from IPython.core.magic import Magics, cell_magic, magics_class
 
-from ..constants import DEFAULT_PROFILE, PROFILES
+from ..constants import DEFAULT_PROFILE, MIME_TYPE, PROFILES
 
 CELL_LINE_OFFSET = 1  # the %%cython_pin line is line 1 of the cell: source line n is cell line n + 1
 
 
 def _join_flag_values(line: str) -> str:
-    """Let ``-c -O2`` work: argparse would read ``-O2`` as an option, so pass it as ``-c=-O2``."""
+    """Let ``-c -O2`` (and ``--link-args -fopenmp``) work: argparse would read ``-O2`` as an option, so pass
+    it as ``-c=-O2``."""
     import shlex
 
     from IPython.utils.process import arg_split  # type: ignore[attr-defined]  # chosen per platform there
@@ -23,7 +24,8 @@ def _join_flag_values(line: str) -> str:
     i = 0
     while i < len(tokens):
         tok = tokens[i]
-        if tok in ("-c", "--compile-args") and i + 1 < len(tokens) and tokens[i + 1].startswith("-"):
+        takes_flag = tok in ("-c", "--compile-args", "--link-args")
+        if takes_flag and i + 1 < len(tokens) and tokens[i + 1].startswith("-"):
             out.append(f"{tok}={tokens[i + 1]}")
             i += 2
             continue
@@ -51,10 +53,45 @@ def _fail(exc: BaseException, payload: dict[str, Any]) -> None:
         pass
 
 
+def build_options(args: Any) -> dict[str, Any]:
+    """The engine options a parsed ``%%cython_pin`` line asks for (``%%cython``'s options mean what they
+    mean there)."""
+    opts: dict[str, Any] = {
+        "profile": args.profile,
+        "language": "c++" if args.cplus else "c",
+        "include_dirs": args.include,
+        "libraries": args.lib,
+        "library_dirs": args.library_dirs,
+        "extra_compile_args": args.compile_args,
+        "extra_link_args": args.link_args,
+        "extra_sources": args.src,
+        "force_rebuild": args.force,
+        "module_name": args.name,
+    }
+    if args.annotate is not None:
+        opts["annotate"] = "fullc" if args.annotate == "fullc" else True
+    if args.language_level is not None:
+        opts["compiler_directives"] = {"language_level": args.language_level}
+    if args.pgo:
+        opts["pgo"] = True
+    if args.numpy:
+        opts["numpy"] = True
+    if args.pure_python:
+        opts["pure_python"] = True
+    return opts
+
+
+def _verbose_log(payload: dict[str, Any], text: str, log: str | None) -> str:
+    """``--verbose``: the command lines and output in the payload and at the end of the text."""
+    from .bundle import log_text
+
+    payload["log"] = log or "(from the cache: no Cython or compiler run)\n"
+    return text + "\n" + log_text(payload["log"])
+
+
 @magics_class
 class CythonPinMagics(Magics):
-    """``%%cython_pin [alias] [--profile P] [--overwrite] [--team] [--annotate] [--cplus] [-I DIR] [-l LIB]
-    [-L DIR] [-c FLAG] [--force] [--name NAME]``"""
+    """The ``%%cython_pin`` cell magic (and ``%%cython`` once :func:`take_over_cython_magic` is on)."""
 
     @magic_arguments.magic_arguments()
     @magic_arguments.argument("alias", nargs="?", default=None, help="pin the build under this alias")
@@ -65,20 +102,68 @@ class CythonPinMagics(Magics):
         help=f"build profile (default {DEFAULT_PROFILE})",
     )
     @magic_arguments.argument("--overwrite", action="store_true", help="re-point an existing alias")
-    @magic_arguments.argument("--team", action="store_true", help="pin ALIAS as a team pin (team cache)")
-    @magic_arguments.argument("-a", "--annotate", action="store_true", help="make the annotation")
-    @magic_arguments.argument("--cplus", action="store_true", help="compile as C++")
-    @magic_arguments.argument("-I", "--include", action="append", default=[], help="include directory")
-    @magic_arguments.argument("-l", "--lib", action="append", default=[], help="library to link")
-    @magic_arguments.argument("-L", "--library-dir", action="append", default=[], help="library directory")
+    @magic_arguments.argument("--team", action="store_true", help="make ALIAS a team pin (team cache)")
+    @magic_arguments.argument(
+        "-a",
+        "--annotate",
+        action="store_const",
+        const="default",
+        dest="annotate",
+        help="make the annotation (how much each line talks to Python)",
+    )
+    @magic_arguments.argument(
+        "--annotate-fullc",
+        action="store_const",
+        const="fullc",
+        dest="annotate",
+        help="the annotation with the entire generated C/C++ code",
+    )
+    @magic_arguments.argument("-+", "--cplus", action="store_true", help="compile as C++")
+    @magic_arguments.argument(
+        "-3", dest="language_level", action="store_const", const=3, default=None, help="Python 3 syntax"
+    )
+    @magic_arguments.argument(
+        "-2", dest="language_level", action="store_const", const=2, default=None, help="Python 2 syntax"
+    )
+    @magic_arguments.argument("-f", "--force", action="store_true", help="rebuild even when cached")
     @magic_arguments.argument(
         "-c", "--compile-args", action="append", default=[], help="extra compiler flag, e.g. -c=-DFOO"
     )
-    @magic_arguments.argument("--force", action="store_true", help="rebuild even when cached")
-    @magic_arguments.argument("--name", default=None, help="module name (default cython_pin_<key16>)")
+    @magic_arguments.argument(
+        "--link-args", action="append", default=[], help="extra linker flag, e.g. --link-args=-fopenmp"
+    )
+    @magic_arguments.argument("-l", "--lib", action="append", default=[], help="library to link")
+    @magic_arguments.argument("-n", "--name", default=None, help="module name (default cython_pin_<key16>)")
+    @magic_arguments.argument(
+        "-L",
+        "--library-dir",
+        dest="library_dirs",
+        metavar="dir",
+        action="append",
+        default=[],
+        help="library directory",
+    )
+    @magic_arguments.argument("-I", "--include", action="append", default=[], help="include directory")
+    @magic_arguments.argument(
+        "-S", "--src", action="append", default=[], help="C/C++ source file compiled into the module"
+    )
+    @magic_arguments.argument(
+        "--pgo",
+        action="store_true",
+        help="profile-guided optimisation: build instrumented, run the module code as training (where "
+        "'_pgo_' in __name__), rebuild with the profile",
+    )
+    @magic_arguments.argument(
+        "--verbose", action="store_true", help="show the Cython and compiler command lines and output"
+    )
+    @magic_arguments.argument("--numpy", action="store_true", help="build with numpy's headers")
+    @magic_arguments.argument(
+        "--py", dest="pure_python", action="store_true", help="the cell is pure-Python-mode code (.py)"
+    )
     @cell_magic
     def cython_pin(self, line: str, cell: str) -> None:
-        """Compile the cell with cython_pin, bind its public names, optionally pin it, show the result."""
+        """Compile the cell with cython_pin (or load it from the cache), bind its public names, optionally
+        pin it, show the result. Accepts every option of Cython's ``%%cython`` with the same meaning."""
         from IPython.display import display
 
         from ..engine import compile_and_load_result
@@ -93,18 +178,7 @@ class CythonPinMagics(Magics):
             from ..pin_rules import validate_alias
 
             validate_alias(args.alias)  # before spending a build on a cell whose pin must fail
-        opts: dict[str, Any] = {
-            "profile": args.profile,
-            "language": "c++" if args.cplus else "c",
-            "include_dirs": args.include,
-            "libraries": args.lib,
-            "library_dirs": args.library_dir,
-            "extra_compile_args": args.compile_args,
-            "force_rebuild": args.force,
-            "module_name": args.name,
-        }
-        if args.annotate:
-            opts["annotate"] = True
+        opts = build_options(args)
         profile = args.profile or DEFAULT_PROFILE
         cache_dir = get_cache_dir()
         try:
@@ -121,6 +195,9 @@ class CythonPinMagics(Magics):
                 payload["error"]["message"] = summarize(e.diagnostics, e.stage, CELL_LINE_OFFSET)
                 # The saved error output's evalue is str(e): make it name cell lines like the rest.
                 e.args = (payload["error"]["message"],)
+            log = getattr(e, "log", None) or getattr(e, "output", None)
+            if args.verbose and log:
+                payload["log"] = log
             _fail(e, payload)
             raise
         if args.alias:
@@ -133,7 +210,10 @@ class CythonPinMagics(Magics):
                 raise
         ns = self.shell.user_ns if self.shell is not None else {}
         bound = bind_public_names(res.module, ns)
-        display(ok_bundle(res, CELL_LINE_OFFSET, bound, res.aliases()), raw=True)
+        bundle = ok_bundle(res, CELL_LINE_OFFSET, bound, res.aliases())
+        if args.verbose:
+            bundle["text/plain"] = _verbose_log(bundle[MIME_TYPE], bundle["text/plain"], res.log)
+        display(bundle, raw=True)
 
 
 def load_ipython_extension(ipython: Any) -> None:

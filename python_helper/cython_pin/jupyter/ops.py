@@ -70,6 +70,12 @@ def _cache_stats(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
     return cache_stats()
 
 
+def _catalogue(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
+    from ..catalogue import catalogue
+
+    return catalogue()
+
+
 def _gc_cache(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
     from ..catalogue import gc_cache
 
@@ -106,6 +112,7 @@ _OPS: dict[str, Callable[[dict[str, Any], Namespace | None], dict[str, Any]]] = 
     "cache_stats": _cache_stats,
     "gc_cache": _gc_cache,
     "import_pinned": _import_pinned,
+    "catalogue": _catalogue,
 }
 
 

@@ -33,6 +33,7 @@ _ARGS: dict[str, tuple[dict[str, tuple[type, ...]], dict[str, tuple[type, ...]]]
         },
     ),
     "import_pinned": ({"alias": (str,)}, {}),
+    "catalogue": ({}, {}),
 }
 OPS = tuple(_ARGS)
 

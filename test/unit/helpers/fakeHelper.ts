@@ -114,6 +114,12 @@ export class FakeHelper {
       total_bytes: this.entries.reduce((n, e) => n + e.size_bytes, 0),
       pins: this.pins.size
     }),
+    catalogue: () => ({
+      cache_dir: this.cacheDir,
+      pins: this.ops.list_pins({}).pins,
+      entries: this.ops.list_cached({}).entries,
+      stats: this.ops.cache_stats({})
+    }),
     pin: a => {
       const old = this.pins.get(a.alias);
       if (old && old !== a.key && !a.overwrite) {

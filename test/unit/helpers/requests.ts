@@ -31,6 +31,7 @@ function argsFor<K extends Op>(op: K, a: JSONRecord): IOpArgs[K] {
     case 'list_pins':
     case 'list_cached':
     case 'cache_stats':
+    case 'catalogue':
       only();
       return {} as IOpArgs[K];
     case 'pin': {
