@@ -206,6 +206,72 @@ describe('jupyterlab-cython-pin in a real JupyterLab', () => {
   );
 
   step(
+    '3b. the pin panel at 250, 500 and 900 px: every row action is inside the panel and clickable',
+    'step3b-panel-widths',
+    async () => {
+      await nb.openPinPanel();
+      await nb.pinRow(ALIAS).waitFor({ timeout: 30000 });
+      await nb.page.setViewportSize({ width: 1600, height: 900 });
+      const panel = nb.page.locator('.jp-CythonPin-panel');
+      for (const width of [250, 500, 900]) {
+        const reached = await nb.setPinPanelWidth(width);
+        expect(Math.abs(reached - width)).toBeLessThanOrEqual(4);
+        const box = (await panel.boundingBox())!;
+        const actions = panel.locator(
+          '.jp-CythonPin-pinRow button, .jp-CythonPin-cacheRow button, .jp-CythonPin-refresh'
+        );
+        const n = await actions.count();
+        // 5 per pin row, 1 per cache row, refresh.
+        expect(n).toBeGreaterThanOrEqual(7);
+        for (let i = 0; i < n; i++) {
+          const b = actions.nth(i);
+          await b.scrollIntoViewIfNeeded();
+          expect(await b.isVisible()).toBe(true);
+          const bb = (await b.boundingBox())!;
+          expect(bb.width).toBeGreaterThanOrEqual(20);
+          expect(bb.height).toBeGreaterThanOrEqual(20);
+          expect(bb.x).toBeGreaterThanOrEqual(box.x - 0.5);
+          expect(bb.x + bb.width).toBeLessThanOrEqual(box.x + box.width + 0.5);
+          // Named for screen readers and explained by a tooltip.
+          expect(
+            (await b.getAttribute('aria-label')) ?? (await b.innerText())
+          ).toMatch(/\S/);
+          expect(await b.getAttribute('title')).toMatch(/\S/);
+          // Actionable: visible, enabled, stable and not covered by anything else.
+          await b.click({ trial: true, timeout: 5000 });
+        }
+        // A pin row stays compact: its details and toolbar take at most two lines.
+        const rowBox = (await nb.pinRow(ALIAS).boundingBox())!;
+        expect(rowBox.height).toBeLessThanOrEqual(80);
+        await nb.page.screenshot({
+          path: path.join(OUT, `panel-${width}.png`),
+          clip: {
+            x: box.x,
+            y: box.y,
+            width: box.width,
+            height: Math.min(box.height, 600)
+          }
+        });
+      }
+      // The danger action looks different from the others.
+      const fill = (cls: string) =>
+        nb
+          .pinRow(ALIAS)
+          .locator(`${cls} svg .jp-icon3[fill]`)
+          .first()
+          .evaluate(e => getComputedStyle(e).fill);
+      expect(await fill('.jp-CythonPin-unpin')).not.toBe(
+        await fill('.jp-CythonPin-copy')
+      );
+      await expect(
+        nb.pinRow(ALIAS).locator('.jp-CythonPin-unpin').getAttribute('class')
+      ).resolves.toContain('jp-mod-danger');
+      await nb.setPinPanelWidth(320);
+      await nb.page.setViewportSize({ width: 1400, height: 850 });
+    }
+  );
+
+  step(
     '4. restart the kernel; import_pinned(alias) works with no recompile',
     'step4-restart-import',
     async () => {

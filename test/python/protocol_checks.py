@@ -35,6 +35,7 @@ _BUILD_FIELDS: dict[str, tuple[type, ...]] = {
     "cache_dir": (str,),
     "used_cache": (bool,),
     "reused_module": (bool,),
+    "module_code_skipped": (bool,),
     "created_utc": _OPT_STR,
     "profile": (str,),
     "timings": (dict,),

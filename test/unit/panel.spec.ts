@@ -71,7 +71,13 @@ describe('pin manager panel', () => {
       '.jp-CythonPin-pinRow[data-alias="square"]'
     )!;
     expect(
-      [...row.querySelectorAll('td')].slice(0, 5).map(td => td.textContent)
+      [
+        '.jp-CythonPin-pinAlias',
+        '.jp-CythonPin-pinKey',
+        '.jp-CythonPin-pinModule',
+        '.jp-CythonPin-pinSize',
+        '.jp-CythonPin-pinCreated'
+      ].map(sel => row.querySelector(sel)!.textContent)
     ).toEqual([
       'square',
       'aaaaaaaaaaaa',
@@ -125,6 +131,35 @@ describe('pin manager panel', () => {
     await flush(10);
     expect(helper.pins.has('cube')).toBe(true);
     expect(rows(panel)).toEqual(['cube', 'square']);
+  });
+
+  it('row actions are labelled toolbar icon buttons; Unpin is the distinct danger action', async () => {
+    const { panel } = await setup();
+    const row = panel.node.querySelector(
+      '.jp-CythonPin-pinRow[data-alias="square"]'
+    )!;
+    const buttons = [
+      ...row.querySelectorAll<HTMLButtonElement>(
+        '.jp-CythonPin-rowActions button'
+      )
+    ];
+    expect(buttons.map(b => b.getAttribute('aria-label'))).toEqual([
+      'Copy key',
+      'Insert import',
+      'Import',
+      'Rename',
+      'Unpin'
+    ]);
+    for (const b of buttons) {
+      expect(b.classList).toContain('jp-ToolbarButtonComponent');
+      expect(b.querySelector('svg')).not.toBeNull();
+      expect(b.title).toMatch(/square|Copy/);
+    }
+    expect(
+      buttons
+        .filter(b => b.classList.contains('jp-mod-danger'))
+        .map(b => b.getAttribute('aria-label'))
+    ).toEqual(['Unpin']);
   });
 
   it('renames a pin', async () => {
