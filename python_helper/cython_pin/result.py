@@ -152,10 +152,7 @@ class BuildResult:
         """Pins currently pointing at this key."""
         from .pins import aliases_for
 
-        try:
-            return aliases_for(self.key, self.cache_dir)
-        except ValueError:
-            return []
+        return aliases_for(self.key, self.cache_dir)
 
     @property
     def module_code_skipped(self) -> bool:

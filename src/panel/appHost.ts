@@ -8,14 +8,18 @@ import {
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { insertImportCell } from '../notebook/importCell';
+import { promptAndPin } from '../pinning/promptAndPin';
+import type { IConnectorRegistry } from '../tokens';
 import type { IPanelHost } from './host';
 
 /** The panel's dialogs and shell actions, done with JupyterLab's own. */
 export function appPanelHost(
   tracker: INotebookTracker,
+  registry: IConnectorRegistry,
   trans: TranslationBundle
 ): IPanelHost {
   return {
+    pinKey: key => promptAndPin(registry, tracker, key, null, trans),
     confirm: async (title, body, accept) => {
       const r = await showDialog({
         title,

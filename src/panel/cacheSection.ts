@@ -195,18 +195,7 @@ function cacheRow(
         trans.__('Pin…'),
         trans.__('Pin this build under an alias'),
         async () => {
-          const alias = await host.prompt(
-            trans.__('Pin build'),
-            trans.__('Alias'),
-            ''
-          );
-          if (alias) {
-            await m.pin(e.key, alias);
-            host.notify(
-              'success',
-              trans.__('Pinned %1 as "%2".', shortKey(e.key), alias)
-            );
-          }
+          await host.pinKey(e.key);
         },
         { icon: pinIcon }
       )

@@ -6,6 +6,8 @@ export interface IPanelHost {
   prompt(title: string, label: string, value: string): Promise<string | null>;
   copy(text: string): void;
   insertImport(alias: string): void;
+  /** Ask for an alias and pin `key`: the same flow as the result's "Pin as…" (collisions included). */
+  pinKey(key: string): Promise<string | null>;
   notify(kind: 'success' | 'error' | 'info', message: string): void;
 }
 

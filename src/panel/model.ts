@@ -168,13 +168,6 @@ export class PinManagerModel {
     });
   }
 
-  async pin(
-    key: string,
-    alias: string,
-    overwrite = false
-  ): Promise<IOpResults['pin']> {
-    return this._mutate(c => c.request('pin', { key, alias, overwrite }));
-  }
   async unpin(alias: string): Promise<IOpResults['unpin']> {
     return this._mutate(c => c.request('unpin', { alias }));
   }

@@ -17,6 +17,7 @@ import {
   stopBrowser,
   stopLab
 } from './harness';
+import { lowContrast } from './contrast';
 
 let lab: ILab | undefined;
 let session: IBrowserSession | undefined;
@@ -408,6 +409,39 @@ describe('jupyterlab-cython-pin in a real JupyterLab', () => {
         returnLine.locator('.jp-CythonPin-cCode').innerText()
       ).resolves.toMatch(/\S/);
       expect((await nb.runPython('print(total(10))')).trim()).toBe('285');
+    }
+  );
+
+  step(
+    '7b. light and dark themes: all text in the result view, annotation and pin panel meets WCAG AA',
+    'step7b-contrast',
+    async () => {
+      await nb.openPinPanel();
+      const roots = [
+        '.jp-CythonPin-result',
+        '.jp-CythonPin-annotation',
+        '.jp-CythonPin-panel',
+        '.jp-CythonPin-cellMarker'
+      ];
+      // The annotated cell shows its annotation with one line's C code open (step 7); the square cell shows
+      // the "from cache" badge; the failed cell shows errors.
+      for (const theme of ['JupyterLab Light', 'JupyterLab Dark'] as const) {
+        await nb.setTheme(theme);
+        const { checked, failures } = await lowContrast(nb.page, roots);
+        expect(checked).toBeGreaterThan(30);
+        expect({ theme, failures }).toEqual({ theme, failures: [] });
+        if (theme === 'JupyterLab Dark') {
+          await nb.result(squareCell).scrollIntoViewIfNeeded();
+          await nb.shot('result-dark-from-cache');
+          const annotated = nb.page
+            .locator('.jp-CythonPin-result')
+            .filter({ has: nb.page.locator('.jp-CythonPin-annotation') })
+            .last();
+          await annotated.scrollIntoViewIfNeeded();
+          await nb.shot('result-dark');
+        }
+      }
+      await nb.setTheme('JupyterLab Light');
     }
   );
 

@@ -638,6 +638,24 @@ export class NotebookPage {
     return box?.width ?? 0;
   }
 
+  /** Switch the theme through Settings → Theme and wait until the page uses it. */
+  async setTheme(name: 'JupyterLab Light' | 'JupyterLab Dark'): Promise<void> {
+    await this.page
+      .locator('.lm-MenuBar-itemLabel', { hasText: /^Settings$/ })
+      .click();
+    await this.page
+      .locator('.lm-Menu-itemLabel', { hasText: /^Theme$/ })
+      .click();
+    await this.page
+      .locator('.lm-Menu-itemLabel', { hasText: new RegExp(`^${name}$`) })
+      .click();
+    await this.page
+      .locator(`body[data-jp-theme-name="${name}"]`)
+      .waitFor({ state: 'attached', timeout: 30000 });
+    // The theme's stylesheet is applied once the layout colour changes; give it a moment to settle.
+    await sleep(1500);
+  }
+
   pinRow(alias: string): Locator {
     return this.page.locator(
       `.jp-CythonPin-panel .jp-CythonPin-pinRow[data-alias="${alias}"]`

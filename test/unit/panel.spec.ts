@@ -17,6 +17,7 @@ function fakeHost(answers: { confirm?: boolean; prompt?: string | null } = {}) {
     prompts: [] as string[],
     copied: [] as string[],
     inserted: [] as string[],
+    pinned: [] as string[],
     notices: [] as string[]
   };
   const host: IPanelHost = {
@@ -30,6 +31,10 @@ function fakeHost(answers: { confirm?: boolean; prompt?: string | null } = {}) {
     },
     copy: t => log.copied.push(t),
     insertImport: a => log.inserted.push(a),
+    pinKey: k => {
+      log.pinned.push(k);
+      return Promise.resolve(null);
+    },
     notify: (kind, m) => log.notices.push(`${kind}: ${m}`)
   };
   return { host, log };
@@ -160,6 +165,16 @@ describe('pin manager panel', () => {
         .filter(b => b.classList.contains('jp-mod-danger'))
         .map(b => b.getAttribute('aria-label'))
     ).toEqual(['Unpin']);
+  });
+
+  it("a cache row's Pin… goes through the host's one pin flow", async () => {
+    const { panel, log } = await setup();
+    const row = panel.node.querySelector(
+      `.jp-CythonPin-cacheRow[data-key="${KEY_A}"]`
+    )!;
+    (row.querySelector('.jp-CythonPin-pinEntry') as HTMLElement).click();
+    await flush(5);
+    expect(log.pinned).toEqual([KEY_A]);
   });
 
   it('renames a pin', async () => {
