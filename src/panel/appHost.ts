@@ -45,7 +45,19 @@ export function appPanelHost(
         );
         return;
       }
-      insertImportCell(panel, alias);
+      const at = insertImportCell(panel, alias);
+      if (at !== null) {
+        // A notification is read out by screen readers and tells where the cell went.
+        Notification.success(
+          trans.__(
+            'Cython Pin: inserted the import of "%1" as cell %2 of %3.',
+            alias,
+            at,
+            panel.title.label
+          ),
+          { autoClose: 4000 }
+        );
+      }
     },
     notify: (kind, message) =>
       Notification.emit(trans.__('Cython Pin: %1', message), kind, {

@@ -10,6 +10,7 @@ import {
   ILab,
   NotebookPage,
   OUT,
+  expectPoll,
   putNotebook,
   resetOutput,
   startBrowser,
@@ -269,6 +270,56 @@ describe('jupyterlab-cython-pin in a real JupyterLab', () => {
       ).resolves.toContain('jp-mod-danger');
       await nb.setPinPanelWidth(320);
       await nb.page.setViewportSize({ width: 1400, height: 850 });
+    }
+  );
+
+  step(
+    '3c. Insert import and Import bind the same names; the inserted cell is scrolled into view and announced',
+    'step3c-insert-import',
+    async () => {
+      await nb.runPython('del square');
+      const n = await nb.panel.locator('.jp-Notebook .jp-Cell').count();
+      await nb.openPinPanel();
+      await nb.pinRow(ALIAS).locator('.jp-CythonPin-insertImport').click();
+      // Inserted below the active (last) cell.
+      await nb.cell(n).waitFor();
+      expect(await nb.cellText(n)).toBe(
+        `from cython_pin import import_pinned\nimport_pinned("${ALIAS}", into=globals())`
+      );
+      await expectPoll(
+        async () => {
+          const area = (await nb.panel
+            .locator('.jp-WindowedPanel-outer')
+            .boundingBox())!;
+          const cell = (await nb.cell(n).boundingBox())!;
+          return (
+            cell.y >= area.y - 1 &&
+            cell.y + cell.height <= area.y + area.height + 1
+          );
+        },
+        inView => inView,
+        10000,
+        'the inserted cell to be in view'
+      );
+      await nb.page
+        .getByText(`inserted the import of "${ALIAS}" as cell ${n + 1}`)
+        .first()
+        .waitFor({ timeout: 10000 });
+      await nb.run(n);
+      expect((await nb.runPython('print(square(7))')).trim()).toBe('49');
+
+      await nb.runPython('del square');
+      await nb.openPinPanel();
+      await nb.pinRow(ALIAS).locator('.jp-CythonPin-import').click();
+      await nb.page
+        .getByText(/Imported square_e2e .* into the kernel: square\./)
+        .first()
+        .waitFor({ timeout: 30000 });
+      expect((await nb.runPython('print(square(8))')).trim()).toBe('64');
+      // Neither bound a module under the alias.
+      expect(
+        (await nb.runPython(`print("${ALIAS}" in globals())`)).trim()
+      ).toBe('False');
     }
   );
 
