@@ -19,7 +19,11 @@ import type {
   IPendingRequest
 } from '../tokens';
 import { NULL_TRANS } from '../translation';
-import { activationCode, interpretActivation } from './activation';
+import {
+  activationCode,
+  activationFailure,
+  interpretActivation
+} from './activation';
 import { CythonPinError, ProtocolClient } from './client';
 
 export interface IConnectorOptions {
@@ -171,7 +175,11 @@ export class KernelConnector implements IKernelConnector, IDisposable {
         return this._set(
           generation,
           'error',
-          this._trans.__('Setting the cache directory failed in the kernel.')
+          activationFailure(
+            content as { status: string; ename?: string; evalue?: string },
+            this._cacheDir(),
+            this._trans
+          )
         );
       }
       const outcome = interpretActivation(

@@ -251,7 +251,10 @@ describe('pin manager panel', () => {
     expect(rows(panel)).toEqual(['square']);
 
     await b.request('pin', { key: KEY_B, alias: 'cube' });
-    await new Promise(resolve => setTimeout(resolve, 100));
+    // The refresh is scheduled (coalescing bursts of events): wait for it rather than for a fixed time.
+    for (let i = 0; i < 40 && rows(panel).length < 2; i++) {
+      await new Promise(resolve => setTimeout(resolve, 50));
+    }
     expect(rows(panel)).toEqual(['cube', 'square']);
 
     // A kernel on a different cache does not disturb this panel.
