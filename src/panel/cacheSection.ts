@@ -55,10 +55,17 @@ export function renderCacheSection(
   trans: TranslationBundle
 ): HTMLElement {
   const stats = m.stats;
-  const rows = m.entries.map(e => cacheRow(e, m, host, button, trans));
+  const unavailable = m.unavailableText;
+  const rows = unavailable
+    ? []
+    : m.entries.map(e => cacheRow(e, m, host, button, trans));
   if (!rows.length) {
     rows.push(
-      h('li', { class: 'jp-CythonPin-empty' }, trans.__('The cache is empty.'))
+      h(
+        'li',
+        { class: 'jp-CythonPin-empty' },
+        unavailable ?? trans.__('The cache is empty.')
+      )
     );
   }
   const values = (): IGcFormValues => ({
@@ -116,7 +123,7 @@ export function renderCacheSection(
     h(
       'div',
       { class: 'jp-CythonPin-cacheStats' },
-      stats
+      stats && !unavailable
         ? trans.__(
             '%1, %2, %3 · %4',
             entries(stats.entries, trans),

@@ -22,15 +22,19 @@ export function renderPinTable(
   button: ButtonFactory,
   trans: TranslationBundle
 ): HTMLElement {
-  const rows = m.filteredPins.map(p => pinRow(p, m, host, button, trans));
+  const unavailable = m.unavailableText;
+  const rows = unavailable
+    ? []
+    : m.filteredPins.map(p => pinRow(p, m, host, button, trans));
   if (!rows.length) {
     rows.push(
       h(
         'li',
         { class: 'jp-CythonPin-empty' },
-        m.pins.length
-          ? trans.__('No pins match the filter.')
-          : trans.__('No pins yet.')
+        unavailable ??
+          (m.pins.length
+            ? trans.__('No pins match the filter.')
+            : trans.__('No pins yet.'))
       )
     );
   }

@@ -301,6 +301,17 @@ describe('pin manager panel', () => {
       '.jp-CythonPin-refresh'
     ) as HTMLButtonElement;
     expect(refresh.disabled).toBe(true);
+    // Pins exist, but cannot be read: the lists say why instead of "No pins yet." / "The cache is empty."
+    expect(rows(panel)).toEqual([]);
+    expect(
+      [...panel.node.querySelectorAll('.jp-CythonPin-empty')].map(
+        e => e.textContent
+      )
+    ).toEqual([
+      'Unavailable: the cython_pin helper is not installed in this kernel.',
+      'Unavailable: the cython_pin helper is not installed in this kernel.'
+    ]);
+    expect(panel.node.textContent).not.toMatch(/No pins yet|cache is empty/);
   });
 });
 
