@@ -45,7 +45,6 @@ export const compilePlugin: JupyterFrontEndPlugin<void> = {
       tracker,
       registry,
       settings,
-      builds,
       trans
     });
     palette?.addItem({

@@ -220,13 +220,16 @@ function renderGcPreview(
     { class: 'jp-CythonPin-gcPreviewResult' },
     n
       ? trans._n(
-          'Would remove %1 entry, freeing %2; %3 kept.',
-          'Would remove %1 entries, freeing %2; %3 kept.',
+          'Would remove %1 entry, freeing %2; %3 kept (pinned builds are always kept).',
+          'Would remove %1 entries, freeing %2; %3 kept (pinned builds are always kept).',
           n,
           formatBytes(preview.freed_bytes),
           preview.kept
         )
-      : trans.__('Nothing would be removed; %1 kept.', preview.kept),
+      : trans.__(
+          'Nothing would be removed; %1 kept (pinned builds are always kept).',
+          preview.kept
+        ),
     n
       ? h(
           'ul',

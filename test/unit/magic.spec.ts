@@ -1,5 +1,6 @@
 import { markerText, updateMarker } from '../../src/compile/cellMarker';
 import {
+  hasCodeToCompile,
   isMagicCell,
   parseMagicLine,
   shellSplit,
@@ -91,6 +92,14 @@ describe('what Compile runs', () => {
     expect(withMagicLine('cdef int y = 1', 'release')).toBe(
       '%%cython_pin --profile release\ncdef int y = 1'
     );
+  });
+
+  it('an empty cell, or one with only the magic line, has nothing to compile', () => {
+    for (const src of ['', '  \n', '%%cython_pin', '%%cython_pin sq\n\n  ']) {
+      expect(hasCodeToCompile(src)).toBe(false);
+    }
+    expect(hasCodeToCompile('%%cython_pin\ndef f(): pass')).toBe(true);
+    expect(hasCodeToCompile('x = 1')).toBe(true);
   });
 
   it('keeps an existing magic line and its arguments', () => {

@@ -218,7 +218,9 @@ describe('pin manager panel', () => {
     await flush(10);
     expect(
       panel.node.querySelector('.jp-CythonPin-gcPreviewResult')!.textContent
-    ).toMatch(/^Would remove 1 entry, freeing 40 KiB; 1 kept\./);
+    ).toMatch(
+      /^Would remove 1 entry, freeing 40 KiB; 1 kept \(pinned builds are always kept\)\./
+    );
     expect(helper.entries).toHaveLength(2);
     (panel.node.querySelector('.jp-CythonPin-gcRun') as HTMLElement).click();
     await flush(10);
