@@ -184,6 +184,49 @@ describe('jupyterlab-cython-pin in a real JupyterLab', () => {
   );
 
   step(
+    '2c. Compile on an empty cell says there is nothing to compile; on a markdown cell it is not shown',
+    'step2c-empty-markdown',
+    async () => {
+      const c = await nb.appendCell('');
+      await nb.cell(c).locator('.cm-content').click();
+      const button = nb.compileButton(c);
+      await button.waitFor({ state: 'visible', timeout: 30000 });
+      await expectPoll(
+        () => button.isEnabled(),
+        on => on,
+        60000,
+        'the Compile button to be enabled'
+      );
+      await button.click();
+      await nb.page
+        .getByText('nothing to compile: the cell is empty')
+        .first()
+        .waitFor({ timeout: 10000 });
+      expect(await nb.cellText(c)).toBe('');
+      expect(await nb.prompt(c)).not.toMatch(/\d/);
+
+      const m = await nb.appendCell('Some *notes*');
+      await nb.page.keyboard.press('Escape');
+      await nb.page.keyboard.press('m');
+      await nb
+        .cell(m)
+        .locator('.jp-MarkdownCell, .jp-mod-rendered')
+        .first()
+        .waitFor({ state: 'attached' })
+        .catch(() => undefined);
+      await expect(
+        nb.cell(m).evaluate(el => el.classList.contains('jp-MarkdownCell'))
+      ).resolves.toBe(true);
+      await expectPoll(
+        () => nb.compileButton(m).isVisible(),
+        visible => !visible,
+        10000,
+        'the Compile button to be hidden on a markdown cell'
+      );
+    }
+  );
+
+  step(
     '3. "Pin as…" from the result: the pin panel lists the alias with that key',
     'step3-pin',
     async () => {

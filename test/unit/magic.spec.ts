@@ -140,9 +140,11 @@ describe('settings', () => {
       defaultProfile: 'fast-debug',
       autoLoadHelper: true,
       cacheDir: '',
-      showAnnotation: true,
-      autoPinFromMagic: true
+      showAnnotation: true
     });
+    // The magic line's ALIAS is the pin instruction (the helper pins it, collision rule included): there is
+    // no separate auto-pin setting that could re-pin with overwrite.
+    expect(readConfig({})).not.toHaveProperty('autoPinFromMagic');
     expect(
       readConfig({
         defaultProfile: 'turbo',
