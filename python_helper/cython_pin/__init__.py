@@ -37,6 +37,8 @@ _EXPORTS = {
     "BuildError": "errors",
     "PinRegistryError": "errors",
     "CacheIntegrityError": "errors",
+    "AliasCollisionError": "errors",
+    "KeyCollisionError": "errors",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__", "load_ipython_extension"])

@@ -409,7 +409,17 @@ def import_pinned_result(
 
 
 def import_pinned(
-    alias: str, *, cache_dir: str | os.PathLike[str] | None = None, team: bool = False
+    alias: str,
+    *,
+    cache_dir: str | os.PathLike[str] | None = None,
+    team: bool = False,
+    into: dict[str, object] | None = None,
 ) -> ModuleType:
-    """Module pinned under ``alias`` (see :func:`import_pinned_result`)."""
-    return import_pinned_result(alias, cache_dir=cache_dir, team=team).module
+    """Module pinned under ``alias`` (see :func:`import_pinned_result`). With ``into`` (e.g. ``globals()``),
+    also binds the module's public names there, as the magic and the panel's Import do."""
+    module = import_pinned_result(alias, cache_dir=cache_dir, team=team).module
+    if into is not None:
+        from .loader import bind_public_names
+
+        bind_public_names(module, into)
+    return module

@@ -46,8 +46,17 @@ class BuildError(RuntimeError):
         return lines
 
 
-class PinRegistryError(ValueError):
-    """The pins registry file (``pins.json``) is unreadable or corrupt; it is never overwritten."""
+class PinRegistryError(RuntimeError):
+    """The pins registry file (``pins.json``) is unreadable or corrupt; it is never overwritten. Not a
+    ValueError: code that handles bad arguments must not swallow a broken registry."""
+
+
+class AliasCollisionError(ValueError):
+    """Pinning without ``overwrite``: the alias already points at another key."""
+
+
+class KeyCollisionError(ValueError):
+    """Pinning without ``overwrite``: the key already has another alias."""
 
 
 class CacheIntegrityError(RuntimeError):

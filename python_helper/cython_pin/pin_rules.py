@@ -3,6 +3,7 @@ cython_pin.remote.team_pins): valid aliases, collisions and their error texts.""
 
 from __future__ import annotations
 
+from .errors import AliasCollisionError, KeyCollisionError
 from .names import IDENT_RE
 
 TYPE_CHECKING = False
@@ -68,13 +69,13 @@ def check_pin(pins: dict[str, str], key: str, alias: str, overwrite: bool) -> bo
         return False
     if not overwrite:
         if current is not None:
-            raise ValueError(
+            raise AliasCollisionError(
                 f"Alias collision: alias '{alias}' already points to a different key "
                 f"({current[:16]}...). Use overwrite=True to replace."
             )
         others = sorted(a for a, k in pins.items() if k == key)
         if others:
-            raise ValueError(
+            raise KeyCollisionError(
                 f"Key collision: key {key[:16]}... is already pinned as '{others[0]}'. "
                 f"Use overwrite=True to add '{alias}' as a second alias, "
                 f"or rename_pin('{others[0]}', '{alias}')."
@@ -89,7 +90,7 @@ def check_rename(pins: dict[str, str], old: str, new: str, overwrite: bool, unkn
         raise KeyError(unknown)
     key = pins[old]
     if new in pins and pins[new] != key and not overwrite and old != new:
-        raise ValueError(
+        raise AliasCollisionError(
             f"Alias collision: alias '{new}' already points to a different key ({pins[new][:16]}...). "
             "Use overwrite=True to replace."
         )

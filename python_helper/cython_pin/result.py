@@ -156,10 +156,23 @@ class BuildResult:
         """Pins currently pointing at this key."""
         from .pins import aliases_for
 
+        return aliases_for(self.key, self.cache_dir)
+
+    @property
+    def module_code_skipped(self) -> bool:
+        """True when the module was reused (its module-level code did not run again) and that code does
+        more than define names, so its effects were missed."""
+        if not self.reused_module:
+            return False
+        if self.kind != "module" or not self.source_path:
+            return True
+        from .module_effects import has_module_level_effects
+
         try:
-            return aliases_for(self.key, self.cache_dir)
-        except ValueError:
-            return []
+            with open(self.source_path, encoding="utf-8") as f:
+                return has_module_level_effects(f.read())
+        except OSError:
+            return True
 
     def to_json(
         self, line_offset: int = 0, *, names: list[str] | None = None, aliases: list[str] | None = None
@@ -178,6 +191,7 @@ class BuildResult:
             "origin": self.origin,
             "signer": self.signer,
             "reused_module": bool(self.reused_module),
+            "module_code_skipped": self.module_code_skipped,
             "created_utc": self.created_utc,
             "profile": self.profile,
             "timings": timings_json(self.timings),
@@ -202,7 +216,7 @@ class BuildResult:
         al = self.aliases() if aliases is None else aliases
         if al:
             lines.append(f"  aliases    : {', '.join(al)}")
-        if self.reused_module:
+        if self.module_code_skipped:
             lines.append(
                 "  note       : module already imported in this process; module-level code did not re-run"
             )

@@ -86,6 +86,9 @@ export class BuildStateTracker {
   }
 
   setBuilding(cell: CodeCell, building: boolean): void {
+    if (this._building.has(cell) === building) {
+      return; // unchanged: markers and lint are not redrawn for nothing
+    }
     if (building) {
       this._building.add(cell);
       cell.addClass('jp-CythonPin-building');

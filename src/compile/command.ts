@@ -8,7 +8,7 @@ import {
 import { TranslationBundle } from '@jupyterlab/translation';
 import { CommandRegistry } from '@lumino/commands';
 import { compileIcon } from '../icons';
-import { withMagicLine } from '../magic/parser';
+import { hasCodeToCompile, withMagicLine } from '../magic/parser';
 import {
   CommandIDs,
   IConnectorRegistry,
@@ -16,14 +16,12 @@ import {
   IKernelConnector
 } from '../tokens';
 import { unavailableReason } from './availability';
-import type { BuildStateTracker } from './buildState';
 
 export interface ICompileCommandOptions {
   commands: CommandRegistry;
   tracker: INotebookTracker;
   registry: IConnectorRegistry;
   settings: ICythonPinSettings;
-  builds: BuildStateTracker;
   trans: TranslationBundle;
 }
 
@@ -32,7 +30,7 @@ export interface ICompileCommandOptions {
  * the notebook's normal execute path (adding the magic line if missing).
  */
 export function addCompileCommand(options: ICompileCommandOptions): void {
-  const { commands, tracker, registry, settings, builds, trans } = options;
+  const { commands, tracker, registry, settings, trans } = options;
   const connectorOf = (panel: NotebookPanel | null): IKernelConnector | null =>
     panel ? (registry.get(panel) ?? null) : null;
   const activeCodeCell = (): CodeCell | null => {
@@ -52,7 +50,9 @@ export function addCompileCommand(options: ICompileCommandOptions): void {
         : trans.__('Compile');
     },
     icon: compileIcon,
+    // Only code cells can be compiled: hidden (not greyed) on markdown and raw cells.
     isVisible: () =>
+      activeCodeCell() !== null &&
       connectorOf(tracker.currentWidget)?.state.status !== 'not-python',
     isEnabled: () =>
       activeCodeCell() !== null &&
@@ -80,17 +80,21 @@ export function addCompileCommand(options: ICompileCommandOptions): void {
         }
       }
       const source = cell.model.sharedModel.getSource();
+      if (!hasCodeToCompile(source)) {
+        Notification.info(
+          trans.__('Cython Pin: nothing to compile: the cell is empty.'),
+          { autoClose: 4000 }
+        );
+        return;
+      }
       const next = withMagicLine(source, settings.config.defaultProfile);
       if (next !== source) {
         cell.model.sharedModel.setSource(next);
       }
       panel.content.deselectAll();
-      builds.setBuilding(cell, true);
-      try {
-        await NotebookActions.run(panel.content, panel.sessionContext);
-      } finally {
-        builds.setBuilding(cell, false);
-      }
+      // The build state follows from the run (BuildStateTracker sees the magic cell scheduled and
+      // executed): set once, not again here.
+      await NotebookActions.run(panel.content, panel.sessionContext);
     }
   });
 

@@ -14,7 +14,6 @@ import {
   PLUGIN_PREFIX,
   TRANSLATION_DOMAIN
 } from '../tokens';
-import { autoPinFromMagic } from './autoPin';
 import { BuildStateTracker } from './buildState';
 import { decorateCells } from './cellDecorations';
 import { addCompileCommand } from './command';
@@ -45,7 +44,6 @@ export const compilePlugin: JupyterFrontEndPlugin<void> = {
       tracker,
       registry,
       settings,
-      builds,
       trans
     });
     palette?.addItem({
@@ -53,6 +51,5 @@ export const compilePlugin: JupyterFrontEndPlugin<void> = {
       category: trans.__('Cython Pin')
     });
     decorateCells(builds, trans);
-    autoPinFromMagic(tracker, registry, settings, trans);
   }
 };

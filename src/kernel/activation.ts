@@ -33,6 +33,28 @@ export function activationExpressions(takeOver: boolean | null): {
   return expressions;
 }
 
+/**
+ * What to say when the activation request itself did not complete (status error or aborted): the cache
+ * directory is named only when one was being set, since with none the request runs no code of ours.
+ */
+export function activationFailure(
+  reply: { status: string; ename?: string; evalue?: string },
+  cacheDir: string,
+  trans: TranslationBundle = NULL_TRANS
+): string {
+  const why =
+    reply.status === 'error'
+      ? `${reply.ename ?? 'Error'}: ${reply.evalue ?? ''}`
+      : trans.__('the request was %1', reply.status);
+  return cacheDir
+    ? trans.__(
+        'Setting the cache directory %1 failed in the kernel (%2).',
+        cacheDir,
+        why
+      )
+    : trans.__('The kernel did not run the helper activation (%1).', why);
+}
+
 /** Reads `user_expressions` of the activation reply (docs/protocol.md §1). */
 export function interpretActivation(
   userExpressions: { [key: string]: unknown } | undefined,

@@ -21,6 +21,7 @@ import { NULL_TRANS } from '../translation';
 import {
   activationCode,
   activationExpressions,
+  activationFailure,
   interpretActivation
 } from './activation';
 import { CythonPinError, ProtocolClient } from './client';
@@ -182,7 +183,11 @@ export class KernelConnector implements IKernelConnector, IDisposable {
         return this._set(
           generation,
           'error',
-          this._trans.__('Setting the cache directory failed in the kernel.')
+          activationFailure(
+            content as { status: string; ename?: string; evalue?: string },
+            this._cacheDir(),
+            this._trans
+          )
         );
       }
       const outcome = interpretActivation(

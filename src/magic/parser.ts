@@ -133,3 +133,11 @@ export function withMagicLine(source: string, defaultProfile: Profile): string {
       : `%%cython_pin --profile ${defaultProfile}`;
   return `${head}\n${source}`;
 }
+
+/** Whether the cell has code besides a `%%cython_pin` line (an empty cell has nothing to compile). */
+export function hasCodeToCompile(source: string): boolean {
+  const body = isMagicCell(source)
+    ? source.slice(source.indexOf('\n') + 1 || source.length)
+    : source;
+  return body.trim() !== '';
+}

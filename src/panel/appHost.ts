@@ -8,14 +8,18 @@ import {
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { insertImportCell } from '../notebook/importCell';
+import { promptAndPin } from '../pinning/promptAndPin';
+import type { IConnectorRegistry } from '../tokens';
 import type { IPanelHost } from './host';
 
 /** The panel's dialogs and shell actions, done with JupyterLab's own. */
 export function appPanelHost(
   tracker: INotebookTracker,
+  registry: IConnectorRegistry,
   trans: TranslationBundle
 ): IPanelHost {
   return {
+    pinKey: key => promptAndPin(registry, tracker, key, null, trans),
     confirm: async (title, body, accept) => {
       const r = await showDialog({
         title,
@@ -41,7 +45,19 @@ export function appPanelHost(
         );
         return;
       }
-      insertImportCell(panel, alias);
+      const at = insertImportCell(panel, alias);
+      if (at !== null) {
+        // A notification is read out by screen readers and tells where the cell went.
+        Notification.success(
+          trans.__(
+            'Cython Pin: inserted the import of "%1" as cell %2 of %3.',
+            alias,
+            at,
+            panel.title.label
+          ),
+          { autoClose: 4000 }
+        );
+      }
     },
     notify: (kind, message) =>
       Notification.emit(trans.__('Cython Pin: %1', message), kind, {

@@ -1,4 +1,5 @@
 import { TranslationBundle } from '@jupyterlab/translation';
+import { pinIcon } from '../icons';
 import { ICacheRow } from '../protocol';
 import { h } from '../ui/dom';
 import { formatBytes, formatUtc, shortKey } from '../ui/format';
@@ -54,13 +55,16 @@ export function renderCacheSection(
   trans: TranslationBundle
 ): HTMLElement {
   const stats = m.stats;
-  const rows = m.entries.map(e => cacheRow(e, m, host, button, trans));
+  const unavailable = m.unavailableText;
+  const rows = unavailable
+    ? []
+    : m.entries.map(e => cacheRow(e, m, host, button, trans));
   if (!rows.length) {
     rows.push(
       h(
-        'tr',
+        'li',
         { class: 'jp-CythonPin-empty' },
-        h('td', { colspan: '7' }, trans.__('The cache is empty.'))
+        unavailable ?? trans.__('The cache is empty.')
       )
     );
   }
@@ -109,17 +113,9 @@ export function renderCacheSection(
           )
         );
       }
-    }
+    },
+    { danger: true }
   );
-  const columns: [string, boolean][] = [
-    [trans.__('Key'), false],
-    [trans.__('Module'), true],
-    [trans.__('Profile'), true],
-    [trans.__('Size'), false],
-    [trans.__('Created'), true],
-    [trans.__('Aliases'), false],
-    ['', false]
-  ];
   return h(
     'section',
     { class: 'jp-CythonPin-cache' },
@@ -127,7 +123,7 @@ export function renderCacheSection(
     h(
       'div',
       { class: 'jp-CythonPin-cacheStats' },
-      stats
+      stats && !unavailable
         ? trans.__(
             '%1, %2, %3 · %4',
             entries(stats.entries, trans),
@@ -138,24 +134,12 @@ export function renderCacheSection(
         : '—'
     ),
     h(
-      'div',
-      { class: 'jp-CythonPin-tableWrap' },
-      h(
-        'table',
-        { class: 'jp-CythonPin-cacheTable' },
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            ...columns.map(([t, optional]) =>
-              h('th', { class: optional ? OPTIONAL_COLUMN : undefined }, t)
-            )
-          )
-        ),
-        h('tbody', {}, ...rows)
-      )
+      'ul',
+      {
+        class: 'jp-CythonPin-cacheTable jp-CythonPin-list',
+        'aria-label': trans.__('Cache entries')
+      },
+      ...rows
     ),
     h(
       'div',
@@ -178,39 +162,49 @@ function cacheRow(
   trans: TranslationBundle
 ): HTMLElement {
   return h(
-    'tr',
-    { class: 'jp-CythonPin-cacheRow', 'data-key': e.key },
+    'li',
+    { class: 'jp-CythonPin-cacheRow jp-CythonPin-listRow', 'data-key': e.key },
     h(
-      'td',
-      { class: 'jp-CythonPin-cacheKey', title: e.key },
-      h('code', {}, shortKey(e.key))
+      'div',
+      { class: 'jp-CythonPin-rowInfo' },
+      h(
+        'div',
+        { class: 'jp-CythonPin-rowMain' },
+        h(
+          'code',
+          { class: 'jp-CythonPin-cacheKey', title: e.key },
+          shortKey(e.key)
+        ),
+        h(
+          'span',
+          { class: 'jp-CythonPin-cacheSize' },
+          formatBytes(e.size_bytes)
+        ),
+        h(
+          'span',
+          { class: 'jp-CythonPin-cacheAliases' },
+          e.aliases.length ? e.aliases.join(', ') : trans.__('not pinned')
+        )
+      ),
+      h(
+        'div',
+        { class: `jp-CythonPin-rowMeta ${OPTIONAL_COLUMN}` },
+        h('span', {}, e.module_name),
+        h('span', {}, e.profile),
+        h('span', {}, formatUtc(e.created_utc))
+      )
     ),
-    h('td', { class: OPTIONAL_COLUMN }, e.module_name),
-    h('td', { class: OPTIONAL_COLUMN }, e.profile),
-    h('td', { class: 'jp-CythonPin-cacheSize' }, formatBytes(e.size_bytes)),
-    h('td', { class: OPTIONAL_COLUMN }, formatUtc(e.created_utc)),
-    h('td', {}, e.aliases.join(', ') || '—'),
     h(
-      'td',
-      {},
+      'div',
+      { class: 'jp-CythonPin-rowActions', role: 'toolbar' },
       button(
         'jp-CythonPin-pinEntry',
         trans.__('Pin…'),
         trans.__('Pin this build under an alias'),
         async () => {
-          const alias = await host.prompt(
-            trans.__('Pin build'),
-            trans.__('Alias'),
-            ''
-          );
-          if (alias) {
-            await m.pin(e.key, alias);
-            host.notify(
-              'success',
-              trans.__('Pinned %1 as "%2".', shortKey(e.key), alias)
-            );
-          }
-        }
+          await host.pinKey(e.key);
+        },
+        { icon: pinIcon }
       )
     )
   );
@@ -226,13 +220,16 @@ function renderGcPreview(
     { class: 'jp-CythonPin-gcPreviewResult' },
     n
       ? trans._n(
-          'Would remove %1 entry, freeing %2; %3 kept.',
-          'Would remove %1 entries, freeing %2; %3 kept.',
+          'Would remove %1 entry, freeing %2; %3 kept (pinned builds are always kept).',
+          'Would remove %1 entries, freeing %2; %3 kept (pinned builds are always kept).',
           n,
           formatBytes(preview.freed_bytes),
           preview.kept
         )
-      : trans.__('Nothing would be removed; %1 kept.', preview.kept),
+      : trans.__(
+          'Nothing would be removed; %1 kept (pinned builds are always kept).',
+          preview.kept
+        ),
     n
       ? h(
           'ul',

@@ -1,19 +1,30 @@
+import type { LabIcon } from '@jupyterlab/ui-components';
+
 /** Dialogs and shell actions the panel needs (JupyterLab ones in the app). */
 export interface IPanelHost {
   confirm(title: string, body: string, accept: string): Promise<boolean>;
   prompt(title: string, label: string, value: string): Promise<string | null>;
   copy(text: string): void;
   insertImport(alias: string): void;
+  /** Ask for an alias and pin `key`: the same flow as the result's "Pin as…" (collisions included). */
+  pinKey(key: string): Promise<string | null>;
   notify(kind: 'success' | 'error' | 'info', message: string): void;
 }
 
-/** Columns hidden when the side panel is narrow (see base.css). */
+/** Details hidden when the side panel is narrow (see base.css). */
 export const OPTIONAL_COLUMN = 'jp-mod-optional';
+
+/** How a panel button looks: an icon-only toolbar button (label as tooltip), and whether it destroys. */
+export interface IButtonLook {
+  icon?: LabIcon;
+  danger?: boolean;
+}
 
 /** Makes the panel's action buttons: disabled while not connected, errors notified. */
 export type ButtonFactory = (
   cls: string,
   text: string,
   title: string,
-  onClick: () => Promise<void> | void
+  onClick: () => Promise<void> | void,
+  look?: IButtonLook
 ) => HTMLButtonElement;

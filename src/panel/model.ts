@@ -84,6 +84,24 @@ export class PinManagerModel {
   get connected(): boolean {
     return this._target?.connector.isReady ?? false;
   }
+  /**
+   * Why the pins and the cache cannot be listed (null when connected): an empty list would claim there
+   * are none.
+   */
+  get unavailableText(): string | null {
+    if (this.connected) {
+      return null;
+    }
+    const status = this._target?.connector.state.status;
+    if (status === 'missing-helper') {
+      return this._trans.__(
+        'Unavailable: the cython_pin helper is not installed in this kernel.'
+      );
+    }
+    return this._trans.__(
+      'Unavailable until a kernel with the helper is connected.'
+    );
+  }
   /** One line: which notebook, kernel and cache, or why not connected. */
   get connectionText(): string {
     if (!this._target) {
@@ -164,13 +182,6 @@ export class PinManagerModel {
     });
   }
 
-  async pin(
-    key: string,
-    alias: string,
-    overwrite = false
-  ): Promise<IOpResults['pin']> {
-    return this._mutate(c => c.request('pin', { key, alias, overwrite }));
-  }
   async unpin(alias: string): Promise<IOpResults['unpin']> {
     return this._mutate(c => c.request('unpin', { alias }));
   }

@@ -1,58 +1,51 @@
 import { TranslationBundle } from '@jupyterlab/translation';
+import {
+  addBelowIcon,
+  copyIcon,
+  deleteIcon,
+  editIcon,
+  runIcon
+} from '@jupyterlab/ui-components';
 import { IPinRow } from '../protocol';
 import { h } from '../ui/dom';
 import { formatBytes, formatUtc, shortKey } from '../ui/format';
 import { ButtonFactory, IPanelHost, OPTIONAL_COLUMN } from './host';
 import type { PinManagerModel } from './model';
 
-/** The pins table: one row per alias with its actions. */
+/**
+ * The pins list: one row per alias, its details on the left and a toolbar of icon buttons on the right that
+ * wraps under the details when the panel is narrow, so every action stays inside the panel at any width.
+ */
 export function renderPinTable(
   m: PinManagerModel,
   host: IPanelHost,
   button: ButtonFactory,
   trans: TranslationBundle
 ): HTMLElement {
-  const rows = m.filteredPins.map(p => pinRow(p, m, host, button, trans));
+  const unavailable = m.unavailableText;
+  const rows = unavailable
+    ? []
+    : m.filteredPins.map(p => pinRow(p, m, host, button, trans));
   if (!rows.length) {
     rows.push(
       h(
-        'tr',
+        'li',
         { class: 'jp-CythonPin-empty' },
-        h(
-          'td',
-          { colspan: '6' },
-          m.pins.length
+        unavailable ??
+          (m.pins.length
             ? trans.__('No pins match the filter.')
-            : trans.__('No pins yet.')
-        )
+            : trans.__('No pins yet.'))
       )
     );
   }
-  const columns: [string, boolean][] = [
-    [trans.__('Alias'), false],
-    [trans.__('Key'), false],
-    [trans.__('Module'), true],
-    [trans.__('Size'), false],
-    [trans.__('Created'), true],
-    [trans.__('Actions'), false]
-  ];
-  const table = h(
-    'table',
-    { class: 'jp-CythonPin-pinTable' },
-    h(
-      'thead',
-      {},
-      h(
-        'tr',
-        {},
-        ...columns.map(([t, optional]) =>
-          h('th', { class: optional ? OPTIONAL_COLUMN : undefined }, t)
-        )
-      )
-    ),
-    h('tbody', {}, ...rows)
+  return h(
+    'ul',
+    {
+      class: 'jp-CythonPin-pinTable jp-CythonPin-list',
+      'aria-label': trans.__('Pins')
+    },
+    ...rows
   );
-  return h('div', { class: 'jp-CythonPin-tableWrap' }, table);
 }
 
 function pinRow(
@@ -63,32 +56,48 @@ function pinRow(
   trans: TranslationBundle
 ): HTMLElement {
   return h(
-    'tr',
+    'li',
     {
-      class: 'jp-CythonPin-pinRow',
+      class: 'jp-CythonPin-pinRow jp-CythonPin-listRow',
       'data-alias': p.alias,
       'data-key': p.key
     },
-    h('td', { class: 'jp-CythonPin-pinAlias' }, p.alias),
     h(
-      'td',
-      { class: 'jp-CythonPin-pinKey', title: p.key },
-      h('code', {}, shortKey(p.key))
+      'div',
+      { class: 'jp-CythonPin-rowInfo' },
+      h(
+        'div',
+        { class: 'jp-CythonPin-rowMain' },
+        h('span', { class: 'jp-CythonPin-pinAlias', title: p.alias }, p.alias),
+        h(
+          'code',
+          { class: 'jp-CythonPin-pinKey', title: p.key },
+          shortKey(p.key)
+        ),
+        h('span', { class: 'jp-CythonPin-pinSize' }, formatBytes(p.size_bytes))
+      ),
+      h(
+        'div',
+        { class: `jp-CythonPin-rowMeta ${OPTIONAL_COLUMN}` },
+        h(
+          'span',
+          { class: 'jp-CythonPin-pinModule' },
+          p.module_name ?? (p.in_cache ? '—' : trans.__('missing from cache'))
+        ),
+        h(
+          'span',
+          { class: 'jp-CythonPin-pinCreated' },
+          formatUtc(p.created_utc)
+        )
+      )
     ),
     h(
-      'td',
-      { class: `jp-CythonPin-pinModule ${OPTIONAL_COLUMN}` },
-      p.module_name ?? (p.in_cache ? '—' : trans.__('missing from cache'))
-    ),
-    h('td', { class: 'jp-CythonPin-pinSize' }, formatBytes(p.size_bytes)),
-    h(
-      'td',
-      { class: `jp-CythonPin-pinCreated ${OPTIONAL_COLUMN}` },
-      formatUtc(p.created_utc)
-    ),
-    h(
-      'td',
-      { class: 'jp-CythonPin-pinActions' },
+      'div',
+      {
+        class: 'jp-CythonPin-pinActions jp-CythonPin-rowActions',
+        role: 'toolbar',
+        'aria-label': trans.__('Actions for %1', p.alias)
+      },
       button(
         'jp-CythonPin-copy',
         trans.__('Copy key'),
@@ -96,13 +105,15 @@ function pinRow(
         () => {
           host.copy(p.key);
           host.notify('info', trans.__('Copied the key of "%1".', p.alias));
-        }
+        },
+        { icon: copyIcon }
       ),
       button(
         'jp-CythonPin-insertImport',
         trans.__('Insert import'),
         trans.__('Insert import_pinned("%1") into the notebook', p.alias),
-        () => host.insertImport(p.alias)
+        () => host.insertImport(p.alias),
+        { icon: addBelowIcon }
       ),
       button(
         'jp-CythonPin-import',
@@ -119,7 +130,8 @@ function pinRow(
               r.names.join(', ') || trans.__('no public names')
             )
           );
-        }
+        },
+        { icon: runIcon }
       ),
       button(
         'jp-CythonPin-rename',
@@ -138,7 +150,8 @@ function pinRow(
               trans.__('Renamed "%1" to "%2".', p.alias, r.alias)
             );
           }
-        }
+        },
+        { icon: editIcon }
       ),
       button(
         'jp-CythonPin-unpin',
@@ -157,7 +170,8 @@ function pinRow(
             await m.unpin(p.alias);
             host.notify('success', trans.__('Unpinned "%1".', p.alias));
           }
-        }
+        },
+        { icon: deleteIcon, danger: true }
       )
     )
   );

@@ -1,4 +1,5 @@
 import { TranslationBundle } from '@jupyterlab/translation';
+import { refreshIcon } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 import { NULL_TRANS } from '../translation';
 import { h } from '../ui/dom';
@@ -48,17 +49,13 @@ export class PinManagerPanel extends Widget {
     const trans = this._trans;
     const focused = document.activeElement;
     this._body.textContent = '';
-    const refresh = h(
-      'button',
-      {
-        class: 'jp-Button jp-mod-styled jp-CythonPin-refresh',
-        type: 'button',
-        title: trans.__('Re-read pins and cache')
-      },
-      trans.__('Refresh')
+    const refresh = this._button(
+      'jp-CythonPin-refresh',
+      trans.__('Refresh'),
+      trans.__('Re-read pins and cache'),
+      () => m.refresh(),
+      { icon: refreshIcon }
     );
-    refresh.disabled = !m.connected;
-    refresh.addEventListener('click', () => void m.refresh());
     this._body.appendChild(
       h(
         'div',
@@ -72,7 +69,8 @@ export class PinManagerPanel extends Widget {
         'div',
         {
           class: 'jp-CythonPin-connection',
-          'data-connected': m.connected ? 'true' : 'false'
+          'data-connected': m.connected ? 'true' : 'false',
+          title: m.connectionText
         },
         m.connectionText
       )
@@ -107,16 +105,34 @@ export class PinManagerPanel extends Widget {
     }
   }
 
-  private _button: ButtonFactory = (cls, text, title, onClick) => {
-    const b = h(
-      'button',
-      {
-        class: `jp-Button jp-mod-minimal jp-CythonPin-action ${cls}`,
-        type: 'button',
-        title
-      },
-      text
-    );
+  private _button: ButtonFactory = (cls, text, title, onClick, look = {}) => {
+    const b = look.icon
+      ? h(
+          'button',
+          {
+            class: `jp-ToolbarButtonComponent jp-Button jp-mod-minimal jp-CythonPin-action jp-CythonPin-iconAction ${cls}`,
+            type: 'button',
+            title,
+            'aria-label': text
+          },
+          look.icon.element({
+            tag: 'span',
+            className: 'jp-ToolbarButtonComponent-icon',
+            elementPosition: 'center'
+          })
+        )
+      : h(
+          'button',
+          {
+            class: `jp-Button jp-mod-styled jp-mod-reject jp-CythonPin-action ${cls}`,
+            type: 'button',
+            title
+          },
+          text
+        );
+    if (look.danger) {
+      b.classList.add('jp-mod-danger');
+    }
     b.disabled = !this.model.connected;
     b.addEventListener('click', () => {
       void (async () => {

@@ -60,19 +60,20 @@ export async function promptAndPin(
     );
   } catch (e) {
     const err = e as CythonPinError;
-    if (err.type !== 'ValueError' && err.type !== 'PinRegistryError') {
+    const ask = collisionQuestion(err, alias, trans);
+    if (!ask) {
+      // An invalid alias, a broken pins registry, a lost kernel: say what it is.
       Notification.error(trans.__('Cython Pin: %1', err.message), {
         autoClose: 8000
       });
       return null;
     }
-    // Alias points elsewhere, or this key already has another alias.
     const replace = await showDialog({
-      title: trans.__('Already pinned'),
-      body: err.message,
+      title: ask.title,
+      body: ask.body,
       buttons: [
         Dialog.cancelButton({ label: trans.__('Cancel') }),
-        Dialog.warnButton({ label: trans.__('Pin anyway') })
+        Dialog.warnButton({ label: ask.accept })
       ]
     });
     if (!replace.button.accept) {
@@ -92,4 +93,34 @@ export async function promptAndPin(
     { autoClose: 4000 }
   );
   return alias;
+}
+
+/** The question to ask for a pin collision (by the error's type, never its text); null for other errors. */
+export function collisionQuestion(
+  err: { type?: string },
+  alias: string,
+  trans: TranslationBundle
+): { title: string; body: string; accept: string } | null {
+  switch (err.type) {
+    case 'AliasCollisionError':
+      return {
+        title: trans.__('Alias in use'),
+        body: trans.__(
+          '"%1" already names another build. Replace it with this one?',
+          alias
+        ),
+        accept: trans.__('Replace')
+      };
+    case 'KeyCollisionError':
+      return {
+        title: trans.__('Already pinned'),
+        body: trans.__(
+          'This build already has an alias. Add "%1" as a second alias?',
+          alias
+        ),
+        accept: trans.__('Add alias')
+      };
+    default:
+      return null;
+  }
 }

@@ -98,6 +98,7 @@ export function decodeBuildResult(value: unknown): Decoded<BuildResult> {
       ),
       signer: nullable(str)(b.signer, 'signer'),
       reused_module: bool(b.reused_module, 'reused_module'),
+      module_code_skipped: bool(b.module_code_skipped, 'module_code_skipped'),
       created_utc: nullable(str)(b.created_utc, 'created_utc'),
       profile: oneOf(b.profile, 'profile', PROFILES),
       timings: timings(b.timings, 'timings'),

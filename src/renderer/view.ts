@@ -84,13 +84,14 @@ export function renderBuildResult(
   );
   root.appendChild(header);
 
-  if (r.reused_module) {
+  // Only when reuse lost something: a module that only defines names is the same either way.
+  if (r.module_code_skipped) {
     root.appendChild(
       h(
         'div',
         { class: 'jp-CythonPin-note jp-CythonPin-reused' },
         trans.__(
-          'This kernel already had this module loaded: its module-level code did not run again. Restart the kernel to re-run it.'
+          'Module already loaded in this kernel: its module-level statements did not run again (restart the kernel to re-run them).'
         )
       )
     );

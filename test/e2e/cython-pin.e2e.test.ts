@@ -10,6 +10,7 @@ import {
   ILab,
   NotebookPage,
   OUT,
+  expectPoll,
   putNotebook,
   resetOutput,
   startBrowser,
@@ -17,6 +18,7 @@ import {
   stopBrowser,
   stopLab
 } from './harness';
+import { lowContrast } from './contrast';
 
 let lab: ILab | undefined;
 let session: IBrowserSession | undefined;
@@ -182,6 +184,49 @@ describe('jupyterlab-cython-pin in a real JupyterLab', () => {
   );
 
   step(
+    '2c. Compile on an empty cell says there is nothing to compile; on a markdown cell it is not shown',
+    'step2c-empty-markdown',
+    async () => {
+      const c = await nb.appendCell('');
+      await nb.cell(c).locator('.cm-content').click();
+      const button = nb.compileButton(c);
+      await button.waitFor({ state: 'visible', timeout: 30000 });
+      await expectPoll(
+        () => button.isEnabled(),
+        on => on,
+        60000,
+        'the Compile button to be enabled'
+      );
+      await button.click();
+      await nb.page
+        .getByText('nothing to compile: the cell is empty')
+        .first()
+        .waitFor({ timeout: 10000 });
+      expect(await nb.cellText(c)).toBe('');
+      expect(await nb.prompt(c)).not.toMatch(/\d/);
+
+      const m = await nb.appendCell('Some *notes*');
+      await nb.page.keyboard.press('Escape');
+      await nb.page.keyboard.press('m');
+      await nb
+        .cell(m)
+        .locator('.jp-MarkdownCell, .jp-mod-rendered')
+        .first()
+        .waitFor({ state: 'attached' })
+        .catch(() => undefined);
+      await expect(
+        nb.cell(m).evaluate(el => el.classList.contains('jp-MarkdownCell'))
+      ).resolves.toBe(true);
+      await expectPoll(
+        () => nb.compileButton(m).isVisible(),
+        visible => !visible,
+        10000,
+        'the Compile button to be hidden on a markdown cell'
+      );
+    }
+  );
+
+  step(
     '3. "Pin as…" from the result: the pin panel lists the alias with that key',
     'step3-pin',
     async () => {
@@ -202,6 +247,122 @@ describe('jupyterlab-cython-pin in a real JupyterLab', () => {
       await expect(
         row.locator('.jp-CythonPin-pinKey').getAttribute('title')
       ).resolves.toBe(key);
+    }
+  );
+
+  step(
+    '3b. the pin panel at 250, 500 and 900 px: every row action is inside the panel and clickable',
+    'step3b-panel-widths',
+    async () => {
+      await nb.openPinPanel();
+      await nb.pinRow(ALIAS).waitFor({ timeout: 30000 });
+      await nb.page.setViewportSize({ width: 1600, height: 900 });
+      const panel = nb.page.locator('.jp-CythonPin-panel');
+      for (const width of [250, 500, 900]) {
+        const reached = await nb.setPinPanelWidth(width);
+        expect(Math.abs(reached - width)).toBeLessThanOrEqual(4);
+        const box = (await panel.boundingBox())!;
+        const actions = panel.locator(
+          '.jp-CythonPin-pinRow button, .jp-CythonPin-cacheRow button, .jp-CythonPin-refresh'
+        );
+        const n = await actions.count();
+        // 5 per pin row, 1 per cache row, refresh.
+        expect(n).toBeGreaterThanOrEqual(7);
+        for (let i = 0; i < n; i++) {
+          const b = actions.nth(i);
+          await b.scrollIntoViewIfNeeded();
+          expect(await b.isVisible()).toBe(true);
+          const bb = (await b.boundingBox())!;
+          expect(bb.width).toBeGreaterThanOrEqual(20);
+          expect(bb.height).toBeGreaterThanOrEqual(20);
+          expect(bb.x).toBeGreaterThanOrEqual(box.x - 0.5);
+          expect(bb.x + bb.width).toBeLessThanOrEqual(box.x + box.width + 0.5);
+          // Named for screen readers and explained by a tooltip.
+          expect(
+            (await b.getAttribute('aria-label')) ?? (await b.innerText())
+          ).toMatch(/\S/);
+          expect(await b.getAttribute('title')).toMatch(/\S/);
+          // Actionable: visible, enabled, stable and not covered by anything else.
+          await b.click({ trial: true, timeout: 5000 });
+        }
+        // A pin row stays compact: its details and toolbar take at most two lines.
+        const rowBox = (await nb.pinRow(ALIAS).boundingBox())!;
+        expect(rowBox.height).toBeLessThanOrEqual(80);
+        await nb.page.screenshot({
+          path: path.join(OUT, `panel-${width}.png`),
+          clip: {
+            x: box.x,
+            y: box.y,
+            width: box.width,
+            height: Math.min(box.height, 600)
+          }
+        });
+      }
+      // The danger action looks different from the others.
+      const fill = (cls: string) =>
+        nb
+          .pinRow(ALIAS)
+          .locator(`${cls} svg .jp-icon3[fill]`)
+          .first()
+          .evaluate(e => getComputedStyle(e).fill);
+      expect(await fill('.jp-CythonPin-unpin')).not.toBe(
+        await fill('.jp-CythonPin-copy')
+      );
+      await expect(
+        nb.pinRow(ALIAS).locator('.jp-CythonPin-unpin').getAttribute('class')
+      ).resolves.toContain('jp-mod-danger');
+      await nb.setPinPanelWidth(320);
+      await nb.page.setViewportSize({ width: 1400, height: 850 });
+    }
+  );
+
+  step(
+    '3c. Insert import and Import bind the same names; the inserted cell is scrolled into view and announced',
+    'step3c-insert-import',
+    async () => {
+      await nb.runPython('del square');
+      const n = await nb.panel.locator('.jp-Notebook .jp-Cell').count();
+      await nb.openPinPanel();
+      await nb.pinRow(ALIAS).locator('.jp-CythonPin-insertImport').click();
+      // Inserted below the active (last) cell.
+      await nb.cell(n).waitFor();
+      expect(await nb.cellText(n)).toBe(
+        `from cython_pin import import_pinned\nimport_pinned("${ALIAS}", into=globals())`
+      );
+      await expectPoll(
+        async () => {
+          const area = (await nb.panel
+            .locator('.jp-WindowedPanel-outer')
+            .boundingBox())!;
+          const cell = (await nb.cell(n).boundingBox())!;
+          return (
+            cell.y >= area.y - 1 &&
+            cell.y + cell.height <= area.y + area.height + 1
+          );
+        },
+        inView => inView,
+        10000,
+        'the inserted cell to be in view'
+      );
+      await nb.page
+        .getByText(`inserted the import of "${ALIAS}" as cell ${n + 1}`)
+        .first()
+        .waitFor({ timeout: 10000 });
+      await nb.run(n);
+      expect((await nb.runPython('print(square(7))')).trim()).toBe('49');
+
+      await nb.runPython('del square');
+      await nb.openPinPanel();
+      await nb.pinRow(ALIAS).locator('.jp-CythonPin-import').click();
+      await nb.page
+        .getByText(/Imported square_e2e .* into the kernel: square\./)
+        .first()
+        .waitFor({ timeout: 30000 });
+      expect((await nb.runPython('print(square(8))')).trim()).toBe('64');
+      // Neither bound a module under the alias.
+      expect(
+        (await nb.runPython(`print("${ALIAS}" in globals())`)).trim()
+      ).toBe('False');
     }
   );
 
@@ -342,6 +503,39 @@ describe('jupyterlab-cython-pin in a real JupyterLab', () => {
         returnLine.locator('.jp-CythonPin-cCode').innerText()
       ).resolves.toMatch(/\S/);
       expect((await nb.runPython('print(total(10))')).trim()).toBe('285');
+    }
+  );
+
+  step(
+    '7b. light and dark themes: all text in the result view, annotation and pin panel meets WCAG AA',
+    'step7b-contrast',
+    async () => {
+      await nb.openPinPanel();
+      const roots = [
+        '.jp-CythonPin-result',
+        '.jp-CythonPin-annotation',
+        '.jp-CythonPin-panel',
+        '.jp-CythonPin-cellMarker'
+      ];
+      // The annotated cell shows its annotation with one line's C code open (step 7); the square cell shows
+      // the "from cache" badge; the failed cell shows errors.
+      for (const theme of ['JupyterLab Light', 'JupyterLab Dark'] as const) {
+        await nb.setTheme(theme);
+        const { checked, failures } = await lowContrast(nb.page, roots);
+        expect(checked).toBeGreaterThan(30);
+        expect({ theme, failures }).toEqual({ theme, failures: [] });
+        if (theme === 'JupyterLab Dark') {
+          await nb.result(squareCell).scrollIntoViewIfNeeded();
+          await nb.shot('result-dark-from-cache');
+          const annotated = nb.page
+            .locator('.jp-CythonPin-result')
+            .filter({ has: nb.page.locator('.jp-CythonPin-annotation') })
+            .last();
+          await annotated.scrollIntoViewIfNeeded();
+          await nb.shot('result-dark');
+        }
+      }
+      await nb.setTheme('JupyterLab Light');
     }
   );
 

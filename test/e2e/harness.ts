@@ -597,6 +597,65 @@ export class NotebookPage {
     await panel.waitFor({ state: 'visible' });
   }
 
+  /**
+   * Drag the split handle left of the right sidebar until the Cython Pins panel is `width` px wide (±4 px);
+   * returns the width reached.
+   */
+  async setPinPanelWidth(width: number): Promise<number> {
+    const panel = this.page.locator('.jp-CythonPin-panel');
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const box = await panel.boundingBox();
+      if (!box) {
+        throw new Error('the pin panel is not shown');
+      }
+      if (Math.abs(box.width - width) <= 4) {
+        return box.width;
+      }
+      // The handle of the main split panel nearest to the panel's left edge.
+      const handles = await this.page
+        .locator('#jp-main-split-panel > .lm-SplitPanel-handle')
+        .evaluateAll(els =>
+          els.map(e => {
+            const r = e.getBoundingClientRect();
+            return { x: r.x + r.width / 2, y: r.y + r.height / 2, w: r.width };
+          })
+        );
+      const handle = handles
+        .filter(hd => hd.w > 0)
+        .sort((a, b) => Math.abs(a.x - box.x) - Math.abs(b.x - box.x))[0];
+      if (!handle) {
+        throw new Error('no split handle beside the pin panel');
+      }
+      await this.page.mouse.move(handle.x, handle.y);
+      await this.page.mouse.down();
+      await this.page.mouse.move(handle.x + (box.width - width), handle.y, {
+        steps: 5
+      });
+      await this.page.mouse.up();
+      await sleep(300);
+    }
+    const box = await panel.boundingBox();
+    return box?.width ?? 0;
+  }
+
+  /** Switch the theme through Settings → Theme and wait until the page uses it. */
+  async setTheme(name: 'JupyterLab Light' | 'JupyterLab Dark'): Promise<void> {
+    await this.page
+      .locator('.lm-MenuBar-itemLabel', { hasText: /^Settings$/ })
+      .click();
+    await this.page
+      .locator('.lm-Menu-itemLabel', { hasText: /^Theme$/ })
+      .click();
+    await this.page
+      .locator('.lm-Menu-itemLabel', { hasText: new RegExp(`^${name}$`) })
+      .click();
+    await this.page
+      .locator(`body[data-jp-theme-name="${name}"]`)
+      .waitFor({ state: 'attached', timeout: 30000 });
+    // The theme's stylesheet is applied once the layout colour changes; give it a moment to settle.
+    await sleep(1500);
+  }
+
   pinRow(alias: string): Locator {
     return this.page.locator(
       `.jp-CythonPin-panel .jp-CythonPin-pinRow[data-alias="${alias}"]`

@@ -215,7 +215,7 @@ def test_every_op_result_and_error_of_the_real_dispatcher(cache, emitted):
     assert [e["key"] for e in s.ok("list_cached")["entries"]] == [cache.key]
     assert s.ok("cache_stats")["entries"] == 1
     assert s.ok("pin", key=cache.key, alias="sq") == {"alias": "sq", "key": cache.key}
-    assert s.error("pin", key=cache.key, alias="sq2") == "ValueError"  # key already pinned as sq
+    assert s.error("pin", key=cache.key, alias="sq2") == "KeyCollisionError"  # key already pinned as sq
     assert s.error("pin", key=cache.key, alias="1bad") == "ValueError"
     assert s.error("pin", key="f" * 64, alias="nothing") == "FileNotFoundError"
     assert s.error("pin", key="nothex", alias="nothing") == "ValueError"

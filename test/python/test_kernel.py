@@ -184,8 +184,10 @@ def test_real_ipykernel_activate_comm_and_magic(square, cache_dir):
         ]
         assert payload["status"] == "error" and payload["diagnostics"][0]["line"] == 10
         err = next(m for m in msgs if m["msg_type"] == "error")["content"]
-        assert err["ename"] == "BuildError" and len(err["traceback"]) < 10
+        assert err["ename"] == "BuildError" and len(err["traceback"]) == 1
         assert err["traceback"][0].startswith("BuildError: C compilation failed")
+        # The diagnostic is said once: in the result (and its text/plain), not again in the traceback.
+        assert not any("s.b" in line or "10:" in line for line in err["traceback"])
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)

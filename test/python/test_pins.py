@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 
@@ -57,13 +58,14 @@ def test_validation_errors(square, pcache):
 def test_collisions_and_overwrite(square, pcache, tmp_path):
     other = cython_pin.compile_and_load_result("def f(int n):\n    return n*n + 1\n", cache_dir=pcache)
     cython_pin.pin(square.key, alias="demo", cache_dir=pcache)
-    with pytest.raises(ValueError) as ei:
+    with pytest.raises(cython_pin.AliasCollisionError) as ei:
         cython_pin.pin(other.key, alias="demo", cache_dir=pcache)
+    assert isinstance(ei.value, ValueError)  # still a ValueError for existing callers
     assert str(ei.value) == (
         f"Alias collision: alias 'demo' already points to a different key ({square.key[:16]}...). "
         "Use overwrite=True to replace."
     )
-    with pytest.raises(ValueError, match="Key collision: .* already pinned as 'demo'"):
+    with pytest.raises(cython_pin.KeyCollisionError, match="Key collision: .* already pinned as 'demo'"):
         cython_pin.pin(square.key, alias="second", cache_dir=pcache)
     cython_pin.pin(square.key, alias="second", overwrite=True, cache_dir=pcache)
     cython_pin.pin(other.key, alias="demo", overwrite=True, cache_dir=pcache)
@@ -107,7 +109,11 @@ def test_corrupt_pins_json_is_never_overwritten(square, pcache):
         with pytest.raises(PinRegistryError, match="pins.json"):
             call()
     assert open(path).read() == "{not json"
-    assert issubclass(PinRegistryError, ValueError)
+    # Not a ValueError: handlers of bad arguments must not swallow a broken registry...
+    assert not issubclass(PinRegistryError, ValueError)
+    # ...so a build result's aliases report it instead of "no aliases".
+    with pytest.raises(PinRegistryError, match="pins.json"):
+        dataclasses.replace(square, cache_dir=pcache).aliases()
     with open(path, "w") as f:
         json.dump(["not", "an", "object"], f)
     with pytest.raises(PinRegistryError, match="not a JSON object"):

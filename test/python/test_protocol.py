@@ -62,7 +62,12 @@ def test_every_op_against_real_cache(square, pcache):
         NS.clear()
         r = _req("import_pinned", {"alias": "square"})["result"]
         assert r == {"alias": "square", "key": square.key, "module_name": square.module_name, "names": ["f"]}
-        assert NS["square"] is square.module and NS["f"](3) == 9
+        # Import binds the public names only, exactly what the inserted import_pinned(..., into=globals())
+        # does: one meaning for the panel's Import and Insert import.
+        assert set(NS) == {"f"} and NS["f"](3) == 9
+        inserted: dict[str, object] = {}
+        exec('from cython_pin import import_pinned\nimport_pinned("square", into=globals())', inserted)
+        assert {k: v for k, v in inserted.items() if k not in ("__builtins__", "import_pinned")} == NS
 
         cached = _req("list_cached", {})["result"]
         assert cached["cache_dir"] == pcache and [e["key"] for e in cached["entries"]] == [square.key]

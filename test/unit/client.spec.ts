@@ -1,6 +1,7 @@
 import { CythonPinError, ProtocolClient } from '../../src/kernel/client';
 import {
   activationCode,
+  activationFailure,
   interpretActivation
 } from '../../src/kernel/activation';
 import { ProtocolEvent } from '../../src/protocol';
@@ -108,6 +109,22 @@ describe('ProtocolClient', () => {
 });
 
 describe('activation reply (docs/protocol.md §1)', () => {
+  it('names the cache directory only when one was being set', () => {
+    expect(
+      activationFailure(
+        { status: 'error', ename: 'PermissionError', evalue: 'denied' },
+        '/srv/cache'
+      )
+    ).toBe(
+      'Setting the cache directory /srv/cache failed in the kernel (PermissionError: denied).'
+    );
+    const plain = activationFailure({ status: 'aborted' }, '');
+    expect(plain).toBe(
+      'The kernel did not run the helper activation (the request was aborted).'
+    );
+    expect(plain).not.toMatch(/cache directory/);
+  });
+
   it('accepts protocol version 1', () => {
     expect(
       interpretActivation({

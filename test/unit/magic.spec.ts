@@ -1,5 +1,6 @@
 import { markerText, updateMarker } from '../../src/compile/cellMarker';
 import {
+  hasCodeToCompile,
   isMagicCell,
   parseMagicLine,
   shellSplit,
@@ -93,6 +94,14 @@ describe('what Compile runs', () => {
     );
   });
 
+  it('an empty cell, or one with only the magic line, has nothing to compile', () => {
+    for (const src of ['', '  \n', '%%cython_pin', '%%cython_pin sq\n\n  ']) {
+      expect(hasCodeToCompile(src)).toBe(false);
+    }
+    expect(hasCodeToCompile('%%cython_pin\ndef f(): pass')).toBe(true);
+    expect(hasCodeToCompile('x = 1')).toBe(true);
+  });
+
   it('keeps an existing magic line and its arguments', () => {
     const src = '%%cython_pin square --profile annotate\ncdef int y = 1';
     expect(withMagicLine(src, 'release')).toBe(src);
@@ -131,9 +140,11 @@ describe('settings', () => {
       defaultProfile: 'fast-debug',
       autoLoadHelper: true,
       cacheDir: '',
-      showAnnotation: true,
-      autoPinFromMagic: true
+      showAnnotation: true
     });
+    // The magic line's ALIAS is the pin instruction (the helper pins it, collision rule included): there is
+    // no separate auto-pin setting that could re-pin with overwrite.
+    expect(readConfig({})).not.toHaveProperty('autoPinFromMagic');
     expect(
       readConfig({
         defaultProfile: 'turbo',

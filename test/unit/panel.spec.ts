@@ -17,6 +17,7 @@ function fakeHost(answers: { confirm?: boolean; prompt?: string | null } = {}) {
     prompts: [] as string[],
     copied: [] as string[],
     inserted: [] as string[],
+    pinned: [] as string[],
     notices: [] as string[]
   };
   const host: IPanelHost = {
@@ -30,6 +31,10 @@ function fakeHost(answers: { confirm?: boolean; prompt?: string | null } = {}) {
     },
     copy: t => log.copied.push(t),
     insertImport: a => log.inserted.push(a),
+    pinKey: k => {
+      log.pinned.push(k);
+      return Promise.resolve(null);
+    },
     notify: (kind, m) => log.notices.push(`${kind}: ${m}`)
   };
   return { host, log };
@@ -71,7 +76,13 @@ describe('pin manager panel', () => {
       '.jp-CythonPin-pinRow[data-alias="square"]'
     )!;
     expect(
-      [...row.querySelectorAll('td')].slice(0, 5).map(td => td.textContent)
+      [
+        '.jp-CythonPin-pinAlias',
+        '.jp-CythonPin-pinKey',
+        '.jp-CythonPin-pinModule',
+        '.jp-CythonPin-pinSize',
+        '.jp-CythonPin-pinCreated'
+      ].map(sel => row.querySelector(sel)!.textContent)
     ).toEqual([
       'square',
       'aaaaaaaaaaaa',
@@ -134,6 +145,45 @@ describe('pin manager panel', () => {
     expect(rows(panel)).toEqual(['cube', 'square']);
   });
 
+  it('row actions are labelled toolbar icon buttons; Unpin is the distinct danger action', async () => {
+    const { panel } = await setup();
+    const row = panel.node.querySelector(
+      '.jp-CythonPin-pinRow[data-alias="square"]'
+    )!;
+    const buttons = [
+      ...row.querySelectorAll<HTMLButtonElement>(
+        '.jp-CythonPin-rowActions button'
+      )
+    ];
+    expect(buttons.map(b => b.getAttribute('aria-label'))).toEqual([
+      'Copy key',
+      'Insert import',
+      'Import',
+      'Rename',
+      'Unpin'
+    ]);
+    for (const b of buttons) {
+      expect(b.classList).toContain('jp-ToolbarButtonComponent');
+      expect(b.querySelector('svg')).not.toBeNull();
+      expect(b.title).toMatch(/square|Copy/);
+    }
+    expect(
+      buttons
+        .filter(b => b.classList.contains('jp-mod-danger'))
+        .map(b => b.getAttribute('aria-label'))
+    ).toEqual(['Unpin']);
+  });
+
+  it("a cache row's Pin… goes through the host's one pin flow", async () => {
+    const { panel, log } = await setup();
+    const row = panel.node.querySelector(
+      `.jp-CythonPin-cacheRow[data-key="${KEY_A}"]`
+    )!;
+    (row.querySelector('.jp-CythonPin-pinEntry') as HTMLElement).click();
+    await flush(5);
+    expect(log.pinned).toEqual([KEY_A]);
+  });
+
   it('renames a pin', async () => {
     const { panel } = await setup({ prompt: 'sq' });
     click(panel, 'square', '.jp-CythonPin-rename');
@@ -175,7 +225,9 @@ describe('pin manager panel', () => {
     await flush(10);
     expect(
       panel.node.querySelector('.jp-CythonPin-gcPreviewResult')!.textContent
-    ).toMatch(/^Would remove 1 entry, freeing 40 KiB; 1 kept\./);
+    ).toMatch(
+      /^Would remove 1 entry, freeing 40 KiB; 1 kept \(pinned builds are always kept\)\./
+    );
     expect(helper.entries).toHaveLength(2);
     (panel.node.querySelector('.jp-CythonPin-gcRun') as HTMLElement).click();
     await flush(10);
@@ -258,6 +310,17 @@ describe('pin manager panel', () => {
       '.jp-CythonPin-refresh'
     ) as HTMLButtonElement;
     expect(refresh.disabled).toBe(true);
+    // Pins exist, but cannot be read: the lists say why instead of "No pins yet." / "The cache is empty."
+    expect(rows(panel)).toEqual([]);
+    expect(
+      [...panel.node.querySelectorAll('.jp-CythonPin-empty')].map(
+        e => e.textContent
+      )
+    ).toEqual([
+      'Unavailable: the cython_pin helper is not installed in this kernel.',
+      'Unavailable: the cython_pin helper is not installed in this kernel.'
+    ]);
+    expect(panel.node.textContent).not.toMatch(/No pins yet|cache is empty/);
   });
 });
 

@@ -81,13 +81,25 @@ describe('build result renderer', () => {
     const fresh: IBuildResult = {
       ...buildResult('build result ok'),
       used_cache: false,
-      reused_module: true
+      reused_module: true,
+      module_code_skipped: true
     };
     const root = renderBuildResult(fresh, actions);
     expect(root.querySelector('.jp-CythonPin-fromCache')).toBeNull();
     expect(text(root, '.jp-CythonPin-reused')).toMatch(
-      /module-level code did not run again/
+      /module-level statements did not run again/
     );
+  });
+
+  it('says nothing about reuse when the module only defines names', () => {
+    const { actions } = fakeActions();
+    const reused: IBuildResult = {
+      ...buildResult('build result ok'),
+      reused_module: true,
+      module_code_skipped: false
+    };
+    const root = renderBuildResult(reused, actions);
+    expect(root.querySelector('.jp-CythonPin-reused')).toBeNull();
   });
 
   it('"Pin as…" pins the key and shows the new alias', async () => {

@@ -55,6 +55,7 @@ describe('user-facing strings go through the translation bundle', () => {
       prompt: () => Promise.resolve(null),
       copy: () => undefined,
       insertImport: () => undefined,
+      pinKey: () => Promise.resolve(null),
       notify: () => undefined
     };
     const panel = new PinManagerPanel(model, host, trans);

@@ -26,6 +26,7 @@ def error_payload(
         "origin": None,
         "signer": None,
         "reused_module": False,
+        "module_code_skipped": False,
         "created_utc": None,
         "profile": profile,
         "timings": timings_json(dict(getattr(exc, "timings", None) or {})),

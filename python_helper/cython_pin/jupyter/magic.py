@@ -35,15 +35,14 @@ def _join_flag_values(line: str) -> str:
 
 
 def _fail(exc: BaseException, payload: dict[str, Any]) -> None:
-    """Display the error bundle and give the exception a short IPython traceback."""
+    """Display the error bundle and give the exception a one-line IPython traceback: the result (and its
+    text/plain in exports) carries the diagnostics, so the traceback only names the failure."""
     from IPython.display import display
 
     from .bundle import error_bundle
 
-    bundle = error_bundle(payload)
-    display(bundle, raw=True)
+    display(error_bundle(payload), raw=True)
     short = [f"{payload['error']['type']}: {payload['error']['message']}"]
-    short += bundle["text/plain"].splitlines()[1:]
     try:
         if hasattr(exc, "render_lines"):
             exc.render_lines = short  # BuildError._render_traceback_ uses it

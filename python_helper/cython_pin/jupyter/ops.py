@@ -88,8 +88,8 @@ def _gc_cache(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
 
 
 def _import_pinned(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
-    """Load the pinned build and bind it in the user namespace: the module under its alias, and its public
-    names."""
+    """Load the pinned build and bind its public names in the user namespace: the same as the code the
+    panel's Insert import writes (``import_pinned(alias, into=globals())``) and the magic."""
     from ..engine import import_pinned_result
     from ..loader import bind_public_names
 
@@ -97,7 +97,6 @@ def _import_pinned(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]
     res = import_pinned_result(alias)
     bound: list[str] = []
     if ns is not None:
-        ns[alias] = res.module
         bound = bind_public_names(res.module, ns)
     return {"alias": alias, "key": res.key, "module_name": res.module_name, "names": bound}
 

@@ -92,11 +92,11 @@ def test_same_collision_texts_as_personal_pins(nodes: Nodes, target: Target, key
         ],
     )
     assert rows[1]["error"] == (
-        f"ValueError: Alias collision: alias 'x' already points to a different key ({k1[:16]}...). "
+        f"AliasCollisionError: Alias collision: alias 'x' already points to a different key ({k1[:16]}...). "
         "Use overwrite=True to replace."
     )
     assert rows[2]["error"].startswith(
-        f"ValueError: Key collision: key {k1[:16]}... is already pinned as 'x'."
+        f"KeyCollisionError: Key collision: key {k1[:16]}... is already pinned as 'x'."
     )
 
 
