@@ -1,4 +1,5 @@
 import { TranslationBundle } from '@jupyterlab/translation';
+import type { KernelMessage } from '@jupyterlab/services';
 import {
   ACTIVATION_EXPRESSIONS,
   pipInstallLine,
@@ -31,6 +32,24 @@ export function activationExpressions(takeOver: boolean | null): {
     })`;
   }
   return expressions;
+}
+
+/**
+ * The silent execute request that activates the helper (no output, no
+ * history, no execution count); `takeOver` as in activationExpressions.
+ */
+export function activationRequest(
+  cacheDir: string,
+  takeOver: boolean | null
+): KernelMessage.IExecuteRequestMsg['content'] {
+  return {
+    code: activationCode(cacheDir),
+    silent: true,
+    store_history: false,
+    allow_stdin: false,
+    stop_on_error: false,
+    user_expressions: activationExpressions(takeOver)
+  };
 }
 
 /**

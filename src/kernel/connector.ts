@@ -19,9 +19,8 @@ import type {
 } from '../tokens';
 import { NULL_TRANS } from '../translation';
 import {
-  activationCode,
-  activationExpressions,
   activationFailure,
+  activationRequest,
   interpretActivation
 } from './activation';
 import { CythonPinError, ProtocolClient } from './client';
@@ -160,16 +159,10 @@ export class KernelConnector implements IKernelConnector, IDisposable {
       const takeOver = this._takeOverCython();
       const tookOver = this._tookOver.has(kernel.id);
       const future = kernel.requestExecute(
-        {
-          code: activationCode(this._cacheDir()),
-          silent: true,
-          store_history: false,
-          allow_stdin: false,
-          stop_on_error: false,
-          user_expressions: activationExpressions(
-            takeOver || tookOver ? takeOver : null
-          )
-        },
+        activationRequest(
+          this._cacheDir(),
+          takeOver || tookOver ? takeOver : null
+        ),
         true
       );
       const reply = (await future.done) as KernelMessage.IExecuteReplyMsg;

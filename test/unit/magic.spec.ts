@@ -140,7 +140,8 @@ describe('settings', () => {
       defaultProfile: 'fast-debug',
       autoLoadHelper: true,
       cacheDir: '',
-      showAnnotation: true
+      showAnnotation: true,
+      takeOverCythonMagic: false
     });
     // The magic line's ALIAS is the pin instruction (the helper pins it, collision rule included): there is
     // no separate auto-pin setting that could re-pin with overwrite.
