@@ -125,17 +125,24 @@ export class BuildStateTracker {
     }
     this._seen.add(cell);
     this._panels.set(cell, panel);
-    const onOutputs = () => this._emitState(cell);
+    // A disposed cell has no model (its type was changed, or it was deleted): hold on to this one to
+    // disconnect, and ignore output changes that arrive while it is torn down.
+    const model = cell.model;
+    const onOutputs = () => {
+      if (!cell.isDisposed && cell.model) {
+        this._emitState(cell);
+      }
+    };
     const onSource = (_: unknown, change: { sourceChange?: unknown }) => {
-      if (change.sourceChange) {
+      if (change.sourceChange && !cell.isDisposed) {
         this._sourceChanged.emit({ panel, cell });
       }
     };
-    cell.model.outputs.changed.connect(onOutputs);
-    cell.model.sharedModel.changed.connect(onSource);
+    model.outputs.changed.connect(onOutputs);
+    model.sharedModel.changed.connect(onSource);
     cell.disposed.connect(() => {
-      cell.model.outputs.changed.disconnect(onOutputs);
-      cell.model.sharedModel.changed.disconnect(onSource);
+      model.outputs.changed.disconnect(onOutputs);
+      model.sharedModel.changed.disconnect(onSource);
       this._building.delete(cell);
     });
     this._sourceChanged.emit({ panel, cell });
