@@ -125,9 +125,10 @@ export class BuildStateTracker {
     }
     this._seen.add(cell);
     this._panels.set(cell, panel);
-    // A disposed cell has no model (its type was changed, or it was deleted): hold on to this one to
-    // disconnect, and ignore output changes that arrive while it is torn down.
-    const model = cell.model;
+    // A disposed cell's model has no outputs (its type was changed, or it was deleted): hold on to the
+    // signals' owners to disconnect, and ignore changes that arrive while the cell is torn down.
+    const outputs = cell.model.outputs;
+    const shared = cell.model.sharedModel;
     const onOutputs = () => {
       if (!cell.isDisposed && cell.model) {
         this._emitState(cell);
@@ -138,11 +139,11 @@ export class BuildStateTracker {
         this._sourceChanged.emit({ panel, cell });
       }
     };
-    model.outputs.changed.connect(onOutputs);
-    model.sharedModel.changed.connect(onSource);
+    outputs.changed.connect(onOutputs);
+    shared.changed.connect(onSource);
     cell.disposed.connect(() => {
-      model.outputs.changed.disconnect(onOutputs);
-      model.sharedModel.changed.disconnect(onSource);
+      outputs.changed.disconnect(onOutputs);
+      shared.changed.disconnect(onSource);
       this._building.delete(cell);
     });
     this._sourceChanged.emit({ panel, cell });
