@@ -83,7 +83,12 @@ def test_magic_pin_collision_fails_cell(shell, shown, square):
         res = shell.run_cell("%%cython_pin taken\ndef other():\n    return 5\n")
         assert not res.success and isinstance(res.error_in_exec, ValueError)
         payload = shown[-1][MIME_TYPE]
-        assert payload["status"] == "error" and payload["error"]["message"].startswith("Alias collision")
+        assert payload["status"] == "error" and payload["error"] == {
+            "type": "AliasCollisionError",
+            "message": "Alias collision: 'taken' already points to another build. "
+            "Add --overwrite to the %%cython_pin line to replace it.",
+        }
+        assert "overwrite=True" not in payload["error"]["message"]
         res = shell.run_cell("%%cython_pin taken --overwrite\ndef other():\n    return 5\n")
         assert res.success and cython_pin.list_pins()["taken"] == shown[-1][MIME_TYPE]["key"]
     finally:
