@@ -3,12 +3,19 @@ import { IAnnotation } from '../protocol';
 import { NULL_TRANS } from '../translation';
 import { h } from '../ui/dom';
 
-/** 0..1 shade for a score (0 = pure C, 1 = the worst line in this cell). */
+/** The faintest shade of a line that talks to Python at all: visibly not pure C. */
+export const MIN_LEVEL = 0.3;
+
+/**
+ * 0..1 shade for a score: 0 = pure C; any Python interaction at least MIN_LEVEL, then logarithmic up to 1
+ * for the worst line in this cell, so a line scoring 8 beside a `def` scoring 54 still stands out.
+ */
 export function scoreLevel(score: number, maxScore: number): number {
   if (maxScore <= 0 || score <= 0) {
     return 0;
   }
-  return Math.min(1, score / maxScore);
+  const t = Math.log1p(Math.min(score, maxScore)) / Math.log1p(maxScore);
+  return MIN_LEVEL + (1 - MIN_LEVEL) * t;
 }
 
 /**
@@ -60,7 +67,7 @@ export function renderAnnotation(
       'summary',
       { class: 'jp-CythonPin-annotationTitle' },
       trans.__(
-        'Annotation: %1 lines, darker = more Python interaction (click a line for its C)',
+        'Annotation: %1 lines, stronger shade = more Python interaction, unshaded = pure C (click a line for its C)',
         annotation.lines.length
       )
     ),

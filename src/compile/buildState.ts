@@ -125,17 +125,25 @@ export class BuildStateTracker {
     }
     this._seen.add(cell);
     this._panels.set(cell, panel);
-    const onOutputs = () => this._emitState(cell);
+    // A disposed cell's model has no outputs (its type was changed, or it was deleted): hold on to the
+    // signals' owners to disconnect, and ignore changes that arrive while the cell is torn down.
+    const outputs = cell.model.outputs;
+    const shared = cell.model.sharedModel;
+    const onOutputs = () => {
+      if (!cell.isDisposed && cell.model) {
+        this._emitState(cell);
+      }
+    };
     const onSource = (_: unknown, change: { sourceChange?: unknown }) => {
-      if (change.sourceChange) {
+      if (change.sourceChange && !cell.isDisposed) {
         this._sourceChanged.emit({ panel, cell });
       }
     };
-    cell.model.outputs.changed.connect(onOutputs);
-    cell.model.sharedModel.changed.connect(onSource);
+    outputs.changed.connect(onOutputs);
+    shared.changed.connect(onSource);
     cell.disposed.connect(() => {
-      cell.model.outputs.changed.disconnect(onOutputs);
-      cell.model.sharedModel.changed.disconnect(onSource);
+      outputs.changed.disconnect(onOutputs);
+      shared.changed.disconnect(onSource);
       this._building.delete(cell);
     });
     this._sourceChanged.emit({ panel, cell });

@@ -16,6 +16,7 @@ import {
   IKernelConnector
 } from '../tokens';
 import { unavailableReason } from './availability';
+import { wasCancelled } from './cancelled';
 
 export interface ICompileCommandOptions {
   commands: CommandRegistry;
@@ -92,9 +93,37 @@ export function addCompileCommand(options: ICompileCommandOptions): void {
         cell.model.sharedModel.setSource(next);
       }
       panel.content.deselectAll();
-      // The build state follows from the run (BuildStateTracker sees the magic cell scheduled and
-      // executed): set once, not again here.
-      await NotebookActions.run(panel.content, panel.sessionContext);
+      // The run clears the outputs when it is scheduled; if the kernel then aborts it (interrupted while
+      // queued), the previous result comes back and the user is told.
+      const previous = cell.model.outputs.toJSON();
+      const previousCount = cell.model.executionCount;
+      let cancelled = false;
+      const onExecuted = (
+        _: unknown,
+        args: { cell: unknown; success: boolean; error?: unknown }
+      ) => {
+        if (args.cell === cell) {
+          cancelled = wasCancelled(args.success, args.error);
+        }
+      };
+      NotebookActions.executed.connect(onExecuted);
+      try {
+        // The build state follows from the run (BuildStateTracker sees the magic cell scheduled and
+        // executed): set once, not again here.
+        await NotebookActions.run(panel.content, panel.sessionContext);
+      } finally {
+        NotebookActions.executed.disconnect(onExecuted);
+      }
+      if (cancelled && !cell.isDisposed) {
+        cell.model.outputs.fromJSON(previous);
+        cell.model.executionCount = previousCount;
+        Notification.info(
+          trans.__(
+            'Cython Pin: Compile cancelled before it ran; the previous result is kept.'
+          ),
+          { autoClose: 5000 }
+        );
+      }
     }
   });
 

@@ -540,6 +540,59 @@ describe('jupyterlab-cython-pin in a real JupyterLab', () => {
   );
 
   step(
+    '7c. interrupting a Compile queued behind a busy kernel says cancelled and keeps the previous result',
+    'step7c-cancelled',
+    async () => {
+      const keyOf = () =>
+        nb
+          .result(squareCell)
+          .locator('.jp-CythonPin-key')
+          .getAttribute('title');
+      const before = await keyOf();
+      expect(before).toMatch(HEX64);
+      const sleeper = await nb.appendCell('import time; time.sleep(20)');
+      await nb.cell(sleeper).locator('.cm-content').click();
+      await nb.page.keyboard.press('Control+Enter');
+      await expectPoll(
+        () => nb.prompt(sleeper),
+        p => p === '[*]:',
+        10000,
+        'the sleep cell to run'
+      );
+      await nb.cell(squareCell).locator('.cm-content').click();
+      const button = nb.compileButton(squareCell);
+      await expectPoll(
+        () => button.isEnabled(),
+        on => on,
+        30000,
+        'the Compile button to be enabled'
+      );
+      await button.click();
+      await expectPoll(
+        () => nb.prompt(squareCell),
+        p => p === '[*]:',
+        10000,
+        'the Compile to be queued'
+      );
+      await nb.page
+        .locator('.lm-MenuBar-itemLabel', { hasText: /^Kernel$/ })
+        .click();
+      await nb.page
+        .locator('.lm-Menu-itemLabel', { hasText: /^Interrupt Kernel$/ })
+        .click();
+      await nb.page
+        .getByText(
+          'Compile cancelled before it ran; the previous result is kept'
+        )
+        .first()
+        .waitFor({ timeout: 30000 });
+      await expect(keyOf()).resolves.toBe(before);
+      expect(await nb.prompt(squareCell)).toMatch(/^\[\d+\]:$/);
+      await nb.waitIdle();
+    }
+  );
+
+  step(
     '8. the browser console has no errors from the extension',
     'step8-console',
     async () => {

@@ -83,7 +83,12 @@ def test_magic_pin_collision_fails_cell(shell, shown, square):
         res = shell.run_cell("%%cython_pin taken\ndef other():\n    return 5\n")
         assert not res.success and isinstance(res.error_in_exec, ValueError)
         payload = shown[-1][MIME_TYPE]
-        assert payload["status"] == "error" and payload["error"]["message"].startswith("Alias collision")
+        assert payload["status"] == "error" and payload["error"] == {
+            "type": "AliasCollisionError",
+            "message": "Alias collision: 'taken' already points to another build. "
+            "Add --overwrite to the %%cython_pin line to replace it.",
+        }
+        assert "overwrite=True" not in payload["error"]["message"]
         res = shell.run_cell("%%cython_pin taken --overwrite\ndef other():\n    return 5\n")
         assert res.success and cython_pin.list_pins()["taken"] == shown[-1][MIME_TYPE]["key"]
     finally:
@@ -104,8 +109,14 @@ def test_magic_annotate_name_and_options(shell, shown):
     payload = bundle[MIME_TYPE]
     assert payload["module_name"] == "magic_named"
     assert [ln["line"] for ln in payload["annotation"]["lines"]] == [2, 3, 4, 5]
-    html = bundle["text/html"]
-    assert "<details" in html and "<script" not in html.lower() and "onclick" not in html
+    # Exports show text/plain: the summary stays (key, timings), the annotation is one line per source line
+    # with its score, and no C code; no text/html for an exporter to prefer.
+    assert "text/html" not in bundle
+    text = bundle["text/plain"]
+    assert payload["key"] in text and "timings" in text
+    assert "annotation : Python-interaction score per line" in text
+    assert "       5 " in text and "return x + MAGIC" in text
+    assert "__pyx" not in text and len(text.splitlines()) < 20
     assert any(d["source"] == "helper" and "magic_named" in d["message"] for d in payload["diagnostics"])
     assert shell.user_ns["h"](1) == 8
 

@@ -6,6 +6,7 @@ import {
   IBuildResultActions,
   renderBuildResult
 } from '../../src/renderer/view';
+import { MIN_LEVEL, scoreLevel } from '../../src/annotation/view';
 import { createRendererFactory } from '../../src/renderer/widget';
 import { flush } from './helpers/fakeHelper';
 import { buildResult, vector } from './helpers/vectors';
@@ -210,5 +211,16 @@ describe('build result renderer', () => {
     expect(text(renderer.node, '.jp-CythonPin-result')).toMatch(
       /^Unreadable cython_pin build result \(status: expected one of ok, error\)/
     );
+  });
+});
+
+describe('annotation shading', () => {
+  it('shows any Python interaction, on a logarithmic scale up to the worst line', () => {
+    expect(scoreLevel(0, 54)).toBe(0);
+    expect(scoreLevel(1, 54)).toBeGreaterThanOrEqual(MIN_LEVEL);
+    // 8 of 54 was 0.15 on a linear scale: indistinguishable from pure C.
+    expect(scoreLevel(8, 54)).toBeGreaterThan(0.6);
+    expect(scoreLevel(54, 54)).toBe(1);
+    expect(scoreLevel(3, 54)).toBeLessThan(scoreLevel(8, 54));
   });
 });

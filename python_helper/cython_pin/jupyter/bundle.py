@@ -60,15 +60,22 @@ def error_bundle(payload: dict[str, Any]) -> dict[str, Any]:
     return {MIME_TYPE: payload, "text/plain": error_text(payload)}
 
 
-def ok_bundle(res: BuildResult, line_offset: int, names: list[str], aliases: list[str]) -> dict[str, Any]:
-    """The MIME bundle of a successful build (with text/html when it was annotated)."""
-    from ..annotation import render_html
+def annotation_text(annotation: dict[str, Any]) -> list[str]:
+    """A compact text annotation: one line per source line with its Python-interaction score (no C code)."""
+    lines = ["  annotation : Python-interaction score per line (0 = pure C)"]
+    for ln in annotation["lines"]:
+        lines.append(f"    {ln['line']:>4} {ln['score']:>4}  {ln['source']}")
+    return lines
 
+
+def ok_bundle(res: BuildResult, line_offset: int, names: list[str], aliases: list[str]) -> dict[str, Any]:
+    """The MIME bundle of a successful build. No text/html: exporters (nbconvert) prefer it over
+    text/plain, so the summary (key, timings) would be lost and an annotation would carry all its C code;
+    text/plain holds the summary and, when annotated, the compact per-line scores."""
     payload = res.to_json(line_offset, names=names, aliases=aliases)
     lines = res.summary_lines(line_offset, aliases=aliases)
     if names:
         lines.insert(3, f"  names      : {', '.join(names)}")
-    bundle: dict[str, Any] = {MIME_TYPE: payload, "text/plain": "\n".join(lines)}
     if payload["annotation"] is not None:
-        bundle["text/html"] = render_html(payload["annotation"], title=res.module_name)
-    return bundle
+        lines += annotation_text(payload["annotation"])
+    return {MIME_TYPE: payload, "text/plain": "\n".join(lines)}

@@ -88,6 +88,23 @@ def _verbose_log(payload: dict[str, Any], text: str, log: str | None) -> str:
     return text + "\n" + log_text(payload["log"])
 
 
+def _pin_failure(exc: BaseException, alias: str) -> str:
+    """The pin failure in the magic's own terms (its ``--overwrite`` option, not the API's overwrite=True)."""
+    from ..errors import AliasCollisionError, KeyCollisionError
+
+    if isinstance(exc, AliasCollisionError):
+        return (
+            f"Alias collision: '{alias}' already points to another build. "
+            "Add --overwrite to the %%cython_pin line to replace it."
+        )
+    if isinstance(exc, KeyCollisionError):
+        return (
+            "Key collision: this build is already pinned under another alias. "
+            f"Add --overwrite to the %%cython_pin line to add '{alias}' as a second alias."
+        )
+    return str(exc)
+
+
 @magics_class
 class CythonPinMagics(Magics):
     """The ``%%cython_pin`` cell magic (and ``%%cython`` once :func:`take_over_cython_magic` is on)."""
@@ -204,7 +221,9 @@ class CythonPinMagics(Magics):
                 pin(res.key, alias=args.alias, overwrite=args.overwrite, team=args.team)
             except Exception as e:
                 payload = res.to_json(CELL_LINE_OFFSET)
-                payload.update(status="error", error={"type": type(e).__name__, "message": str(e)})
+                payload.update(
+                    status="error", error={"type": type(e).__name__, "message": _pin_failure(e, args.alias)}
+                )
                 _fail(e, payload)
                 raise
         ns = self.shell.user_ns if self.shell is not None else {}
