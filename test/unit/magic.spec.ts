@@ -132,6 +132,7 @@ describe('settings', () => {
       autoLoadHelper: true,
       cacheDir: '',
       showAnnotation: true,
+      takeOverCythonMagic: false,
       autoPinFromMagic: true
     });
     expect(
