@@ -308,7 +308,9 @@ def compile_and_load_result(source: str, **opts: Any) -> BuildResult:
     Options (keyword-only): module_name, cache_dir, profile ('fast-debug' | 'release' | 'annotate'), annotate,
     force_rebuild, use_cache, verbose, language ('c' | 'c++'), compiler_directives, include_dirs,
     library_dirs, libraries, define_macros, extra_compile_args, extra_link_args, extra_sources,
-    support_files ({name: text|bytes}), numpy (None = auto), lock_timeout_s.
+    support_files ({name: text|bytes}), numpy (None = auto), lock_timeout_s, pure_python, pgo (profile-guided
+    optimisation: instrumented build, training run of the module code, optimised rebuild); annotate='fullc'
+    puts the whole generated C in the annotation. The result's ``log`` holds the command lines and output.
     Raises BuildError (with ``diagnostics``) when Cython or the compiler fails.
     """
     t0 = time.perf_counter()

@@ -201,11 +201,7 @@ export class KernelConnector implements IKernelConnector, IDisposable {
         }
         return this._set(generation, 'error', outcome.message);
       }
-      if (takeOver) {
-        this._tookOver.add(kernel.id);
-      } else {
-        this._tookOver.delete(kernel.id);
-      }
+      this._tookOver[takeOver ? 'add' : 'delete'](kernel.id);
       const client = this._openComm(kernel);
       const hello = await client.request('hello', {});
       if (generation !== this._generation) {
