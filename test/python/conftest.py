@@ -42,3 +42,21 @@ def square(cache_dir: str):
     import cython_pin
 
     return cython_pin.compile_and_load_result(SQUARE)
+
+
+@pytest.fixture(scope="module")
+def shell():
+    """A real IPython shell with the cython_pin extension loaded."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    ip = InteractiveShell.instance()
+    ip.run_line_magic("load_ext", "cython_pin")
+    return ip
+
+
+@pytest.fixture()
+def shown(shell, monkeypatch):
+    """The MIME bundles ``shell`` displays during one test."""
+    out: list[dict] = []
+    monkeypatch.setattr(shell.display_pub, "publish", lambda data, metadata=None, **kw: out.append(data))
+    return out

@@ -10,22 +10,6 @@ from protocol_checks import validate
 IPython = pytest.importorskip("IPython")
 
 
-@pytest.fixture(scope="module")
-def shell():
-    from IPython.core.interactiveshell import InteractiveShell
-
-    ip = InteractiveShell.instance()
-    ip.run_line_magic("load_ext", "cython_pin")
-    return ip
-
-
-@pytest.fixture()
-def shown(shell, monkeypatch):
-    out: list[dict] = []
-    monkeypatch.setattr(shell.display_pub, "publish", lambda data, metadata=None, **kw: out.append(data))
-    return out
-
-
 def test_magic_builds_binds_names_pins_and_displays(shell, shown, square):
     res = shell.run_cell(f"%%cython_pin magic_sq\n{'def f(int n):'}\n    return n*n\n")
     assert res.success, res.error_in_exec

@@ -19,22 +19,6 @@ from support import run_py
 IPython = pytest.importorskip("IPython")
 
 
-@pytest.fixture(scope="module")
-def shell():
-    from IPython.core.interactiveshell import InteractiveShell
-
-    ip = InteractiveShell.instance()
-    ip.run_line_magic("load_ext", "cython_pin")
-    return ip
-
-
-@pytest.fixture()
-def shown(shell, monkeypatch):
-    out: list[dict] = []
-    monkeypatch.setattr(shell.display_pub, "publish", lambda data, metadata=None, **kw: out.append(data))
-    return out
-
-
 def run(shell, shown, cell: str) -> dict:
     """Run a magic cell that must succeed; return its build-result payload (checked against the schema)."""
     res = shell.run_cell(cell)
