@@ -4,13 +4,7 @@ import { JSONObject } from '@lumino/coreutils';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 import { TranslationBundle } from '@jupyterlab/translation';
-import {
-  COMM_TARGET,
-  IOpArgs,
-  IOpResults,
-  Op,
-  ProtocolEvent
-} from '../protocol';
+import { IOpArgs, IOpResults, Op, ProtocolEvent } from '../protocol';
 import type {
   ConnectionStatus,
   IConnectionState,
@@ -24,6 +18,7 @@ import {
   interpretActivation
 } from './activation';
 import { CythonPinError, ProtocolClient } from './client';
+import { createHelperComm } from './helperComm';
 
 export interface IConnectorOptions {
   sessionContext: ISessionContext;
@@ -246,7 +241,7 @@ export class KernelConnector implements IKernelConnector, IDisposable {
   }
 
   private _openComm(kernel: Kernel.IKernelConnection): ProtocolClient {
-    const comm = kernel.createComm(COMM_TARGET);
+    const comm = createHelperComm(kernel);
     const client = new ProtocolClient(data => {
       if (comm.isDisposed) {
         throw new Error(this._trans.__('the comm is closed'));

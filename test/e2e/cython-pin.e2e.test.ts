@@ -593,6 +593,35 @@ describe('jupyterlab-cython-pin in a real JupyterLab', () => {
   );
 
   step(
+    '7d. a panel request during a long cell waits its turn: the panel says queued, the status bar stays Busy',
+    'step7d-queued',
+    async () => {
+      const statusBar = () => nb.page.locator('#jp-main-statusbar').innerText();
+      const sleeper = await nb.appendCell('import time; time.sleep(10)');
+      await nb.cell(sleeper).locator('.cm-content').click();
+      await nb.page.keyboard.press('Control+Enter');
+      await expectPoll(
+        () => nb.prompt(sleeper),
+        p => p === '[*]:',
+        10000,
+        'the sleep cell to run'
+      );
+      await nb.openPinPanel();
+      await nb.page.locator('.jp-CythonPin-refresh').first().click();
+      const queued = nb.page.locator('.jp-CythonPin-queued');
+      await queued.waitFor({ state: 'visible', timeout: 10000 });
+      // Before the fix the request was answered on a subshell and the status went Idle ~0.1 s later.
+      for (let i = 0; i < 12; i++) {
+        expect(await statusBar()).toMatch(/\|\s*Busy/);
+        expect(await nb.prompt(sleeper)).toBe('[*]:');
+        await nb.page.waitForTimeout(250);
+      }
+      await nb.waitIdle(30000);
+      await queued.waitFor({ state: 'detached', timeout: 10000 });
+    }
+  );
+
+  step(
     '8. the browser console has no errors from the extension',
     'step8-console',
     async () => {

@@ -22,6 +22,7 @@ class FakeKernel {
     user_expressions?: { [key: string]: string };
   }[] = [];
   comms: { data: unknown[]; disposed: boolean }[] = [];
+  commHandles: { commsOverSubshells: string }[] = [];
   get info() {
     return Promise.resolve({ language_info: { name: this.language } });
   }
@@ -57,6 +58,7 @@ class FakeKernel {
     const record = { data: [] as unknown[], disposed: false };
     this.comms.push(record);
     const comm = {
+      commsOverSubshells: 'perCommTarget' as string,
       onMsg: (_msg: { content: { data: unknown } }) => undefined as void,
       onClose: () => undefined as void,
       get isDisposed() {
@@ -74,6 +76,7 @@ class FakeKernel {
         }
       }
     };
+    this.commHandles.push(comm);
     return comm;
   }
 }
@@ -121,6 +124,8 @@ describe('KernelConnector', () => {
       cache_dir: '/tmp/cache',
       pins: []
     });
+    // On the main shell, not a subshell: requests wait behind a running cell and the status stays true.
+    expect(kernel.commHandles[0].commsOverSubshells).toBe('disabled');
   });
 
   it('runs the %%cython takeover when the setting is on, undoes only its own', async () => {
