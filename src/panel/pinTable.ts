@@ -6,6 +6,7 @@ import {
   editIcon,
   runIcon
 } from '@jupyterlab/ui-components';
+import { CythonPinError } from '../kernel/client';
 import { IPinRow } from '../protocol';
 import { h } from '../ui/dom';
 import { formatBytes, formatUtc, shortKey } from '../ui/format';
@@ -144,7 +145,26 @@ function pinRow(
             p.alias
           );
           if (name && name !== p.alias) {
-            const r = await m.rename(p.alias, name);
+            const r = await m.rename(p.alias, name).catch((e: unknown) => {
+              // The helper's text speaks of overwrite=True; the panel has no such control.
+              if (
+                e instanceof CythonPinError &&
+                e.type === 'AliasCollisionError'
+              ) {
+                host.notify(
+                  'error',
+                  trans.__(
+                    '"%1" is already the alias of another build: unpin that one first, or choose another name.',
+                    name
+                  )
+                );
+                return null;
+              }
+              throw e;
+            });
+            if (!r) {
+              return;
+            }
             host.notify(
               'success',
               trans.__('Renamed "%1" to "%2".', p.alias, r.alias)

@@ -191,6 +191,17 @@ describe('pin manager panel', () => {
     expect(rows(panel)).toEqual(['cube', 'sq']);
   });
 
+  it("a rename onto another pin's alias says so in the panel's terms and changes nothing", async () => {
+    const { panel, log } = await setup({ prompt: 'cube' });
+    click(panel, 'square', '.jp-CythonPin-rename');
+    await flush(10);
+    expect(log.notices).toContain(
+      'error: "cube" is already the alias of another build: unpin that one first, or choose another name.'
+    );
+    expect(log.notices.join('\n')).not.toMatch(/overwrite/);
+    expect(rows(panel)).toEqual(['cube', 'square']);
+  });
+
   it('copies the key, inserts import code and imports into the kernel', async () => {
     const { panel, log } = await setup();
     click(panel, 'square', '.jp-CythonPin-copy');

@@ -140,6 +140,13 @@ export class FakeHelper {
     rename_pin: a => {
       const key =
         this.pins.get(a.old) ?? fail('KeyError', `No pin named '${a.old}'.`);
+      const taken = this.pins.get(a.new);
+      if (taken !== undefined && taken !== key) {
+        fail(
+          'AliasCollisionError',
+          `Alias collision: alias '${a.new}' already points to a different key. Use overwrite=True to replace.`
+        );
+      }
       this.pins.delete(a.old);
       this.pins.set(a.new, key);
       this._pinsChanged();
