@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import nbformat
+from ipykernel.ipkernel import IPythonKernel
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 md, code = new_markdown_cell, new_code_cell
@@ -94,7 +95,9 @@ nb = new_notebook(
     cells=cells,
     metadata={
         "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"},
-        "language_info": {"name": "python"},
+        # What ipykernel reports: JupyterLab writes the kernel's language_info into the notebook when it
+        # differs, so anything less makes the demo open modified (and autosave rewrite it).
+        "language_info": IPythonKernel.language_info,
     },
 )
 for i, c in enumerate(nb.cells):

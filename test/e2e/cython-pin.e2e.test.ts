@@ -12,6 +12,7 @@ import {
   OUT,
   expectPoll,
   putNotebook,
+  ROOT,
   resetOutput,
   startBrowser,
   startLab,
@@ -618,6 +619,27 @@ describe('jupyterlab-cython-pin in a real JupyterLab', () => {
       }
       await nb.waitIdle(30000);
       await queued.waitFor({ state: 'detached', timeout: 10000 });
+    }
+  );
+
+  step(
+    '7e. the demo notebook opens clean: not marked modified once its kernel is up',
+    'step7e-demo-clean',
+    async () => {
+      fs.copyFileSync(
+        path.join(ROOT, 'examples', 'quickstart.ipynb'),
+        path.join(lab!.rootDir, 'quickstart.ipynb')
+      );
+      await nb.open('quickstart.ipynb');
+      // JupyterLab writes the kernel's language_info once the kernel is ready; give it time to.
+      await nb.page.waitForTimeout(3000);
+      const tab = nb.page.locator('.lm-TabBar-tab.jp-mod-current', {
+        hasText: 'quickstart.ipynb'
+      });
+      await expect(tab.count()).resolves.toBe(1);
+      await expect(tab.getAttribute('class')).resolves.not.toMatch(
+        /jp-mod-dirty/
+      );
     }
   );
 
