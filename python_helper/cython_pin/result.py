@@ -190,6 +190,7 @@ class BuildResult:
             "used_cache": bool(self.used_cache),
             "origin": self.origin,
             "signer": self.signer,
+            "built_ahead_utc": None,
             "reused_module": bool(self.reused_module),
             "module_code_skipped": self.module_code_skipped,
             "created_utc": self.created_utc,

@@ -97,6 +97,7 @@ export function decodeBuildResult(value: unknown): Decoded<BuildResult> {
         'origin'
       ),
       signer: nullable(str)(b.signer, 'signer'),
+      built_ahead_utc: nullable(str)(b.built_ahead_utc, 'built_ahead_utc'),
       reused_module: bool(b.reused_module, 'reused_module'),
       module_code_skipped: bool(b.module_code_skipped, 'module_code_skipped'),
       created_utc: nullable(str)(b.created_utc, 'created_utc'),
