@@ -220,7 +220,8 @@ class BuildResult:
             f"{t['cythonize'] * 1e3:.1f}, compile {t['compile'] * 1e3:.1f}, load {t['load'] * 1e3:.1f})",
         ]
         if self.built_ahead_utc:
-            lines.insert(3, f"  built ahead: in the background at {self.built_ahead_utc}{_ago(self.built_ahead_utc)}")
+            ago = _ago(self.built_ahead_utc)
+            lines.insert(3, f"  built ahead: in the background at {self.built_ahead_utc}{ago}")
         al = self.aliases() if aliases is None else aliases
         if al:
             lines.append(f"  aliases    : {', '.join(al)}")
@@ -233,8 +234,8 @@ class BuildResult:
 
 
 def _ago(utc: str) -> str:
-    """How long ago ``2026-01-02T03:04:05Z`` was: " (12 s ago)", " (3 min ago)", " (2 h ago)", " (4 days ago)";
-    "" when unreadable."""
+    """How long ago ``2026-01-02T03:04:05Z`` was: " (12 s ago)", " (3 min ago)", " (2 h ago)",
+    " (4 days ago)"; "" when unreadable."""
     import calendar
 
     try:

@@ -144,8 +144,9 @@ def warm_up() -> None:
     from .. import warmup
 
     warmup._warm()
-    for name in ("build_entry", "builder", "engine", "options", "keys", "headers", "annotation", "ahead.build"):
+    for name in ("build_entry", "builder", "engine", "options", "keys", "headers", "annotation"):
         importlib.import_module(f"cython_pin.{name}")
+    importlib.import_module("cython_pin.ahead.build")
 
 
 def main() -> None:

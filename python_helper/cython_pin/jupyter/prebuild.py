@@ -22,7 +22,7 @@ def split_cell(source: str, shell: Any | None) -> tuple[str, str, str] | None:
     else:
         from IPython.core.inputtransformer2 import TransformerManager
 
-        code = TransformerManager().transform_cell(source)
+        code = TransformerManager().transform_cell(source)  # type: ignore[no-untyped-call]
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -57,7 +57,13 @@ def prebuild(args: dict[str, Any], shell: Any | None) -> dict[str, Any]:
     cell_id, generation, source = args["cell_id"], args["generation"], args["source"]
 
     def answer(decision: str, key: str | None = None, reason: str | None = None) -> dict[str, Any]:
-        return {"cell_id": cell_id, "generation": generation, "key": key, "decision": decision, "reason": reason}
+        return {
+            "cell_id": cell_id,
+            "generation": generation,
+            "key": key,
+            "decision": decision,
+            "reason": reason,
+        }
 
     if len(source) > PREBUILD_MAX_SOURCE_CHARS:
         return answer(
