@@ -70,7 +70,8 @@ export function startBuildAhead(options: IBuildAheadOptions): void {
     const source = settings.config.buildAhead
       ? aheadSource(
           cell.model.sharedModel.getSource(),
-          builds.state(cell).result !== null
+          settings.config.takeOverCythonMagic ||
+            builds.state(cell).result !== null
         )
       : null;
     schedulerOf(panel).edited(cell.model.id, source);
