@@ -24,6 +24,7 @@ import {
   stopBrowser,
   stopLab
 } from './harness';
+import { lowContrast } from './contrast';
 
 let lab: ILab | undefined;
 let session: IBrowserSession | undefined;
@@ -365,8 +366,31 @@ describe('build ahead while typing, in a real JupyterLab', () => {
   );
 
   step(
-    'e. the browser console has no errors from the extension',
-    'ahead-e-console',
+    'e. light and dark themes: the "built ahead" badge and the markers meet WCAG AA',
+    'ahead-e-contrast',
+    async () => {
+      const badge = nb.page.locator('.jp-CythonPin-builtAhead').last();
+      await badge.scrollIntoViewIfNeeded();
+      for (const theme of ['JupyterLab Light', 'JupyterLab Dark'] as const) {
+        await nb.setTheme(theme);
+        const { checked, failures } = await lowContrast(nb.page, [
+          '.jp-CythonPin-builtAhead',
+          '.jp-CythonPin-result',
+          '.jp-CythonPin-cellMarker'
+        ]);
+        expect(checked).toBeGreaterThan(10);
+        expect({ theme, failures }).toEqual({ theme, failures: [] });
+        await nb.shot(
+          `ahead-e-${theme === 'JupyterLab Dark' ? 'dark' : 'light'}`
+        );
+      }
+      await nb.setTheme('JupyterLab Light');
+    }
+  );
+
+  step(
+    'f. the browser console has no errors from the extension',
+    'ahead-f-console',
     async () => {
       expect(session!.consoleErrors.filter(e => /cython/i.test(e))).toEqual([]);
     }
