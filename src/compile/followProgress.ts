@@ -10,10 +10,10 @@ function executeMsgId(cell: CodeCell): string | null {
 }
 
 /**
- * Feed `progress` from the app: a magic cell is queued when scheduled,
- * running when the kernel echoes its code (execute_input), in the stage the
- * helper reports (build_progress, sent for the cell the kernel runs), and
- * done when its run ends.
+ * Feed `progress` from the app: a magic cell is queued when scheduled behind
+ * other work, running when the kernel echoes its code (execute_input), in
+ * the stage the helper reports (build_progress, sent for the cell the kernel
+ * runs), and done when its run ends.
  */
 export function followProgress(
   tracker: INotebookTracker,
@@ -43,8 +43,18 @@ export function followProgress(
   builds.stateChanged.connect((_, { panel, cell, state }) => {
     if (state.phase === 'building') {
       if (!progress.get(cell)) {
+        // Queued when the kernel is busy or another cell of this notebook is ahead of it; else it runs
+        // now (the kernel's execute_input would only confirm it a moment later).
+        const ahead =
+          panel.sessionContext.session?.kernel?.status === 'busy' ||
+          panel.content.widgets.some(
+            c => c !== cell && c instanceof CodeCell && !!progress.get(c)
+          );
         panels.set(cell, panel);
         progress.scheduled(cell);
+        if (!ahead) {
+          progress.started(cell);
+        }
         cell.disposed.connect(() => progress.finished(cell));
       }
       if (!watchedPanels.has(panel)) {
