@@ -43,13 +43,15 @@ export function followProgress(
   builds.stateChanged.connect((_, { panel, cell, state }) => {
     if (state.phase === 'building') {
       if (!progress.get(cell)) {
-        // Queued when the kernel is busy or another cell of this notebook is ahead of it; else it runs
-        // now (the kernel's execute_input would only confirm it a moment later).
-        const ahead =
-          panel.sessionContext.session?.kernel?.status === 'busy' ||
-          panel.content.widgets.some(
-            c => c !== cell && c instanceof CodeCell && !!progress.get(c)
-          );
+        // Queued when another cell of this notebook is running or waiting ([*]); else it runs now (the
+        // kernel's execute_input would only confirm it a moment later). Not the kernel's busy status:
+        // comm messages answered during a long cell make it say idle.
+        const ahead = panel.content.widgets.some(
+          c =>
+            c !== cell &&
+            c instanceof CodeCell &&
+            c.model.executionState === 'running'
+        );
         panels.set(cell, panel);
         progress.scheduled(cell);
         if (!ahead) {

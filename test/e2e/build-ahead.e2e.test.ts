@@ -236,7 +236,7 @@ describe('build ahead while typing, in a real JupyterLab', () => {
     'ahead-c-not-blocked',
     async () => {
       const slow = await nb.appendCell(
-        'import time\nt0 = time.perf_counter()\ns = sum(i * i for i in range(6_000_000))\n' +
+        'import time\nt0 = time.perf_counter()\ns = sum(i * i for i in range(15_000_000))\n' +
           'print(round(time.perf_counter() - t0, 3))'
       );
       const wall = async () => {
