@@ -749,7 +749,15 @@ export async function expectPoll<T>(
   );
 }
 
+/**
+ * Empty test-output/e2e/ once per run: the test files (run in band, in one process) share it, its figures
+ * and its pids.txt, so a later file must not remove what an earlier one wrote.
+ */
 export function resetOutput(): void {
-  fs.rmSync(OUT, { recursive: true, force: true });
+  const mark = 'CYTHON_PIN_E2E_OUTPUT_RESET';
+  if (process.env[mark] !== String(process.pid)) {
+    fs.rmSync(OUT, { recursive: true, force: true });
+    process.env[mark] = String(process.pid);
+  }
   fs.mkdirSync(OUT, { recursive: true });
 }
