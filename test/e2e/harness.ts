@@ -754,10 +754,17 @@ export async function expectPoll<T>(
  * and its pids.txt, so a later file must not remove what an earlier one wrote.
  */
 export function resetOutput(): void {
-  const mark = 'CYTHON_PIN_E2E_OUTPUT_RESET';
-  if (process.env[mark] !== String(process.pid)) {
+  // Jest gives each test file its own process.env: the run is told by the runner's PID, kept in a file.
+  const mark = path.join(OUT, 'run-pid.txt');
+  let owner = '';
+  try {
+    owner = fs.readFileSync(mark, 'utf8');
+  } catch {
+    // no run has written here yet
+  }
+  if (owner !== String(process.pid)) {
     fs.rmSync(OUT, { recursive: true, force: true });
-    process.env[mark] = String(process.pid);
   }
   fs.mkdirSync(OUT, { recursive: true });
+  fs.writeFileSync(mark, String(process.pid));
 }
