@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 from cython_pin import events
-from cython_pin.ahead.scheduler import Request, Scheduler
+from cython_pin.ahead.scheduler import Request, Scheduler, scheduler
+from cython_pin.ahead.worker import NICE
 from cython_pin.jupyter.magic import CELL_LINE_OFFSET
 from cython_pin.jupyter.prebuild import prebuild, split_cell
 from cython_pin.jupyter.protocol import make_event
@@ -131,6 +132,11 @@ def test_prebuild_then_run_is_a_hit_that_says_built_ahead(shell, shown, seen):
     assert name not in sys.modules  # the kernel never imported what the worker built
     entry = os.path.join(os.environ["CYTHON_PIN_CACHE_DIR"], res["key"])
     assert os.path.exists(os.path.join(entry, "meta.json"))
+    worker = scheduler()._proc
+    assert worker is not None and worker.poll() is None  # it stays, warm, for the next edit
+    with open(f"/proc/{worker.pid}/maps") as f:
+        assert entry not in f.read()  # nor did the worker load it
+    assert os.getpriority(os.PRIO_PROCESS, worker.pid) == min(19, os.getpriority(os.PRIO_PROCESS, 0) + NICE)
 
     shell.run_cell(cell)
     payload = shown[-1]["application/vnd.cython-pin.build+json"]
