@@ -254,8 +254,7 @@ def test_compile_during_the_build_ahead_waits_for_it_and_compiles_once(slow_cc, 
     src = _fresh_source()
     req = _request("c", 1, src)
     sched.submit(req)
-    _wait(lambda: any(d["stage"] == "cython" for _e, d in got))  # the worker is in its C compiler
-    assert slow_cc() == 1
+    _wait(lambda: slow_cc() == 1)  # the worker is in its C compiler
     res = cython_pin.compile_and_load_result(src)
     assert res.key == req.key and res.used_cache is True and res.built_ahead_utc is not None
     assert res.module.f(2) == 4 + int(src.split("+ ")[1])
@@ -341,3 +340,27 @@ def test_real_ipykernel_keeps_running_cells_during_a_build_ahead(tmp_path, slow_
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
+
+
+def test_going_back_to_the_source_being_cancelled_builds_it_again(slow_cc, private_scheduler):
+    sched, got = private_scheduler
+    src_a, src_b = _fresh_source(), _fresh_source()
+    sched.submit(_request("c", 1, src_a))
+    _wait(lambda: any(d["stage"] == "cython" for _e, d in got))
+    sched.submit(_request("c", 2, src_b))  # cancels the build of A
+    sched.submit(_request("c", 3, src_a))  # back to A: B is dropped, A is built again
+    _wait(lambda: any(d.get("generation") == 3 and d["stage"] == "done" for _e, d in got))
+    states = [(d["generation"], d["stage"]) for e, d in got if e == "prebuild_state"]
+    assert states == [(1, "cython"), (2, "cancelled"), (1, "cancelled"), (3, "cython"), (3, "done")]
+
+
+def test_a_key_the_worker_does_not_agree_with_is_not_built(private_scheduler):
+    sched, got = private_scheduler
+    req = _request("c", 1, _fresh_source())
+    real_key, req.key = req.key, "0" * 64
+    sched.submit(req)
+    _wait(lambda: not sched.busy)
+    (state,) = [d for e, d in got if e == "prebuild_state"]
+    assert state["stage"] == "failed" and state["key"] == "0" * 64
+    assert "environments differ" in state["diagnostics"][0]["message"]
+    assert not os.path.exists(os.path.join(req.root, real_key))

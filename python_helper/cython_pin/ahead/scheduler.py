@@ -84,7 +84,7 @@ class Scheduler:
         dropped: Request | None = None
         with self._lock:
             run = self._running
-            if run is not None and run.cell_id == req.cell_id and run.key == req.key:
+            if run is not None and run.cell_id == req.cell_id and run.key == req.key and not run.cancel_sent:
                 run.generation = req.generation  # the same build, now for the newer edit
                 dropped, self._pending = self._pending, None
             else:
