@@ -49,6 +49,20 @@ def _prebuild_once(sched, root: str) -> tuple[float, float]:  # noqa: ANN001 - a
     return marks["cython"] - t0, marks["done"] - t0
 
 
+def _cold_build_in_a_fresh_process(root: str) -> float:
+    """Seconds from ``import cython_pin`` to the loaded module of a new source, in a fresh interpreter (what
+    the first Compile in a new kernel costs without build ahead or warm-up)."""
+    import subprocess
+
+    code = (
+        "import time; t = time.perf_counter(); import cython_pin; "
+        f"cython_pin.compile_and_load_result({_source()!r}); print(time.perf_counter() - t)"
+    )
+    env = dict(os.environ, PYTHONPATH=sys.path[0], CYTHON_PIN_CACHE_DIR=root)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
 def main(n: int = 7) -> None:
     root = tempfile.mkdtemp(prefix="cython_pin_bench_ahead_")
     os.environ["CYTHON_PIN_CACHE_DIR"] = root
@@ -58,6 +72,8 @@ def main(n: int = 7) -> None:
     first_cython, first_done = _prebuild_once(sched, root)  # starts the worker
     warm = [_prebuild_once(sched, root) for _ in range(n)]
     sched.close()
+
+    cold = [_cold_build_in_a_fresh_process(root) for _ in range(n)]
 
     import cython_pin
 
@@ -89,6 +105,7 @@ def main(n: int = 7) -> None:
     print(f"  first request (worker starts): cython state {ms([first_cython])}, done {ms([first_done])}")
     print(f"  warm worker: submit -> cython state (live diagnostics) {ms([c for c, _ in warm])}")
     print(f"  warm worker: submit -> in the cache                   {ms([d for _, d in warm])}")
+    print(f"  fresh process: import + new source compile_and_load   {ms(cold)}")
     print(f"  in this warm process: new source compile_and_load     {ms(inproc)}")
     if magic:
         ratio = statistics.median([d for _, d in warm]) / statistics.median(magic)
