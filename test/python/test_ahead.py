@@ -364,3 +364,35 @@ def test_a_key_the_worker_does_not_agree_with_is_not_built(private_scheduler):
     assert state["stage"] == "failed" and state["key"] == "0" * 64
     assert "environments differ" in state["diagnostics"][0]["message"]
     assert not os.path.exists(os.path.join(req.root, real_key))
+
+
+def test_the_worker_goes_with_the_kernel_and_takes_its_compiler_along(
+    slow_cc, private_scheduler, monkeypatch
+):
+    """When the kernel goes (the worker's stdin closes) mid-build, the worker and its compiler stop now."""
+    monkeypatch.setenv("AHEAD_CC_SLEEP", "60")
+    sched, got = private_scheduler
+    sched.submit(_request("c", 1, _fresh_source()))
+    _wait(lambda: slow_cc() == 1)
+    proc = sched._proc
+    assert proc is not None
+    with open(f"/proc/{proc.pid}/stat") as f:
+        group = int(f.read().rsplit(")", 1)[1].split()[2])
+    assert group == proc.pid  # the worker leads its own process group (its compilers are in it)
+    sched.close()  # what the kernel's exit does
+    assert proc.returncode == -9
+    _wait(lambda: _live_members(group) == [], timeout=10)  # the compiler went too
+
+
+def _live_members(group: int) -> list[int]:
+    """Processes of process group ``group`` that are not zombies (waiting to be reaped by init)."""
+    live = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            live.append(int(pid))
+    return live

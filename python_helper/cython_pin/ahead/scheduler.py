@@ -111,7 +111,9 @@ class Scheduler:
             try:
                 proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
-                proc.kill()
+                import signal
+
+                os.killpg(proc.pid, signal.SIGKILL)  # its group: the worker and its compilers
                 proc.wait()
 
     def _state(self, req: Request, stage: str, diagnostics: list[dict[str, Any]]) -> None:
