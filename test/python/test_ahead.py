@@ -396,3 +396,19 @@ def _live_members(group: int) -> list[int]:
         if int(fields[2]) == group and fields[0] != "Z":
             live.append(int(pid))
     return live
+
+
+def test_the_same_source_again_renames_the_running_build_and_keeps_another_cells_pending(
+    slow_cc, private_scheduler, monkeypatch
+):
+    monkeypatch.setenv("AHEAD_CC_SLEEP", "1")
+    sched, got = private_scheduler
+    src = _fresh_source()
+    sched.submit(_request("a", 1, src))
+    _wait(lambda: slow_cc() == 1)
+    sched.submit(_request("b", 1, _fresh_source()))  # another cell: waits in the pending slot
+    sched.submit(_request("a", 2, src))  # an edit that came back to the same text: the running build is it
+    _wait(lambda: not sched.busy)
+    states = [(d["cell_id"], d["generation"], d["stage"]) for e, d in got if e == "prebuild_state"]
+    assert states == [("a", 1, "cython"), ("a", 2, "done"), ("b", 1, "cython"), ("b", 1, "done")]
+    assert slow_cc() == 2

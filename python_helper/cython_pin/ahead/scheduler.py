@@ -86,7 +86,8 @@ class Scheduler:
             run = self._running
             if run is not None and run.cell_id == req.cell_id and run.key == req.key and not run.cancel_sent:
                 run.generation = req.generation  # the same build, now for the newer edit
-                dropped, self._pending = self._pending, None
+                if self._pending is not None and self._pending.cell_id == req.cell_id:
+                    dropped, self._pending = self._pending, None
             else:
                 dropped, self._pending = self._pending, req
                 if run is not None and run.cell_id == req.cell_id and not run.cancel_sent:
