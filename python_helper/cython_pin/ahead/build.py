@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 TYPE_CHECKING = False
@@ -41,13 +42,26 @@ def build_ahead(source: str, opts: dict[str, Any], expected_key: str) -> str:
 
 
 def _build(job: Job) -> str:
+    """The engine's miss path without the load: under the key lock, the team cache first (when one is
+    configured), else a build, whose upload is then queued as after any build."""
     from ..build_entry import build
     from ..entries import key_lock, read_meta, utc_now
     from ..paths import ensure_root
 
+    team = bool(os.environ.get("CYTHON_PIN_REMOTE"))
     job.meta_extra["built_ahead_utc"] = utc_now()
     ensure_root(job.root)
     with key_lock(job.root, job.key, None):
-        if read_meta(job.root, job.key) is None:  # a run in the kernel may have built it meanwhile
-            build(job)
+        if read_meta(job.root, job.key) is not None:  # a run in the kernel may have built it meanwhile
+            return job.key
+        if team:
+            from ..remote import fetch
+
+            if fetch(job.root, job.key, job.opts)[0] is not None:
+                return job.key
+        build(job)
+    if team:
+        from ..remote import after_build
+
+        after_build(job.root, job.key, job.opts)
     return job.key

@@ -84,9 +84,10 @@ class Scheduler:
         dropped: Request | None = None
         with self._lock:
             run = self._running
-            if run is not None and run.cell_id == req.cell_id and run.key == req.key:
+            if run is not None and run.cell_id == req.cell_id and run.key == req.key and not run.cancel_sent:
                 run.generation = req.generation  # the same build, now for the newer edit
-                dropped, self._pending = self._pending, None
+                if self._pending is not None and self._pending.cell_id == req.cell_id:
+                    dropped, self._pending = self._pending, None
             else:
                 dropped, self._pending = self._pending, req
                 if run is not None and run.cell_id == req.cell_id and not run.cancel_sent:
@@ -111,7 +112,9 @@ class Scheduler:
             try:
                 proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
-                proc.kill()
+                import signal
+
+                os.killpg(proc.pid, signal.SIGKILL)  # its group: the worker and its compilers
                 proc.wait()
 
     def _state(self, req: Request, stage: str, diagnostics: list[dict[str, Any]]) -> None:

@@ -75,6 +75,7 @@ class Worker:
     def _on_signal(self, signum: int, frame: object) -> None:
         cur = self._current
         if self._in_compiler and cur is not None and cur["job"] in self._cancelled:
+            self._in_compiler = False  # one Cancelled per build, however many signals arrive
             raise Cancelled
 
     def _on_stage(
@@ -83,11 +84,14 @@ class Worker:
         cur = self._current
         if cur is None:
             return
+        # In this order against _cancel (which adds to the set, then looks at the flag): a cancel is
+        # either seen here or signalled.
+        self._in_compiler = stage == "compile"
         if cur["job"] in self._cancelled:
+            self._in_compiler = False
             raise Cancelled
         if stage == "compile":  # the Cython pass is over: its diagnostics now, before the C compiler runs
             self.send(cur["job"], "cython", [d.to_json(cur["line_offset"]) for d in diagnostics])
-            self._in_compiler = True
 
     def run(self) -> None:
         """Serve build requests until stdin closes."""
