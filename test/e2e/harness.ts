@@ -147,6 +147,18 @@ export function cpuSeconds(pid: number): number | null {
   );
 }
 
+/**
+ * CPU seconds used by a process and everything under it: each live process's own and waited-for children's
+ * time (a process that ended is counted in its parent's once waited for, and never twice).
+ */
+export function treeCpuSeconds(pid: number): number | null {
+  const own = cpuSeconds(pid);
+  if (own === null) {
+    return null;
+  }
+  return descendants(pid).reduce((sum, p) => sum + (cpuSeconds(p) ?? 0), own);
+}
+
 /** The first descendant of `root` whose command line contains `text`. */
 export function findDescendant(root: number, text: string): number | null {
   const mine = new Set(descendants(root));
