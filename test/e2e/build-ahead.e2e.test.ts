@@ -270,14 +270,16 @@ describe('build ahead while typing, in a real JupyterLab', () => {
       const stages = nb.page.evaluate(
         (node: Element | null) =>
           new Promise<string[]>(resolve => {
+            // Each stage and each marker text seen while the Compile runs.
             const seen: string[] = [];
             const look = () => {
               const m = node?.querySelector<HTMLElement>(
                 '.jp-CythonPin-cellMarker'
               );
-              const s = m?.dataset.stage;
-              if (s && !seen.includes(s)) {
-                seen.push(s);
+              for (const s of [m?.dataset.stage, m?.textContent]) {
+                if (s && !seen.includes(s)) {
+                  seen.push(s);
+                }
               }
               if (node?.querySelector('.jp-CythonPin-result')) {
                 observer.disconnect();
@@ -329,6 +331,18 @@ describe('build ahead while typing, in a real JupyterLab', () => {
       );
       if (busy) {
         expect(seenStages).toContain('waiting');
+      }
+      // A wait over a second is shown with its seconds.
+      const total = await result.locator('.jp-CythonPin-timings').innerText();
+      const waited = Number(/([\d.]+) s total/.exec(total)?.[1] ?? 0);
+      if (waited >= 1.5) {
+        expect(seenStages).toEqual(
+          expect.arrayContaining([
+            expect.stringMatching(
+              /^%%cython_pin · waiting for another build of this source · \d+ s$/
+            )
+          ])
+        );
       }
     }
   );
