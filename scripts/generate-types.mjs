@@ -110,6 +110,12 @@ async function settingsTypes() {
       .filter(([, p]) => Array.isArray(p.enum))
       .map(([k, p]) => [k, p.enum])
   );
+  // Numbers outside their schema range fall back to the default, as values of the wrong type do.
+  const ranges = Object.fromEntries(
+    Object.entries(properties)
+      .filter(([, p]) => 'minimum' in p || 'maximum' in p)
+      .map(([k, p]) => [k, { minimum: p.minimum, maximum: p.maximum }])
+  );
   return [
     types,
     '/** The defaults of schema/plugin.json. */',
@@ -117,6 +123,9 @@ async function settingsTypes() {
     '',
     '/** Allowed values of the settings that have an enumeration. */',
     `export const CONFIG_CHOICES: { readonly [K in keyof ICythonPinConfig]?: readonly ICythonPinConfig[K][] } = ${JSON.stringify(enums, null, 2)};`,
+    '',
+    '/** Allowed range of the numeric settings that have a minimum or maximum. */',
+    `export const CONFIG_RANGES: { readonly [K in keyof ICythonPinConfig]?: { readonly minimum?: number; readonly maximum?: number } } = ${JSON.stringify(ranges, null, 2)};`,
     ''
   ].join('\n');
 }

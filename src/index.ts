@@ -1,4 +1,5 @@
 import { JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { buildAheadPlugin } from './ahead/plugin';
 import { compilePlugin } from './compile/plugin';
 import { settingsPlugin } from './config/plugin';
 import { kernelPlugin } from './kernel/plugin';
@@ -6,12 +7,18 @@ import { panelPlugin } from './panel/plugin';
 import { rendererPlugin } from './renderer/plugin';
 
 export * from './protocol';
-export { CommandIDs, IConnectorRegistry, ICythonPinSettings } from './tokens';
+export {
+  CommandIDs,
+  IBuildStateTracker,
+  IConnectorRegistry,
+  ICythonPinSettings
+} from './tokens';
 
 const plugins: JupyterFrontEndPlugin<unknown>[] = [
   settingsPlugin,
   kernelPlugin,
   compilePlugin,
+  buildAheadPlugin,
   rendererPlugin,
   panelPlugin
 ];

@@ -1,5 +1,6 @@
 import {
   CONFIG_CHOICES,
+  CONFIG_RANGES,
   DEFAULT_CONFIG,
   ICythonPinConfig
 } from './_generated/settings';
@@ -7,9 +8,23 @@ import {
 export { DEFAULT_CONFIG };
 export type { ICythonPinConfig };
 
+function inRange(name: keyof ICythonPinConfig, value: unknown): boolean {
+  const range = CONFIG_RANGES[name];
+  if (!range) {
+    return true;
+  }
+  return (
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    value >= (range.minimum ?? -Infinity) &&
+    value <= (range.maximum ?? Infinity)
+  );
+}
+
 /**
- * Normalises raw settings: each value of the wrong type, or outside its
- * schema enumeration, falls back to the schema default; strings are trimmed.
+ * Normalises raw settings: each value of the wrong type, outside its schema
+ * enumeration or outside its schema range, falls back to the schema default;
+ * strings are trimmed.
  */
 export function readConfig(raw: { [key: string]: unknown }): ICythonPinConfig {
   const config: { [key: string]: unknown } = { ...DEFAULT_CONFIG };
@@ -20,7 +35,8 @@ export function readConfig(raw: { [key: string]: unknown }): ICythonPinConfig {
     const choices: readonly unknown[] | undefined = CONFIG_CHOICES[name];
     if (
       typeof value === typeof DEFAULT_CONFIG[name] &&
-      (!choices || choices.includes(value))
+      (!choices || choices.includes(value)) &&
+      inRange(name, value)
     ) {
       config[name] = typeof value === 'string' ? value.trim() : value;
     }

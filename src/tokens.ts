@@ -1,7 +1,15 @@
 import type { ISessionContext } from '@jupyterlab/apputils';
+import type { CodeCell } from '@jupyterlab/cells';
+import type { NotebookPanel } from '@jupyterlab/notebook';
 import { Token } from '@lumino/coreutils';
 import type { ISignal } from '@lumino/signaling';
-import type { IOpArgs, IOpResults, Op, ProtocolEvent } from './protocol';
+import type {
+  IBuildResult,
+  IOpArgs,
+  IOpResults,
+  Op,
+  ProtocolEvent
+} from './protocol';
 import type { ICythonPinConfig } from './settings';
 
 /** Every command id of the extension. */
@@ -99,10 +107,42 @@ export interface ICythonPinSettings {
   readonly changed: ISignal<ICythonPinSettings, ICythonPinConfig>;
 }
 
+/** Where a code cell's last build stands. */
+export type BuildPhase = 'none' | 'building' | 'ok' | 'error';
+
+export interface ICellBuildState {
+  phase: BuildPhase;
+  result: IBuildResult | null;
+}
+
+export interface ICellEvent {
+  panel: NotebookPanel;
+  cell: CodeCell;
+}
+
+export interface ICellStateEvent extends ICellEvent {
+  state: ICellBuildState;
+}
+
+/** Each code cell's build state and source edits, in every notebook. */
+export interface IBuildStateTracker {
+  /** A cell's build state changed (result arrived, cleared, building). */
+  readonly stateChanged: ISignal<IBuildStateTracker, ICellStateEvent>;
+  /** A cell's source changed (also emitted once when a cell is first seen). */
+  readonly sourceChanged: ISignal<IBuildStateTracker, ICellEvent>;
+  state(cell: CodeCell): ICellBuildState;
+}
+
 /** Per-notebook kernel connectors, shared by every feature plugin. */
 export const IConnectorRegistry = new Token<IConnectorRegistry>(
   `${PLUGIN_PREFIX}:IConnectorRegistry`,
   'Connections to the cython_pin helper in each notebook kernel.'
+);
+
+/** The build state of every code cell (provided by the compile plugin). */
+export const IBuildStateTracker = new Token<IBuildStateTracker>(
+  `${PLUGIN_PREFIX}:IBuildStateTracker`,
+  'The last build result, building flag and source edits of each code cell.'
 );
 
 /** Live, typed settings. */

@@ -251,6 +251,9 @@ def build_units(
     include_path = [work_dir] + opts.include_dirs
     log_path = os.path.join(work_dir, ".cython.log")
     t0 = time.perf_counter()
+    from . import progress
+
+    progress.stage("cython", key, module_name, t0)
     nerr = 0
     for u in units:
         out.commands.append(cython_command_line(u, opts, include_path))
@@ -297,6 +300,7 @@ def build_units(
     ]
     extra += opts.extra_sources
     env = dict(os.environ, LC_ALL="C")
+    progress.stage("compile", key, module_name, t0, out.diagnostics)  # the one command compiles and links
     t1 = time.perf_counter()
     procs = []
     import shlex

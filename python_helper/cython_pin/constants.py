@@ -8,7 +8,7 @@ from __future__ import annotations
 PROTOCOL_VERSION = 1
 COMM_TARGET = "cython_pin"
 MIME_TYPE = "application/vnd.cython-pin.build+json"
-EVENTS = ("pins_changed", "cache_changed")
+EVENTS = ("pins_changed", "cache_changed", "prebuild_state", "build_progress")
 
 PROFILES = ("fast-debug", "release", "annotate")
 DEFAULT_PROFILE = "fast-debug"
@@ -16,3 +16,9 @@ SEVERITIES = ("error", "warning", "note")
 DIAGNOSTIC_SOURCES = ("cython", "compiler", "linker", "helper")
 # A BuildResult's timings carry these stages; its JSON adds "total".
 TIMING_KEYS = ("hash", "cythonize", "compile", "load")
+# The stages of a build ahead (prebuild_state events) and of a build the user waits for (build_progress).
+PREBUILD_STAGES = ("cython", "done", "failed", "cancelled")
+BUILD_STAGES = ("waiting", "cython", "compile", "link")
+# Build ahead (the prebuild op) skips cells longer than this: a big module's background build would hold a
+# CPU for long while the user is still typing, and it is built when run anyway.
+PREBUILD_MAX_SOURCE_CHARS = 200_000

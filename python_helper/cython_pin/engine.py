@@ -65,6 +65,7 @@ def _result(
     origin: str | None = None,
     signer: str | None = None,
     log: str | None = None,
+    built_ahead_utc: str | None = None,
 ) -> BuildResult:
     d = entry_dir(root, key)
     diags = extra_diags
@@ -92,6 +93,7 @@ def _result(
         origin=origin or ("local" if used_cache else "built"),
         signer=signer,
         log=log,
+        built_ahead_utc=built_ahead_utc,
     )
 
 
@@ -112,6 +114,7 @@ def _try_hit(
     if meta is not None and not os.path.exists(os.path.join(entry_dir(root, key), META)):
         return None  # entry removed (gc) or not in this root: rebuild it on disk; the loaded module stays
     reused = meta is not None
+    ahead = None
     if mod is None or meta is None:
         meta = read_meta(root, key)
         if meta is None:
@@ -119,6 +122,7 @@ def _try_hit(
         if mod is None:
             verify_entry(root, key, meta)
             mod = _load_entry(root, key, meta)
+            ahead = meta.get("built_ahead_utc")  # its first load in this process says so
         _meta_by_key[key] = meta
     t_load = time.perf_counter() - t1
     timings = {
@@ -140,6 +144,7 @@ def _try_hit(
         extra_diags=extra,
         origin=origin,
         signer=signer,
+        built_ahead_utc=ahead,
     )
 
 
@@ -205,7 +210,15 @@ def _run_job(job: Job, hit_checked: bool) -> BuildResult:
     # force_rebuild with the module already loaded: the entry is rebuilt on disk, but the process keeps its
     # module object (same key = same inputs; CPython cannot load a second copy from the same path).
     ensure_root(job.root)
-    with key_lock(job.root, job.key, o.lock_timeout_s):
+    lock = key_lock(job.root, job.key, o.lock_timeout_s)
+    if not fresh:
+        from .locks import is_locked
+
+        if is_locked(lock.path):  # e.g. a build ahead of this very source: wait for it, then load it
+            from . import progress
+
+            progress.stage("waiting", job.key, job.name, job.t0)
+    with lock:
         if not fresh:  # another process may have built it while we waited
             hit = _try_hit(job.root, job.key, job.t0, job.t_hash, o.profile, extra)
             if hit is not None:

@@ -1,6 +1,8 @@
 """A tiny plain-Python listener registry (no IPython): the kernel bridge subscribes to push events.
 
-Events: ``pins_changed`` with ``{"cache_dir", "pins"}`` and ``cache_changed`` with ``{"cache_dir"}``.
+Events: ``pins_changed`` with ``{"cache_dir", "pins"}``, ``cache_changed`` with ``{"cache_dir"}``,
+``prebuild_state`` (a build ahead's stages, from the scheduler's thread) and ``build_progress`` (a build's
+stages, from :mod:`cython_pin.progress`); the data of each is the schema's.
 """
 
 from __future__ import annotations

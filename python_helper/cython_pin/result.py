@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from types import ModuleType
 
 from .constants import PROTOCOL_VERSION, TIMING_KEYS
@@ -41,6 +42,7 @@ _FIELDS = (
     "origin",
     "signer",
     "log",
+    "built_ahead_utc",
 )
 
 
@@ -82,6 +84,7 @@ class BuildResult:
     origin: str  # "built", "local" (local cache hit) or "remote" (fetched from the team cache)
     signer: str | None  # key id (and comment) of the team-cache signer when origin == "remote"
     log: str | None  # the command lines and full output of a fresh build (None on a cache hit)
+    built_ahead_utc: str | None  # when a build ahead made the entry; set on its first load in this process
 
     __match_args__ = _FIELDS
     __dataclass_fields__ = _DataclassFields()
@@ -106,6 +109,7 @@ class BuildResult:
         origin: str = "built",
         signer: str | None = None,
         log: str | None = None,
+        built_ahead_utc: str | None = None,
     ) -> None:
         d = self.__dict__
         d["module"], d["key"], d["module_name"] = module, key, module_name
@@ -114,6 +118,7 @@ class BuildResult:
         d["diagnostics"], d["annotation_path"], d["cache_dir"] = diagnostics, annotation_path, cache_dir
         d["reused_module"], d["kind"], d["source_path"] = reused_module, kind, source_path
         d["origin"], d["signer"], d["log"] = origin, signer, log
+        d["built_ahead_utc"] = built_ahead_utc
 
     def _astuple(self) -> tuple[Any, ...]:
         return tuple(self.__dict__[f] for f in _FIELDS)
@@ -190,6 +195,7 @@ class BuildResult:
             "used_cache": bool(self.used_cache),
             "origin": self.origin,
             "signer": self.signer,
+            "built_ahead_utc": self.built_ahead_utc,
             "reused_module": bool(self.reused_module),
             "module_code_skipped": self.module_code_skipped,
             "created_utc": self.created_utc,
@@ -213,6 +219,9 @@ class BuildResult:
             f"  timings    : total {t['total'] * 1e3:.1f} ms (hash {t['hash'] * 1e3:.1f}, cythonize "
             f"{t['cythonize'] * 1e3:.1f}, compile {t['compile'] * 1e3:.1f}, load {t['load'] * 1e3:.1f})",
         ]
+        if self.built_ahead_utc:
+            ago = _ago(self.built_ahead_utc)
+            lines.insert(3, f"  built ahead: in the background at {self.built_ahead_utc}{ago}")
         al = self.aliases() if aliases is None else aliases
         if al:
             lines.append(f"  aliases    : {', '.join(al)}")
@@ -222,3 +231,22 @@ class BuildResult:
             )
         lines += ["  " + d.format(line_offset) for d in self.diagnostics]
         return lines
+
+
+def _ago(utc: str) -> str:
+    """How long ago ``2026-01-02T03:04:05Z`` was: " (12 s ago)", " (3 min ago)", " (2 h ago)",
+    " (4 days ago)"; "" when unreadable."""
+    import calendar
+
+    try:
+        then = calendar.timegm(time.strptime(utc, "%Y-%m-%dT%H:%M:%SZ"))
+    except ValueError:
+        return ""
+    s = max(0, int(time.time() - then))
+    if s < 120:
+        return f" ({s} s ago)"
+    if s < 7200:
+        return f" ({s // 60} min ago)"
+    if s < 172800:
+        return f" ({s // 3600} h ago)"
+    return f" ({s // 86400} days ago)"

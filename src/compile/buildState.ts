@@ -8,22 +8,20 @@ import type { IOutputAreaModel } from '@jupyterlab/outputarea';
 import { ISignal, Signal } from '@lumino/signaling';
 import { parseMagicLine } from '../magic/parser';
 import { BUILD_MIME_TYPE, decodeBuildResult, IBuildResult } from '../protocol';
+import type {
+  BuildPhase,
+  IBuildStateTracker,
+  ICellBuildState,
+  ICellEvent,
+  ICellStateEvent
+} from '../tokens';
 
-export type BuildPhase = 'none' | 'building' | 'ok' | 'error';
-
-export interface ICellBuildState {
-  phase: BuildPhase;
-  result: IBuildResult | null;
-}
-
-export interface ICellEvent {
-  panel: NotebookPanel;
-  cell: CodeCell;
-}
-
-export interface ICellStateEvent extends ICellEvent {
-  state: ICellBuildState;
-}
+export type {
+  BuildPhase,
+  ICellBuildState,
+  ICellEvent,
+  ICellStateEvent
+} from '../tokens';
 
 /** Last build result among a cell's outputs (null when none). */
 export function latestBuildResult(
@@ -49,7 +47,7 @@ export function phaseOf(result: IBuildResult | null): BuildPhase {
  * Watches every code cell of every notebook: its build state (from its
  * outputs and execution) and its source edits.
  */
-export class BuildStateTracker {
+export class BuildStateTracker implements IBuildStateTracker {
   constructor(tracker: INotebookTracker) {
     tracker.widgetAdded.connect((_, panel) => this._watch(panel));
     tracker.forEach(panel => this._watch(panel));

@@ -1,27 +1,40 @@
 import { CodeCell } from '@jupyterlab/cells';
 import { TranslationBundle } from '@jupyterlab/translation';
-import { DIAGNOSTICS_OPTION } from '../diagnostics/editorExtension';
-import { showDiagnostics } from '../diagnostics/markers';
+import { showCellDiagnostics } from '../diagnostics/cellMarkers';
 import { parseMagicLine } from '../magic/parser';
-import { editorViewOf } from '../notebook/cells';
-import type { BuildStateTracker, ICellBuildState } from './buildState';
+import type { IBuildStateTracker, ICellBuildState } from '../tokens';
 import { updateMarker } from './cellMarker';
 import { applyCythonMime } from './highlighting';
+import type { BuildProgress } from './progress';
 
 /**
  * Keeps every code cell's decorations in step with its source and its last
  * build: Cython highlighting, the marker, and the editor's lint markers.
  */
 export function decorateCells(
-  builds: BuildStateTracker,
+  builds: IBuildStateTracker,
+  progress: BuildProgress<CodeCell>,
   trans: TranslationBundle
 ): void {
   const refreshMarker = (cell: CodeCell, state: ICellBuildState) => {
     const magic = parseMagicLine(cell.model.sharedModel.getSource());
+    const p = progress.get(cell);
     if (cell.inputArea) {
-      updateMarker(cell.inputArea.node, magic, state.phase, trans);
+      updateMarker(
+        cell.inputArea.node,
+        magic,
+        state.phase,
+        trans,
+        p ? { ...p, elapsed: progress.elapsed(cell) } : null
+      );
     }
   };
+
+  progress.changed.connect((_, cell) => {
+    if (!cell.isDisposed) {
+      refreshMarker(cell, builds.state(cell));
+    }
+  });
 
   const watchedMime = new WeakSet<CodeCell>();
   builds.sourceChanged.connect((_, { panel, cell }) => {
@@ -47,21 +60,9 @@ export function decorateCells(
         return;
       }
       refreshMarker(cell, state);
-      const view = editorViewOf(cell);
-      if (!view || state.phase === 'building') {
-        return;
+      if (state.phase !== 'building') {
+        showCellDiagnostics(cell, state.result?.diagnostics ?? []);
       }
-      const diagnostics = state.result?.diagnostics ?? [];
-      // Never dispatch from inside another editor update.
-      setTimeout(() => {
-        if (cell.isDisposed) {
-          return;
-        }
-        if (diagnostics.length) {
-          cell.editor?.setOption(DIAGNOSTICS_OPTION, true);
-        }
-        showDiagnostics(view, diagnostics);
-      }, 0);
     });
   });
 }

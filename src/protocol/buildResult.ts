@@ -4,11 +4,8 @@ import {
   BUILD_ORIGINS,
   BUILD_STATUSES,
   BuildResult,
-  Diagnostic,
-  DIAGNOSTIC_SOURCES,
   PROFILES,
   PROTOCOL_VERSION,
-  SEVERITIES,
   TimingKey,
   Timings
 } from '../_generated/protocol';
@@ -26,19 +23,8 @@ import {
   run,
   str
 } from './decode';
+import { diagnostic } from './diagnostic';
 import { errorInfo } from './messages';
-
-function diagnostic(v: unknown, path: string): Diagnostic {
-  const d = rec(v, path);
-  return {
-    line: int(d.line, `${path}.line`),
-    column: int(d.column, `${path}.column`),
-    severity: oneOf(d.severity, `${path}.severity`, SEVERITIES),
-    message: str(d.message, `${path}.message`),
-    source: oneOf(d.source, `${path}.source`, DIAGNOSTIC_SOURCES),
-    file: nullable(str)(d.file, `${path}.file`)
-  };
-}
 
 function annotation(v: unknown, path: string): Annotation {
   const a = rec(v, path);
@@ -97,6 +83,7 @@ export function decodeBuildResult(value: unknown): Decoded<BuildResult> {
         'origin'
       ),
       signer: nullable(str)(b.signer, 'signer'),
+      built_ahead_utc: nullable(str)(b.built_ahead_utc, 'built_ahead_utc'),
       reused_module: bool(b.reused_module, 'reused_module'),
       module_code_skipped: bool(b.module_code_skipped, 'module_code_skipped'),
       created_utc: nullable(str)(b.created_utc, 'created_utc'),

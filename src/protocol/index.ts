@@ -21,11 +21,16 @@ import type {
 } from '../_generated/protocol';
 
 export type {
+  BuildProgressEvent,
+  BuildStage,
   CacheChangedEvent,
   DiagnosticSource,
   ErrorCode,
   Op,
   PinsChangedEvent,
+  PrebuildDecision,
+  PrebuildStage,
+  PrebuildStateEvent,
   Profile,
   Reply,
   Severity,
@@ -33,12 +38,14 @@ export type {
 } from '../_generated/protocol';
 export {
   BUILD_MIME_TYPE,
+  BUILD_STAGES,
   COMM_TARGET,
   DIAGNOSTIC_SOURCES,
   ERROR_CODES,
   EVENT_NAMES,
   OPS,
   PROFILES,
+  PREBUILD_STAGES,
   PROTOCOL_VERSION,
   SEVERITIES,
   TIMING_KEYS

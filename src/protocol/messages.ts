@@ -1,18 +1,28 @@
 /** Decoders for what the kernel sends on the comm: replies and events. */
 import {
+  BUILD_STAGES,
+  BuildProgressEvent,
   CacheChangedEvent,
   ErrorInfo,
   Event,
   EVENT_NAMES,
   PinsChangedEvent,
+  PREBUILD_STAGES,
+  PrebuildStateEvent,
   Reply
 } from '../_generated/protocol';
+import { diagnostic } from './diagnostic';
 import {
+  arr,
   bool,
   Decoded,
   fail,
+  int,
   isRecord,
+  JSONRecord,
   nonEmpty,
+  num,
+  oneOf,
   rec,
   run,
   str
@@ -58,20 +68,62 @@ function cacheChanged(cache_dir: string): CacheChangedEvent {
   return { type: 'event', event: 'cache_changed', data: { cache_dir } };
 }
 
+function seconds(v: unknown, path: string): number {
+  const s = num(v, path);
+  return s >= 0 ? s : fail(path, 'a number >= 0');
+}
+
+function generation(v: unknown, path: string): number {
+  const g = int(v, path);
+  return g >= 0 ? g : fail(path, 'an integer >= 0');
+}
+
+function prebuildState(d: JSONRecord): PrebuildStateEvent {
+  return {
+    type: 'event',
+    event: 'prebuild_state',
+    data: {
+      cell_id: str(d.cell_id, 'data.cell_id'),
+      generation: generation(d.generation, 'data.generation'),
+      key: nonEmpty(d.key, 'data.key'),
+      stage: oneOf(d.stage, 'data.stage', PREBUILD_STAGES),
+      diagnostics: arr(d.diagnostics, 'data.diagnostics', diagnostic),
+      elapsed_s: seconds(d.elapsed_s, 'data.elapsed_s')
+    }
+  };
+}
+
+function buildProgress(d: JSONRecord): BuildProgressEvent {
+  return {
+    type: 'event',
+    event: 'build_progress',
+    data: {
+      key: nonEmpty(d.key, 'data.key'),
+      module_name: nonEmpty(d.module_name, 'data.module_name'),
+      stage: oneOf(d.stage, 'data.stage', BUILD_STAGES),
+      elapsed_s: seconds(d.elapsed_s, 'data.elapsed_s')
+    }
+  };
+}
+
 export function decodeEvent(value: unknown): Decoded<Event> {
   return run((): Event => {
     const m = rec(value, 'message');
     if (m.type !== 'event') {
       fail('type', '"event"');
     }
-    if (!EVENT_NAMES.includes(m.event as Event['event'])) {
-      fail('event', `one of ${EVENT_NAMES.join(', ')}`);
-    }
+    const name = oneOf(m.event, 'event', EVENT_NAMES);
     const d = rec(m.data, 'data');
-    const cacheDir = nonEmpty(d.cache_dir, 'data.cache_dir');
-    return m.event === 'pins_changed'
-      ? pinsChanged(cacheDir, d)
-      : cacheChanged(cacheDir);
+    switch (name) {
+      case 'pins_changed':
+        return pinsChanged(nonEmpty(d.cache_dir, 'data.cache_dir'), d);
+      case 'cache_changed':
+        return cacheChanged(nonEmpty(d.cache_dir, 'data.cache_dir'));
+      case 'prebuild_state':
+        return prebuildState(d);
+      case 'build_progress':
+        return buildProgress(d);
+    }
   });
 }
 

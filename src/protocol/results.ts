@@ -5,6 +5,7 @@ import {
   Op,
   OpResults,
   PinRow,
+  PREBUILD_DECISIONS,
   PROFILES,
   PROTOCOL_VERSION
 } from '../_generated/protocol';
@@ -104,6 +105,13 @@ const RESULT_DECODERS: { [K in Op]: (r: JSONRecord) => OpResults[K] } = {
     key: nonEmpty(r.key, 'result.key'),
     module_name: nonEmpty(r.module_name, 'result.module_name'),
     names: arr(r.names, 'result.names', str)
+  }),
+  prebuild: r => ({
+    cell_id: str(r.cell_id, 'result.cell_id'),
+    generation: int(r.generation, 'result.generation'),
+    key: nullable(nonEmpty)(r.key, 'result.key'),
+    decision: oneOf(r.decision, 'result.decision', PREBUILD_DECISIONS),
+    reason: nullable(str)(r.reason, 'result.reason')
   })
 };
 

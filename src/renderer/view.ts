@@ -3,7 +3,7 @@ import { renderAnnotation } from '../annotation/view';
 import { IBuildResult, IDiagnostic } from '../protocol';
 import { NULL_TRANS } from '../translation';
 import { h } from '../ui/dom';
-import { formatSeconds, formatUtc, shortKey } from '../ui/format';
+import { formatAgo, formatSeconds, formatUtc, shortKey } from '../ui/format';
 
 /** What the renderer asks its host to do. */
 export interface IBuildResultActions {
@@ -54,11 +54,37 @@ function cacheBadge(r: IBuildResult, trans: TranslationBundle): HTMLElement {
   );
 }
 
-/** Render a build result into DOM (pure: no JupyterLab services). */
+/**
+ * The "built ahead" badge: this cache hit was built in the background while
+ * the user typed, so a "from cache" on a cell never run is no surprise.
+ */
+function builtAheadBadge(
+  builtAhead: string,
+  now: number,
+  trans: TranslationBundle
+): HTMLElement {
+  return h(
+    'span',
+    {
+      class: 'jp-CythonPin-badge jp-CythonPin-builtAhead',
+      title: trans.__(
+        'Built in the background while you typed (%1), so this run found it in the cache.',
+        formatUtc(builtAhead)
+      )
+    },
+    trans.__('built ahead %1 ago', formatAgo(builtAhead, now))
+  );
+}
+
+/**
+ * Render a build result into DOM (pure: no JupyterLab services). `now` (ms
+ * since the epoch) is when it is drawn, for "built ahead N s ago".
+ */
 export function renderBuildResult(
   r: IBuildResult,
   actions: IBuildResultActions,
-  trans: TranslationBundle = NULL_TRANS
+  trans: TranslationBundle = NULL_TRANS,
+  now: number = Date.now()
 ): HTMLElement {
   const root = h('div', {
     class: `jp-CythonPin-result jp-mod-${r.status}`,
@@ -73,6 +99,7 @@ export function renderBuildResult(
       ? h('code', { class: 'jp-CythonPin-moduleName' }, r.module_name)
       : null,
     r.used_cache ? cacheBadge(r, trans) : null,
+    r.built_ahead_utc ? builtAheadBadge(r.built_ahead_utc, now, trans) : null,
     h(
       'span',
       {
@@ -178,7 +205,8 @@ export function renderBuildResult(
             renderBuildResult(
               { ...r, aliases: [...r.aliases, alias] },
               actions,
-              trans
+              trans,
+              now
             )
           );
         }

@@ -37,3 +37,19 @@ export function formatUtc(iso: string | null): string {
   const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(iso);
   return m ? `${m[1]} ${m[2]} UTC` : iso;
 }
+
+/** `3 s`, `5 min`, `2 h`, `3 days`: how long ago `iso` was, seen at `now` (ms since the epoch). */
+export function formatAgo(iso: string, now: number): string {
+  const then = Date.parse(iso);
+  const s = Number.isNaN(then) ? 0 : Math.max(0, (now - then) / 1000);
+  if (s < 60) {
+    return `${Math.floor(s)} s`;
+  }
+  if (s < 3600) {
+    return `${Math.floor(s / 60)} min`;
+  }
+  if (s < 48 * 3600) {
+    return `${Math.floor(s / 3600)} h`;
+  }
+  return `${Math.floor(s / 86400)} days`;
+}

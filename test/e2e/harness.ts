@@ -3,7 +3,7 @@
  * headless chromium, and stop exactly the processes started here (the server, the kernels it started, the
  * browser), recorded in test-output/e2e/pids.txt so scripts/test can check none is left.
  */
-import { ChildProcess, spawn } from 'child_process';
+import { ChildProcess, execSync, spawn } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as net from 'net';
@@ -127,6 +127,45 @@ async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** Clock ticks per second of /proc/<pid>/stat times. */
+const CLK_TCK = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
+
+/**
+ * CPU seconds a process has used: its own user and system time plus that of the children it has waited
+ * for (a build's compiler runs are counted once they end). Null when the process is gone.
+ */
+export function cpuSeconds(pid: number): number | null {
+  const f = statFields(pid);
+  if (!f) {
+    return null;
+  }
+  // Fields 14-17 of /proc/<pid>/stat: utime, stime, cutime, cstime.
+  return (
+    (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / CLK_TCK
+  );
+}
+
+/**
+ * CPU seconds used by a process and everything under it: each live process's own and waited-for children's
+ * time (a process that ended is counted in its parent's once waited for, and never twice).
+ */
+export function treeCpuSeconds(pid: number): number | null {
+  const own = cpuSeconds(pid);
+  if (own === null) {
+    return null;
+  }
+  return descendants(pid).reduce((sum, p) => sum + (cpuSeconds(p) ?? 0), own);
+}
+
+/** The first descendant of `root` whose command line contains `text`. */
+export function findDescendant(root: number, text: string): number | null {
+  const mine = new Set(descendants(root));
+  return (
+    processTable().find(p => mine.has(p.pid) && p.cmd.includes(text))?.pid ??
+    null
+  );
 }
 
 export interface ILab {
@@ -500,8 +539,9 @@ export class NotebookPage {
   }
 
   /**
-   * Like compile(), but returns the milliseconds from the click to the moment a new build result is in the
-   * cell's DOM, measured inside the page (performance.now()), so Playwright's own round trips do not count.
+   * Like compile(), but returns the milliseconds from the click to the moment the cell is done: a new build
+   * result is in the cell's DOM and its prompt shows the new execution count. Measured inside the page
+   * (performance.now()), so Playwright's own round trips do not count.
    */
   async timedCompile(i: number): Promise<number> {
     const before = await this.prompt(i);
@@ -521,6 +561,11 @@ export class NotebookPage {
             return reject(new Error('cell not found'));
           }
           const old = node.querySelector('.jp-CythonPin-result');
+          const promptOf = () =>
+            (
+              node.querySelector('.jp-InputArea-prompt')?.textContent ?? ''
+            ).trim();
+          const oldPrompt = promptOf();
           let t0 = -1;
           node.addEventListener(
             'click',
@@ -533,12 +578,23 @@ export class NotebookPage {
           );
           const observer = new MutationObserver(() => {
             const now = node.querySelector('.jp-CythonPin-result');
-            if (t0 >= 0 && now && now !== old) {
+            const prompt = promptOf();
+            if (
+              t0 >= 0 &&
+              now &&
+              now !== old &&
+              /^\[\d+\]:$/.test(prompt) &&
+              prompt !== oldPrompt
+            ) {
               observer.disconnect();
               resolve(performance.now() - t0);
             }
           });
-          observer.observe(node, { childList: true, subtree: true });
+          observer.observe(node, {
+            childList: true,
+            subtree: true,
+            characterData: true
+          });
           setTimeout(() => {
             observer.disconnect();
             reject(new Error('no new build result within 60 s'));
@@ -705,7 +761,22 @@ export async function expectPoll<T>(
   );
 }
 
+/**
+ * Empty test-output/e2e/ once per run: the test files (run in band, in one process) share it, its figures
+ * and its pids.txt, so a later file must not remove what an earlier one wrote.
+ */
 export function resetOutput(): void {
-  fs.rmSync(OUT, { recursive: true, force: true });
+  // Jest gives each test file its own process.env: the run is told by the runner's PID, kept in a file.
+  const mark = path.join(OUT, 'run-pid.txt');
+  let owner = '';
+  try {
+    owner = fs.readFileSync(mark, 'utf8');
+  } catch {
+    // no run has written here yet
+  }
+  if (owner !== String(process.pid)) {
+    fs.rmSync(OUT, { recursive: true, force: true });
+  }
   fs.mkdirSync(OUT, { recursive: true });
+  fs.writeFileSync(mark, String(process.pid));
 }

@@ -238,6 +238,15 @@ def test_every_op_result_and_error_of_the_real_dispatcher(cache, emitted):
     assert s.ok("unpin", alias="square")["removed"] is False
     assert [r["key"] for r in s.ok("gc_cache", dry_run=True, max_bytes=0)["removed"]] == [cache.key]
     assert s.error("nonsense") == "ProtocolError"
+    cell = "%%cython_pin\n" + SQUARE  # built by the fixture: nothing to build ahead, no worker started
+    assert s.ok("prebuild", cell_id="c1", generation=3, source=cell) == {
+        "cell_id": "c1",
+        "generation": 3,
+        "key": cache.key,
+        "decision": "cached",
+        "reason": None,
+    }
+    assert s.ok("prebuild", cell_id="c1", generation=4, source="print(1)\n")["decision"] == "skipped"
     assert s.ops == set(DEFS["Op"]["enum"])
     for event in emitted:
         check("Event", event)

@@ -141,7 +141,9 @@ describe('settings', () => {
       autoLoadHelper: true,
       cacheDir: '',
       showAnnotation: true,
-      takeOverCythonMagic: false
+      takeOverCythonMagic: false,
+      buildAhead: true,
+      buildAheadDelayMs: 1000
     });
     // The magic line's ALIAS is the pin instruction (the helper pins it, collision rule included): there is
     // no separate auto-pin setting that could re-pin with overwrite.

@@ -34,6 +34,43 @@ function text(root: HTMLElement, selector: string): string | null {
 }
 
 describe('build result renderer', () => {
+  it('says a cache hit was built ahead, and how long ago', () => {
+    const { actions } = fakeActions();
+    const r = {
+      ...buildResult('build result ok'),
+      built_ahead_utc: '2026-11-25T12:00:00Z'
+    };
+    const at = (iso: string) =>
+      renderBuildResult(r, actions, undefined, Date.parse(iso));
+    const badge = (root: HTMLElement) =>
+      root.querySelector('.jp-CythonPin-builtAhead') as HTMLElement;
+    const root = at('2026-11-25T12:00:04.5Z');
+    expect(badge(root).textContent).toBe('built ahead 4 s ago');
+    expect(badge(root).title).toContain('2026-11-25 12:00 UTC');
+    // Beside "from cache", in the header.
+    expect(
+      badge(root).parentElement?.querySelector('.jp-CythonPin-fromCache')
+    ).not.toBeNull();
+    expect(badge(at('2026-11-25T12:07:10Z')).textContent).toBe(
+      'built ahead 7 min ago'
+    );
+    expect(badge(at('2026-11-25T15:00:00Z')).textContent).toBe(
+      'built ahead 3 h ago'
+    );
+    expect(badge(at('2026-11-29T12:00:00Z')).textContent).toBe(
+      'built ahead 4 days ago'
+    );
+    // A clock behind the kernel's never says a negative time.
+    expect(badge(at('2026-11-25T11:59:00Z')).textContent).toBe(
+      'built ahead 0 s ago'
+    );
+    expect(
+      renderBuildResult(buildResult('build result ok'), actions).querySelector(
+        '.jp-CythonPin-builtAhead'
+      )
+    ).toBeNull();
+  });
+
   it('shows a successful build from the cache', () => {
     const { actions, calls } = fakeActions();
     const r = buildResult('build result ok');

@@ -25,6 +25,7 @@ def error_payload(
         "used_cache": False,
         "origin": None,
         "signer": None,
+        "built_ahead_utc": None,
         "reused_module": False,
         "module_code_skipped": False,
         "created_utc": None,

@@ -189,12 +189,11 @@ class CythonPinMagics(Magics):
         from ..pins import pin
         from .bundle import error_payload, ok_bundle
 
-        args = magic_arguments.parse_argstring(self.cython_pin, _join_flag_values(line))
+        args, opts = options_for_cell(line)
         if args.alias is not None:
             from ..pin_rules import validate_alias
 
             validate_alias(args.alias)  # before spending a build on a cell whose pin must fail
-        opts = build_options(args)
         profile = args.profile or DEFAULT_PROFILE
         cache_dir = get_cache_dir()
         try:
@@ -232,6 +231,14 @@ class CythonPinMagics(Magics):
         if args.verbose:
             bundle["text/plain"] = _verbose_log(bundle[MIME_TYPE], bundle["text/plain"], res.log)
         display(bundle, raw=True)
+
+
+def options_for_cell(line: str) -> tuple[Any, dict[str, Any]]:
+    """The parsed ``%%cython_pin`` line (its argparse namespace) and the engine options running the cell
+    uses: the magic and a build ahead of the cell (which must compute the very key the run does) both
+    call this. UsageError for a bad line."""
+    args = magic_arguments.parse_argstring(CythonPinMagics.cython_pin, _join_flag_values(line))
+    return args, build_options(args)
 
 
 def load_ipython_extension(ipython: Any) -> None:

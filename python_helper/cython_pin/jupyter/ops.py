@@ -101,6 +101,15 @@ def _import_pinned(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]
     return {"alias": alias, "key": res.key, "module_name": res.module_name, "names": bound}
 
 
+def _prebuild(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
+    """Start building the cell ahead in the worker (never waits for the build)."""
+    from IPython import get_ipython
+
+    from .prebuild import prebuild
+
+    return prebuild(args, get_ipython())
+
+
 _OPS: dict[str, Callable[[dict[str, Any], Namespace | None], dict[str, Any]]] = {
     "hello": _hello,
     "list_pins": _list_pins,
@@ -112,6 +121,7 @@ _OPS: dict[str, Callable[[dict[str, Any], Namespace | None], dict[str, Any]]] = 
     "gc_cache": _gc_cache,
     "import_pinned": _import_pinned,
     "catalogue": _catalogue,
+    "prebuild": _prebuild,
 }
 
 

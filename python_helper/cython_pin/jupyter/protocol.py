@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..constants import EVENTS
+from ..constants import BUILD_STAGES, EVENTS, PREBUILD_STAGES
 
 
 class ProtocolError(ValueError):
@@ -34,6 +34,7 @@ _ARGS: dict[str, tuple[dict[str, tuple[type, ...]], dict[str, tuple[type, ...]]]
     ),
     "import_pinned": ({"alias": (str,)}, {}),
     "catalogue": ({}, {}),
+    "prebuild": ({"cell_id": (str,), "generation": (int,), "source": (str,)}, {}),
 }
 OPS = tuple(_ARGS)
 
@@ -77,14 +78,36 @@ def validate_request(msg: Any) -> tuple[str, str, dict[str, Any]]:
     return mid, op, args
 
 
+def _check_stage_event(name: str, data: dict[str, Any]) -> None:
+    """The fields of a ``prebuild_state`` or ``build_progress`` event."""
+    what = f"event {name} data"
+    if name == "prebuild_state":
+        require_field(data, "cell_id", (str,), what)
+        if require_field(data, "generation", (int,), what) < 0:
+            raise ProtocolError(f"{what}: generation must be >= 0.")
+        require_field(data, "diagnostics", (list,), what)
+        stages = PREBUILD_STAGES
+    else:
+        require_field(data, "module_name", (str,), what)
+        stages = BUILD_STAGES
+    require_field(data, "key", (str,), what)
+    if require_field(data, "stage", (str,), what) not in stages:
+        raise ProtocolError(f"{what}: stage must be one of {', '.join(stages)}.")
+    if require_field(data, "elapsed_s", _NUM, what) < 0:
+        raise ProtocolError(f"{what}: elapsed_s must be >= 0.")
+
+
 def validate_event(msg: Any) -> None:
-    """Check an Event (``pins_changed`` or ``cache_changed``)."""
+    """Check an Event (``pins_changed``, ``cache_changed``, ``prebuild_state``, ``build_progress``)."""
     if not isinstance(msg, dict) or msg.get("type") != "event":
         raise ProtocolError("event: type must be 'event'.")
     name = require_field(msg, "event", (str,), "event")
     if name not in EVENTS:
         raise ProtocolError(f"event: unknown event {name!r}.")
     data = require_field(msg, "data", (dict,), "event")
+    if name in ("prebuild_state", "build_progress"):
+        _check_stage_event(name, data)
+        return
     require_field(data, "cache_dir", (str,), f"event {name} data")
     if name == "pins_changed":
         pins = require_field(data, "pins", (dict,), "event pins_changed data")

@@ -13,7 +13,8 @@ import {
   oneOf,
   optionalNullable,
   rec,
-  run
+  run,
+  str
 } from '../../../src/protocol/decode';
 import { IOpArgs, IRequest, Op, OPS } from '../../../src/protocol';
 
@@ -55,6 +56,18 @@ function argsFor<K extends Op>(op: K, a: JSONRecord): IOpArgs[K] {
         old: nonEmpty(a.old, `${p}.old`),
         new: nonEmpty(a.new, `${p}.new`)
       } as IOpArgs[K];
+    case 'prebuild': {
+      only('cell_id', 'generation', 'source');
+      const generation = int(a.generation, `${p}.generation`);
+      if (generation < 0) {
+        fail(`${p}.generation`, 'an integer >= 0');
+      }
+      return {
+        cell_id: nonEmpty(a.cell_id, `${p}.cell_id`),
+        generation,
+        source: str(a.source, `${p}.source`)
+      } as IOpArgs[K];
+    }
     case 'gc_cache': {
       only('max_bytes', 'max_age_days', 'keep_n_newest', 'dry_run');
       const out: IOpArgs['gc_cache'] = {

@@ -1,0 +1,50 @@
+"""Build stage reports: a cold build says when it enters a stage (waiting for another process's build of
+the key, Cython, the C compiler), so whoever shows the build can say what it is doing.
+
+In the kernel the reports become ``build_progress`` events (:mod:`cython_pin.events`); the build-ahead worker
+installs its own sink with :func:`set_sink` and turns them into prebuild states. Only builds report: a cache
+hit never imports this module.
+"""
+
+from __future__ import annotations
+
+import time
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # no runtime import of typing
+    from collections.abc import Callable, Sequence
+
+    from .diagnostics import Diagnostic
+
+    Sink = Callable[[str, str, str, float, Sequence[Diagnostic]], None]
+
+_sink: Sink | None = None
+
+
+def set_sink(fn: Sink | None) -> None:
+    """Send every stage report to ``fn(stage, key, module_name, elapsed_s, diagnostics)`` instead of the
+    ``build_progress`` event (None: back to the event)."""
+    global _sink
+    _sink = fn
+
+
+def stage(
+    name: str, key: str | None, module_name: str | None, t0: float, diagnostics: Sequence[Diagnostic] = ()
+) -> None:
+    """Report that the build of ``key`` enters stage ``name`` ("waiting", "cython", "compile"); ``t0`` is
+    when the build started (``time.perf_counter``). ``diagnostics``: what the stages so far reported (the
+    Cython pass's warnings when "compile" starts). A sink may raise to stop the build (the worker cancels
+    a superseded build this way)."""
+    if key is None or module_name is None:
+        return
+    elapsed = max(0.0, time.perf_counter() - t0)
+    sink = _sink
+    if sink is not None:
+        sink(name, key, module_name, elapsed, diagnostics)
+        return
+    from . import events
+
+    events.emit(
+        "build_progress",
+        {"key": key, "module_name": module_name, "stage": name, "elapsed_s": round(elapsed, 3)},
+    )

@@ -1,0 +1,112 @@
+import { CodeCell } from '@jupyterlab/cells';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { showCellDiagnostics } from '../diagnostics/cellMarkers';
+import type {
+  IBuildStateTracker,
+  IConnectorRegistry,
+  ICythonPinSettings
+} from '../tokens';
+import { aheadSource } from './eligible';
+import { liveDiagnostics } from './liveDiagnostics';
+import { PrebuildScheduler } from './scheduler';
+
+export interface IBuildAheadOptions {
+  tracker: INotebookTracker;
+  registry: IConnectorRegistry;
+  builds: IBuildStateTracker;
+  settings: ICythonPinSettings;
+}
+
+function cellById(panel: NotebookPanel, id: string): CodeCell | null {
+  for (const cell of panel.content.widgets) {
+    if (cell instanceof CodeCell && cell.model.id === id) {
+      return cell;
+    }
+  }
+  return null;
+}
+
+/**
+ * Build ahead while the user types: each notebook gets a scheduler that
+ * sends `prebuild` after a pause in a magic cell's edits (when the setting
+ * is on and the helper is ready), and the helper's prebuild_state events
+ * about a cell's current text become its lint markers.
+ */
+export function startBuildAhead(options: IBuildAheadOptions): void {
+  const { tracker, registry, builds, settings } = options;
+  const schedulers = new WeakMap<NotebookPanel, PrebuildScheduler>();
+  const seen = new WeakSet<CodeCell>();
+
+  const schedulerOf = (panel: NotebookPanel): PrebuildScheduler => {
+    let scheduler = schedulers.get(panel);
+    if (!scheduler) {
+      const s = new PrebuildScheduler({
+        send: (cellId, generation, source) => {
+          const connector = registry.get(panel);
+          if (!connector?.isReady) {
+            return Promise.reject(new Error('the helper is not ready'));
+          }
+          return connector.request('prebuild', {
+            cell_id: cellId,
+            generation,
+            source
+          });
+        },
+        delayMs: () => settings.config.buildAheadDelayMs
+      });
+      panel.disposed.connect(() => s.dispose());
+      schedulers.set(panel, s);
+      scheduler = s;
+    }
+    return scheduler;
+  };
+
+  builds.sourceChanged.connect((_, { panel, cell }) => {
+    // The first signal is the cell being seen (the notebook opened): only edits are built ahead.
+    if (!seen.has(cell)) {
+      seen.add(cell);
+      return;
+    }
+    const source = settings.config.buildAhead
+      ? aheadSource(
+          cell.model.sharedModel.getSource(),
+          settings.config.takeOverCythonMagic ||
+            builds.state(cell).result !== null
+        )
+      : null;
+    schedulerOf(panel).edited(cell.model.id, source);
+  });
+
+  // A run of the cell builds it anyway: a pending build ahead would only repeat it.
+  builds.stateChanged.connect((_, { panel, cell, state }) => {
+    if (state.phase === 'building') {
+      schedulers.get(panel)?.cancel(cell.model.id);
+    }
+  });
+
+  settings.changed.connect((_, config) => {
+    if (!config.buildAhead) {
+      tracker.forEach(panel => schedulers.get(panel)?.cancelAll());
+    }
+  });
+
+  registry.eventReceived.connect((_, { connector, event }) => {
+    if (event.event !== 'prebuild_state') {
+      return;
+    }
+    const panel = tracker.find(p => registry.get(p) === connector);
+    const scheduler = panel ? schedulers.get(panel) : undefined;
+    if (!panel || !scheduler) {
+      return;
+    }
+    const { cell_id, generation } = event.data;
+    const current = () => scheduler.isCurrent(cell_id, generation);
+    const diagnostics = liveDiagnostics(event.data, (id, g) =>
+      scheduler.isCurrent(id, g)
+    );
+    const cell = cellById(panel, cell_id);
+    if (diagnostics && cell) {
+      showCellDiagnostics(cell, diagnostics, current);
+    }
+  });
+}

@@ -1,0 +1,414 @@
+"""Build ahead (issue 12 §1-§2, kernel side): real Cython, gcc and a real worker process.
+
+The prebuild op builds a cell's exact key in the worker without loading it; the run is then a cache hit that
+says it was built ahead; the Cython pass's diagnostics arrive as prebuild_state events before the C compiler
+runs; a newer source for a cell cancels the older build; a Compile that arrives mid-build waits for it and
+does not compile again; a real ipykernel keeps running cells while the worker builds.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+import sysconfig
+import time
+import uuid
+from typing import Any
+
+import pytest
+from cython_pin import events
+from cython_pin.ahead.scheduler import Request, Scheduler, scheduler
+from cython_pin.ahead.worker import NICE
+from cython_pin.jupyter.magic import CELL_LINE_OFFSET
+from cython_pin.jupyter.prebuild import prebuild, split_cell
+from cython_pin.jupyter.protocol import make_event
+from support import HELPER
+
+
+def _fresh_source(extra: str = "") -> str:
+    """A source no other test has built (its key is new)."""
+    return f"def f(int n):\n    return n*n + {uuid.uuid4().int % 10**9}{extra}\n"
+
+
+def _wait(pred: Any, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not pred():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.005)
+
+
+def _final(seen: list[tuple[str, dict[str, Any]]], generation: int) -> bool:
+    return any(
+        e == "prebuild_state"
+        and d["generation"] == generation
+        and d["stage"] in ("done", "failed", "cancelled")
+        for e, d in seen
+    )
+
+
+def _states(seen: list[tuple[str, dict[str, Any]]], cell_id: str) -> list[tuple[int, str]]:
+    return [
+        (d["generation"], d["stage"]) for e, d in seen if e == "prebuild_state" and d["cell_id"] == cell_id
+    ]
+
+
+@pytest.fixture()
+def seen():
+    """Every event emitted in this process during the test, each checked as the comm bridge checks it."""
+    got: list[tuple[str, dict[str, Any]]] = []
+
+    def listener(event: str, data: dict[str, Any]) -> None:
+        make_event(event, data)
+        got.append((event, data))
+
+    events.subscribe(listener)
+    yield got
+    events.unsubscribe(listener)
+
+
+@pytest.fixture()
+def slow_cc(tmp_path, monkeypatch):
+    """CC = a wrapper that logs each compile+link to a file and sleeps first, so a build can be caught in
+    its C compiler stage; a private cache (the compiler is part of the key)."""
+    real = shlex.split(sysconfig.get_config_var("CC") or "cc")
+    log = tmp_path / "cc.log"
+    wrapper = tmp_path / "cc.sh"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        'case " $* " in\n'
+        f'  *" -o "*) echo "$$" >> {shlex.quote(str(log))}; sleep "${{AHEAD_CC_SLEEP:-2}}";;\n'
+        "esac\n"
+        f'exec {" ".join(shlex.quote(w) for w in real)} "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("CC", str(wrapper))
+    root = tmp_path / "cache"
+    monkeypatch.setenv("CYTHON_PIN_CACHE_DIR", str(root))
+
+    def compiles() -> int:
+        return len(log.read_text().split()) if log.exists() else 0
+
+    return compiles
+
+
+@pytest.fixture()
+def private_scheduler():
+    """A scheduler of its own (its worker inherits this test's environment, e.g. the slow CC)."""
+    got: list[tuple[str, dict[str, Any]]] = []
+    s = Scheduler(lambda event, data: got.append((event, make_event(event, data)["data"])))
+    yield s, got
+    s.close()
+
+
+def _request(cell_id: str, generation: int, source: str) -> Request:
+    from cython_pin.engine import _module_key
+
+    key, _o, root, _np = _module_key(source, {})
+    return Request(cell_id, generation, key, source, {}, root, CELL_LINE_OFFSET)
+
+
+def test_split_cell_is_what_ipython_runs():
+    assert split_cell("%%cython_pin sq --profile release\ndef f(): pass", None) == (
+        "cython_pin",
+        "sq --profile release",
+        "def f(): pass\n",
+    )
+    assert split_cell("\n\n%%cython_pin\nx = 1\n", None) == ("cython_pin", "", "x = 1\n")
+    assert split_cell("print(1)\n", None) is None
+    assert split_cell("%%time\nx = 1\n", None) == ("time", "", "x = 1\n")
+
+
+def test_prebuild_then_run_is_a_hit_that_says_built_ahead(shell, shown, seen):
+    src = _fresh_source()
+    cell = "%%cython_pin --profile release\n" + src
+    res = prebuild({"cell_id": "c1", "generation": 1, "source": cell}, shell)
+    assert res["decision"] == "started" and res["reason"] is None
+    _wait(lambda: _final(seen, 1))
+    assert _states(seen, "c1") == [(1, "cython"), (1, "done")]
+    assert ("cache_changed", {"cache_dir": os.environ["CYTHON_PIN_CACHE_DIR"]}) in seen
+    name = f"cython_pin_{res['key'][:16]}"
+    assert name not in sys.modules  # the kernel never imported what the worker built
+    entry = os.path.join(os.environ["CYTHON_PIN_CACHE_DIR"], res["key"])
+    assert os.path.exists(os.path.join(entry, "meta.json"))
+    worker = scheduler()._proc
+    assert worker is not None and worker.poll() is None  # it stays, warm, for the next edit
+    with open(f"/proc/{worker.pid}/maps") as f:
+        assert entry not in f.read()  # nor did the worker load it
+    assert os.getpriority(os.PRIO_PROCESS, worker.pid) == min(19, os.getpriority(os.PRIO_PROCESS, 0) + NICE)
+
+    shell.run_cell(cell)
+    payload = shown[-1]["application/vnd.cython-pin.build+json"]
+    assert payload["key"] == res["key"] and payload["used_cache"] is True
+    assert payload["built_ahead_utc"] is not None and payload["profile"] == "release"
+    assert "built ahead: in the background at " + payload["built_ahead_utc"] in shown[-1]["text/plain"]
+    assert shell.user_ns["f"](3) == 9 + int(src.split("+ ")[1])
+    shell.run_cell(cell)  # the second run: a plain hit, nothing to explain
+    again = shown[-1]["application/vnd.cython-pin.build+json"]
+    assert again["used_cache"] is True and again["built_ahead_utc"] is None
+    assert "built ahead" not in shown[-1]["text/plain"]
+    assert prebuild({"cell_id": "c1", "generation": 2, "source": cell}, shell)["decision"] == "cached"
+
+
+def test_cython_error_arrives_as_a_live_diagnostic_on_the_cell_line(shell, seen):
+    cell = "%%cython_pin\n" + _fresh_source() + "def g(int n):\n    return n +\n"
+    res = prebuild({"cell_id": "bad", "generation": 7, "source": cell}, shell)
+    assert res["decision"] == "started"
+    _wait(lambda: _final(seen, 7))
+    states = [d for e, d in seen if e == "prebuild_state"]
+    assert [d["stage"] for d in states] == ["cython", "failed"]
+    (diag,) = [d for d in states[0]["diagnostics"] if d["severity"] == "error"]
+    assert diag["line"] == 5 and diag["source"] == "cython"  # `return n +` is the cell's 5th line
+    assert states[0]["key"] == res["key"]
+    assert not os.path.exists(os.path.join(os.environ["CYTHON_PIN_CACHE_DIR"], res["key"]))
+
+
+def test_cython_warnings_arrive_before_the_c_compiler_and_the_build_goes_on(shell, seen):
+    cell = (
+        "%%cython_pin\n" + _fresh_source() + "cdef int unused_thing(int x):\n    cdef int y\n    return x\n"
+    )
+    res = prebuild({"cell_id": "warn", "generation": 1, "source": cell}, shell)
+    _wait(lambda: _final(seen, 1))
+    states = [d for e, d in seen if e == "prebuild_state"]
+    assert [d["stage"] for d in states] == ["cython", "done"], states
+    assert res["decision"] == "started"
+
+
+def test_skips_and_cached(shell, square):
+    def ask(source: str) -> dict[str, Any]:
+        return prebuild({"cell_id": "s", "generation": 0, "source": source}, shell)
+
+    from cython_pin.constants import PREBUILD_MAX_SOURCE_CHARS
+
+    assert ask("%%cython_pin\n" + square_source())["decision"] == "cached"
+    assert ask("%%cython_pin\n" + square_source())["key"] == square.key
+    big = ask("%%cython_pin\n" + "x = 1\n" * (PREBUILD_MAX_SOURCE_CHARS // 6 + 1))
+    assert big["decision"] == "skipped" and big["key"] is None
+    assert f"over {PREBUILD_MAX_SOURCE_CHARS}" in big["reason"]
+    assert ask("print(1)\n")["reason"] == "not a %%cython_pin cell"
+    assert ask("%%cython\ndef f(): pass\n")["reason"] == "not a %%cython_pin cell"  # takeover is off
+    assert ask("%%cython_pin --profile nope\nx = 1\n")["reason"].startswith("bad %%cython_pin line: ")
+    assert ask("%%cython_pin -f\nx = 1\n")["reason"] == "--force rebuilds on every run"
+    assert "--pgo" in ask("%%cython_pin --pgo\nx = 1\n")["reason"]
+    assert "empty" in ask("%%cython_pin\n\n")["reason"]
+
+
+def square_source() -> str:
+    from support import SQUARE
+
+    return SQUARE
+
+
+def test_foreground_build_reports_its_stages(seen):
+    import cython_pin
+
+    res = cython_pin.compile_and_load_result(_fresh_source())
+    progress = [d for e, d in seen if e == "build_progress"]
+    assert [d["stage"] for d in progress] == ["cython", "compile"]
+    assert {d["key"] for d in progress} == {res.key}
+    assert {d["module_name"] for d in progress} == {res.module_name}
+    cython_pin.compile_and_load_result("x = 1\n")  # built here or by an earlier test
+    seen.clear()
+    cython_pin.compile_and_load_result("x = 1\n")  # a hit reports nothing
+    assert seen == []
+
+
+def test_newer_source_cancels_the_older_build_of_the_cell(slow_cc, private_scheduler):
+    sched, got = private_scheduler
+    first, second = _request("c", 1, _fresh_source()), _request("c", 2, _fresh_source())
+    sched.submit(first)
+    _wait(lambda: (1, "cython") in [(d["generation"], d["stage"]) for _e, d in got])  # in the C compiler
+    sched.submit(second)
+    _wait(lambda: any(d["generation"] == 2 and d["stage"] == "done" for _e, d in got))
+    states = [(d["generation"], d["stage"]) for e, d in got if e == "prebuild_state"]
+    assert states == [(1, "cython"), (1, "cancelled"), (2, "cython"), (2, "done")]
+    cancelled = next(d for _e, d in got if d.get("stage") == "cancelled")
+    assert cancelled["elapsed_s"] < float(os.environ.get("AHEAD_CC_SLEEP", 2)) + 5
+    root = first.root
+    assert not os.path.exists(os.path.join(root, first.key))
+    assert os.path.exists(os.path.join(root, second.key, "meta.json"))
+    assert not os.listdir(os.path.join(root, ".staging"))  # the cancelled build left nothing behind
+
+
+def test_pending_slot_keeps_the_newest_request(private_scheduler):
+    sched, got = private_scheduler
+    a, b, c = (
+        _request("a", 1, _fresh_source()),
+        _request("b", 1, _fresh_source()),
+        _request("c", 1, _fresh_source()),
+    )
+    sched.submit(a)
+    sched.submit(b)  # waits behind a (another cell: a is not cancelled)
+    sched.submit(c)  # replaces b in the one pending slot
+    _wait(lambda: not sched.busy)
+    states = [(d["cell_id"], d["stage"]) for e, d in got if e == "prebuild_state"]
+    assert ("b", "cancelled") in states and ("a", "done") in states and ("c", "done") in states
+    assert states.index(("a", "done")) < states.index(("c", "cython"))  # one build at a time
+
+
+def test_compile_during_the_build_ahead_waits_for_it_and_compiles_once(slow_cc, private_scheduler, seen):
+    import cython_pin
+
+    sched, got = private_scheduler
+    src = _fresh_source()
+    req = _request("c", 1, src)
+    sched.submit(req)
+    _wait(lambda: slow_cc() == 1)  # the worker is in its C compiler
+    res = cython_pin.compile_and_load_result(src)
+    assert res.key == req.key and res.used_cache is True and res.built_ahead_utc is not None
+    assert res.module.f(2) == 4 + int(src.split("+ ")[1])
+    assert slow_cc() == 1  # one compiler run in all: the worker's
+    assert [d["stage"] for e, d in seen if e == "build_progress"] == ["waiting"]
+    _wait(lambda: not sched.busy)
+    assert [d["stage"] for e, d in got if e == "prebuild_state"] == ["cython", "done"]
+
+
+def test_a_dead_worker_fails_the_running_build_and_the_next_request_starts_a_new_one(
+    slow_cc, private_scheduler, monkeypatch
+):
+    sched, got = private_scheduler
+    req = _request("c", 1, _fresh_source())
+    sched.submit(req)
+    _wait(lambda: any(d["stage"] == "cython" for _e, d in got))
+    proc = sched._proc
+    assert proc is not None
+    os.killpg(proc.pid, 9)
+    _wait(lambda: any(d.get("stage") == "failed" for _e, d in got))
+    failed = next(d for _e, d in got if d.get("stage") == "failed")
+    assert "worker stopped" in failed["diagnostics"][0]["message"]
+    monkeypatch.setenv("AHEAD_CC_SLEEP", "0")
+    sched.submit(_request("c", 2, req.source))
+    _wait(lambda: any(d.get("generation") == 2 and d["stage"] == "done" for _e, d in got))
+    assert sched._proc is not None and sched._proc.pid != proc.pid
+
+
+def test_real_ipykernel_keeps_running_cells_during_a_build_ahead(tmp_path, slow_cc):
+    """The prebuild reply comes at once, a cell runs and replies while the worker builds, and the worker's
+    prebuild_state events reach the frontend from the scheduler's thread."""
+    jc = pytest.importorskip("jupyter_client.manager")
+    from test_kernel import _iopub_until
+
+    env = dict(os.environ, PYTHONPATH=HELPER, AHEAD_CC_SLEEP="3")
+    km, kc = jc.start_new_kernel(kernel_name="python3", env=env)
+    try:
+        reply = kc.execute(
+            "",
+            silent=True,
+            store_history=False,
+            user_expressions={"a": "__import__('cython_pin.kernel', fromlist=['activate']).activate()"},
+            reply=True,
+            timeout=60,
+        )
+        assert reply["content"]["user_expressions"]["a"]["data"]["text/plain"] == "1"
+        comm_id = uuid.uuid4().hex
+        kc.shell_channel.send(
+            kc.session.msg("comm_open", {"comm_id": comm_id, "target_name": "cython_pin", "data": {}})
+        )
+        cell = "%%cython_pin\n" + _fresh_source()
+        request = {
+            "type": "request",
+            "id": "p1",
+            "op": "prebuild",
+            "args": {"cell_id": "k", "generation": 1, "source": cell},
+        }
+        kc.shell_channel.send(kc.session.msg("comm_msg", {"comm_id": comm_id, "data": request}))
+        msg = _iopub_until(
+            kc, lambda m: m["msg_type"] == "comm_msg" and m["content"]["data"].get("id") == "p1"
+        )
+        assert msg["content"]["data"]["result"]["decision"] == "started"
+
+        order: list[str] = []
+        mid = kc.execute(
+            "import time; t=time.perf_counter(); sum(range(10**7)); print(time.perf_counter()-t)"
+        )
+        deadline = time.monotonic() + 120
+        while "done" not in order and time.monotonic() < deadline:
+            try:
+                m = kc.get_iopub_msg(timeout=1)
+            except Exception:  # noqa: BLE001 - queue.Empty
+                continue
+            if m["msg_type"] == "status" and m["parent_header"].get("msg_id") == mid:
+                if m["content"]["execution_state"] == "idle":
+                    order.append("cell finished")
+            elif m["msg_type"] == "comm_msg" and m["content"]["data"].get("event") == "prebuild_state":
+                order.append(m["content"]["data"]["data"]["stage"])
+        assert "cell finished" in order and order.index("cell finished") < order.index("done"), order
+        assert order.count("done") == 1 and "cython" in order
+        reply = kc.get_shell_msg(timeout=10)
+        assert reply["content"]["status"] == "ok"
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def test_going_back_to_the_source_being_cancelled_builds_it_again(slow_cc, private_scheduler):
+    sched, got = private_scheduler
+    src_a, src_b = _fresh_source(), _fresh_source()
+    sched.submit(_request("c", 1, src_a))
+    _wait(lambda: any(d["stage"] == "cython" for _e, d in got))
+    sched.submit(_request("c", 2, src_b))  # cancels the build of A
+    sched.submit(_request("c", 3, src_a))  # back to A: B is dropped, A is built again
+    _wait(lambda: any(d.get("generation") == 3 and d["stage"] == "done" for _e, d in got))
+    states = [(d["generation"], d["stage"]) for e, d in got if e == "prebuild_state"]
+    assert states == [(1, "cython"), (2, "cancelled"), (1, "cancelled"), (3, "cython"), (3, "done")]
+
+
+def test_a_key_the_worker_does_not_agree_with_is_not_built(private_scheduler):
+    sched, got = private_scheduler
+    req = _request("c", 1, _fresh_source())
+    real_key, req.key = req.key, "0" * 64
+    sched.submit(req)
+    _wait(lambda: not sched.busy)
+    (state,) = [d for e, d in got if e == "prebuild_state"]
+    assert state["stage"] == "failed" and state["key"] == "0" * 64
+    assert "environments differ" in state["diagnostics"][0]["message"]
+    assert not os.path.exists(os.path.join(req.root, real_key))
+
+
+def test_the_worker_goes_with_the_kernel_and_takes_its_compiler_along(
+    slow_cc, private_scheduler, monkeypatch
+):
+    """When the kernel goes (the worker's stdin closes) mid-build, the worker and its compiler stop now."""
+    monkeypatch.setenv("AHEAD_CC_SLEEP", "60")
+    sched, got = private_scheduler
+    sched.submit(_request("c", 1, _fresh_source()))
+    _wait(lambda: slow_cc() == 1)
+    proc = sched._proc
+    assert proc is not None
+    with open(f"/proc/{proc.pid}/stat") as f:
+        group = int(f.read().rsplit(")", 1)[1].split()[2])
+    assert group == proc.pid  # the worker leads its own process group (its compilers are in it)
+    sched.close()  # what the kernel's exit does
+    assert proc.returncode == -9
+    _wait(lambda: _live_members(group) == [], timeout=10)  # the compiler went too
+
+
+def _live_members(group: int) -> list[int]:
+    """Processes of process group ``group`` that are not zombies (waiting to be reaped by init)."""
+    live = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            live.append(int(pid))
+    return live
+
+
+def test_the_same_source_again_renames_the_running_build_and_keeps_another_cells_pending(
+    slow_cc, private_scheduler, monkeypatch
+):
+    monkeypatch.setenv("AHEAD_CC_SLEEP", "1")
+    sched, got = private_scheduler
+    src = _fresh_source()
+    sched.submit(_request("a", 1, src))
+    _wait(lambda: slow_cc() == 1)
+    sched.submit(_request("b", 1, _fresh_source()))  # another cell: waits in the pending slot
+    sched.submit(_request("a", 2, src))  # an edit that came back to the same text: the running build is it
+    _wait(lambda: not sched.busy)
+    states = [(d["cell_id"], d["generation"], d["stage"]) for e, d in got if e == "prebuild_state"]
+    assert states == [("a", 1, "cython"), ("a", 2, "done"), ("b", 1, "cython"), ("b", 1, "done")]
+    assert slow_cc() == 2
