@@ -238,6 +238,19 @@ def test_every_op_result_and_error_of_the_real_dispatcher(cache, emitted):
     assert s.ok("unpin", alias="square")["removed"] is False
     assert [r["key"] for r in s.ok("gc_cache", dry_run=True, max_bytes=0)["removed"]] == [cache.key]
     assert s.error("nonsense") == "ProtocolError"
+    assert s.ok("team_catalogue") == {  # no CYTHON_PIN_REMOTE here
+        "remote": {
+            "configured": False,
+            "url": None,
+            "mode": None,
+            "reachable": None,
+            "trusted_keys": 0,
+            "can_write": False,
+            "message": None,
+        },
+        "pins": [],
+    }
+    assert s.error("pin", key=cache.key, alias="team_sq", team=True) == "RemoteError"
     assert s.ops == set(DEFS["Op"]["enum"])
     for event in emitted:
         check("Event", event)

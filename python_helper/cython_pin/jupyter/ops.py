@@ -41,20 +41,26 @@ def _list_pins(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
 def _pin(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
     from ..pins import pin
 
-    key = pin(args["key"], alias=args["alias"], overwrite=bool(args.get("overwrite", False)))
+    key = pin(
+        args["key"],
+        alias=args["alias"],
+        overwrite=bool(args.get("overwrite", False)),
+        team=bool(args.get("team", False)),
+    )
     return {"alias": args["alias"], "key": key}
 
 
 def _unpin(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
     from ..pins import unpin
 
-    return {"alias": args["alias"], "removed": unpin(args["alias"])}
+    return {"alias": args["alias"], "removed": unpin(args["alias"], team=bool(args.get("team", False)))}
 
 
 def _rename_pin(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
     from ..pins import rename_pin
 
-    return {"alias": args["new"], "key": rename_pin(args["old"], args["new"])}
+    key = rename_pin(args["old"], args["new"], team=bool(args.get("team", False)))
+    return {"alias": args["new"], "key": key}
 
 
 def _list_cached(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
@@ -94,11 +100,18 @@ def _import_pinned(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]
     from ..loader import bind_public_names
 
     alias = args["alias"]
-    res = import_pinned_result(alias)
+    res = import_pinned_result(alias, team=bool(args.get("team", False)))
     bound: list[str] = []
     if ns is not None:
         bound = bind_public_names(res.module, ns)
     return {"alias": alias, "key": res.key, "module_name": res.module_name, "names": bound}
+
+
+def _team_catalogue(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
+    from ..paths import get_cache_dir
+    from ..remote.status import team_catalogue
+
+    return team_catalogue(get_cache_dir())
 
 
 _OPS: dict[str, Callable[[dict[str, Any], Namespace | None], dict[str, Any]]] = {
@@ -112,6 +125,7 @@ _OPS: dict[str, Callable[[dict[str, Any], Namespace | None], dict[str, Any]]] = 
     "gc_cache": _gc_cache,
     "import_pinned": _import_pinned,
     "catalogue": _catalogue,
+    "team_catalogue": _team_catalogue,
 }
 
 
