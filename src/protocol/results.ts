@@ -6,7 +6,10 @@ import {
   OpResults,
   PinRow,
   PROFILES,
-  PROTOCOL_VERSION
+  PROTOCOL_VERSION,
+  REMOTE_MODES,
+  RemoteStatus,
+  TeamPinRow
 } from '../_generated/protocol';
 import {
   arr,
@@ -43,6 +46,27 @@ export function cacheRow(v: unknown, path: string): CacheRow {
     created_utc: str(r.created_utc, `${path}.created_utc`),
     profile: oneOf(r.profile, `${path}.profile`, PROFILES),
     aliases: arr(r.aliases, `${path}.aliases`, str)
+  };
+}
+
+function remoteStatus(r: JSONRecord, path: string): RemoteStatus {
+  return {
+    configured: bool(r.configured, `${path}.configured`),
+    url: nullable(str)(r.url, `${path}.url`),
+    mode: nullable((v, p) => oneOf(v, p, REMOTE_MODES))(r.mode, `${path}.mode`),
+    reachable: nullable(bool)(r.reachable, `${path}.reachable`),
+    trusted_keys: int(r.trusted_keys, `${path}.trusted_keys`),
+    can_write: bool(r.can_write, `${path}.can_write`),
+    message: nullable(str)(r.message, `${path}.message`)
+  };
+}
+
+function teamPinRow(v: unknown, path: string): TeamPinRow {
+  const r = rec(v, path);
+  return {
+    alias: nonEmpty(r.alias, `${path}.alias`),
+    key: nonEmpty(r.key, `${path}.key`),
+    in_cache: bool(r.in_cache, `${path}.in_cache`)
   };
 }
 
@@ -104,6 +128,10 @@ const RESULT_DECODERS: { [K in Op]: (r: JSONRecord) => OpResults[K] } = {
     key: nonEmpty(r.key, 'result.key'),
     module_name: nonEmpty(r.module_name, 'result.module_name'),
     names: arr(r.names, 'result.names', str)
+  }),
+  team_catalogue: r => ({
+    remote: remoteStatus(rec(r.remote, 'result.remote'), 'result.remote'),
+    pins: arr(r.pins, 'result.pins', teamPinRow)
   })
 };
 
