@@ -26,6 +26,7 @@ export class PinManagerModel {
     this.team = new TeamCacheModel(
       () => this._target?.connector ?? null,
       () => this._changed.emit(),
+      () => void this.refresh(),
       _trans
     );
     registry.eventReceived.connect((_, { event }) => {

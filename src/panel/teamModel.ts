@@ -12,10 +12,13 @@ export class TeamCacheModel {
   /**
    * @param _connector the kernel the panel looks at now (a late reply for another one is dropped)
    * @param _changed called on every change of what the panel shows
+   * @param _afterAction re-reads the whole panel after a team action: importing a team pin can bring its
+   *   build into the local cache, and a team pin change is this panel's to show
    */
   constructor(
     private readonly _connector: () => IKernelConnector | null,
     private readonly _changed: () => void,
+    private readonly _afterAction: () => void,
     private readonly _trans: TranslationBundle = NULL_TRANS
   ) {}
 
@@ -84,7 +87,6 @@ export class TeamCacheModel {
   }
 
   async importPinned(alias: string): Promise<IOpResults['import_pinned']> {
-    // Importing may fetch the build into the local cache: re-read whether it is there.
     return this._do(c => c.request('import_pinned', { alias, team: true }));
   }
   async rename(
@@ -107,7 +109,7 @@ export class TeamCacheModel {
     try {
       return await f(c);
     } finally {
-      void this.refresh();
+      this._afterAction();
     }
   }
 

@@ -175,6 +175,9 @@ describe('team cache in the pin panel', () => {
     expect(log.notices).toContain(
       'success: Imported team pin team_fft (cython_pin_bbbbbbbbbbbbbbbb) into the kernel: f.'
     );
+    // The import may have brought the build into the local cache: the personal list is read again too.
+    const ops = helper.requests.map(r => r.op);
+    expect(ops.slice(ops.indexOf('import_pinned'))).toContain('catalogue');
     expect(log.inserted).toEqual(['team:team_fft']);
     expect(log.copied).toEqual([KEY_B]);
     expect(importCode('team_fft', true)).toBe(
