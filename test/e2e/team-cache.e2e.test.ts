@@ -202,4 +202,38 @@ describe('the team cache in the pin panel', () => {
         .waitFor({ timeout: 30000 });
     }
   );
+
+  step(
+    '4. at 250 and 900 px every team action and Pin to team… is inside the panel and clickable',
+    'step4-widths',
+    async () => {
+      await nb.page.setViewportSize({ width: 1600, height: 900 });
+      const panel = nb.page.locator('.jp-CythonPin-panel');
+      for (const width of [250, 900]) {
+        const reached = await nb.setPinPanelWidth(width);
+        expect(Math.abs(reached - width)).toBeLessThanOrEqual(4);
+        const box = (await panel.boundingBox())!;
+        const actions = panel.locator(
+          '.jp-CythonPin-teamRow button, .jp-CythonPin-pinTeam'
+        );
+        // 5 on the team row, Pin to team… on the cache row.
+        expect(await actions.count()).toBe(6);
+        for (let i = 0; i < 6; i++) {
+          const b = actions.nth(i);
+          await b.scrollIntoViewIfNeeded();
+          const bb = (await b.boundingBox())!;
+          expect(bb.x).toBeGreaterThanOrEqual(box.x - 0.5);
+          expect(bb.x + bb.width).toBeLessThanOrEqual(box.x + box.width + 0.5);
+          expect(await b.getAttribute('title')).toMatch(/\S/);
+          await b.click({ trial: true, timeout: 5000 });
+        }
+        expect((await teamRow().boundingBox())!.height).toBeLessThanOrEqual(80);
+      }
+      await expect(
+        teamRow().locator('.jp-CythonPin-unpin').getAttribute('class')
+      ).resolves.toContain('jp-mod-danger');
+      await nb.setPinPanelWidth(320);
+      await nb.page.setViewportSize({ width: 1400, height: 850 });
+    }
+  );
 });
