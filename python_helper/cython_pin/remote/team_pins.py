@@ -128,22 +128,12 @@ def _read(t: Tier, root: str) -> tuple[dict[str, str], int, Any]:
     return pins, seq, token
 
 
-def _notify(root: str) -> None:
-    """Tell listeners (the pin panel, through the kernel bridge) that pins changed: the event carries this
-    cache's personal pins, as for a personal change, and the panel re-reads the team pins on it."""
-    from .. import events
-    from ..pins import read_pins
-
-    try:
-        pins = read_pins(root)
-    except PinRegistryError:
-        pins = {}
-    events.emit("pins_changed", {"cache_dir": root, "pins": pins})
-
-
-def _update(root: str, change: Callable[[dict[str, str]], Any]) -> Any:
+def _update(
+    root: str, change: Callable[[dict[str, str]], Any], on_change: Callable[[str], None] | None = None
+) -> Any:
     """Apply ``change`` (mutates the pins; returns its result, or raises) by compare-and-swap until it
-    lands; the document is re-read and ``change`` re-applied after every lost race."""
+    lands; the document is re-read and ``change`` re-applied after every lost race. ``on_change(root)``
+    runs once a changed document is written (cython_pin.pins tells its listeners)."""
     t = _tier(write=True)
     try:
         key = t.signing_key()
@@ -167,7 +157,8 @@ def _update(root: str, change: Callable[[dict[str, str]], Any]) -> Any:
                 t.stats["team_pins_seq"] = seq + 1
                 _remember(root, t.cfg.url, seq + 1)
                 t.stats["team_pin_writes"] = t.stats.get("team_pin_writes", 0) + 1
-                _notify(root)
+                if on_change is not None:
+                    on_change(root)
                 return out
         except StoreForbidden as e:
             raise RemoteError(f"Not allowed to change {_where(t)}: {e}.") from None
@@ -208,7 +199,12 @@ def _ensure_shared(t: Tier, root: str, key: str) -> None:
 
 
 def pin(
-    key: str, *, alias: str, overwrite: bool = False, cache_dir: str | os.PathLike[str] | None = None
+    key: str,
+    *,
+    alias: str,
+    overwrite: bool = False,
+    cache_dir: str | os.PathLike[str] | None = None,
+    on_change: Callable[[str], None] | None = None,
 ) -> str:
     """Team pin ``alias`` -> ``key`` (see cython_pin.pin)."""
     from ..names import validate_key
@@ -224,11 +220,16 @@ def pin(
             pins[alias] = key
         return key
 
-    out: str = _update(root, change)
+    out: str = _update(root, change, on_change)
     return out
 
 
-def unpin(alias: str, *, cache_dir: str | os.PathLike[str] | None = None) -> bool:
+def unpin(
+    alias: str,
+    *,
+    cache_dir: str | os.PathLike[str] | None = None,
+    on_change: Callable[[str], None] | None = None,
+) -> bool:
     """Remove team pin ``alias``; True if it existed."""
     from ..pin_rules import validate_alias
 
@@ -237,12 +238,17 @@ def unpin(alias: str, *, cache_dir: str | os.PathLike[str] | None = None) -> boo
     def change(pins: dict[str, str]) -> bool:
         return pins.pop(alias, None) is not None
 
-    out: bool = _update(_root(cache_dir), change)
+    out: bool = _update(_root(cache_dir), change, on_change)
     return out
 
 
 def rename_pin(
-    old: str, new: str, *, overwrite: bool = False, cache_dir: str | os.PathLike[str] | None = None
+    old: str,
+    new: str,
+    *,
+    overwrite: bool = False,
+    cache_dir: str | os.PathLike[str] | None = None,
+    on_change: Callable[[str], None] | None = None,
 ) -> str:
     """Rename team pin ``old`` to ``new``; returns the key."""
     from ..pin_rules import check_rename, unknown_alias_message, validate_alias
@@ -260,7 +266,7 @@ def rename_pin(
             pins[new] = key
         return key
 
-    out: str = _update(_root(cache_dir), change)
+    out: str = _update(_root(cache_dir), change, on_change)
     return out
 
 

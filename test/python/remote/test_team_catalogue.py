@@ -75,9 +75,17 @@ def test_writer_manages_team_pins_and_a_reader_imports_them(
         "pins": [],
     }
     import cython_pin
+    from cython_pin import events
 
     key = cython_pin.compile_and_load_result(source(tag)).key
-    assert ok("pin", key=key, alias="shared_f", team=True) == {"alias": "shared_f", "key": key}
+    seen: list[tuple[str, dict[str, Any]]] = []
+    listener = events.subscribe(lambda event, data: seen.append((event, data)))
+    try:
+        assert ok("pin", key=key, alias="shared_f", team=True) == {"alias": "shared_f", "key": key}
+    finally:
+        events.unsubscribe(listener)
+    # the panel hears of a team pin change as of a personal one (this cache's personal pins: none)
+    assert seen == [("pins_changed", {"cache_dir": os.environ["CYTHON_PIN_CACHE_DIR"], "pins": {}})]
     assert error("pin", key=key, alias="shared_f2", team=True)["type"] == "KeyCollisionError"
     assert ok("rename_pin", old="shared_f", new="team_f", team=True) == {"alias": "team_f", "key": key}
     assert ok("pin", key=key, alias="spare", overwrite=True, team=True)["alias"] == "spare"
