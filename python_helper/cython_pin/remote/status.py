@@ -69,14 +69,20 @@ def _signing(t: Tier, c: Check) -> None:
         )
 
 
-def check(t: Tier, extra: Callable[[], Any] | None = None) -> Check:
+def check(t: Tier, extra: Callable[[], Any] | None = None, *, respect_backoff: bool = False) -> Check:
     """Ask the store for one object (and run ``extra`` after it, in the same time bound) unless the mode is
-    off; look at the signing key in read-write mode."""
+    off; look at the signing key in read-write mode. ``respect_backoff``: while builds skip the remote after
+    a failure, say so instead of asking (the panel's question then never waits on a store known to hang)."""
     from .manifest import manifest_path
     from .stores import StoreError
 
     c = Check()
     if t.mode == "off":
+        return c
+    if t.mode == "read-write":
+        _signing(t, c)
+    if respect_backoff and t.backing_off():
+        c.unreachable = "it failed recently; skipped until the back-off ends"
         return c
     state: dict[str, bool] = {}
 
@@ -94,8 +100,6 @@ def check(t: Tier, extra: Callable[[], Any] | None = None) -> Check:
         c.unreachable = why
     elif why is not None:
         c.extra_error = why
-    if t.mode == "read-write":
-        _signing(t, c)
     return c
 
 
@@ -186,7 +190,7 @@ def team_catalogue(root: str) -> dict[str, Any]:
     if t is None:
         return {"remote": _not_configured(), "pins": []}
     read = (lambda: team_pins.list_pins(cache_dir=root)) if t.readable() else None
-    c = check(t, read)
+    c = check(t, read, respect_backoff=True)
     pins: dict[str, str] = c.extra if isinstance(c.extra, dict) else {}
     rows = []
     for alias, key in sorted(pins.items()):
