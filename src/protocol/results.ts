@@ -6,7 +6,6 @@ import {
   OpResults,
   PinRow,
   PROFILES,
-  PREBUILD_DECISIONS, // TEMP-PREBUILD
   PROTOCOL_VERSION,
   REMOTE_MODES,
   RemoteStatus,
@@ -129,14 +128,6 @@ const RESULT_DECODERS: { [K in Op]: (r: JSONRecord) => OpResults[K] } = {
     key: nonEmpty(r.key, 'result.key'),
     module_name: nonEmpty(r.module_name, 'result.module_name'),
     names: arr(r.names, 'result.names', str)
-  }),
-  // TEMP-PREBUILD
-  prebuild: r => ({
-    cell_id: str(r.cell_id, 'result.cell_id'),
-    generation: int(r.generation, 'result.generation'),
-    key: nullable(nonEmpty)(r.key, 'result.key'),
-    decision: oneOf(r.decision, 'result.decision', PREBUILD_DECISIONS),
-    reason: nullable(str)(r.reason, 'result.reason')
   }),
   team_catalogue: r => ({
     remote: remoteStatus(rec(r.remote, 'result.remote'), 'result.remote'),

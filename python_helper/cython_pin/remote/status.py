@@ -191,7 +191,9 @@ def team_catalogue(root: str) -> dict[str, Any]:
         return {"remote": _not_configured(), "pins": []}
     read = (lambda: team_pins.list_pins(cache_dir=root)) if t.readable() else None
     c = check(t, read, respect_backoff=True)
-    pins: dict[str, str] = c.extra if isinstance(c.extra, dict) else {}
+    # A read that finished after the time bound is dropped, as the status says it did not answer.
+    answered = c.unreachable is None and c.extra_error is None
+    pins: dict[str, str] = c.extra if answered and isinstance(c.extra, dict) else {}
     rows = []
     for alias, key in sorted(pins.items()):
         try:
