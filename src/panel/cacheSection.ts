@@ -165,7 +165,7 @@ function cacheRow(
       h(
         'span',
         { class: 'jp-CythonPin-cacheAliases' },
-        e.aliases.length ? e.aliases.join(', ') : trans.__('not pinned')
+        aliasesText(e, m, trans)
       )
     ],
     meta: [
@@ -186,6 +186,19 @@ function cacheRow(
       pinToTeamButton(e.key, '', m, host, button, trans)
     ]
   });
+}
+
+/** The entry's personal aliases, then its team aliases (a team-pinned build is pinned too). */
+function aliasesText(
+  e: ICacheRow,
+  m: PinManagerModel,
+  trans: TranslationBundle
+): string {
+  const team = m.team.pins
+    .filter(p => p.key === e.key)
+    .map(p => trans.__('%1 (team)', p.alias));
+  const all = [...e.aliases, ...team];
+  return all.length ? all.join(', ') : trans.__('not pinned');
 }
 
 function renderGcPreview(

@@ -100,6 +100,19 @@ describe('team cache in the pin panel', () => {
     );
     // the personal list is still there, unchanged
     expect(q(panel, '.jp-CythonPin-pinRow')!.dataset.alias).toBe('square');
+    // a cache entry names its team aliases too
+    expect(
+      q(
+        panel,
+        `.jp-CythonPin-cacheRow[data-key="${KEY_A}"] .jp-CythonPin-cacheAliases`
+      )!.textContent
+    ).toBe('square, team_sq (team)');
+    expect(
+      q(
+        panel,
+        `.jp-CythonPin-cacheRow[data-key="${KEY_B}"] .jp-CythonPin-cacheAliases`
+      )!.textContent
+    ).toBe('team_fft (team)');
   });
 
   it('gives a writer every action, Unpin as the danger one, and Pin to team… on personal and cache rows', async () => {
