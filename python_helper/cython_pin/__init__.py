@@ -36,6 +36,7 @@ _EXPORTS = {
     "Diagnostic": "diagnostics",
     "BuildError": "errors",
     "PinRegistryError": "errors",
+    "RemoteError": "errors",
     "CacheIntegrityError": "errors",
     "AliasCollisionError": "errors",
     "KeyCollisionError": "errors",

@@ -51,6 +51,12 @@ class PinRegistryError(RuntimeError):
     ValueError: code that handles bad arguments must not swallow a broken registry."""
 
 
+class RemoteError(PinRegistryError):
+    """A team-pin operation could not be done: no team cache is configured, it is read-only or unreachable
+    here, or this kernel has no usable signing key. A PinRegistryError, so code written for personal pins
+    handles it too; the protocol reports it by its own name."""
+
+
 class AliasCollisionError(ValueError):
     """Pinning without ``overwrite``: the alias already points at another key."""
 

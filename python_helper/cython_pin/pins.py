@@ -103,6 +103,16 @@ def _notify(root: str, pins: dict[str, str]) -> None:
     events.emit("pins_changed", {"cache_dir": root, "pins": _sorted(pins)})
 
 
+def _team_changed(root: str) -> None:
+    """A team pin changed: the same event as a personal change (with this cache's personal pins), so the
+    pin panel re-reads the team pins too."""
+    try:
+        pins = read_pins(root)
+    except PinRegistryError:
+        pins = {}
+    _notify(root, pins)
+
+
 def pin(
     key: str,
     *,
@@ -120,7 +130,9 @@ def pin(
     if team:  # team cache hook
         from .remote import team_pins
 
-        return team_pins.pin(key, alias=alias, overwrite=overwrite, cache_dir=cache_dir)
+        return team_pins.pin(
+            key, alias=alias, overwrite=overwrite, cache_dir=cache_dir, on_change=_team_changed
+        )
     validate_alias(alias)
     validate_key(key)
     root = get_cache_dir(cache_dir)
@@ -146,7 +158,7 @@ def unpin(alias: str, *, cache_dir: str | os.PathLike[str] | None = None, team: 
     if team:  # team cache hook
         from .remote import team_pins
 
-        return team_pins.unpin(alias, cache_dir=cache_dir)
+        return team_pins.unpin(alias, cache_dir=cache_dir, on_change=_team_changed)
     validate_alias(alias)
     root = get_cache_dir(cache_dir)
     if alias not in read_pins(root):
@@ -174,7 +186,9 @@ def rename_pin(
     if team:  # team cache hook
         from .remote import team_pins
 
-        return team_pins.rename_pin(old, new, overwrite=overwrite, cache_dir=cache_dir)
+        return team_pins.rename_pin(
+            old, new, overwrite=overwrite, cache_dir=cache_dir, on_change=_team_changed
+        )
     validate_alias(old)
     validate_alias(new)
     root = get_cache_dir(cache_dir)

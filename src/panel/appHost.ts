@@ -19,7 +19,16 @@ export function appPanelHost(
   trans: TranslationBundle
 ): IPanelHost {
   return {
-    pinKey: key => promptAndPin(registry, tracker, key, null, trans),
+    pinKey: (key, options = {}) =>
+      promptAndPin(
+        registry,
+        tracker,
+        key,
+        null,
+        trans,
+        options.suggestion ?? '',
+        options.team ?? false
+      ),
     confirm: async (title, body, accept) => {
       const r = await showDialog({
         title,
@@ -36,7 +45,7 @@ export function appPanelHost(
       return r.button.accept ? (r.value ?? '').trim() || null : null;
     },
     copy: text => Clipboard.copyToSystem(text),
-    insertImport: alias => {
+    insertImport: (alias, team = false) => {
       const panel = tracker.currentWidget;
       if (!panel) {
         Notification.error(
@@ -45,7 +54,7 @@ export function appPanelHost(
         );
         return;
       }
-      const at = insertImportCell(panel, alias);
+      const at = insertImportCell(panel, alias, team);
       if (at !== null) {
         // A notification is read out by screen readers and tells where the cell went.
         Notification.success(

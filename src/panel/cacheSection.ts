@@ -4,8 +4,10 @@ import { ICacheRow } from '../protocol';
 import { h } from '../ui/dom';
 import { formatBytes, formatUtc, shortKey } from '../ui/format';
 import { IGcFormValues, readGcForm } from './gcForm';
-import { ButtonFactory, IPanelHost, OPTIONAL_COLUMN } from './host';
+import { ButtonFactory, IPanelHost } from './host';
 import type { GcPreview, PinManagerModel } from './model';
+import { pinToTeamButton } from './pinTable';
+import { list, listRow } from './rows';
 
 /** The clean-up form's inputs (kept across renders so typing is not lost). */
 export interface IGcInputs {
@@ -59,15 +61,6 @@ export function renderCacheSection(
   const rows = unavailable
     ? []
     : m.entries.map(e => cacheRow(e, m, host, button, trans));
-  if (!rows.length) {
-    rows.push(
-      h(
-        'li',
-        { class: 'jp-CythonPin-empty' },
-        unavailable ?? trans.__('The cache is empty.')
-      )
-    );
-  }
   const values = (): IGcFormValues => ({
     keepNewest: inputs.keepNewest.value,
     maxAgeDays: inputs.maxAgeDays.value,
@@ -133,13 +126,11 @@ export function renderCacheSection(
           )
         : '—'
     ),
-    h(
-      'ul',
-      {
-        class: 'jp-CythonPin-cacheTable jp-CythonPin-list',
-        'aria-label': trans.__('Cache entries')
-      },
-      ...rows
+    list(
+      'jp-CythonPin-cacheTable',
+      trans.__('Cache entries'),
+      rows,
+      unavailable ?? trans.__('The cache is empty.')
     ),
     h(
       'div',
@@ -161,42 +152,28 @@ function cacheRow(
   button: ButtonFactory,
   trans: TranslationBundle
 ): HTMLElement {
-  return h(
-    'li',
-    { class: 'jp-CythonPin-cacheRow jp-CythonPin-listRow', 'data-key': e.key },
-    h(
-      'div',
-      { class: 'jp-CythonPin-rowInfo' },
+  return listRow({
+    cls: 'jp-CythonPin-cacheRow',
+    data: { key: e.key },
+    main: [
       h(
-        'div',
-        { class: 'jp-CythonPin-rowMain' },
-        h(
-          'code',
-          { class: 'jp-CythonPin-cacheKey', title: e.key },
-          shortKey(e.key)
-        ),
-        h(
-          'span',
-          { class: 'jp-CythonPin-cacheSize' },
-          formatBytes(e.size_bytes)
-        ),
-        h(
-          'span',
-          { class: 'jp-CythonPin-cacheAliases' },
-          e.aliases.length ? e.aliases.join(', ') : trans.__('not pinned')
-        )
+        'code',
+        { class: 'jp-CythonPin-cacheKey', title: e.key },
+        shortKey(e.key)
       ),
+      h('span', { class: 'jp-CythonPin-cacheSize' }, formatBytes(e.size_bytes)),
       h(
-        'div',
-        { class: `jp-CythonPin-rowMeta ${OPTIONAL_COLUMN}` },
-        h('span', {}, e.module_name),
-        h('span', {}, e.profile),
-        h('span', {}, formatUtc(e.created_utc))
+        'span',
+        { class: 'jp-CythonPin-cacheAliases' },
+        aliasesText(e, m, trans)
       )
-    ),
-    h(
-      'div',
-      { class: 'jp-CythonPin-rowActions', role: 'toolbar' },
+    ],
+    meta: [
+      h('span', {}, e.module_name),
+      h('span', {}, e.profile),
+      h('span', {}, formatUtc(e.created_utc))
+    ],
+    actions: [
       button(
         'jp-CythonPin-pinEntry',
         trans.__('Pin…'),
@@ -205,9 +182,23 @@ function cacheRow(
           await host.pinKey(e.key);
         },
         { icon: pinIcon }
-      )
-    )
-  );
+      ),
+      pinToTeamButton(e.key, '', m, host, button, trans)
+    ]
+  });
+}
+
+/** The entry's personal aliases, then its team aliases (a team-pinned build is pinned too). */
+function aliasesText(
+  e: ICacheRow,
+  m: PinManagerModel,
+  trans: TranslationBundle
+): string {
+  const team = m.team.pins
+    .filter(p => p.key === e.key)
+    .map(p => trans.__('%1 (team)', p.alias));
+  const all = [...e.aliases, ...team];
+  return all.length ? all.join(', ') : trans.__('not pinned');
 }
 
 function renderGcPreview(

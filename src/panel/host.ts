@@ -5,10 +5,19 @@ export interface IPanelHost {
   confirm(title: string, body: string, accept: string): Promise<boolean>;
   prompt(title: string, label: string, value: string): Promise<string | null>;
   copy(text: string): void;
-  insertImport(alias: string): void;
-  /** Ask for an alias and pin `key`: the same flow as the result's "Pin as…" (collisions included). */
-  pinKey(key: string): Promise<string | null>;
+  /** Insert an `import_pinned(alias)` cell; `team`: of the team pin (`team=True`). */
+  insertImport(alias: string, team?: boolean): void;
+  /**
+   * Ask for an alias and pin `key`: the same flow as the result's "Pin as…" (collisions included);
+   * `team`: as a team pin, `suggestion`: the alias offered.
+   */
+  pinKey(key: string, options?: IPinKeyOptions): Promise<string | null>;
   notify(kind: 'success' | 'error' | 'info', message: string): void;
+}
+
+export interface IPinKeyOptions {
+  team?: boolean;
+  suggestion?: string;
 }
 
 /** Details hidden when the side panel is narrow (see base.css). */

@@ -3,6 +3,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { ICacheRow, IGcArgs, IOpResults, IPinRow } from '../protocol';
 import type { IConnectorRegistry, IKernelConnector } from '../tokens';
 import { NULL_TRANS } from '../translation';
+import { TeamCacheModel } from './teamModel';
 
 export interface IPinManagerTarget {
   connector: IKernelConnector;
@@ -22,9 +23,20 @@ export class PinManagerModel {
     registry: IConnectorRegistry,
     private readonly _trans: TranslationBundle = NULL_TRANS
   ) {
+    this.team = new TeamCacheModel(
+      () => this._target?.connector ?? null,
+      () => this._changed.emit(),
+      () => void this.refresh(),
+      _trans
+    );
     registry.eventReceived.connect((_, { event }) => {
-      if (this.cacheDir !== null && event.data.cache_dir === this.cacheDir) {
-        this._scheduleRefresh();
+      if (
+        this.cacheDir !== null &&
+        'cache_dir' in event.data &&
+        event.data.cache_dir === this.cacheDir
+      ) {
+        // Team pin changes come as pins_changed too; a new build does not change the team pins.
+        this._scheduleRefresh(event.event === 'pins_changed');
       }
     });
     registry.stateChanged.connect((_, c) => {
@@ -42,6 +54,9 @@ export class PinManagerModel {
       }
     });
   }
+
+  /** The team cache's status and pins, read separately from the personal ones. */
+  readonly team: TeamCacheModel;
 
   get changed(): ISignal<this, void> {
     return this._changed;
@@ -158,6 +173,7 @@ export class PinManagerModel {
       this._stats = null;
       this._gcPreview = null;
       this._error = null;
+      this.team.reset();
     }
     this._changed.emit();
     if (!sameConnector && target?.connector.isReady) {
@@ -165,13 +181,16 @@ export class PinManagerModel {
     }
   }
 
-  /** Re-read pins, cache entries and stats (one request: one walk of the cache). */
-  async refresh(): Promise<void> {
+  /**
+   * Re-read pins, cache entries and stats (one request: one walk of the cache), and, unless `team` is
+   * false, the team cache after it in a request of its own, which this does not wait for.
+   */
+  async refresh(team = true): Promise<void> {
     const c = this._requireConnector();
     if (!c) {
       return;
     }
-    await this._run(async () => {
+    const personal = this._run(async () => {
       const { pins, entries, stats } = await c.request('catalogue', {});
       if (c !== this._target?.connector) {
         return;
@@ -180,6 +199,10 @@ export class PinManagerModel {
       this._entries = entries;
       this._stats = stats;
     });
+    if (team) {
+      void this.team.refresh();
+    }
+    await personal;
   }
 
   async unpin(alias: string): Promise<IOpResults['unpin']> {
@@ -261,13 +284,16 @@ export class PinManagerModel {
     return c;
   }
 
-  private _scheduleRefresh(): void {
+  private _scheduleRefresh(team: boolean): void {
+    this._refreshTeam ||= team;
     if (this._refreshTimer !== null) {
       return;
     }
     this._refreshTimer = setTimeout(() => {
       this._refreshTimer = null;
-      void this.refresh();
+      const withTeam = this._refreshTeam;
+      this._refreshTeam = false;
+      void this.refresh(withTeam);
     }, 50);
   }
 
@@ -280,5 +306,6 @@ export class PinManagerModel {
   private _error: string | null = null;
   private _gcPreview: GcPreview | null = null;
   private _refreshTimer: ReturnType<typeof setTimeout> | null = null;
+  private _refreshTeam = false;
   private _changed = new Signal<this, void>(this);
 }

@@ -4,18 +4,19 @@ import {
   copyIcon,
   deleteIcon,
   editIcon,
-  runIcon
+  runIcon,
+  usersIcon
 } from '@jupyterlab/ui-components';
 import { CythonPinError } from '../kernel/client';
 import { IPinRow } from '../protocol';
 import { h } from '../ui/dom';
 import { formatBytes, formatUtc, shortKey } from '../ui/format';
-import { ButtonFactory, IPanelHost, OPTIONAL_COLUMN } from './host';
+import { ButtonFactory, IPanelHost } from './host';
 import type { PinManagerModel } from './model';
+import { list, listRow } from './rows';
 
 /**
- * The pins list: one row per alias, its details on the left and a toolbar of icon buttons on the right that
- * wraps under the details when the panel is narrow, so every action stays inside the panel at any width.
+ * The pins list: one row per alias with its details and a toolbar of icon buttons (see rows.ts).
  */
 export function renderPinTable(
   m: PinManagerModel,
@@ -27,25 +28,37 @@ export function renderPinTable(
   const rows = unavailable
     ? []
     : m.filteredPins.map(p => pinRow(p, m, host, button, trans));
-  if (!rows.length) {
-    rows.push(
-      h(
-        'li',
-        { class: 'jp-CythonPin-empty' },
-        unavailable ??
-          (m.pins.length
-            ? trans.__('No pins match the filter.')
-            : trans.__('No pins yet.'))
-      )
-    );
+  return list(
+    'jp-CythonPin-pinTable',
+    trans.__('Pins'),
+    rows,
+    unavailable ??
+      (m.pins.length
+        ? trans.__('No pins match the filter.')
+        : trans.__('No pins yet.'))
+  );
+}
+
+/** "Pin to team…": pin this build as a team pin (only where this kernel may change team pins). */
+export function pinToTeamButton(
+  key: string,
+  suggestion: string,
+  m: PinManagerModel,
+  host: IPanelHost,
+  button: ButtonFactory,
+  trans: TranslationBundle
+): HTMLButtonElement | null {
+  if (!m.team.canWrite) {
+    return null;
   }
-  return h(
-    'ul',
-    {
-      class: 'jp-CythonPin-pinTable jp-CythonPin-list',
-      'aria-label': trans.__('Pins')
+  return button(
+    'jp-CythonPin-pinTeam',
+    trans.__('Pin to team…'),
+    trans.__('Pin this build as a team pin, shared through the team cache'),
+    async () => {
+      await host.pinKey(key, { team: true, suggestion });
     },
-    ...rows
+    { icon: usersIcon }
   );
 }
 
@@ -56,49 +69,29 @@ function pinRow(
   button: ButtonFactory,
   trans: TranslationBundle
 ): HTMLElement {
-  return h(
-    'li',
-    {
-      class: 'jp-CythonPin-pinRow jp-CythonPin-listRow',
-      'data-alias': p.alias,
-      'data-key': p.key
-    },
-    h(
-      'div',
-      { class: 'jp-CythonPin-rowInfo' },
+  return listRow({
+    cls: 'jp-CythonPin-pinRow',
+    data: { alias: p.alias, key: p.key },
+    main: [
+      h('span', { class: 'jp-CythonPin-pinAlias', title: p.alias }, p.alias),
       h(
-        'div',
-        { class: 'jp-CythonPin-rowMain' },
-        h('span', { class: 'jp-CythonPin-pinAlias', title: p.alias }, p.alias),
-        h(
-          'code',
-          { class: 'jp-CythonPin-pinKey', title: p.key },
-          shortKey(p.key)
-        ),
-        h('span', { class: 'jp-CythonPin-pinSize' }, formatBytes(p.size_bytes))
+        'code',
+        { class: 'jp-CythonPin-pinKey', title: p.key },
+        shortKey(p.key)
       ),
+      h('span', { class: 'jp-CythonPin-pinSize' }, formatBytes(p.size_bytes))
+    ],
+    meta: [
       h(
-        'div',
-        { class: `jp-CythonPin-rowMeta ${OPTIONAL_COLUMN}` },
-        h(
-          'span',
-          { class: 'jp-CythonPin-pinModule' },
-          p.module_name ?? (p.in_cache ? '—' : trans.__('missing from cache'))
-        ),
-        h(
-          'span',
-          { class: 'jp-CythonPin-pinCreated' },
-          formatUtc(p.created_utc)
-        )
-      )
-    ),
-    h(
-      'div',
-      {
-        class: 'jp-CythonPin-pinActions jp-CythonPin-rowActions',
-        role: 'toolbar',
-        'aria-label': trans.__('Actions for %1', p.alias)
-      },
+        'span',
+        { class: 'jp-CythonPin-pinModule' },
+        p.module_name ?? (p.in_cache ? '—' : trans.__('missing from cache'))
+      ),
+      h('span', { class: 'jp-CythonPin-pinCreated' }, formatUtc(p.created_utc))
+    ],
+    actionsCls: 'jp-CythonPin-pinActions',
+    actionsLabel: trans.__('Actions for %1', p.alias),
+    actions: [
       button(
         'jp-CythonPin-copy',
         trans.__('Copy key'),
@@ -192,7 +185,8 @@ function pinRow(
           }
         },
         { icon: deleteIcon, danger: true }
-      )
-    )
-  );
+      ),
+      pinToTeamButton(p.key, p.alias, m, host, button, trans)
+    ]
+  });
 }

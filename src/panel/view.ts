@@ -7,6 +7,7 @@ import { createGcInputs, IGcInputs, renderCacheSection } from './cacheSection';
 import { ButtonFactory, IPanelHost } from './host';
 import { PinManagerModel } from './model';
 import { renderPinTable } from './pinTable';
+import { renderTeamSection } from './teamSection';
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -97,6 +98,9 @@ export class PinManagerPanel extends Widget {
     }
     this._body.appendChild(this._filterInput);
     this._body.appendChild(renderPinTable(m, this._host, this._button, trans));
+    this._body.appendChild(
+      renderTeamSection(m, this._host, this._button, trans)
+    );
     this._body.appendChild(
       renderCacheSection(m, this._host, this._button, this._gcInputs, trans)
     );

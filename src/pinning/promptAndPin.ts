@@ -17,6 +17,7 @@ import { shortKey } from '../ui/format';
  * Ask for an alias and pin `key` through the kernel of the notebook holding
  * `host` (else the current one); offers to replace an alias that points
  * elsewhere. Resolves with the alias, or null when cancelled or failed.
+ * `team`: a team pin in the team cache (same questions on a collision).
  */
 export async function promptAndPin(
   registry: IConnectorRegistry,
@@ -24,7 +25,8 @@ export async function promptAndPin(
   key: string,
   host: HTMLElement | null,
   trans: TranslationBundle,
-  suggestion = ''
+  suggestion = '',
+  team = false
 ): Promise<string | null> {
   const panel = notebookFor(tracker, host);
   const connector = panel ? registry.get(panel) : undefined;
@@ -39,7 +41,7 @@ export async function promptAndPin(
     return null;
   }
   const answer = await InputDialog.getText({
-    title: trans.__('Pin build as'),
+    title: team ? trans.__('Pin to team cache as') : trans.__('Pin build as'),
     label: trans.__('Alias for %1', shortKey(key)),
     placeholder: 'my_module',
     text: suggestion,
@@ -52,7 +54,7 @@ export async function promptAndPin(
   try {
     await noticeWhileQueued(
       connector,
-      connector.request('pin', { key, alias, overwrite: false }),
+      connector.request('pin', { key, alias, overwrite: false, team }),
       trans.__('Pinning "%1"', alias),
       notificationSink,
       undefined,
@@ -80,7 +82,7 @@ export async function promptAndPin(
       return null;
     }
     try {
-      await connector.request('pin', { key, alias, overwrite: true });
+      await connector.request('pin', { key, alias, overwrite: true, team });
     } catch (e2) {
       Notification.error(trans.__('Cython Pin: %1', (e2 as Error).message), {
         autoClose: 8000
@@ -89,7 +91,13 @@ export async function promptAndPin(
     }
   }
   Notification.success(
-    trans.__('Cython Pin: pinned %1 as "%2".', shortKey(key), alias),
+    team
+      ? trans.__(
+          'Cython Pin: pinned %1 as team pin "%2".',
+          shortKey(key),
+          alias
+        )
+      : trans.__('Cython Pin: pinned %1 as "%2".', shortKey(key), alias),
     { autoClose: 4000 }
   );
   return alias;

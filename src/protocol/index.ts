@@ -15,8 +15,10 @@ import type {
   OpArgs,
   OpResults,
   PinRow,
+  RemoteStatus,
   Reply,
   Request,
+  TeamPinRow,
   Timings
 } from '../_generated/protocol';
 
@@ -61,6 +63,8 @@ export type IGcArgs = GcArgs;
 export type IOpArgs = OpArgs;
 export type IOpResults = OpResults;
 export type IPinRow = PinRow;
+export type IRemoteStatus = RemoteStatus;
+export type ITeamPinRow = TeamPinRow;
 export type ITimings = Timings;
 export type ProtocolEvent = Event;
 /** Anything the kernel may send on the comm. */

@@ -7,7 +7,10 @@ import {
   PinRow,
   PREBUILD_DECISIONS,
   PROFILES,
-  PROTOCOL_VERSION
+  PROTOCOL_VERSION,
+  REMOTE_MODES,
+  RemoteStatus,
+  TeamPinRow
 } from '../_generated/protocol';
 import {
   arr,
@@ -44,6 +47,27 @@ export function cacheRow(v: unknown, path: string): CacheRow {
     created_utc: str(r.created_utc, `${path}.created_utc`),
     profile: oneOf(r.profile, `${path}.profile`, PROFILES),
     aliases: arr(r.aliases, `${path}.aliases`, str)
+  };
+}
+
+function remoteStatus(r: JSONRecord, path: string): RemoteStatus {
+  return {
+    configured: bool(r.configured, `${path}.configured`),
+    url: nullable(str)(r.url, `${path}.url`),
+    mode: nullable((v, p) => oneOf(v, p, REMOTE_MODES))(r.mode, `${path}.mode`),
+    reachable: nullable(bool)(r.reachable, `${path}.reachable`),
+    trusted_keys: int(r.trusted_keys, `${path}.trusted_keys`),
+    can_write: bool(r.can_write, `${path}.can_write`),
+    message: nullable(str)(r.message, `${path}.message`)
+  };
+}
+
+function teamPinRow(v: unknown, path: string): TeamPinRow {
+  const r = rec(v, path);
+  return {
+    alias: nonEmpty(r.alias, `${path}.alias`),
+    key: nonEmpty(r.key, `${path}.key`),
+    in_cache: bool(r.in_cache, `${path}.in_cache`)
   };
 }
 
@@ -112,6 +136,10 @@ const RESULT_DECODERS: { [K in Op]: (r: JSONRecord) => OpResults[K] } = {
     key: nullable(nonEmpty)(r.key, 'result.key'),
     decision: oneOf(r.decision, 'result.decision', PREBUILD_DECISIONS),
     reason: nullable(str)(r.reason, 'result.reason')
+  }),
+  team_catalogue: r => ({
+    remote: remoteStatus(rec(r.remote, 'result.remote'), 'result.remote'),
+    pins: arr(r.pins, 'result.pins', teamPinRow)
   })
 };
 

@@ -179,8 +179,15 @@ export interface ILab {
   kernels: Map<number, IProc>;
 }
 
+export interface IStartLabOptions {
+  /** More environment for the server and its kernels (e.g. the team cache's CYTHON_PIN_REMOTE…). */
+  env?: { [name: string]: string };
+  /** Names the server log, test-output/e2e/<name>-server.log, when several test files start servers. */
+  name?: string;
+}
+
 /** Start `jupyter lab` on 127.0.0.1 and a free port, in temp dirs; resolves once its API answers. */
-export async function startLab(): Promise<ILab> {
+export async function startLab(options: IStartLabOptions = {}): Promise<ILab> {
   fs.mkdirSync(OUT, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cython-pin-e2e-'));
   const dirs = Object.fromEntries(
@@ -204,7 +211,10 @@ export async function startLab(): Promise<ILab> {
   const port = await freePort();
   const token = crypto.randomBytes(24).toString('hex');
   const url = `http://127.0.0.1:${port}/`;
-  const log = fs.openSync(path.join(OUT, 'jupyter-server.log'), 'w');
+  const logName = options.name
+    ? `${options.name}-server.log`
+    : 'jupyter-server.log';
+  const log = fs.openSync(path.join(OUT, logName), 'w');
   const proc = spawn(
     path.join(VENV_BIN, 'jupyter-lab'),
     [
@@ -231,7 +241,8 @@ export async function startLab(): Promise<ILab> {
         JUPYTER_DATA_DIR: dirs.data,
         JUPYTER_RUNTIME_DIR: dirs.runtime,
         IPYTHONDIR: dirs.ipython,
-        JUPYTER_PLATFORM_DIRS: '1'
+        JUPYTER_PLATFORM_DIRS: '1',
+        ...options.env
       }
     }
   );
@@ -250,7 +261,7 @@ export async function startLab(): Promise<ILab> {
   for (;;) {
     if (proc.exitCode !== null) {
       throw new Error(
-        `jupyter lab exited with ${proc.exitCode}: see test-output/e2e/jupyter-server.log`
+        `jupyter lab exited with ${proc.exitCode}: see test-output/e2e/${logName}`
       );
     }
     try {
@@ -263,7 +274,7 @@ export async function startLab(): Promise<ILab> {
     }
     if (Date.now() > deadline) {
       throw new Error(
-        'jupyter lab did not answer within 90 s: see test-output/e2e/jupyter-server.log'
+        `jupyter lab did not answer within 90 s: see test-output/e2e/${logName}`
       );
     }
     await sleep(250);

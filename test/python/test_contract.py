@@ -247,6 +247,19 @@ def test_every_op_result_and_error_of_the_real_dispatcher(cache, emitted):
         "reason": None,
     }
     assert s.ok("prebuild", cell_id="c1", generation=4, source="print(1)\n")["decision"] == "skipped"
+    assert s.ok("team_catalogue") == {  # no CYTHON_PIN_REMOTE here
+        "remote": {
+            "configured": False,
+            "url": None,
+            "mode": None,
+            "reachable": None,
+            "trusted_keys": 0,
+            "can_write": False,
+            "message": None,
+        },
+        "pins": [],
+    }
+    assert s.error("pin", key=cache.key, alias="team_sq", team=True) == "RemoteError"
     assert s.ops == set(DEFS["Op"]["enum"])
     for event in emitted:
         check("Event", event)

@@ -7,9 +7,9 @@ import type {
   ICellStateEvent,
   IConnectorEvent,
   IConnectorRegistry,
-  ICythonPinConfig,
   ICythonPinSettings
 } from '../../src/tokens';
+import type { ICythonPinConfig } from '../../src/settings';
 
 /** The app around startBuildAhead, faked: one notebook, one connector that records prebuild requests. */
 function setup(raw: { [key: string]: unknown } = {}) {

@@ -1,6 +1,5 @@
 import { PinManagerModel } from '../../src/panel/model';
 import { readGcForm } from '../../src/panel/gcForm';
-import { IPanelHost } from '../../src/panel/host';
 import { PinManagerPanel } from '../../src/panel/view';
 import {
   FakeConnector,
@@ -10,35 +9,7 @@ import {
   KEY_B,
   registryWith
 } from './helpers/fakeHelper';
-
-function fakeHost(answers: { confirm?: boolean; prompt?: string | null } = {}) {
-  const log = {
-    confirms: [] as string[],
-    prompts: [] as string[],
-    copied: [] as string[],
-    inserted: [] as string[],
-    pinned: [] as string[],
-    notices: [] as string[]
-  };
-  const host: IPanelHost = {
-    confirm: (title, body) => {
-      log.confirms.push(body);
-      return Promise.resolve(answers.confirm ?? true);
-    },
-    prompt: (title, label) => {
-      log.prompts.push(label);
-      return Promise.resolve(answers.prompt ?? null);
-    },
-    copy: t => log.copied.push(t),
-    insertImport: a => log.inserted.push(a),
-    pinKey: k => {
-      log.pinned.push(k);
-      return Promise.resolve(null);
-    },
-    notify: (kind, m) => log.notices.push(`${kind}: ${m}`)
-  };
-  return { host, log };
-}
+import { fakeHost } from './helpers/fakeHost';
 
 async function setup(answers = {}) {
   const helper = new FakeHelper();
@@ -103,9 +74,18 @@ describe('pin manager panel', () => {
 
   it('reads pins, entries and stats with one catalogue request per refresh', async () => {
     const { helper, model } = await setup();
-    expect(helper.requests.map(r => r.op)).toEqual(['catalogue']);
+    // The team cache has a request of its own, sent after the personal list's.
+    expect(helper.requests.map(r => r.op)).toEqual([
+      'catalogue',
+      'team_catalogue'
+    ]);
     await model.refresh();
-    expect(helper.requests.map(r => r.op)).toEqual(['catalogue', 'catalogue']);
+    expect(helper.requests.map(r => r.op)).toEqual([
+      'catalogue',
+      'team_catalogue',
+      'catalogue',
+      'team_catalogue'
+    ]);
   });
 
   it('filters by alias, key or module name', async () => {

@@ -41,20 +41,26 @@ def _list_pins(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
 def _pin(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
     from ..pins import pin
 
-    key = pin(args["key"], alias=args["alias"], overwrite=bool(args.get("overwrite", False)))
+    key = pin(
+        args["key"],
+        alias=args["alias"],
+        overwrite=bool(args.get("overwrite", False)),
+        team=bool(args.get("team", False)),
+    )
     return {"alias": args["alias"], "key": key}
 
 
 def _unpin(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
     from ..pins import unpin
 
-    return {"alias": args["alias"], "removed": unpin(args["alias"])}
+    return {"alias": args["alias"], "removed": unpin(args["alias"], team=bool(args.get("team", False)))}
 
 
 def _rename_pin(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
     from ..pins import rename_pin
 
-    return {"alias": args["new"], "key": rename_pin(args["old"], args["new"])}
+    key = rename_pin(args["old"], args["new"], team=bool(args.get("team", False)))
+    return {"alias": args["new"], "key": key}
 
 
 def _list_cached(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
@@ -94,7 +100,7 @@ def _import_pinned(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]
     from ..loader import bind_public_names
 
     alias = args["alias"]
-    res = import_pinned_result(alias)
+    res = import_pinned_result(alias, team=bool(args.get("team", False)))
     bound: list[str] = []
     if ns is not None:
         bound = bind_public_names(res.module, ns)
@@ -108,6 +114,11 @@ def _prebuild(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
     from .prebuild import prebuild
 
     return prebuild(args, get_ipython())
+def _team_catalogue(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
+    from ..paths import get_cache_dir
+    from ..remote.status import team_catalogue
+
+    return team_catalogue(get_cache_dir())
 
 
 _OPS: dict[str, Callable[[dict[str, Any], Namespace | None], dict[str, Any]]] = {
@@ -122,6 +133,7 @@ _OPS: dict[str, Callable[[dict[str, Any], Namespace | None], dict[str, Any]]] = 
     "import_pinned": _import_pinned,
     "catalogue": _catalogue,
     "prebuild": _prebuild,
+    "team_catalogue": _team_catalogue,
 }
 
 

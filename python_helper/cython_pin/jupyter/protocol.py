@@ -19,9 +19,9 @@ _NUM = (int, float)
 _ARGS: dict[str, tuple[dict[str, tuple[type, ...]], dict[str, tuple[type, ...]]]] = {
     "hello": ({}, {}),
     "list_pins": ({}, {}),
-    "pin": ({"key": (str,), "alias": (str,)}, {"overwrite": (bool,)}),
-    "unpin": ({"alias": (str,)}, {}),
-    "rename_pin": ({"old": (str,), "new": (str,)}, {}),
+    "pin": ({"key": (str,), "alias": (str,)}, {"overwrite": (bool,), "team": (bool,)}),
+    "unpin": ({"alias": (str,)}, {"team": (bool,)}),
+    "rename_pin": ({"old": (str,), "new": (str,)}, {"team": (bool,)}),
     "list_cached": ({}, {}),
     "cache_stats": ({}, {}),
     "gc_cache": (
@@ -32,9 +32,10 @@ _ARGS: dict[str, tuple[dict[str, tuple[type, ...]], dict[str, tuple[type, ...]]]
             "keep_n_newest": (int, type(None)),
         },
     ),
-    "import_pinned": ({"alias": (str,)}, {}),
+    "import_pinned": ({"alias": (str,)}, {"team": (bool,)}),
     "catalogue": ({}, {}),
     "prebuild": ({"cell_id": (str,), "generation": (int,), "source": (str,)}, {}),
+    "team_catalogue": ({}, {}),
 }
 OPS = tuple(_ARGS)
 

@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
 
 
 def _keygen(args: argparse.Namespace) -> int:
@@ -25,31 +20,10 @@ def _keygen(args: argparse.Namespace) -> int:
     return 0
 
 
-def _probe(t: Any) -> str | None:
-    """None if the store answers a read within the timeout, else why not."""
-    from .manifest import manifest_path
-
-    box: dict[str, Any] = {}
-
-    def work() -> None:
-        try:
-            t.store().get(manifest_path(t.abi, "0" * 64))
-        except Exception as e:
-            box["error"] = e
-
-    th = threading.Thread(target=work, daemon=True)
-    th.start()
-    th.join(t.cfg.timeout_s)
-    if th.is_alive():
-        return f"no answer within {t.cfg.timeout_s:g} s"
-    err = box.get("error")
-    return None if err is None else str(err)
-
-
 def status() -> int:
     """Print the remote's configuration and health; 1 when it is configured but unusable."""
     from . import RemoteConfigError, current_tier
-    from .signing import KeyFileError, key_id, raw_public
+    from .status import check, status_of
 
     try:
         t = current_tier()
@@ -66,29 +40,26 @@ def status() -> int:
     if t.mode == "off":
         print("answers    : not checked (mode off)")
         return 0
-    ok = True
+    c = check(t)
+    st = status_of(t, c)
     print(
-        f"trusted    : {len(t.trusted)} key(s)"
+        f"trusted    : {st['trusted_keys']} key(s)"
         + (f" from {t.cfg.trusted_keys}" if t.cfg.trusted_keys else "")
     )
     for k in t.trusted:
         print(f"  {k.label()}")
     if t.problem:
         print(f"problem    : {t.problem}")
-        ok = False
-    why = _probe(t)
-    print(f"answers    : {'yes' if why is None else 'no: ' + why}")
-    ok = ok and why is None
+    print(f"answers    : {'yes' if st['reachable'] else 'no: ' + str(c.unreachable)}")
+    ok = t.problem is None and bool(st["reachable"])
     if t.mode == "read-write":
-        try:
-            kid = key_id(raw_public(t.signing_key()))
-        except KeyFileError as e:
-            print(f"signing key: unusable: {e}")
+        if c.signer_id is None:
+            print(f"signing key: unusable: {c.signing_error}")
             ok = False
         else:
-            trusted = any(k.key_id == kid for k in t.trusted)
+            trusted = c.signing_problem is None
             print(
-                f"signing key: {kid}"
+                f"signing key: {c.signer_id}"
                 + ("" if trusted else " (not in the trusted keys: readers will refuse it)")
             )
     return 0 if ok else 1

@@ -13,7 +13,7 @@ import os
 import random
 import time
 
-from ..errors import PinRegistryError
+from ..errors import PinRegistryError, RemoteError
 from . import signing
 from .stores import StoreError, StoreForbidden
 
@@ -34,14 +34,14 @@ def _tier(write: bool) -> Tier:
 
     t = current_tier()
     if t is None or t.mode == "off":
-        raise PinRegistryError(
+        raise RemoteError(
             "Team pins need a team cache: set CYTHON_PIN_REMOTE (and CYTHON_PIN_TRUSTED_KEYS) in the "
             "kernel's environment."
         )
     if t.problem:
-        raise PinRegistryError(f"Team pins unavailable: team cache {t.cfg.url}: {t.problem}.")
+        raise RemoteError(f"Team pins unavailable: team cache {t.cfg.url}: {t.problem}.")
     if write and t.mode != "read-write":
-        raise PinRegistryError(
+        raise RemoteError(
             f"Team pins in {t.cfg.url} are read-only here (CYTHON_PIN_REMOTE_MODE={t.mode}): only a signer "
             "in read-write mode can change them."
         )
@@ -96,7 +96,7 @@ def _read(t: Tier, root: str) -> tuple[dict[str, str], int, Any]:
     try:
         got = t.store().pins_read()
     except StoreError as e:
-        raise PinRegistryError(f"Cannot read {_where(t)}: {e}.") from None
+        raise RemoteError(f"Cannot read {_where(t)}: {e}.") from None
     if got is None:
         return {}, 0, None
     data, token = got
@@ -128,14 +128,17 @@ def _read(t: Tier, root: str) -> tuple[dict[str, str], int, Any]:
     return pins, seq, token
 
 
-def _update(root: str, change: Callable[[dict[str, str]], Any]) -> Any:
+def _update(
+    root: str, change: Callable[[dict[str, str]], Any], on_change: Callable[[str], None] | None = None
+) -> Any:
     """Apply ``change`` (mutates the pins; returns its result, or raises) by compare-and-swap until it
-    lands; the document is re-read and ``change`` re-applied after every lost race."""
+    lands; the document is re-read and ``change`` re-applied after every lost race. ``on_change(root)``
+    runs once a changed document is written (cython_pin.pins tells its listeners)."""
     t = _tier(write=True)
     try:
         key = t.signing_key()
     except signing.KeyFileError as e:
-        raise PinRegistryError(f"Cannot change {_where(t)}: {e}.") from None
+        raise RemoteError(f"Cannot change {_where(t)}: {e}.") from None
     for _ in range(MAX_ATTEMPTS):
         pins, seq, token = _read(t, root)
         before = dict(pins)
@@ -154,14 +157,16 @@ def _update(root: str, change: Callable[[dict[str, str]], Any]) -> Any:
                 t.stats["team_pins_seq"] = seq + 1
                 _remember(root, t.cfg.url, seq + 1)
                 t.stats["team_pin_writes"] = t.stats.get("team_pin_writes", 0) + 1
+                if on_change is not None:
+                    on_change(root)
                 return out
         except StoreForbidden as e:
-            raise PinRegistryError(f"Not allowed to change {_where(t)}: {e}.") from None
+            raise RemoteError(f"Not allowed to change {_where(t)}: {e}.") from None
         except StoreError as e:
-            raise PinRegistryError(f"Cannot change {_where(t)}: {e}.") from None
+            raise RemoteError(f"Cannot change {_where(t)}: {e}.") from None
         t.stats["team_pin_conflicts"] = t.stats.get("team_pin_conflicts", 0) + 1
         time.sleep(random.uniform(0.0, 0.05))  # another writer won this round: re-read and retry
-    raise PinRegistryError(f"Gave up changing {_where(t)} after {MAX_ATTEMPTS} concurrent updates.")
+    raise RemoteError(f"Gave up changing {_where(t)} after {MAX_ATTEMPTS} concurrent updates.")
 
 
 def _root(cache_dir: str | os.PathLike[str] | None) -> str:
@@ -180,7 +185,7 @@ def _ensure_shared(t: Tier, root: str, key: str) -> None:
         if t.store().get(_manifest.manifest_path(t.abi, key)) is not None:
             return
     except StoreError as e:
-        raise PinRegistryError(f"Cannot read team cache {t.cfg.url}: {e}.") from None
+        raise RemoteError(f"Cannot read team cache {t.cfg.url}: {e}.") from None
     if read_meta(root, key) is None:
         raise FileNotFoundError(
             f"No cache entry for key {key[:16]}... in {root} or in team cache {t.cfg.url}. Build it first "
@@ -188,13 +193,18 @@ def _ensure_shared(t: Tier, root: str, key: str) -> None:
         )
     outcome = t.upload(root, key)
     if outcome not in ("created", "existing"):
-        raise PinRegistryError(
+        raise RemoteError(
             f"Could not upload key {key[:16]}... to team cache {t.cfg.url} ({outcome}); not pinned."
         )
 
 
 def pin(
-    key: str, *, alias: str, overwrite: bool = False, cache_dir: str | os.PathLike[str] | None = None
+    key: str,
+    *,
+    alias: str,
+    overwrite: bool = False,
+    cache_dir: str | os.PathLike[str] | None = None,
+    on_change: Callable[[str], None] | None = None,
 ) -> str:
     """Team pin ``alias`` -> ``key`` (see cython_pin.pin)."""
     from ..names import validate_key
@@ -210,11 +220,16 @@ def pin(
             pins[alias] = key
         return key
 
-    out: str = _update(root, change)
+    out: str = _update(root, change, on_change)
     return out
 
 
-def unpin(alias: str, *, cache_dir: str | os.PathLike[str] | None = None) -> bool:
+def unpin(
+    alias: str,
+    *,
+    cache_dir: str | os.PathLike[str] | None = None,
+    on_change: Callable[[str], None] | None = None,
+) -> bool:
     """Remove team pin ``alias``; True if it existed."""
     from ..pin_rules import validate_alias
 
@@ -223,12 +238,17 @@ def unpin(alias: str, *, cache_dir: str | os.PathLike[str] | None = None) -> boo
     def change(pins: dict[str, str]) -> bool:
         return pins.pop(alias, None) is not None
 
-    out: bool = _update(_root(cache_dir), change)
+    out: bool = _update(_root(cache_dir), change, on_change)
     return out
 
 
 def rename_pin(
-    old: str, new: str, *, overwrite: bool = False, cache_dir: str | os.PathLike[str] | None = None
+    old: str,
+    new: str,
+    *,
+    overwrite: bool = False,
+    cache_dir: str | os.PathLike[str] | None = None,
+    on_change: Callable[[str], None] | None = None,
 ) -> str:
     """Rename team pin ``old`` to ``new``; returns the key."""
     from ..pin_rules import check_rename, unknown_alias_message, validate_alias
@@ -246,7 +266,7 @@ def rename_pin(
             pins[new] = key
         return key
 
-    out: str = _update(_root(cache_dir), change)
+    out: str = _update(_root(cache_dir), change, on_change)
     return out
 
 

@@ -7,6 +7,7 @@ import {
   IOpArgs,
   IOpResults,
   JSONRecord,
+  IRemoteStatus,
   Op,
   ProtocolEvent,
   PROTOCOL_VERSION,
@@ -44,6 +45,17 @@ export class FakeHelper {
     }
   ];
   requests: { op: Op; args: unknown }[] = [];
+  /** The team cache: its status (not configured unless a test sets one) and its pins. */
+  remote: IRemoteStatus = {
+    configured: false,
+    url: null,
+    mode: null,
+    reachable: null,
+    trusted_keys: 0,
+    can_write: false,
+    message: null
+  };
+  teamPins = new Map<string, string>();
   onEvent: (ev: ProtocolEvent) => void = () => undefined;
 
   handle(data: { [key: string]: unknown }): Reply {
@@ -71,6 +83,17 @@ export class FakeHelper {
         error: { type: err.name, message: err.message }
       };
     }
+  }
+
+  /** The team pins, as far as the team cache lets this kernel use them. */
+  private _teamPins(write: boolean): Map<string, string> {
+    if (!this.remote.configured || !this.remote.reachable) {
+      fail('RemoteError', 'Team pins need a reachable team cache.');
+    }
+    if (write && !this.remote.can_write) {
+      fail('RemoteError', 'Team pins are read-only here.');
+    }
+    return this.teamPins;
   }
 
   private _pinsChanged(): void {
@@ -120,7 +143,38 @@ export class FakeHelper {
       entries: this.ops.list_cached({}).entries,
       stats: this.ops.cache_stats({})
     }),
+    // Builds nothing: the scheduler's own tests fake the connector; here a prebuild is only answered.
+    prebuild: a => ({
+      cell_id: a.cell_id,
+      generation: a.generation,
+      key: null,
+      decision: 'skipped',
+      reason: 'the fake helper does not build'
+    }),
+    team_catalogue: () => ({
+      remote: this.remote,
+      pins: this.remote.reachable
+        ? [...this.teamPins.entries()].sort().map(([alias, key]) => ({
+            alias,
+            key,
+            in_cache: this.entries.some(e => e.key === key)
+          }))
+        : []
+    }),
     pin: a => {
+      if (a.team) {
+        const pins = this._teamPins(true);
+        const old = pins.get(a.alias);
+        if (old && old !== a.key && !a.overwrite) {
+          fail(
+            'AliasCollisionError',
+            `Alias collision: alias '${a.alias}' already points to a different key.`
+          );
+        }
+        pins.set(a.alias, a.key);
+        this._pinsChanged();
+        return { alias: a.alias, key: a.key };
+      }
       const old = this.pins.get(a.alias);
       if (old && old !== a.key && !a.overwrite) {
         fail(
@@ -133,22 +187,25 @@ export class FakeHelper {
       return { alias: a.alias, key: a.key };
     },
     unpin: a => {
-      const removed = this.pins.delete(a.alias);
+      const removed = (a.team ? this._teamPins(true) : this.pins).delete(
+        a.alias
+      );
       this._pinsChanged();
       return { alias: a.alias, removed };
     },
     rename_pin: a => {
+      const pins = a.team ? this._teamPins(true) : this.pins;
       const key =
-        this.pins.get(a.old) ?? fail('KeyError', `No pin named '${a.old}'.`);
-      const taken = this.pins.get(a.new);
+        pins.get(a.old) ?? fail('KeyError', `No pin named '${a.old}'.`);
+      const taken = pins.get(a.new);
       if (taken !== undefined && taken !== key) {
         fail(
           'AliasCollisionError',
           `Alias collision: alias '${a.new}' already points to a different key. Use overwrite=True to replace.`
         );
       }
-      this.pins.delete(a.old);
-      this.pins.set(a.new, key);
+      pins.delete(a.old);
+      pins.set(a.new, key);
       this._pinsChanged();
       return { alias: a.new, key };
     },
@@ -175,7 +232,8 @@ export class FakeHelper {
     },
     import_pinned: a => {
       const key =
-        this.pins.get(a.alias) ??
+        (a.team ? undefined : this.pins.get(a.alias)) ??
+        this._teamPins(false).get(a.alias) ??
         fail('KeyError', `No pin named '${a.alias}'.`);
       return {
         alias: a.alias,
@@ -211,7 +269,7 @@ export class FakeConnector {
     label = 'python3'
   ) {
     this.client = new ProtocolClient(data => {
-      if (this.hold) {
+      if (this.hold || this.holdOps.has(String(data.op))) {
         this.held.push(data);
         return;
       }
@@ -239,6 +297,8 @@ export class FakeConnector {
   /** While true, requests wait (a kernel busy with a long cell). */
   hold = false;
   held: { [key: string]: unknown }[] = [];
+  /** Requests of these ops wait until release() (a slow remote behind one op). */
+  holdOps = new Set<string>();
   busy = false;
   state: IConnectionState;
   stateChanged = new Signal<this, IConnectionState>(this);
@@ -256,6 +316,7 @@ export class FakeConnector {
   /** Let held requests through (the long cell finished). */
   release(): void {
     this.hold = false;
+    this.holdOps.clear();
     this.busy = false;
     for (const data of this.held.splice(0)) {
       const reply = this.helper.handle(data);

@@ -18,6 +18,11 @@ import {
 } from '../../../src/protocol/decode';
 import { IOpArgs, IRequest, Op, OPS } from '../../../src/protocol';
 
+/** The optional team flag, when given. */
+function team(a: JSONRecord): { team?: boolean } {
+  return a.team === undefined ? {} : { team: bool(a.team, 'args.team') };
+}
+
 function argsFor<K extends Op>(op: K, a: JSONRecord): IOpArgs[K] {
   const p = 'args';
   const only = (...names: string[]) => {
@@ -33,10 +38,11 @@ function argsFor<K extends Op>(op: K, a: JSONRecord): IOpArgs[K] {
     case 'list_cached':
     case 'cache_stats':
     case 'catalogue':
+    case 'team_catalogue':
       only();
       return {} as IOpArgs[K];
     case 'pin': {
-      only('key', 'alias', 'overwrite');
+      only('key', 'alias', 'overwrite', 'team');
       const out: IOpArgs['pin'] = {
         key: nonEmpty(a.key, `${p}.key`),
         alias: nonEmpty(a.alias, `${p}.alias`)
@@ -44,17 +50,24 @@ function argsFor<K extends Op>(op: K, a: JSONRecord): IOpArgs[K] {
       if (a.overwrite !== undefined) {
         out.overwrite = bool(a.overwrite, `${p}.overwrite`);
       }
+      if (a.team !== undefined) {
+        out.team = bool(a.team, `${p}.team`);
+      }
       return out as IOpArgs[K];
     }
     case 'unpin':
     case 'import_pinned':
-      only('alias');
-      return { alias: nonEmpty(a.alias, `${p}.alias`) } as IOpArgs[K];
+      only('alias', 'team');
+      return {
+        alias: nonEmpty(a.alias, `${p}.alias`),
+        ...team(a)
+      } as IOpArgs[K];
     case 'rename_pin':
-      only('old', 'new');
+      only('old', 'new', 'team');
       return {
         old: nonEmpty(a.old, `${p}.old`),
-        new: nonEmpty(a.new, `${p}.new`)
+        new: nonEmpty(a.new, `${p}.new`),
+        ...team(a)
       } as IOpArgs[K];
     case 'prebuild': {
       only('cell_id', 'generation', 'source');

@@ -1,0 +1,236 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+import {
+  addBelowIcon,
+  copyIcon,
+  deleteIcon,
+  editIcon,
+  runIcon
+} from '@jupyterlab/ui-components';
+import { IRemoteStatus, ITeamPinRow } from '../protocol';
+import { h } from '../ui/dom';
+import { shortKey } from '../ui/format';
+import { ButtonFactory, IPanelHost } from './host';
+import type { PinManagerModel } from './model';
+import { list, listRow } from './rows';
+import type { TeamCacheModel } from './teamModel';
+
+/**
+ * The "Team cache" section: the remote (URL, mode, reachable, trusted keys, whether this kernel may write,
+ * and why it is unusable), then the team pins with the personal pins' actions; Rename and Unpin only where
+ * this kernel may change team pins.
+ */
+export function renderTeamSection(
+  m: PinManagerModel,
+  host: IPanelHost,
+  button: ButtonFactory,
+  trans: TranslationBundle
+): HTMLElement {
+  const t = m.team;
+  const s = t.status;
+  const section = h(
+    'section',
+    { class: 'jp-CythonPin-team', 'aria-label': trans.__('Team cache') },
+    h('h3', {}, trans.__('Team cache')),
+    t.checking
+      ? h(
+          'div',
+          { class: 'jp-CythonPin-teamChecking', role: 'status' },
+          trans.__('Checking the team cache…')
+        )
+      : null
+  );
+  if (m.unavailableText) {
+    return section;
+  }
+  if (t.error) {
+    section.appendChild(
+      h('div', { class: 'jp-CythonPin-teamMessage' }, t.error)
+    );
+  }
+  if (!s) {
+    return section;
+  }
+  if (!s.configured) {
+    section.appendChild(
+      h(
+        'div',
+        { class: 'jp-CythonPin-teamNone' },
+        trans.__('No team cache configured (CYTHON_PIN_REMOTE)')
+      )
+    );
+    return section;
+  }
+  section.appendChild(statusLine(s, trans));
+  if (s.message) {
+    section.appendChild(
+      h('div', { class: 'jp-CythonPin-teamMessage' }, s.message)
+    );
+  }
+  const pins = t.filtered(m.filter);
+  section.appendChild(
+    list(
+      'jp-CythonPin-teamTable',
+      trans.__('Team pins'),
+      pins.map(p => teamRow(p, t, host, button, trans)),
+      t.pins.length
+        ? trans.__('No team pins match the filter.')
+        : s.reachable && !s.message
+          ? trans.__('No team pins yet.')
+          : trans.__('No team pins to show.')
+    )
+  );
+  return section;
+}
+
+function statusLine(s: IRemoteStatus, trans: TranslationBundle): HTMLElement {
+  const reach =
+    s.reachable === null
+      ? trans.__('not checked')
+      : s.reachable
+        ? trans.__('reachable')
+        : trans.__('unreachable');
+  return h(
+    'div',
+    { class: 'jp-CythonPin-teamStatus' },
+    h('span', { class: 'jp-CythonPin-teamUrl', title: s.url ?? '' }, s.url),
+    h('span', { class: 'jp-CythonPin-teamMode' }, s.mode ?? '—'),
+    h(
+      'span',
+      {
+        class: 'jp-CythonPin-teamReachable',
+        'data-reachable': String(s.reachable)
+      },
+      reach
+    ),
+    h(
+      'span',
+      { class: 'jp-CythonPin-teamKeys' },
+      trans._n('%1 trusted key', '%1 trusted keys', s.trusted_keys)
+    ),
+    h(
+      'span',
+      { class: 'jp-CythonPin-teamWrite' },
+      s.can_write
+        ? trans.__('can change team pins')
+        : trans.__('team pins read-only')
+    )
+  );
+}
+
+function teamRow(
+  p: ITeamPinRow,
+  t: TeamCacheModel,
+  host: IPanelHost,
+  button: ButtonFactory,
+  trans: TranslationBundle
+): HTMLElement {
+  const actions = [
+    button(
+      'jp-CythonPin-copy',
+      trans.__('Copy key'),
+      trans.__('Copy %1', p.key),
+      () => {
+        host.copy(p.key);
+        host.notify(
+          'info',
+          trans.__('Copied the key of team pin "%1".', p.alias)
+        );
+      },
+      { icon: copyIcon }
+    ),
+    button(
+      'jp-CythonPin-insertImport',
+      trans.__('Insert import'),
+      trans.__(
+        'Insert import_pinned("%1", team=True) into the notebook',
+        p.alias
+      ),
+      () => host.insertImport(p.alias, true),
+      { icon: addBelowIcon }
+    ),
+    button(
+      'jp-CythonPin-import',
+      trans.__('Import'),
+      trans.__('Bind team pin "%1" and its names in the kernel', p.alias),
+      async () => {
+        const r = await t.importPinned(p.alias);
+        host.notify(
+          'success',
+          trans.__(
+            'Imported team pin %1 (%2) into the kernel: %3.',
+            r.alias,
+            r.module_name,
+            r.names.join(', ') || trans.__('no public names')
+          )
+        );
+      },
+      { icon: runIcon }
+    )
+  ];
+  if (t.canWrite) {
+    actions.push(
+      button(
+        'jp-CythonPin-rename',
+        trans.__('Rename'),
+        trans.__('Rename team pin "%1"', p.alias),
+        async () => {
+          const name = await host.prompt(
+            trans.__('Rename team pin'),
+            trans.__('New alias'),
+            p.alias
+          );
+          if (name && name !== p.alias) {
+            const r = await t.rename(p.alias, name);
+            host.notify(
+              'success',
+              trans.__('Renamed team pin "%1" to "%2".', p.alias, r.alias)
+            );
+          }
+        },
+        { icon: editIcon }
+      ),
+      button(
+        'jp-CythonPin-unpin',
+        trans.__('Unpin'),
+        trans.__('Remove the team alias "%1"', p.alias),
+        async () => {
+          const ok = await host.confirm(
+            trans.__('Unpin team pin'),
+            trans.__(
+              'Remove the team alias "%1" for everyone using this team cache? The build stays in the team cache.',
+              p.alias
+            ),
+            trans.__('Unpin')
+          );
+          if (ok) {
+            await t.unpin(p.alias);
+            host.notify(
+              'success',
+              trans.__('Unpinned team pin "%1".', p.alias)
+            );
+          }
+        },
+        { icon: deleteIcon, danger: true }
+      )
+    );
+  }
+  return listRow({
+    cls: 'jp-CythonPin-teamRow',
+    data: { alias: p.alias, key: p.key, writable: String(t.canWrite) },
+    main: [
+      h('span', { class: 'jp-CythonPin-pinAlias', title: p.alias }, p.alias),
+      h('code', { class: 'jp-CythonPin-pinKey', title: p.key }, shortKey(p.key))
+    ],
+    meta: [
+      h(
+        'span',
+        { class: 'jp-CythonPin-teamInCache' },
+        p.in_cache
+          ? trans.__('in the local cache')
+          : trans.__('fetched from the team cache on import')
+      )
+    ],
+    actions,
+    actionsLabel: trans.__('Actions for team pin %1', p.alias)
+  });
+}
