@@ -114,6 +114,8 @@ def _prebuild(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
     from .prebuild import prebuild
 
     return prebuild(args, get_ipython())
+
+
 def _team_catalogue(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
     from ..paths import get_cache_dir
     from ..remote.status import team_catalogue
