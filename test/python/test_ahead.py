@@ -181,7 +181,10 @@ def test_skips_and_cached(shell, square):
 
     from cython_pin.constants import PREBUILD_MAX_SOURCE_CHARS
 
+    scheduler().close()
     assert ask("%%cython_pin\n" + square_source())["decision"] == "cached"
+    worker = scheduler()._proc  # started by a cached answer, so the next edit's build finds it warm
+    assert worker is not None and worker.poll() is None
     assert ask("%%cython_pin\n" + square_source())["key"] == square.key
     big = ask("%%cython_pin\n" + "x = 1\n" * (PREBUILD_MAX_SOURCE_CHARS // 6 + 1))
     assert big["decision"] == "skipped" and big["key"] is None
