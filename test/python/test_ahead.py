@@ -415,3 +415,17 @@ def test_the_same_source_again_renames_the_running_build_and_keeps_another_cells
     states = [(d["cell_id"], d["generation"], d["stage"]) for e, d in got if e == "prebuild_state"]
     assert states == [("a", 1, "cython"), ("a", 2, "done"), ("b", 1, "cython"), ("b", 1, "done")]
     assert slow_cc() == 2
+
+
+def test_prebuild_requests_the_schema_refuses_are_protocol_errors():
+    from cython_pin.jupyter.ops import dispatch
+
+    def reply(**args: Any) -> dict[str, Any]:
+        return dispatch({"type": "request", "id": "p", "op": "prebuild", "args": args})
+
+    cell = "%%cython_pin\nx = 1\n"
+    assert reply(cell_id="c", generation=-1, source=cell)["error"]["type"] == "ProtocolError"
+    assert reply(cell_id="", generation=0, source=cell)["error"]["type"] == "ProtocolError"
+    assert reply(cell_id="c", generation=True, source=cell)["error"]["type"] == "ProtocolError"
+    ok = reply(cell_id="c", generation=0, source="print(1)\n")
+    assert ok["ok"] and ok["result"]["decision"] == "skipped"
