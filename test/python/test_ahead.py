@@ -429,3 +429,16 @@ def test_prebuild_requests_the_schema_refuses_are_protocol_errors():
     assert reply(cell_id="c", generation=True, source=cell)["error"]["type"] == "ProtocolError"
     ok = reply(cell_id="c", generation=0, source="print(1)\n")
     assert ok["ok"] and ok["result"]["decision"] == "skipped"
+
+
+def test_how_long_ago_a_build_ahead_was():
+    from cython_pin.result import _ago
+
+    def at(seconds_ago: float) -> str:
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - seconds_ago))
+
+    assert _ago(at(3)) in (" (3 s ago)", " (4 s ago)")
+    assert _ago(at(600)) == " (10 min ago)"
+    assert _ago(at(3 * 3600 + 5)) == " (3 h ago)"
+    assert _ago(at(5 * 86400 + 5)) == " (5 days ago)"
+    assert _ago("not a time") == ""
