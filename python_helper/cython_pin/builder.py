@@ -250,9 +250,9 @@ def build_units(
     out = BuildOutput()
     include_path = [work_dir] + opts.include_dirs
     log_path = os.path.join(work_dir, ".cython.log")
-    t0 = time.perf_counter()
     from . import progress
 
+    t0 = time.perf_counter()
     progress.stage("cython", key, module_name, t0)
     nerr = 0
     for u in units:

@@ -181,7 +181,10 @@ def test_skips_and_cached(shell, square):
 
     from cython_pin.constants import PREBUILD_MAX_SOURCE_CHARS
 
+    scheduler().close()
     assert ask("%%cython_pin\n" + square_source())["decision"] == "cached"
+    worker = scheduler()._proc  # started by a cached answer, so the next edit's build finds it warm
+    assert worker is not None and worker.poll() is None
     assert ask("%%cython_pin\n" + square_source())["key"] == square.key
     big = ask("%%cython_pin\n" + "x = 1\n" * (PREBUILD_MAX_SOURCE_CHARS // 6 + 1))
     assert big["decision"] == "skipped" and big["key"] is None
@@ -412,3 +415,30 @@ def test_the_same_source_again_renames_the_running_build_and_keeps_another_cells
     states = [(d["cell_id"], d["generation"], d["stage"]) for e, d in got if e == "prebuild_state"]
     assert states == [("a", 1, "cython"), ("a", 2, "done"), ("b", 1, "cython"), ("b", 1, "done")]
     assert slow_cc() == 2
+
+
+def test_prebuild_requests_the_schema_refuses_are_protocol_errors():
+    from cython_pin.jupyter.ops import dispatch
+
+    def reply(**args: Any) -> dict[str, Any]:
+        return dispatch({"type": "request", "id": "p", "op": "prebuild", "args": args})
+
+    cell = "%%cython_pin\nx = 1\n"
+    assert reply(cell_id="c", generation=-1, source=cell)["error"]["type"] == "ProtocolError"
+    assert reply(cell_id="", generation=0, source=cell)["error"]["type"] == "ProtocolError"
+    assert reply(cell_id="c", generation=True, source=cell)["error"]["type"] == "ProtocolError"
+    ok = reply(cell_id="c", generation=0, source="print(1)\n")
+    assert ok["ok"] and ok["result"]["decision"] == "skipped"
+
+
+def test_how_long_ago_a_build_ahead_was():
+    from cython_pin.result import _ago
+
+    def at(seconds_ago: float) -> str:
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - seconds_ago))
+
+    assert _ago(at(3)) in (" (3 s ago)", " (4 s ago)")
+    assert _ago(at(600)) == " (10 min ago)"
+    assert _ago(at(3 * 3600 + 5)) == " (3 h ago)"
+    assert _ago(at(5 * 86400 + 5)) == " (5 days ago)"
+    assert _ago("not a time") == ""

@@ -98,6 +98,12 @@ class Scheduler:
         if dropped is not None:
             self._state(dropped, "cancelled", [])
 
+    def start_worker(self) -> None:
+        """Start the worker now if it is not running (it warms up while the user edits), without a build."""
+        with self._lock:
+            if self._proc is None or self._proc.poll() is not None:
+                self._spawn()
+
     def close(self) -> None:
         """Stop the worker (its stdin closes: it exits and kills its compilers)."""
         with self._lock:

@@ -112,7 +112,10 @@ def _prebuild(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
     from IPython import get_ipython
 
     from .prebuild import prebuild
+    from .protocol import ProtocolError
 
+    if args["generation"] < 0 or not args["cell_id"]:
+        raise ProtocolError("request prebuild args: cell_id must be non-empty and generation >= 0.")
     return prebuild(args, get_ipython())
 
 

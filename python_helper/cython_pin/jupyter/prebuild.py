@@ -92,11 +92,11 @@ def prebuild(args: dict[str, Any], shell: Any | None) -> dict[str, Any]:
         key, _o, root, _numpy = _module_key(body, opts)
     except Exception as e:  # noqa: BLE001 - e.g. an empty cell or a bad header comment
         return answer("skipped", reason=exception_message(e))
+    from ..ahead.scheduler import Request, scheduler
     from ..entries import read_meta
 
     if read_meta(root, key) is not None:
+        scheduler().start_worker()  # a notebook of built cells gets edited next: be warm for that edit
         return answer("cached", key)
-    from ..ahead.scheduler import Request, scheduler
-
     scheduler().submit(Request(cell_id, generation, key, body, opts, root, CELL_LINE_OFFSET))
     return answer("started", key)
