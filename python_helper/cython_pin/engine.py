@@ -122,7 +122,8 @@ def _try_hit(
         if mod is None:
             verify_entry(root, key, meta)
             mod = _load_entry(root, key, meta)
-            ahead = meta.get("built_ahead_utc")  # its first load in this process says so
+            # its first load in this process says when the build ahead made it (when published, not started)
+            ahead = meta.get("created_utc") if meta.get("built_ahead") else None
         _meta_by_key[key] = meta
     t_load = time.perf_counter() - t1
     timings = {

@@ -8,6 +8,7 @@ does not compile again; a real ipykernel keeps running cells while the worker bu
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import sys
@@ -142,6 +143,8 @@ def test_prebuild_then_run_is_a_hit_that_says_built_ahead(shell, shown, seen):
     payload = shown[-1]["application/vnd.cython-pin.build+json"]
     assert payload["key"] == res["key"] and payload["used_cache"] is True
     assert payload["built_ahead_utc"] is not None and payload["profile"] == "release"
+    with open(os.path.join(entry, "meta.json")) as f:  # when the entry was made, not when the build began
+        assert payload["built_ahead_utc"] == json.load(f)["created_utc"]
     assert "built ahead: in the background at " + payload["built_ahead_utc"] in shown[-1]["text/plain"]
     assert shell.user_ns["f"](3) == 9 + int(src.split("+ ")[1])
     shell.run_cell(cell)  # the second run: a plain hit, nothing to explain

@@ -19,7 +19,7 @@ class KeyMismatch(RuntimeError):
 
 def build_ahead(source: str, opts: dict[str, Any], expected_key: str) -> str:
     """Build ``source`` with ``opts`` into the cache (nothing to do when the entry is there already) and
-    return its key. The entry's meta records ``built_ahead_utc``. Raises KeyMismatch when this process
+    return its key. The entry's meta says ``built_ahead`` (it was made at its ``created_utc``). Raises KeyMismatch when this process
     computes another key than ``expected_key``, BuildError when Cython or the compiler fails."""
     from ..engine import _module_job, _module_key
     from ..numpy_detect import NumpyNeeded, remember
@@ -45,11 +45,11 @@ def _build(job: Job) -> str:
     """The engine's miss path without the load: under the key lock, the team cache first (when one is
     configured), else a build, whose upload is then queued as after any build."""
     from ..build_entry import build
-    from ..entries import key_lock, read_meta, utc_now
+    from ..entries import key_lock, read_meta
     from ..paths import ensure_root
 
     team = bool(os.environ.get("CYTHON_PIN_REMOTE"))
-    job.meta_extra["built_ahead_utc"] = utc_now()
+    job.meta_extra["built_ahead"] = True
     ensure_root(job.root)
     with key_lock(job.root, job.key, None):
         if read_meta(job.root, job.key) is not None:  # a run in the kernel may have built it meanwhile
