@@ -19,8 +19,9 @@ class KeyMismatch(RuntimeError):
 
 def build_ahead(source: str, opts: dict[str, Any], expected_key: str) -> str:
     """Build ``source`` with ``opts`` into the cache (nothing to do when the entry is there already) and
-    return its key. The entry's meta says ``built_ahead`` (it was made at its ``created_utc``). Raises KeyMismatch when this process
-    computes another key than ``expected_key``, BuildError when Cython or the compiler fails."""
+    return its key. The entry's meta says ``built_ahead`` (made at its ``created_utc``). Raises KeyMismatch
+    when this process computes another key than ``expected_key``, BuildError when Cython or the compiler
+    fails."""
     from ..engine import _module_job, _module_key
     from ..numpy_detect import NumpyNeeded, remember
 
