@@ -143,3 +143,32 @@ def test_listeners_get_pins_changed(square, pcache):
     assert [e for e, _ in seen] == ["pins_changed"] * 3
     assert seen[0][1] == {"cache_dir": pcache, "pins": {"ev": square.key}}
     assert seen[-1][1]["pins"] == {}
+
+
+def test_a_registry_changed_by_another_writer_is_read_again(square, pcache):
+    """This process remembers the registry it last read or wrote; any other content on disk is read
+    (and checked) again, so an edit by another process or by hand is never hidden."""
+    cython_pin.pin(square.key, alias="sq", cache_dir=pcache)
+    assert cython_pin.list_pins(cache_dir=pcache) == {"sq": square.key}
+    path = os.path.join(pcache, "pins.json")
+    with open(path, "w", encoding="utf-8") as f:  # another writer: same length, other alias
+        json.dump({"zz": square.key}, f, indent=1)
+    assert cython_pin.list_pins(cache_dir=pcache) == {"zz": square.key}
+    cython_pin.pin(square.key, alias="b2", overwrite=True, cache_dir=pcache)
+    assert cython_pin.list_pins(cache_dir=pcache) == {"b2": square.key, "zz": square.key}
+    with open(path, "w", encoding="utf-8") as f:
+        f.write('{"zz": "not a key"}')
+    with pytest.raises(PinRegistryError, match="invalid entry"):
+        cython_pin.list_pins(cache_dir=pcache)
+    with pytest.raises(PinRegistryError):
+        cython_pin.pin(square.key, alias="c3", overwrite=True, cache_dir=pcache)
+    with open(path, encoding="utf-8") as f:
+        assert f.read() == '{"zz": "not a key"}'  # left untouched
+
+
+def test_pins_json_text_is_sorted_and_indented(square, pcache):
+    cython_pin.pin(square.key, alias="b", cache_dir=pcache)
+    cython_pin.pin(square.key, alias="a", overwrite=True, cache_dir=pcache)
+    with open(os.path.join(pcache, "pins.json"), encoding="utf-8") as f:
+        text = f.read()
+    assert text == json.dumps({"a": square.key, "b": square.key}, indent=1) + "\n"
