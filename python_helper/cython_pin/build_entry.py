@@ -47,7 +47,14 @@ def build(job: Job) -> tuple[dict[str, Any], dict[str, float]]:
         try:
             build_o = job.build_opts(staging) if job.build_opts is not None else o
             out = build_units(
-                units, build_o, job.numpy_used, staging, user_files, key=job.key, module_name=job.name
+                units,
+                build_o,
+                job.numpy_used,
+                staging,
+                user_files,
+                key=job.key,
+                module_name=job.name,
+                root=job.root,
             )
             job.log.append(out.log())
             keep_more = job.after_build(staging, units) if job.after_build is not None else set()

@@ -16,6 +16,10 @@ from .errors import BuildError
 from .options import BuildOptions
 from .toolchain import compiler_command
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .pch import Pending
+
 
 @dataclass
 class Unit:
@@ -243,8 +247,35 @@ def build_units(
     *,
     key: str | None = None,
     module_name: str | None = None,
+    root: str | None = None,
 ) -> BuildOutput:
-    """Cythonize and compile every unit inside ``work_dir``. Raises BuildError with diagnostics."""
+    """Cythonize and compile every unit inside ``work_dir``. Raises BuildError with diagnostics. With the
+    cache ``root``, the compile uses (and if needed first makes) a precompiled Python.h (:mod:`.pch`)."""
+    from . import pch
+
+    pending = pch.start(opts, root) if root is not None else None
+    try:
+        return _build_units(units, opts, numpy_used, work_dir, user_files, key, module_name, pending)
+    except Exception:  # the user's code failed to build: the header is still good for the next build
+        if pending is not None:
+            pending.finish_later()
+        raise
+    except BaseException:
+        if pending is not None:
+            pending.abandon()
+        raise
+
+
+def _build_units(
+    units: list[Unit],
+    opts: BuildOptions,
+    numpy_used: bool,
+    work_dir: str,
+    user_files: dict[str, str | None],
+    key: str | None,
+    module_name: str | None,
+    pending: Pending | None,
+) -> BuildOutput:
     import subprocess
 
     out = BuildOutput()
@@ -285,7 +316,8 @@ def build_units(
     c_paths = [u.c_path for u in units]
     if not numpy_used and generated_code_needs_numpy(c_paths):
         raise NumpyNeeded
-    inc = [work_dir] + opts.include_dirs
+    pch_folder = pending.folder() if pending is not None else None
+    inc = [work_dir] + ([pch_folder] if pch_folder else []) + opts.include_dirs
     if numpy_used:
         inc.append(numpy_include_dir())
     inc += python_include_dirs()
