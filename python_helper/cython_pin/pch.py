@@ -8,8 +8,9 @@ on the include path; gcc takes the ``.gch`` when it matches the compile's flags 
 header through the link, so the built module is the same either way and the key does not depend on it.
 
 A missing one is made by a second gcc started before Cython runs: when it is ready by the time the module's
-own compile starts, that compile uses it; otherwise it is published when done, for the next builds. Only gcc, C (not
-C++), and builds without user compile flags, include folders or macros beyond the profile's get one.
+own compile starts, that compile uses it; otherwise it is published when done, for the next builds. Only
+gcc, C (not C++), and builds without user compile flags, include folders or macros beyond the profile's get
+one.
 ``CYTHON_PIN_PCH=0`` turns it off.
 """
 
