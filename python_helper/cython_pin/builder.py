@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from .diagnostics import Diagnostic, parse_compiler, parse_cython, summarize
 from .errors import BuildError
 from .options import BuildOptions
-from .toolchain import compiler_command
+from .toolchain import compiler_command, python_include_dirs
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -83,19 +83,6 @@ def _read(path: str) -> str:
             return f.read()
     except OSError:
         return ""
-
-
-def python_include_dirs() -> list[str]:
-    """Python's C header directories (include, platinclude), deduplicated."""
-    import sysconfig
-
-    paths = sysconfig.get_paths()
-    out: list[str] = []
-    for k in ("include", "platinclude"):
-        p = paths.get(k)
-        if p and p not in out:
-            out.append(p)
-    return out
 
 
 def _missing(what: str, fix: str) -> BuildError:

@@ -60,8 +60,7 @@ def _folder(root: str, flags: list[str]) -> str:
     import json
 
     from . import _hash
-    from .builder import python_include_dirs
-    from .toolchain import toolchain_fingerprint
+    from .toolchain import python_include_dirs, toolchain_fingerprint
 
     material = {
         "toolchain": toolchain_fingerprint("c", False, root),
@@ -180,8 +179,7 @@ def _discard(folder: str) -> None:
 def _make(final: str, flags: list[str], root: str) -> Pending | None:
     import subprocess
 
-    from .builder import python_include_dirs
-    from .toolchain import compiler_command
+    from .toolchain import compiler_command, python_include_dirs
 
     os.makedirs(os.path.dirname(final), mode=0o700, exist_ok=True)
     tmp = f"{final}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
@@ -208,7 +206,7 @@ def _make(final: str, flags: list[str], root: str) -> Pending | None:
 
 
 def _real_header() -> str | None:
-    from .builder import python_include_dirs
+    from .toolchain import python_include_dirs
 
     for d in python_include_dirs():
         p = os.path.join(d, HEADER)
