@@ -127,13 +127,16 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def cythonize_unit(unit: Unit, opts: BuildOptions, include_path: list[str], log_path: str) -> int:
-    """Run Cython on one unit in-process; returns the number of errors (output goes to ``log_path``)."""
+def cythonize_unit(
+    unit: Unit, opts: BuildOptions, include_path: list[str], log_path: str, shared: str | None = None
+) -> int:
+    """Run Cython on one unit in-process; returns the number of errors (output goes to ``log_path``).
+    ``shared``: the shared utility module the C imports its utility functions from."""
     from . import warmup
 
     warmup.wait()
     with _gc_paused():
-        return _cythonize_unit(unit, opts, include_path, log_path)
+        return _cythonize_unit(unit, opts, include_path, log_path, shared)
 
 
 def language_level(opts: BuildOptions) -> int | str:
@@ -142,7 +145,9 @@ def language_level(opts: BuildOptions) -> int | str:
     return level if level == "3str" else int(level)
 
 
-def cython_command_line(unit: Unit, opts: BuildOptions, include_path: list[str]) -> str:
+def cython_command_line(
+    unit: Unit, opts: BuildOptions, include_path: list[str], shared: str | None = None
+) -> str:
     """The ``cython`` command line equivalent to the in-process run of :func:`cythonize_unit`."""
     import shlex
 
@@ -157,11 +162,15 @@ def cython_command_line(unit: Unit, opts: BuildOptions, include_path: list[str])
     for k, v in sorted(opts.compiler_directives.items()):
         if k != "language_level":
             args += ["-X", f"{k}={v}"]
+    if shared:
+        args += ["--shared", shared]
     args += ["--module-name", unit.full_name, "-o", c_path, unit.pyx_path]
     return shlex.join(args)
 
 
-def _cythonize_unit(unit: Unit, opts: BuildOptions, include_path: list[str], log_path: str) -> int:
+def _cythonize_unit(
+    unit: Unit, opts: BuildOptions, include_path: list[str], log_path: str, shared: str | None
+) -> int:
     try:
         from Cython.Compiler import Errors
         from Cython.Compiler.Main import CompilationOptions, compile_single, default_options
@@ -179,6 +188,7 @@ def _cythonize_unit(unit: Unit, opts: BuildOptions, include_path: list[str], log
         compiler_directives=dict(opts.compiler_directives),
         language_level=language_level(opts),
         timestamps=False,
+        shared_utility_qualified_name=shared,
     )
     with capture_fds(log_path), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -235,14 +245,16 @@ def build_units(
     key: str | None = None,
     module_name: str | None = None,
     root: str | None = None,
+    shared: str | None = None,
 ) -> BuildOutput:
     """Cythonize and compile every unit inside ``work_dir``. Raises BuildError with diagnostics. With the
-    cache ``root``, the compile uses (and if needed first makes) a precompiled Python.h (:mod:`.pch`)."""
+    cache ``root``, the compile uses (and if needed first makes) a precompiled Python.h (:mod:`.pch`).
+    ``shared``: the name of the shared utility module (:mod:`.shared_utility`) the modules import."""
     from . import pch
 
     pending = pch.start(opts, root) if root is not None else None
     try:
-        return _build_units(units, opts, numpy_used, work_dir, user_files, key, module_name, pending)
+        return _build_units(units, opts, numpy_used, work_dir, user_files, key, module_name, pending, shared)
     except Exception:  # the user's code failed to build: the header is still good for the next build
         if pending is not None:
             pending.finish_later()
@@ -262,6 +274,7 @@ def _build_units(
     key: str | None,
     module_name: str | None,
     pending: Pending | None,
+    shared: str | None,
 ) -> BuildOutput:
     import subprocess
 
@@ -271,8 +284,8 @@ def _build_units(
     t0 = time.perf_counter()
     nerr = 0
     for u in units:
-        out.commands.append(cython_command_line(u, opts, include_path))
-        nerr += cythonize_unit(u, opts, include_path, log_path)
+        out.commands.append(cython_command_line(u, opts, include_path, shared))
+        nerr += cythonize_unit(u, opts, include_path, log_path, shared)
     out.cythonize_s = time.perf_counter() - t0
     cy_text = _read(log_path)
     out.output = cy_text

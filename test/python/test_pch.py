@@ -49,7 +49,9 @@ def test_made_by_a_build_and_used_by_the_next(root):
     assert r2.module.g(4) == 3 and not r2.used_cache
     assert f"-I {folder} " in _compile_line(r2)
     # the release profile (other flags, NDEBUG) gets its own
-    r3 = cython_pin.compile_and_load_result("def h(int n):\n    return n + 7\n", cache_dir=root, profile="release")
+    r3 = cython_pin.compile_and_load_result(
+        "def h(int n):\n    return n + 7\n", cache_dir=root, profile="release"
+    )
     assert r3.module.h(1) == 8
     _pch_done()
     assert len(_folders(root)) == 2 and all(pch.usable(f) for f in _folders(root))
