@@ -118,3 +118,16 @@ def test_a_corrupt_shared_entry_is_refused_and_rebuilt(built, tmp_path):
     with open(art, "rb") as f:
         f.seek(2000)
         assert f.read(256) != b"\0" * 256
+
+
+def test_gc_keeps_a_shared_module_while_a_kept_entry_imports_it(built, tmp_path):
+    root, r = built
+    other = str(tmp_path / "gc_cache")
+    cython_pin.import_exported(cython_pin.export_cached(r.key, tmp_path, cache_dir=root), cache_dir=other)
+    spec = _meta(other, r.key)["shared"]
+    cython_pin.pin(r.key, alias="total_pinned", cache_dir=other)
+    out = cython_pin.gc_cache(keep_n_newest=0, cache_dir=other)
+    assert out["removed"] == [] and os.path.isdir(os.path.join(other, spec["key"]))
+    cython_pin.unpin("total_pinned", cache_dir=other)
+    out = cython_pin.gc_cache(keep_n_newest=0, cache_dir=other)
+    assert {row["key"] for row in out["removed"]} == {r.key, spec["key"]}
