@@ -46,7 +46,7 @@ class Runner:
         self.tmp = tempfile.mkdtemp(prefix="cython_pin_bench_")
         self.raw: dict[str, Any] = {"samples": [], "errors": []}
         self.src: dict[str, str] = {}
-        for name in ("TINY", "TINY2", "NUMERIC"):
+        for name in ("TINY", "TINY2", "NUMERIC", "MV_SEED"):
             path = os.path.join(self.tmp, name.lower() + ".pyx")
             with open(path, "w", encoding="utf-8") as f:
                 f.write(getattr(sources, name))
@@ -171,6 +171,13 @@ class Runner:
             "ours_build",
             {"sources": [numeric + [{"profile": "release"}]]},
             self.env(self.fresh_dir("ours-numeric")),
+        )
+        # --- P3bw: the same in a cache that has built a memoryview module before (untimed, own process)
+        seeded = self.fresh_dir("ours-numeric-seeded")
+        seed = [self.src["MV_SEED"], list(sources.MV_SEED_CALL), {"profile": "release"}]
+        self.run("ours_build", {"sources": [seed]}, self.env(seeded))
+        s["ours_numeric_seeded"] = self.run(
+            "ours_build", {"sources": [numeric + [{"profile": "release"}]]}, self.env(seeded)
         )
         s["magic_numeric"] = self.run(
             "magic", {"sources": [numeric]}, self.env(ipython_dir=self.fresh_dir("magic-numeric"))
