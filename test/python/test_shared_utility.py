@@ -131,3 +131,20 @@ def test_gc_keeps_a_shared_module_while_a_kept_entry_imports_it(built, tmp_path)
     cython_pin.unpin("total_pinned", cache_dir=other)
     out = cython_pin.gc_cache(keep_n_newest=0, cache_dir=other)
     assert {row["key"] for row in out["removed"]} == {r.key, spec["key"]}
+
+
+def test_an_archive_pairing_unrelated_entries_is_refused_whole(built, tmp_path):
+    import tarfile
+
+    root, r = built
+    spec = _meta(root, r.key)["shared"]
+    plain = cython_pin.compile_and_load_result("def f(int n):\n    return n + 4\n", cache_dir=root)
+    bad = str(tmp_path / "pair.tar.gz")
+    with tarfile.open(bad, "w:gz") as tar:
+        tar.add(os.path.join(root, spec["key"]), arcname=spec["key"])
+        tar.add(os.path.join(root, plain.key), arcname=plain.key)
+    other = str(tmp_path / "refusing_cache")
+    with pytest.raises(ValueError, match="not the shared utility module"):
+        cython_pin.import_exported(bad, cache_dir=other)
+    assert not os.path.exists(os.path.join(other, spec["key"]))
+    assert not os.path.exists(os.path.join(other, plain.key))
