@@ -58,6 +58,40 @@ def read_pins(root: str) -> dict[str, str]:
     return dict(pins)
 
 
+def _spliced(raw: bytes, pins: dict[str, str], alias: str, key: str) -> tuple[bytes, dict[str, str]] | None:
+    """``raw`` (the bytes ``pins``, sorted, was read from) with ``alias`` set to ``key`` by editing one line,
+    and the new sorted pins; None when the text is not laid out one member per line as this module writes
+    it (the caller then writes the whole file). Valid aliases and keys hold no quote, so four quotes per
+    member means no alias appears twice, and ``\n "alias": "`` finds the one member named ``alias``."""
+    tail = raw[raw.rfind(b'"') + 1 :]
+    if raw.count(b'"') != 4 * len(pins) or tail not in (b"\n}\n", b"\n}"):
+        return None
+    a, k = alias.encode("ascii"), key.encode("ascii")
+    if alias in pins:
+        at = raw.find(b'\n "' + a + b'": "')
+        start = at + len(a) + 7
+        if at < 0 or raw[start + 64 : start + 65] != b'"':
+            return None
+        new = dict(pins)
+        new[alias] = key
+        return raw[:start] + k + raw[start + 64 :], new
+    import bisect
+
+    aliases = list(pins)
+    i = bisect.bisect(aliases, alias)
+    if i == len(aliases):  # after the last member
+        raw = raw[: -len(tail)] + b',\n "' + a + b'": "' + k + b'"' + tail
+    else:
+        at = raw.find(b'\n "' + aliases[i].encode("ascii") + b'": "')
+        if at < 0:
+            return None
+        raw = raw[: at + 1] + b' "' + a + b'": "' + k + b'",\n' + raw[at + 1 :]
+    keys = list(pins.values())
+    aliases.insert(i, alias)
+    keys.insert(i, key)
+    return raw, dict(zip(aliases, keys, strict=True))
+
+
 def _parse(path: str, raw: bytes) -> dict[str, str]:
     try:
         text = raw.decode("utf-8")
@@ -100,15 +134,34 @@ def _dumps(pins: dict[str, str]) -> str:
     return "{\n" + ",\n".join([f' "{a}": "{k}"' for a, k in pins.items()]) + "\n}\n"
 
 
-def _write_pins(root: str, pins: dict[str, str]) -> None:
-    """Write ``pins`` (sorted by alias) atomically and durably; the caller holds the pins lock."""
+def _write_pins(root: str, pins: dict[str, str], raw: bytes | None = None) -> None:
+    """Write ``pins`` (sorted by alias; ``raw``: its text, when already made) atomically and durably; the
+    caller holds the pins lock."""
     global _last
     from .atomic import atomic_write
 
     path = pins_path(root)
-    raw = _dumps(pins).encode("ascii")
-    atomic_write(path, lambda f: f.write(raw), binary=True)
-    _last = (path, raw, dict(pins))
+    data = _dumps(pins).encode("ascii") if raw is None else raw
+    atomic_write(path, lambda f: f.write(data), binary=True)
+    _last = (path, data, dict(pins))
+
+
+def _set_pin(root: str, pins: dict[str, str], alias: str, key: str) -> dict[str, str]:
+    """Write ``pins`` (as just read under the lock) with ``alias`` -> ``key``; returns the new pins. The
+    registry just read is usually edited in place (one line) instead of written out again in full."""
+    last = _last
+    if last is not None and last[0] == pins_path(root) and last[2] == pins:
+        edit = _spliced(last[1], pins, alias, key)
+        if edit is not None:
+            _write_pins(root, edit[1], edit[0])
+            return edit[1]
+    pins = dict(pins)
+    new_alias = alias not in pins
+    pins[alias] = key
+    if new_alias:
+        pins = _sorted(pins)
+    _write_pins(root, pins)
+    return pins
 
 
 def _lock(root: str) -> FileLock:
@@ -151,11 +204,7 @@ def pin(
         pins = read_pins(root)
         if not check_pin(pins, key, alias, overwrite):
             return key
-        new_alias = alias not in pins
-        pins[alias] = key
-        if new_alias:
-            pins = _sorted(pins)
-        _write_pins(root, pins)
+        pins = _set_pin(root, pins, alias, key)
     _notify(root, pins)
     return key
 
