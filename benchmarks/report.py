@@ -59,6 +59,7 @@ def table(med: dict[str, dict[str, float | None]], ev: dict[str, tuple[str, Any]
 ISSUE_ROWS: list[tuple[str, str]] = [
     ("P1 cache hit, fresh kernel, call alone", "P1"),
     ("P3 cold tiny module, fresh process", "P3"),
+    ("P3 same, the cache has built before", "P3s"),
     ("P3w new source in a warm process", "P3w"),
     ("P3b 300-line numeric module, release", "P3b"),
     ("P3b same, shared module already in the cache", "P3bw"),
@@ -187,6 +188,7 @@ def summary_text(raw: dict[str, Any]) -> str:
         for s in samples
         for name in (
             "ours_cold",
+            "ours_cold_seeded",
             "magic_cold",
             "ours_warm",
             "magic_warm",

@@ -131,6 +131,10 @@ class Runner:
         s["ours_cold"] = self.run("ours_build", {"sources": [tiny + [fd]]}, self.env(ours_cache))
         magic_ipy = self.fresh_dir("magic-ipython")
         s["magic_cold"] = self.run("magic", {"sources": [tiny]}, self.env(ipython_dir=magic_ipy))
+        # --- P3s: the tiny module in a fresh process whose cache has built another module before (untimed)
+        seeded = self.fresh_dir("ours-seeded")
+        self.run("ours_build", {"sources": [tiny2 + [fd]]}, self.env(seeded))
+        s["ours_cold_seeded"] = self.run("ours_build", {"sources": [tiny + [fd]]}, self.env(seeded))
         # --- P3w: a session that builds the tiny module, then a new source (timed) in the same process
         s["ours_warm"] = self.run(
             "ours_build", {"sources": [tiny + [fd], tiny2 + [fd]]}, self.env(self.fresh_dir("ours-warm"))
