@@ -182,6 +182,7 @@ def _make(final: str, flags: list[str], root: str) -> Pending | None:
     from .toolchain import compiler_command, python_include_dirs
 
     os.makedirs(os.path.dirname(final), mode=0o700, exist_ok=True)
+    _remove_orphans(os.path.dirname(final))
     tmp = f"{final}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
     os.mkdir(tmp, 0o700)
     real = _real_header()
@@ -203,6 +204,26 @@ def _make(final: str, flags: list[str], root: str) -> Pending | None:
         shutil.rmtree(tmp, ignore_errors=True)
         return None
     return Pending(final, tmp, proc)
+
+
+def _remove_orphans(parent: str) -> None:
+    """Remove the private folders of makers that died (killed before publishing or cleaning up)."""
+    import shutil
+
+    for n in os.listdir(parent):
+        parts = n.split(".")
+        if len(parts) == 4 and parts[3] == "tmp" and parts[1].isdigit() and not _alive(int(parts[1])):
+            shutil.rmtree(os.path.join(parent, n), ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _real_header() -> str | None:

@@ -98,3 +98,16 @@ def test_user_flags_get_no_pch_and_toolchain_changes_get_another(root, monkeypat
     real = tc.toolchain_fingerprint
     monkeypatch.setattr(tc, "toolchain_fingerprint", lambda *a: {**real(*a), "compiler_version": "gcc 99"})
     assert pch._folder(root, flags) != before
+
+
+def test_a_dead_makers_folder_is_removed(root):
+    parent = os.path.join(root, pch.PCH_DIR)
+    os.makedirs(parent)
+    dead = os.path.join(parent, f"{'a' * 32}.999999999.0badc0de.tmp")  # no such pid
+    live = os.path.join(parent, f"{'b' * 32}.{os.getpid()}.0badc0de.tmp")
+    os.mkdir(dead)
+    os.mkdir(live)
+    r = cython_pin.compile_and_load_result("def f(int n):\n    return n * 11\n", cache_dir=root)
+    assert r.module.f(2) == 22
+    _pch_done()
+    assert not os.path.exists(dead) and os.path.isdir(live)
