@@ -5,7 +5,16 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .analysis import FIGURES, N_CONCURRENT, compile_counts, concurrent_failures, dig, evaluate, median
+from .analysis import (
+    BROWSER_FIGURES,
+    FIGURES,
+    N_CONCURRENT,
+    compile_counts,
+    concurrent_failures,
+    dig,
+    evaluate,
+    median,
+)
 
 
 def cpu_table(cpu: dict[str, dict[str, list[Any]]], counts: list[Any]) -> str:
@@ -37,15 +46,52 @@ def _fmt_s(v: float | None) -> str:
     return f"{v:.3f} s"
 
 
-def table(med: dict[str, dict[str, float | None]], ev: dict[str, tuple[str, Any]], p6_note: str) -> str:
+def table(med: dict[str, dict[str, float | None]], ev: dict[str, tuple[str, Any]], browser_note: str) -> str:
+    """Every figure: medians, ratio, target, met."""
     rows = [("id", "figure", "ours (median)", "magic (median)", "ratio", "target", "met?")]
     for fid, label in FIGURES:
         o, m = med[fid]["ours"], med[fid]["magic"]
-        r = f"{o / m:.3f}x" if o is not None and m else "-"
-        tgt, met = ev[fid]
-        met_s = {True: "yes", False: "NO", None: "-"}[met]
-        ours_s = _fmt_s(o) if not (fid == "P6" and o is None) else p6_note
-        rows.append((fid, label, ours_s, _fmt_s(m), r, tgt, met_s))
+        rows.append((fid, label, *_cells(fid, o, m, ev, browser_note)))
+    return _grid(rows)
+
+
+# Issue 12 section 4: (row label, figure id) in the issue's order; P4 is two figures on one line there.
+ISSUE_ROWS: list[tuple[str, str]] = [
+    ("P1 cache hit, fresh kernel, call alone", "P1"),
+    ("P3 cold tiny module, fresh process", "P3"),
+    ("P3 same, the cache has built before", "P3s"),
+    ("P3w new source in a warm process", "P3w"),
+    ("P3b 300-line numeric module, release", "P3b"),
+    ("P3b same, shared module already in the cache", "P3bw"),
+    ("P6 Compile on an unchanged cell (browser)", "P6"),
+    ("P7 new source, pause, Compile (browser)", "P7"),
+    ("P8 stop typing -> lint marker (browser)", "P8"),
+    ("P4 pin, 10,000 pins", "P4p"),
+    ("P4 list_pins, 10,000 pins", "P4l"),
+]
+
+
+def issue_table(
+    med: dict[str, dict[str, float | None]], ev: dict[str, tuple[str, Any]], browser_note: str
+) -> str:
+    """The issue's target table: ours and %%cython from this run, the ratio, the target, met or not."""
+    rows = [("figure", "ours (median)", "%%cython (median)", "ratio", "target", "met?")]
+    for label, fid in ISSUE_ROWS:
+        o, m = med[fid]["ours"], med[fid]["magic"]
+        rows.append((label, *_cells(fid, o, m, ev, browser_note)))
+    return _grid(rows)
+
+
+def _cells(
+    fid: str, o: float | None, m: float | None, ev: dict[str, tuple[str, Any]], browser_note: str
+) -> tuple[str, str, str, str, str]:
+    r = f"{o / m:.3f}x" if o is not None and m else "-"
+    tgt, met = ev[fid]
+    ours_s = browser_note if fid in BROWSER_FIGURES and o is None else _fmt_s(o)
+    return ours_s, _fmt_s(m), r, tgt, {True: "yes", False: "NO", None: "-"}[met]
+
+
+def _grid(rows: list[tuple[str, ...]]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = []
     for j, r in enumerate(rows):
@@ -129,11 +175,20 @@ def summary_text(raw: dict[str, Any]) -> str:
         "Ours, numeric release build phases (medians): "
         + ", ".join(f"{k} {_fmt_s(v)}" for k, v in nb.items())
     )
+    nbw = {
+        k: median([dig(s, "ours_numeric_seeded", "builds", 0, "timings", k) for s in samples])
+        for k in ("cythonize", "compile")
+    }
+    out.append(
+        "  the same with the shared utility module and precompiled header in the cache: "
+        + ", ".join(f"{k} {_fmt_s(v)}" for k, v in nbw.items())
+    )
     bad = [
         (name, s["rep"])
         for s in samples
         for name in (
             "ours_cold",
+            "ours_cold_seeded",
             "magic_cold",
             "ours_warm",
             "magic_warm",
@@ -141,6 +196,7 @@ def summary_text(raw: dict[str, Any]) -> str:
             "magic_hit",
             "ours_kernel_hit",
             "ours_numeric",
+            "ours_numeric_seeded",
             "magic_numeric",
             "ours_pins",
             "ours_pins_small",
@@ -150,8 +206,10 @@ def summary_text(raw: dict[str, Any]) -> str:
         and not all(x.get("ok", True) for x in (s[name].get("builds") or s[name].get("cells") or [s[name]]))
     ]
     numeric_results = {
-        (dig(s, "ours_numeric", "builds", 0, "result"), dig(s, "magic_numeric", "cells", 0, "result"))
+        (dig(s, ours, "builds", 0, "result"), dig(s, "magic_numeric", "cells", 0, "result"))
         for s in samples
+        for ours in ("ours_numeric", "ours_numeric_seeded")
+        if s.get(ours) is not None
     }
     if bad:
         out.append(f"WRONG RESULTS in: {bad}")

@@ -22,9 +22,9 @@ from .analysis import (
     evaluate,
     figures,
     median,
-    read_p6,
+    read_browser,
 )
-from .report import cpu_table, summary_text, table
+from .report import cpu_table, issue_table, summary_text, table
 
 CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_child.py")
 
@@ -46,7 +46,7 @@ class Runner:
         self.tmp = tempfile.mkdtemp(prefix="cython_pin_bench_")
         self.raw: dict[str, Any] = {"samples": [], "errors": []}
         self.src: dict[str, str] = {}
-        for name in ("TINY", "TINY2", "NUMERIC"):
+        for name in ("TINY", "TINY2", "NUMERIC", "MV_SEED"):
             path = os.path.join(self.tmp, name.lower() + ".pyx")
             with open(path, "w", encoding="utf-8") as f:
                 f.write(getattr(sources, name))
@@ -131,6 +131,10 @@ class Runner:
         s["ours_cold"] = self.run("ours_build", {"sources": [tiny + [fd]]}, self.env(ours_cache))
         magic_ipy = self.fresh_dir("magic-ipython")
         s["magic_cold"] = self.run("magic", {"sources": [tiny]}, self.env(ipython_dir=magic_ipy))
+        # --- P3s: the tiny module in a fresh process whose cache has built another module before (untimed)
+        seeded = self.fresh_dir("ours-seeded")
+        self.run("ours_build", {"sources": [tiny2 + [fd]]}, self.env(seeded))
+        s["ours_cold_seeded"] = self.run("ours_build", {"sources": [tiny + [fd]]}, self.env(seeded))
         # --- P3w: a session that builds the tiny module, then a new source (timed) in the same process
         s["ours_warm"] = self.run(
             "ours_build", {"sources": [tiny + [fd], tiny2 + [fd]]}, self.env(self.fresh_dir("ours-warm"))
@@ -171,6 +175,13 @@ class Runner:
             "ours_build",
             {"sources": [numeric + [{"profile": "release"}]]},
             self.env(self.fresh_dir("ours-numeric")),
+        )
+        # --- P3bw: the same in a cache that has built a memoryview module before (untimed, own process)
+        seeded = self.fresh_dir("ours-numeric-seeded")
+        seed = [self.src["MV_SEED"], list(sources.MV_SEED_CALL), {"profile": "release"}]
+        self.run("ours_build", {"sources": [seed]}, self.env(seeded))
+        s["ours_numeric_seeded"] = self.run(
+            "ours_build", {"sources": [numeric + [{"profile": "release"}]]}, self.env(seeded)
         )
         s["magic_numeric"] = self.run(
             "magic", {"sources": [numeric]}, self.env(ipython_dir=self.fresh_dir("magic-numeric"))
@@ -375,13 +386,12 @@ def main(argv: list[str] | None = None) -> int:
         r.cleanup()
     samples = r.raw["samples"]
     figs = figures(samples)
-    p6 = read_p6(os.getcwd())
-    if p6:
-        figs["P6"]["ours"] = p6
+    for fid, vals in read_browser(os.getcwd()).items():
+        figs[fid]["ours"] = vals
     med = {k: {side: median(v) for side, v in d.items()} for k, d in figs.items()}
     counts = compile_counts(samples, "ours")
     ev = evaluate(med, counts)
-    p6_note = "not measured here (see e2e)"
+    browser_note = "not measured here (see e2e)"
     doc = {
         "started_utc": started,
         "duration_s": time.perf_counter() - t0,
@@ -411,7 +421,11 @@ def main(argv: list[str] | None = None) -> int:
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump(doc, f, indent=1)
     print()
-    print(table(med, ev, p6_note))
+    print("Issue 12 section 4 (ours and %%cython in this run):")
+    print(issue_table(med, ev, browser_note))
+    print()
+    print("Every figure:")
+    print(table(med, ev, browser_note))
     print()
     print("CPU time (user + system, including the C compiler; P5: all four processes), medians:")
     print(cpu_table(doc["figures_cpu"], counts))

@@ -10,6 +10,11 @@ TINY_CALL = ("f", 7, 49)
 TINY2 = "def g(int n):\n    return n*n + 1\n"
 TINY2_CALL = ("g", 7, 50)
 
+# P3bw: an earlier small memoryview module in the same cache (another notebook's cell, built in its own
+# process), so the numeric module finds the toolchain's shared utility module and precompiled header there.
+MV_SEED = "def first(double[:] a):\n    return a.shape[0]\n\ndef ok():\n    return 1\n"
+MV_SEED_CALL = ("ok", None, 1)
+
 # P3b: a ~300-line typed numeric module (memoryviews, typed loops, libc.math, a cdef class), built with
 # profile release (ours) / Python's CFLAGS (the magic). Called with array.array('d') buffers, no numpy.
 NUMERIC = '''\

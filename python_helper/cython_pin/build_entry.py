@@ -32,6 +32,19 @@ def finish_staging(staging: str, keep: set[str]) -> None:
                 shutil.rmtree(p, ignore_errors=True)
 
 
+def _shared_spec(job: Job, staging: str, source_rel: str) -> dict[str, Any] | None:
+    """The shared utility module this build depends on (the one its key names), or None."""
+    if job.kind != "module":
+        return None
+    with open(os.path.join(staging, source_rel), encoding="utf-8", newline="") as f:
+        source = f.read()
+    if "[" not in source:
+        return None
+    from .shared_utility import spec
+
+    return spec(source, job.opts, job.root)
+
+
 def build(job: Job) -> tuple[dict[str, Any], dict[str, float]]:
     """Build in a staging dir and publish atomically (caller holds the key lock)."""
     import shutil
@@ -44,11 +57,25 @@ def build(job: Job) -> tuple[dict[str, Any], dict[str, float]]:
     staging = new_staging(job.root, job.key)
     try:
         units, user_files, source_rel = job.prepare(staging)
+        shared = _shared_spec(job, staging, source_rel)
         try:
+            from .shared_utility import start
+
+            shared_build = start(job.root, shared, o.lock_timeout_s)
             build_o = job.build_opts(staging) if job.build_opts is not None else o
             out = build_units(
-                units, build_o, job.numpy_used, staging, user_files, key=job.key, module_name=job.name
+                units,
+                build_o,
+                job.numpy_used,
+                staging,
+                user_files,
+                key=job.key,
+                module_name=job.name,
+                root=job.root,
+                shared=shared["module"] if shared else None,
             )
+            if shared_build is not None:
+                shared_build.wait()
             job.log.append(out.log())
             keep_more = job.after_build(staging, units) if job.after_build is not None else set()
         except BuildError as e:
@@ -123,6 +150,8 @@ def build(job: Job) -> tuple[dict[str, Any], dict[str, float]]:
             "diagnostics": [d.to_json() for d in out.diagnostics],
             **job.meta_extra,
         }
+        if shared is not None:
+            meta["shared"] = shared
         write_meta(staging, meta)
         publish(job.root, job.key, staging, replace=True)
     except BaseException:

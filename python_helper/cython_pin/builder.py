@@ -14,7 +14,11 @@ from dataclasses import dataclass, field
 from .diagnostics import Diagnostic, parse_compiler, parse_cython, summarize
 from .errors import BuildError
 from .options import BuildOptions
-from .toolchain import compiler_command
+from .toolchain import compiler_command, python_include_dirs
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .pch import Pending
 
 
 @dataclass
@@ -81,19 +85,6 @@ def _read(path: str) -> str:
         return ""
 
 
-def python_include_dirs() -> list[str]:
-    """Python's C header directories (include, platinclude), deduplicated."""
-    import sysconfig
-
-    paths = sysconfig.get_paths()
-    out: list[str] = []
-    for k in ("include", "platinclude"):
-        p = paths.get(k)
-        if p and p not in out:
-            out.append(p)
-    return out
-
-
 def _missing(what: str, fix: str) -> BuildError:
     diag = Diagnostic(0, 0, "error", f"{what} is not installed in this kernel's environment: {fix}", "helper")
     return BuildError(f"{what} is missing: {fix}", diagnostics=[diag], stage="setup")
@@ -136,13 +127,16 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def cythonize_unit(unit: Unit, opts: BuildOptions, include_path: list[str], log_path: str) -> int:
-    """Run Cython on one unit in-process; returns the number of errors (output goes to ``log_path``)."""
+def cythonize_unit(
+    unit: Unit, opts: BuildOptions, include_path: list[str], log_path: str, shared: str | None = None
+) -> int:
+    """Run Cython on one unit in-process; returns the number of errors (output goes to ``log_path``).
+    ``shared``: the shared utility module the C imports its utility functions from."""
     from . import warmup
 
     warmup.wait()
     with _gc_paused():
-        return _cythonize_unit(unit, opts, include_path, log_path)
+        return _cythonize_unit(unit, opts, include_path, log_path, shared)
 
 
 def language_level(opts: BuildOptions) -> int | str:
@@ -151,7 +145,9 @@ def language_level(opts: BuildOptions) -> int | str:
     return level if level == "3str" else int(level)
 
 
-def cython_command_line(unit: Unit, opts: BuildOptions, include_path: list[str]) -> str:
+def cython_command_line(
+    unit: Unit, opts: BuildOptions, include_path: list[str], shared: str | None = None
+) -> str:
     """The ``cython`` command line equivalent to the in-process run of :func:`cythonize_unit`."""
     import shlex
 
@@ -166,11 +162,15 @@ def cython_command_line(unit: Unit, opts: BuildOptions, include_path: list[str])
     for k, v in sorted(opts.compiler_directives.items()):
         if k != "language_level":
             args += ["-X", f"{k}={v}"]
+    if shared:
+        args += ["--shared", shared]
     args += ["--module-name", unit.full_name, "-o", c_path, unit.pyx_path]
     return shlex.join(args)
 
 
-def _cythonize_unit(unit: Unit, opts: BuildOptions, include_path: list[str], log_path: str) -> int:
+def _cythonize_unit(
+    unit: Unit, opts: BuildOptions, include_path: list[str], log_path: str, shared: str | None
+) -> int:
     try:
         from Cython.Compiler import Errors
         from Cython.Compiler.Main import CompilationOptions, compile_single, default_options
@@ -188,6 +188,7 @@ def _cythonize_unit(unit: Unit, opts: BuildOptions, include_path: list[str], log
         compiler_directives=dict(opts.compiler_directives),
         language_level=language_level(opts),
         timestamps=False,
+        shared_utility_qualified_name=shared,
     )
     with capture_fds(log_path), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -243,8 +244,38 @@ def build_units(
     *,
     key: str | None = None,
     module_name: str | None = None,
+    root: str | None = None,
+    shared: str | None = None,
 ) -> BuildOutput:
-    """Cythonize and compile every unit inside ``work_dir``. Raises BuildError with diagnostics."""
+    """Cythonize and compile every unit inside ``work_dir``. Raises BuildError with diagnostics. With the
+    cache ``root``, the compile uses (and if needed first makes) a precompiled Python.h (:mod:`.pch`).
+    ``shared``: the name of the shared utility module (:mod:`.shared_utility`) the modules import."""
+    from . import pch
+
+    pending = pch.start(opts, root) if root is not None else None
+    try:
+        return _build_units(units, opts, numpy_used, work_dir, user_files, key, module_name, pending, shared)
+    except Exception:  # the user's code failed to build: the header is still good for the next build
+        if pending is not None:
+            pending.finish_later()
+        raise
+    except BaseException:
+        if pending is not None:
+            pending.abandon()
+        raise
+
+
+def _build_units(
+    units: list[Unit],
+    opts: BuildOptions,
+    numpy_used: bool,
+    work_dir: str,
+    user_files: dict[str, str | None],
+    key: str | None,
+    module_name: str | None,
+    pending: Pending | None,
+    shared: str | None,
+) -> BuildOutput:
     import subprocess
 
     out = BuildOutput()
@@ -256,8 +287,8 @@ def build_units(
     progress.stage("cython", key, module_name, t0)
     nerr = 0
     for u in units:
-        out.commands.append(cython_command_line(u, opts, include_path))
-        nerr += cythonize_unit(u, opts, include_path, log_path)
+        out.commands.append(cython_command_line(u, opts, include_path, shared))
+        nerr += cythonize_unit(u, opts, include_path, log_path, shared)
     out.cythonize_s = time.perf_counter() - t0
     cy_text = _read(log_path)
     out.output = cy_text
@@ -288,7 +319,8 @@ def build_units(
     c_paths = [u.c_path for u in units]
     if not numpy_used and generated_code_needs_numpy(c_paths):
         raise NumpyNeeded
-    inc = [work_dir] + opts.include_dirs
+    pch_folder = pending.folder() if pending is not None else None
+    inc = [work_dir] + ([pch_folder] if pch_folder else []) + opts.include_dirs
     if numpy_used:
         inc.append(numpy_include_dir())
     inc += python_include_dirs()

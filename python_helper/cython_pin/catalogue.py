@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # no runtime import of typing
 # (root, key) -> (identity of its meta.json, the fields a row shows): meta.json is written once, before the
 # entry is published, so an unchanged identity means unchanged fields and a refresh parses no JSON.
 _meta_memo: dict[tuple[str, str], tuple[tuple[int, int, int], dict[str, Any] | None]] = {}
-_ROW_FIELDS = ("module_name", "created_utc", "profile")
+_ROW_FIELDS = ("module_name", "created_utc", "profile", "shared")
 
 
 def _entries(root: str) -> list[tuple[str, dict[str, Any] | None]]:
@@ -216,6 +216,8 @@ def gc_cache(
             if r["key"] not in doomed and removable(r):
                 doomed[r["key"]] = r
                 total -= r["size_bytes"]
+    for key in _shared_needed(root, {r["key"] for r in rows} - set(doomed)):
+        doomed.pop(key, None)  # a shared utility module stays while a kept entry imports it
     removed: list[dict[str, Any]] = []
     if not dry_run:
         if os.path.isdir(root):
@@ -238,6 +240,16 @@ def gc_cache(
         "freed_bytes": sum(r["size_bytes"] for r in removed),
         "kept": len(rows) - len(removed),
     }
+
+
+def _shared_needed(root: str, kept: set[str]) -> set[str]:
+    """Keys of the shared utility modules that the entries ``kept`` depend on."""
+    out = set()
+    for key, fields in _entries(root):
+        shared = (fields or {}).get("shared")
+        if key in kept and isinstance(shared, dict) and isinstance(shared.get("key"), str):
+            out.add(shared["key"])
+    return out
 
 
 def pin_rows(root: str) -> list[dict[str, Any]]:

@@ -42,6 +42,10 @@ def _named_module_warning(name: str) -> Diagnostic:
 
 def _load_entry(root: str, key: str, meta: dict[str, Any]) -> ModuleType:
     d = entry_dir(root, key)
+    if meta.get("shared") is not None:  # the shared utility module it imports, loaded first
+        from .shared_utility import load
+
+        load(root, meta["shared"])
     arts = meta["artifacts"]
     if meta.get("kind") == "package":
         subs = [(a["module"].split(".", 1)[1], os.path.join(d, a["path"])) for a in arts if a.get("module")]

@@ -72,5 +72,11 @@ def compute_key(
         "toolchain": toolchain_fingerprint(opts.language, numpy_used, root),
         "extra": extra or {},
     }
+    if kind == "module" and "[" in sources.get("", ""):  # typed memoryviews: the shared utility module
+        from .shared_utility import spec
+
+        shared = spec(sources[""], opts, root or "")
+        if shared is not None:
+            material["shared"] = shared["key"]
     blob = json.dumps(material, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return _digest(blob.encode("ascii"))

@@ -24,10 +24,6 @@ from .pin_rules import (
     validate_alias,
 )
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
-    from typing import Any
-
 PINS_FILE = "pins.json"
 PINS_LOCK_TIMEOUT_S = 30.0
 
@@ -36,15 +32,70 @@ def pins_path(root: str) -> str:
     return os.path.join(root, PINS_FILE)
 
 
+# The last registry this process read or wrote: (path, its exact bytes, its pins sorted by alias). A read
+# whose bytes are the same skips JSON parsing, validation and sorting; any other content, whoever wrote it,
+# is parsed and checked in full, so nothing stale or corrupt is ever served.
+_last: tuple[str, bytes, dict[str, str]] | None = None
+
+
 def read_pins(root: str) -> dict[str, str]:
-    """Parse pins.json of ``root`` ({} when absent). Raises PinRegistryError if it is corrupt."""
+    """Parse pins.json of ``root`` ({} when absent), sorted by alias. Raises PinRegistryError if it is
+    corrupt."""
+    global _last
     path = pins_path(root)
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
+        with open(path, "rb") as f:
+            raw = f.read()
     except FileNotFoundError:
         return {}
-    except (OSError, ValueError) as e:  # ValueError: not UTF-8
+    except OSError as e:
+        raise PinRegistryError(f"Cannot read the pins registry {path}: {e}.") from e
+    last = _last
+    if last is not None and last[0] == path and last[1] == raw:
+        return dict(last[2])
+    pins = _sorted(_parse(path, raw))
+    _last = (path, raw, pins)
+    return dict(pins)
+
+
+def _spliced(raw: bytes, pins: dict[str, str], alias: str, key: str) -> tuple[bytes, dict[str, str]] | None:
+    """``raw`` (the bytes ``pins``, sorted, was read from) with ``alias`` set to ``key`` by editing one line,
+    and the new sorted pins; None when the text is not laid out one member per line as this module writes
+    it (the caller then writes the whole file). Valid aliases and keys hold no quote, so four quotes per
+    member means no alias appears twice, and ``\n "alias": "`` finds the one member named ``alias``."""
+    tail = raw[raw.rfind(b'"') + 1 :]
+    if raw.count(b'"') != 4 * len(pins) or tail not in (b"\n}\n", b"\n}"):
+        return None
+    a, k = alias.encode("ascii"), key.encode("ascii")
+    if alias in pins:
+        at = raw.find(b'\n "' + a + b'": "')
+        start = at + len(a) + 7
+        if at < 0 or raw[start + 64 : start + 65] != b'"':
+            return None
+        new = dict(pins)
+        new[alias] = key
+        return raw[:start] + k + raw[start + 64 :], new
+    import bisect
+
+    aliases = list(pins)
+    i = bisect.bisect(aliases, alias)
+    if i == len(aliases):  # after the last member
+        raw = raw[: -len(tail)] + b',\n "' + a + b'": "' + k + b'"' + tail
+    else:
+        at = raw.find(b'\n "' + aliases[i].encode("ascii") + b'": "')
+        if at < 0:
+            return None
+        raw = raw[: at + 1] + b' "' + a + b'": "' + k + b'",\n' + raw[at + 1 :]
+    keys = list(pins.values())
+    aliases.insert(i, alias)
+    keys.insert(i, key)
+    return raw, dict(zip(aliases, keys, strict=True))
+
+
+def _parse(path: str, raw: bytes) -> dict[str, str]:
+    try:
+        text = raw.decode("utf-8")
+    except ValueError as e:  # not UTF-8
         raise PinRegistryError(f"Cannot read the pins registry {path}: {e}.") from e
     try:
         data = json.loads(text) if text.strip() else {}
@@ -74,25 +125,43 @@ def _sorted(pins: dict[str, str]) -> dict[str, str]:
     return {a: pins[a] for a in sorted(pins)}
 
 
-class _PinsEncoder(json.JSONEncoder):
-    """``json.dump(pins, f, indent=1)`` output in one chunk: json.dump always runs the pure-Python encoder,
-    ~40,000 small writes (~5 ms) for 10,000 pins. Valid aliases and keys need no escaping, so one join
-    gives the same text; anything else goes through the normal encoder."""
-
-    def iterencode(self, o: Any, _one_shot: bool = False) -> Any:
-        if self.indent == 1 and isinstance(o, dict) and o and all_valid(o):
-            return iter(("{\n" + ",\n".join([f' "{a}": "{k}"' for a, k in o.items()]) + "\n}",))
-        return super().iterencode(o, _one_shot)
+def _dumps(pins: dict[str, str]) -> str:
+    """``json.dumps(pins, indent=1)`` plus a newline, in one join: every writer holds only validated aliases
+    and keys (identifiers and hex, nothing to escape), and json.dump's pure-Python encoder would make
+    ~40,000 small writes for 10,000 pins."""
+    if not pins:
+        return "{}\n"
+    return "{\n" + ",\n".join([f' "{a}": "{k}"' for a, k in pins.items()]) + "\n}\n"
 
 
-def _write_pins(root: str, pins: dict[str, str]) -> None:
+def _write_pins(root: str, pins: dict[str, str], raw: bytes | None = None) -> None:
+    """Write ``pins`` (sorted by alias; ``raw``: its text, when already made) atomically and durably; the
+    caller holds the pins lock."""
+    global _last
     from .atomic import atomic_write
 
-    def write(f: Any) -> None:
-        json.dump(_sorted(pins), f, indent=1, cls=_PinsEncoder)
-        f.write("\n")
+    path = pins_path(root)
+    data = _dumps(pins).encode("ascii") if raw is None else raw
+    atomic_write(path, lambda f: f.write(data), binary=True)
+    _last = (path, data, dict(pins))
 
-    atomic_write(pins_path(root), write)
+
+def _set_pin(root: str, pins: dict[str, str], alias: str, key: str) -> dict[str, str]:
+    """Write ``pins`` (as just read under the lock) with ``alias`` -> ``key``; returns the new pins. The
+    registry just read is usually edited in place (one line) instead of written out again in full."""
+    last = _last
+    if last is not None and last[0] == pins_path(root) and last[2] == pins:
+        edit = _spliced(last[1], pins, alias, key)
+        if edit is not None:
+            _write_pins(root, edit[1], edit[0])
+            return edit[1]
+    pins = dict(pins)
+    new_alias = alias not in pins
+    pins[alias] = key
+    if new_alias:
+        pins = _sorted(pins)
+    _write_pins(root, pins)
+    return pins
 
 
 def _lock(root: str) -> FileLock:
@@ -100,7 +169,8 @@ def _lock(root: str) -> FileLock:
 
 
 def _notify(root: str, pins: dict[str, str]) -> None:
-    events.emit("pins_changed", {"cache_dir": root, "pins": _sorted(pins)})
+    """Tell listeners; ``pins`` is sorted and not used again by the caller."""
+    events.emit("pins_changed", {"cache_dir": root, "pins": pins})
 
 
 def _team_changed(root: str) -> None:
@@ -146,8 +216,7 @@ def pin(
         pins = read_pins(root)
         if not check_pin(pins, key, alias, overwrite):
             return key
-        pins[alias] = key
-        _write_pins(root, pins)
+        pins = _set_pin(root, pins, alias, key)
     _notify(root, pins)
     return key
 
@@ -200,6 +269,7 @@ def rename_pin(
             return key
         del pins[old]
         pins[new] = key
+        pins = _sorted(pins)
         _write_pins(root, pins)
     _notify(root, pins)
     return key
@@ -211,7 +281,7 @@ def list_pins(*, cache_dir: str | os.PathLike[str] | None = None, team: bool = F
         from .remote import team_pins
 
         return _sorted(team_pins.list_pins(cache_dir=cache_dir))
-    return _sorted(read_pins(get_cache_dir(cache_dir)))
+    return read_pins(get_cache_dir(cache_dir))
 
 
 def _unknown_alias_message(alias: str, root: str, pins: dict[str, str]) -> str:

@@ -23,6 +23,19 @@ def ext_suffix() -> str:
     return importlib.machinery.EXTENSION_SUFFIXES[0]
 
 
+def python_include_dirs() -> list[str]:
+    """Python's C header directories (include, platinclude), deduplicated."""
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    out: list[str] = []
+    for k in ("include", "platinclude"):
+        p = paths.get(k)
+        if p and p not in out:
+            out.append(p)
+    return out
+
+
 def _read_version(path: str, pattern: str) -> str | None:
     try:
         with open(path, encoding="utf-8") as f:

@@ -12,7 +12,7 @@ from .paths import STAGING, ensure_root, entry_dir, get_cache_dir
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # no runtime import of typing
-    from typing import IO
+    from typing import IO, Any
 
 
 def export_cached(
@@ -30,47 +30,74 @@ def export_cached(
             f"No cache entry for key {key[:16]}... in {root}; list_cached() shows what exists."
         )
     verify_entry(root, key, meta)
+    keys = [key]
+    if meta.get("shared") is not None:  # the shared utility module it imports travels with it, first
+        from .shared_utility import check_spec, ensure
+
+        shared = check_spec(meta["shared"])
+        ensure(root, shared)
+        keys.insert(0, shared["key"])
     dest = os.fspath(dest)
     if os.path.isdir(dest):
         dest = os.path.join(dest, f"{key}.tar.gz")
 
     def write(f: IO[bytes]) -> None:
         with tarfile.open(fileobj=f, mode="w:gz") as tar:
-            tar.add(entry_dir(root, key), arcname=key)
+            for k in keys:
+                tar.add(entry_dir(root, k), arcname=k)
 
     atomic_write(dest, write, binary=True, mode=0o666)
     return dest
 
 
 def import_exported(path: str | os.PathLike[str], *, cache_dir: str | os.PathLike[str] | None = None) -> str:
-    """Add an archive made by :func:`export_cached` to the cache (verified); returns its key."""
+    """Add an archive made by :func:`export_cached` to the cache (verified); returns its key. The archive
+    holds one entry, or the shared utility module a module imports and then that module."""
+    import contextlib
     import shutil
     import tarfile
 
     path = os.fspath(path)
     root = ensure_root(cache_dir)
     staging_parent = os.path.join(root, STAGING)
-    with tarfile.open(path, "r:*") as tar:
+    with tarfile.open(path, "r:*") as tar, contextlib.ExitStack() as stack:
         members = tar.getmembers()
-        tops = {m.name.split("/", 1)[0] for m in members}
-        if len(tops) != 1 or not KEY_RE.match(next(iter(tops))):
-            raise ValueError(f"{path} is not a cython_pin export (expected one top folder named by a key).")
-        key = next(iter(tops))
+        tops = list(dict.fromkeys(m.name.split("/", 1)[0] for m in members))
+        if not 1 <= len(tops) <= 2 or not all(KEY_RE.match(t) for t in tops):
+            raise ValueError(
+                f"{path} is not a cython_pin export (expected one top folder named by a key, or a shared "
+                "utility module's and then the module's)."
+            )
         for m in members:
             if not (m.isfile() or m.isdir()) or m.name.startswith("/") or ".." in m.name.split("/"):
                 raise ValueError(f"{path}: refusing unsafe archive member {m.name!r}.")
-        # the key lock is held for the whole import so gc never removes the half-extracted staging dir
-        with key_lock(root, key, timeout=60):
+        staged: list[tuple[str, str]] = []
+        metas: dict[str, dict[str, Any]] = {}
+        for key in tops:
+            # the key lock is held for the whole import so gc never removes the half-extracted staging dir
+            stack.enter_context(key_lock(root, key, timeout=60))
             tmp = os.path.join(staging_parent, f"{key}.{os.getpid()}.{os.urandom(4).hex()}.import")
             os.mkdir(tmp, 0o700)
-            try:
-                tar.extractall(tmp, members=members)
-                meta = read_meta(tmp, key)
-                if meta is None or meta.get("key") != key:
-                    raise ValueError(f"{path}: meta.json missing or for another key.")
-                verify_entry(tmp, key, meta)
-                publish(root, key, os.path.join(tmp, key), replace=False)
-            finally:
-                shutil.rmtree(tmp, ignore_errors=True)
+            stack.callback(shutil.rmtree, tmp, True)
+            tar.extractall(tmp, members=[m for m in members if m.name.split("/", 1)[0] == key])
+            meta = read_meta(tmp, key)
+            if meta is None or meta.get("key") != key:
+                raise ValueError(f"{path}: meta.json missing or for another key.")
+            verify_entry(tmp, key, meta)
+            staged.append((key, os.path.join(tmp, key)))
+            metas[key] = meta
+        key = tops[-1]
+        if len(tops) == 2:
+            shared = metas[key].get("shared")
+            if (
+                metas[tops[0]].get("kind") != "shared"
+                or not isinstance(shared, dict)
+                or shared.get("key") != tops[0]
+            ):
+                raise ValueError(
+                    f"{path}: its first entry is not the shared utility module its module imports."
+                )
+        for k, d in staged:  # the shared module first, so the module is never there without it
+            publish(root, k, d, replace=False)
     events.emit("cache_changed", {"cache_dir": root})
     return key

@@ -143,3 +143,68 @@ def test_listeners_get_pins_changed(square, pcache):
     assert [e for e, _ in seen] == ["pins_changed"] * 3
     assert seen[0][1] == {"cache_dir": pcache, "pins": {"ev": square.key}}
     assert seen[-1][1]["pins"] == {}
+
+
+def test_a_registry_changed_by_another_writer_is_read_again(square, pcache):
+    """This process remembers the registry it last read or wrote; any other content on disk is read
+    (and checked) again, so an edit by another process or by hand is never hidden."""
+    cython_pin.pin(square.key, alias="sq", cache_dir=pcache)
+    assert cython_pin.list_pins(cache_dir=pcache) == {"sq": square.key}
+    path = os.path.join(pcache, "pins.json")
+    with open(path, "w", encoding="utf-8") as f:  # another writer: same length, other alias
+        json.dump({"zz": square.key}, f, indent=1)
+    assert cython_pin.list_pins(cache_dir=pcache) == {"zz": square.key}
+    cython_pin.pin(square.key, alias="b2", overwrite=True, cache_dir=pcache)
+    assert cython_pin.list_pins(cache_dir=pcache) == {"b2": square.key, "zz": square.key}
+    with open(path, "w", encoding="utf-8") as f:
+        f.write('{"zz": "not a key"}')
+    with pytest.raises(PinRegistryError, match="invalid entry"):
+        cython_pin.list_pins(cache_dir=pcache)
+    with pytest.raises(PinRegistryError):
+        cython_pin.pin(square.key, alias="c3", overwrite=True, cache_dir=pcache)
+    with open(path, encoding="utf-8") as f:
+        assert f.read() == '{"zz": "not a key"}'  # left untouched
+
+
+def test_pins_json_text_is_sorted_and_indented(square, pcache):
+    cython_pin.pin(square.key, alias="b", cache_dir=pcache)
+    cython_pin.pin(square.key, alias="a", overwrite=True, cache_dir=pcache)
+    with open(os.path.join(pcache, "pins.json"), encoding="utf-8") as f:
+        text = f.read()
+    assert text == json.dumps({"a": square.key, "b": square.key}, indent=1) + "\n"
+
+
+def test_pin_edits_keep_the_file_exactly_as_a_full_write(square, pcache):
+    """pin edits the registry it just read line by line; the text is the same as writing it out in full
+    (sorted, one member per line), at the start, middle and end, and when re-pointing an alias."""
+    other = "f" * 64
+    path = os.path.join(pcache, "pins.json")
+    cython_pin.pin(square.key, alias="m", cache_dir=pcache)
+    expect = {"m": square.key}
+    for alias in ("z", "a", "k", "zz", "A", "_x", "m"):
+        cython_pin.pin(square.key, alias=alias, overwrite=True, cache_dir=pcache)
+        expect[alias] = square.key
+        with open(path, encoding="utf-8") as f:
+            assert f.read() == json.dumps(dict(sorted(expect.items())), indent=1) + "\n"
+    with open(path, encoding="utf-8") as f:  # re-point one alias to another key (written by hand here)
+        text = f.read()
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text.replace(f'"k": "{square.key}"', f'"k": "{other}"'))
+    cython_pin.pin(square.key, alias="k", overwrite=True, cache_dir=pcache)
+    with open(path, encoding="utf-8") as f:
+        assert f.read() == json.dumps(dict(sorted(expect.items())), indent=1) + "\n"
+    assert cython_pin.list_pins(cache_dir=pcache) == dict(sorted(expect.items()))
+
+
+def test_a_registry_naming_an_alias_twice_is_rewritten_whole(square, pcache):
+    """JSON keeps the last of two members with one name: an edit of one line could change the shadowed
+    one, so such a file is written out again in full."""
+    other = "e" * 64
+    path = os.path.join(pcache, "pins.json")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(f'{{\n "a": "{other}",\n "a": "{other}",\n "b": "{other}"\n}}\n')
+    assert cython_pin.list_pins(cache_dir=pcache) == {"a": other, "b": other}
+    cython_pin.pin(square.key, alias="a", overwrite=True, cache_dir=pcache)
+    assert cython_pin.list_pins(cache_dir=pcache) == {"a": square.key, "b": other}
+    with open(path, encoding="utf-8") as f:
+        assert json.load(f) == {"a": square.key, "b": other}

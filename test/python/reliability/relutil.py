@@ -191,7 +191,9 @@ def snapshot(path: str, skip: tuple[str, ...] = ()) -> dict[str, str]:
             dirs[:] = []
             continue
         for d in dirs:
-            out[os.path.normpath(os.path.join(rel_dir, d))] = "dir"
+            rel = os.path.normpath(os.path.join(rel_dir, d))
+            if not any(rel == s or rel.startswith(s + os.sep) for s in skip):
+                out[rel] = "dir"
         for n in files:
             p = os.path.join(dirpath, n)
             rel = os.path.normpath(os.path.join(rel_dir, n))
@@ -206,8 +208,9 @@ def snapshot(path: str, skip: tuple[str, ...] = ()) -> dict[str, str]:
 
 
 def entries_and_pins(root: str) -> dict[str, str]:
-    """Snapshot of what must never change under bad input: the entry folders and pins.json."""
-    snap = snapshot(root, skip=(".staging", ".locks", ".trash", "toolchain.json"))
+    """Snapshot of what must never change under bad input: the entry folders and pins.json (not the
+    toolchain's memo and precompiled headers, which any build attempt may make)."""
+    snap = snapshot(root, skip=(".staging", ".locks", ".trash", "toolchain.json", ".pch"))
     return {k: v for k, v in snap.items() if not k.endswith(".tmp")}
 
 

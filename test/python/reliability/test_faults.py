@@ -26,11 +26,17 @@ def pause():
     os._exit(3)
 
 if point == "partial_tmp":  # half of the new JSON is in the temp file
-    def dump(obj, f, **kw):
-        text = json.dumps(obj, **kw)
-        f.write(text[: len(text) // 2]); f.flush()
-        pause()
-    P.json = types.SimpleNamespace(loads=json.loads, dump=dump)
+    real_atomic_write = A.atomic_write
+    def atomic_write(path, write, **kw):
+        def half(f):
+            import io
+            buf = io.BytesIO() if kw.get("binary") else io.StringIO()
+            write(buf)
+            data = buf.getvalue()
+            f.write(data[: len(data) // 2]); f.flush()
+            pause()
+        return real_atomic_write(path, half, **kw)
+    A.atomic_write = atomic_write
 elif point == "before_fsync":
     real_fsync = os.fsync
     def fsync(fd):

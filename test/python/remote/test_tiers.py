@@ -215,3 +215,24 @@ def test_import_cached_names_the_refusal(nodes: Nodes, target: Target, keys) -> 
 
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert "No cache entry" in out.stdout and "not a trusted key" in out.stdout, out.stdout + out.stderr
+
+
+def test_a_memoryview_module_brings_its_shared_module(nodes: Nodes, target: Target, keys) -> None:
+    """A module built against Cython's shared utility module: both entries go to the store, and a node that
+    cannot compile gets both from there (the shared one when the dependent loads)."""
+    tag = f"shared-{target.kind}"
+    src = source(tag) + "\ndef g(double[:] a):\n    return a.shape[0]\n"
+    a = nodes.env(target.url, mode="read-write", sign=keys.priv, extra=target.rw)
+    ra = nodes.run(a, [{"op": "build", "source": src}, {"op": "flush"}, {"op": "stats"}])
+    assert ra[0]["origin"] == "built" and ra[1]["flushed"] is True
+    assert ra[2]["stats"]["uploads_created"] == 2  # the module and its shared utility module
+    b = nodes.env(target.url, extra=target.ro, refuse_cc=True)
+    rb = nodes.run(b, [{"op": "build", "source": src}])
+    hit = rb[0]
+    assert "error" not in hit, hit
+    assert hit["origin"] == "remote" and hit["key"] == ra[0]["key"] and hit["value"] == expected(tag)
+    assert not os.path.exists(b["CC_REFUSE_LOG"])  # neither module was compiled on B
+    with open(os.path.join(b["CYTHON_PIN_CACHE_DIR"], hit["key"], "meta.json"), encoding="utf-8") as f:
+        shared_key = json.load(f)["shared"]["key"]
+    with open(os.path.join(b["CYTHON_PIN_CACHE_DIR"], shared_key, "meta.json"), encoding="utf-8") as f:
+        assert json.load(f)["kind"] == "shared"

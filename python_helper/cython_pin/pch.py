@@ -1,0 +1,236 @@
+"""A precompiled ``Python.h`` (gcc's ``.gch``) for module compiles.
+
+Every Cython module starts by including ``Python.h``; gcc can load a precompiled copy instead of parsing it.
+One is kept per toolchain and per set of flags that change the header (the profile's optimisation flags and
+macros) in ``<cache root>/.pch/<hash>/``: ``Python.h`` (a link to the real header), ``Python.h.gch`` and
+``meta.json`` with the ``.gch``'s sha256, checked before each use. The module compile puts that folder first
+on the include path; gcc takes the ``.gch`` when it matches the compile's flags and otherwise reads the real
+header through the link, so the built module is the same either way and the key does not depend on it.
+
+A missing one is made by a second gcc started before Cython runs: when it is ready by the time the module's
+own compile starts, that compile uses it; otherwise it is published when done, for the next builds. Only
+gcc, C (not C++), and builds without user compile flags, include folders or macros beyond the profile's get
+one.
+``CYTHON_PIN_PCH=0`` turns it off.
+"""
+
+from __future__ import annotations
+
+import os
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # no runtime import of typing
+    import subprocess
+    from typing import Any
+
+    from .options import BuildOptions
+
+PCH_DIR = ".pch"
+ENV = "CYTHON_PIN_PCH"
+HEADER = "Python.h"
+BASE_FLAGS = ["-fPIC", "-fwrapv", "-fno-strict-aliasing", "-fdiagnostics-color=never"]
+
+
+def header_flags(opts: BuildOptions, root: str) -> list[str] | None:
+    """The flags a ``.gch`` for this build is made with (those of the module compile that reach the header),
+    or None when this build gets none."""
+    if os.environ.get(ENV, "1") == "0" or opts.language != "c" or opts.pgo:
+        return None
+    if opts.extra_compile_args or opts.include_dirs:
+        return None
+    from .options import PROFILE_SETTINGS
+
+    if list(opts.define_macros) != list(PROFILE_SETTINGS[opts.profile].get("define_macros", [])):
+        return None
+    if not _is_gcc(root):
+        return None
+    macros = [f"-D{n}" if v is None else f"-D{n}={v}" for n, v in opts.define_macros]
+    return [*BASE_FLAGS, *opts.opt_flags, *macros]
+
+
+def _is_gcc(root: str) -> bool:
+    from .toolchain import compiler_identity
+
+    ident = compiler_identity("c", root)
+    path, version = ident["path"] or "", (ident["version"] or "").lower()
+    return "gcc" in os.path.basename(path) and "clang" not in version
+
+
+def _folder(root: str, flags: list[str]) -> str:
+    import json
+
+    from . import _hash
+    from .toolchain import python_include_dirs, toolchain_fingerprint
+
+    material = {
+        "toolchain": toolchain_fingerprint("c", False, root),
+        "flags": flags,
+        "python_include": python_include_dirs(),
+    }
+    blob = json.dumps(material, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    return os.path.join(root, PCH_DIR, _hash.sha256(blob).hexdigest()[:32])
+
+
+def usable(folder: str) -> bool:
+    """True if ``folder`` holds a complete ``.gch`` whose sha256 matches its meta.json."""
+    import json
+
+    from ._hash import sha256_file
+
+    try:
+        with open(os.path.join(folder, "meta.json"), encoding="utf-8") as f:
+            meta = json.load(f)
+        return isinstance(meta, dict) and sha256_file(os.path.join(folder, HEADER + ".gch")) == meta.get(
+            "sha256"
+        )
+    except (OSError, ValueError):
+        return False
+
+
+class Pending:
+    """A ``.gch`` being made in a private folder while Cython runs (or one already made)."""
+
+    def __init__(self, final: str, tmp: str, proc: subprocess.Popen[bytes] | None) -> None:
+        self.final = final
+        self.tmp = tmp
+        self.proc = proc
+
+    def folder(self) -> str | None:
+        """The folder to put first on the include path, or None: the ``.gch`` is not usable yet. One still
+        being made is then finished and published by a thread (this build compiles without it; the process
+        waits for that thread before it exits, so no compiler or half-made folder is left behind)."""
+        if self.proc is None:
+            return self.final
+        if self.proc.poll() is None:
+            self.finish_later()
+            return None
+        return self._publish()
+
+    def _publish(self) -> str | None:
+        import shutil
+
+        assert self.proc is not None
+        try:
+            self.proc.wait()
+            if self.proc.returncode == 0:
+                _write_meta(self.tmp)
+                try:
+                    os.rename(self.tmp, self.final)
+                except OSError:  # another build published it first: use that one
+                    pass
+            return self.final if usable(self.final) else None
+        finally:
+            self.proc = None
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def finish_later(self) -> None:
+        """Publish the ``.gch`` from a (non-daemon) thread once its compiler is done."""
+        if self.proc is None:
+            return
+        import threading
+
+        threading.Thread(target=self._publish, name="cython_pin-pch").start()
+
+    def abandon(self) -> None:
+        """Stop the compiler (the build was interrupted) and remove its folder."""
+        import shutil
+
+        proc, self.proc = self.proc, None
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if proc is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _write_meta(folder: str) -> None:
+    import json
+
+    from ._hash import sha256_file
+
+    with open(os.path.join(folder, "meta.json"), "w", encoding="utf-8") as f:
+        json.dump({"format": 1, "sha256": sha256_file(os.path.join(folder, HEADER + ".gch"))}, f)
+
+
+def start(opts: BuildOptions, root: str) -> Pending | None:
+    """For a build about to run Cython: the ready ``.gch`` folder, or a gcc started to make one, or None."""
+    flags = header_flags(opts, root)
+    if flags is None:
+        return None
+    final = _folder(root, flags)
+    if os.path.isdir(final):
+        if usable(final):
+            return Pending(final, "", None)
+        _discard(final)  # corrupt or half-removed: made again below
+    return _make(final, flags, root)
+
+
+def _discard(folder: str) -> None:
+    import shutil
+
+    trash = f"{folder}.bad.{os.getpid()}.{os.urandom(4).hex()}"
+    try:
+        os.rename(folder, trash)
+    except OSError:
+        return
+    shutil.rmtree(trash, ignore_errors=True)
+
+
+def _make(final: str, flags: list[str], root: str) -> Pending | None:
+    import subprocess
+
+    from .toolchain import compiler_command, python_include_dirs
+
+    os.makedirs(os.path.dirname(final), mode=0o700, exist_ok=True)
+    _remove_orphans(os.path.dirname(final))
+    tmp = f"{final}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+    os.mkdir(tmp, 0o700)
+    real = _real_header()
+    if real is None:
+        os.rmdir(tmp)
+        return None
+    os.symlink(real, os.path.join(tmp, HEADER))
+    # Cython defines it (empty) before including Python.h; gcc refuses a .gch made without the same definition
+    cmd = [*compiler_command("c", root), *flags, "-DPY_SSIZE_T_CLEAN="]
+    for d in python_include_dirs():
+        cmd += ["-I", d]
+    cmd += ["-x", "c-header", os.path.join(tmp, HEADER), "-o", os.path.join(tmp, HEADER + ".gch")]
+    env: dict[str, Any] = dict(os.environ, LC_ALL="C")
+    try:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    except OSError:
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
+        return None
+    return Pending(final, tmp, proc)
+
+
+def _remove_orphans(parent: str) -> None:
+    """Remove the private folders of makers that died (killed before publishing or cleaning up)."""
+    import shutil
+
+    for n in os.listdir(parent):
+        parts = n.split(".")
+        if len(parts) == 4 and parts[3] == "tmp" and parts[1].isdigit() and not _alive(int(parts[1])):
+            shutil.rmtree(os.path.join(parent, n), ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _real_header() -> str | None:
+    from .toolchain import python_include_dirs
+
+    for d in python_include_dirs():
+        p = os.path.join(d, HEADER)
+        if os.path.isfile(p):
+            return p
+    return None

@@ -1,0 +1,271 @@
+"""Cython 3.3's shared utility module for builds that use typed memoryviews.
+
+Cython puts its memoryview machinery (and other utility code) into every module's C unless the module is
+compiled with ``--shared=NAME``; it then imports those functions from the extension module ``NAME`` at load
+time. For a module with memoryviews that halves the C the compiler sees. The shared module
+``cython_pin_shared_<key[:16]>`` is built once per toolchain and profile flags as a cache entry of its own
+(kind ``"shared"``, verified like any entry), its key is part of each dependent module's key, and it is loaded
+before a dependent module. A dependent's ``meta.json`` records it under ``"shared"``, so a missing or corrupt
+shared entry (gc, another cache, a damaged file) is fetched from the team cache or built again.
+
+Only modules that use typed memoryviews get it (a module without them would gain little and pay for one more
+load on each cache hit), in C, without PGO, user compile flags or macros beyond the profile's.
+``CYTHON_PIN_SHARED=0`` turns it off (the keys of new builds then do not include it).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # no runtime import of typing
+    import threading
+    from typing import Any
+
+    from .options import BuildOptions
+
+ENV = "CYTHON_PIN_SHARED"
+KIND = "shared"
+SCHEMA = 1
+# a typed memoryview: ``double[:]``, ``int[:, ::1]``, ``float[::1, :]`` (a plain ``x[:]`` slice matches too,
+# which only costs the dependency)
+MEMORYVIEW = r"\[\s*:[\s:1]*[,\]]"
+
+
+def may_use_memoryviews(source: str) -> bool:
+    """The cheap test the key makes first: does ``source`` contain memoryview syntax at all."""
+    return re.search(MEMORYVIEW, source) is not None
+
+
+def spec(source: str, opts: BuildOptions, root: str) -> dict[str, Any] | None:
+    """The shared module a build of ``source`` with ``opts`` depends on (``key``, ``module``, and the flags
+    to build it with), or None when it is built without one."""
+    if not may_use_memoryviews(source) or not _eligible(opts):
+        return None
+    macros = [[n, v] for n, v in opts.define_macros]
+    key = _key(opts.opt_flags, macros, root)
+    return {
+        "key": key,
+        "module": module_name(key),
+        "opt_flags": list(opts.opt_flags),
+        "define_macros": macros,
+    }
+
+
+def _eligible(opts: BuildOptions) -> bool:
+    if os.environ.get(ENV, "1") == "0" or opts.language != "c" or opts.pgo or opts.extra_compile_args:
+        return False
+    from .options import PROFILE_SETTINGS
+
+    return list(opts.define_macros) == list(PROFILE_SETTINGS[opts.profile].get("define_macros", []))
+
+
+def _key(opt_flags: list[str], macros: list[list[str | None]], root: str | None) -> str:
+    import json
+
+    from . import _hash
+    from .toolchain import toolchain_fingerprint
+
+    material = {
+        "schema": SCHEMA,
+        "kind": KIND,
+        "toolchain": toolchain_fingerprint("c", False, root),
+        "opt_flags": opt_flags,
+        "define_macros": macros,
+    }
+    blob = json.dumps(material, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return _hash.sha256(blob.encode("ascii")).hexdigest()
+
+
+def module_name(key: str) -> str:
+    return f"cython_pin_shared_{key[:16]}"
+
+
+def check_spec(s: Any) -> dict[str, Any]:
+    """``s`` as read from a dependent's meta.json, checked (CacheIntegrityError if it is not a spec)."""
+    from .names import KEY_RE
+
+    ok = (
+        isinstance(s, dict)
+        and isinstance(s.get("key"), str)
+        and KEY_RE.match(s["key"]) is not None
+        and s.get("module") == module_name(s["key"])
+        and isinstance(s.get("opt_flags"), list)
+        and all(isinstance(f, str) for f in s["opt_flags"])
+        and isinstance(s.get("define_macros"), list)
+        and all(isinstance(m, list) and len(m) == 2 for m in s["define_macros"])
+    )
+    if not ok:
+        from .errors import CacheIntegrityError
+
+        raise CacheIntegrityError(f"A cache entry names an invalid shared utility module: {str(s)[:200]}.")
+    spec_: dict[str, Any] = s
+    return spec_
+
+
+# ---------------------------------------------------------------------------------------------- loading
+def load(root: str, s: dict[str, Any], lock_timeout_s: float | None = None) -> None:
+    """Make the shared module ``s`` importable before a dependent module loads: verified from the cache,
+    else from the team cache, else built again (a corrupt entry is set aside first)."""
+    from . import loader
+
+    s = check_spec(s)
+    if loader.loaded(s["key"]) is not None:
+        return
+    path = _present(root, s["key"])
+    if path is None:
+        ensure(root, s, lock_timeout_s)
+        path = _present(root, s["key"])
+        if path is None:
+            from .errors import CacheIntegrityError
+
+            raise CacheIntegrityError(f"The shared utility module {s['module']} could not be made in {root}.")
+    loader.load_module(s["key"], s["module"], path)
+
+
+def _present(root: str, key: str) -> str | None:
+    """The verified artifact of shared entry ``key``, or None (absent; a corrupt one is removed)."""
+    from .entries import read_meta, remove_tree, verify_entry
+    from .errors import CacheIntegrityError
+    from .paths import entry_dir
+
+    try:
+        meta = read_meta(root, key)
+        if meta is None:
+            return None
+        if meta.get("kind") != KIND:
+            raise CacheIntegrityError(f"entry {key[:16]}... is not a shared utility module")
+        verify_entry(root, key, meta)
+    except CacheIntegrityError:
+        remove_tree(root, entry_dir(root, key))
+        return None
+    return os.path.join(entry_dir(root, key), meta["artifacts"][0]["path"])
+
+
+# ---------------------------------------------------------------------------------------------- building
+def ensure(root: str, s: dict[str, Any], lock_timeout_s: float | None = None) -> None:
+    """The shared entry ``s`` is in the cache when this returns (fetched or built under its key lock)."""
+    from .entries import key_lock
+    from .paths import ensure_root
+
+    if _present(root, s["key"]) is not None:
+        return
+    ensure_root(root)
+    with key_lock(root, s["key"], lock_timeout_s):
+        if _present(root, s["key"]) is not None:
+            return
+        if os.environ.get("CYTHON_PIN_REMOTE"):  # team cache hook: the signed entry may be there
+            from .remote import fetch
+
+            signer, _diags = fetch(root, s["key"], None)
+            if signer is not None and _present(root, s["key"]) is not None:
+                return
+        _build(root, s)
+    if os.environ.get("CYTHON_PIN_REMOTE"):  # team cache hook: queue its upload (read-write mode)
+        from .remote import after_build
+
+        after_build(root, s["key"], None)
+
+
+class Background:
+    """``ensure`` run in a thread beside a dependent build (its work is in child processes)."""
+
+    def __init__(self, root: str, s: dict[str, Any], lock_timeout_s: float | None) -> None:
+        import threading
+
+        self.error: BaseException | None = None
+        self._thread: threading.Thread = threading.Thread(
+            target=self._run, args=(root, s, lock_timeout_s), name="cython_pin-shared"
+        )
+        self._thread.start()
+
+    def _run(self, root: str, s: dict[str, Any], lock_timeout_s: float | None) -> None:
+        try:
+            ensure(root, s, lock_timeout_s)
+        except BaseException as e:  # noqa: BLE001 - handed to the build that waits for it
+            self.error = e
+
+    def wait(self) -> None:
+        """Wait for it; its failure becomes the dependent build's failure."""
+        self._thread.join()
+        if self.error is not None:
+            from .diagnostics import Diagnostic
+            from .errors import BuildError
+
+            msg = f"building Cython's shared utility module failed: {self.error}"
+            raise BuildError(
+                msg + " (CYTHON_PIN_SHARED=0 builds without it)",
+                diagnostics=[Diagnostic(0, 0, "error", msg, "helper")],
+                stage="shared utility module",
+            )
+
+
+def start(root: str, s: dict[str, Any] | None, lock_timeout_s: float | None) -> Background | None:
+    """Start making the shared entry beside a dependent build when it is missing."""
+    if s is None or _present(root, s["key"]) is not None:
+        return None
+    return Background(root, s, lock_timeout_s)
+
+
+def _build(root: str, s: dict[str, Any]) -> None:
+    """Generate the shared module's C (Cython in a child process: the dependent's Cython runs in this one),
+    compile it, publish it as entry ``s["key"]`` (the caller holds its key lock)."""
+    import shutil
+
+    from ._hash import sha256_file
+    from .builder import ldshared_flags
+    from .entries import new_staging, publish, utc_now, write_meta
+    from .toolchain import compiler_command, cython_version, ext_suffix, python_include_dirs
+
+    key, name = s["key"], s["module"]
+    staging = new_staging(root, key)
+    try:
+        c_path = os.path.join(staging, name + ".c")
+        so_name = name + ext_suffix()
+        gen = [sys.executable, "-m", "cython", f"--generate-shared={c_path}"]
+        _run(gen, staging, "Cython --generate-shared")
+        cc = [*compiler_command("c", root), "-fPIC", "-fwrapv", "-fno-strict-aliasing", *s["opt_flags"]]
+        cc += [f"-D{n}" if v is None else f"-D{n}={v}" for n, v in s["define_macros"]]
+        for d in python_include_dirs():
+            cc += ["-I", d]
+        cc += [c_path, *ldshared_flags(), "-o", os.path.join(staging, so_name)]
+        _run(cc, staging, "the C compiler")
+        os.unlink(c_path)
+        so = os.path.join(staging, so_name)
+        art = {"path": so_name, "sha256": sha256_file(so), "size": os.path.getsize(so), "module": name}
+        meta = {
+            "format": 1,
+            "key": key,
+            "kind": KIND,
+            "module_name": name,
+            "artifacts": [art],
+            "artifact": so_name,
+            "artifact_sha256": art["sha256"],
+            "artifact_size": art["size"],
+            "source": None,
+            "annotation": None,
+            "created_utc": utc_now(),
+            "profile": None,
+            "options": {"opt_flags": s["opt_flags"], "define_macros": s["define_macros"]},
+            "numpy": False,
+            "python_version": sys.version.split()[0],
+            "cython_version": cython_version(),
+            "diagnostics": [],
+        }
+        write_meta(staging, meta)
+        publish(root, key, staging, replace=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _run(cmd: list[str], cwd: str, what: str) -> None:
+    import subprocess
+
+    env = dict(os.environ, LC_ALL="C")
+    p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    if p.returncode != 0:
+        tail = (p.stdout + p.stderr).strip().splitlines()[-3:]
+        raise RuntimeError(f"{what} exited with {p.returncode}: {' | '.join(tail)}")

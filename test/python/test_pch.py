@@ -1,0 +1,113 @@
+"""The precompiled Python.h: made beside a real build, used by the next one, checked, remade when corrupt,
+off with CYTHON_PIN_PCH=0, one per toolchain."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import cython_pin
+import pytest
+from cython_pin import pch
+from cython_pin.options import resolve_options
+
+
+def _pch_done() -> None:
+    """Wait for a .gch still being made in the background (it is published by that thread)."""
+    for t in threading.enumerate():
+        if t.name == "cython_pin-pch":
+            t.join()
+
+
+def _folders(root: str) -> list[str]:
+    d = os.path.join(root, pch.PCH_DIR)
+    return sorted(os.path.join(d, n) for n in os.listdir(d)) if os.path.isdir(d) else []
+
+
+def _compile_line(res: cython_pin.BuildResult) -> str:
+    lines = [ln for ln in (res.log or "").splitlines() if ln.startswith("$ ") and " -shared" in ln]
+    assert len(lines) == 1, res.log
+    return lines[0]
+
+
+@pytest.fixture()
+def root(tmp_path, monkeypatch):
+    monkeypatch.delenv("CYTHON_PIN_PCH", raising=False)
+    if pch.header_flags(resolve_options({}), str(tmp_path)) is None:
+        pytest.skip("the C compiler is not gcc")
+    return str(tmp_path)
+
+
+def test_made_by_a_build_and_used_by_the_next(root):
+    r1 = cython_pin.compile_and_load_result("def f(int n):\n    return n * 3\n", cache_dir=root)
+    assert r1.module.f(4) == 12
+    _pch_done()
+    [folder] = _folders(root)
+    assert pch.usable(folder)
+    assert os.path.getsize(os.path.join(folder, "Python.h.gch")) > 1 << 20
+    r2 = cython_pin.compile_and_load_result("def g(int n):\n    return n - 1\n", cache_dir=root)
+    assert r2.module.g(4) == 3 and not r2.used_cache
+    assert f"-I {folder} " in _compile_line(r2)
+    # the release profile (other flags, NDEBUG) gets its own
+    r3 = cython_pin.compile_and_load_result(
+        "def h(int n):\n    return n + 7\n", cache_dir=root, profile="release"
+    )
+    assert r3.module.h(1) == 8
+    _pch_done()
+    assert len(_folders(root)) == 2 and all(pch.usable(f) for f in _folders(root))
+
+
+def test_a_corrupt_gch_is_refused_and_remade(root):
+    cython_pin.compile_and_load_result("def f(int n):\n    return n * 5\n", cache_dir=root)
+    _pch_done()
+    [folder] = _folders(root)
+    gch = os.path.join(folder, "Python.h.gch")
+    with open(gch, "r+b") as f:
+        f.seek(4096)
+        f.write(b"\xff" * 64)
+    assert not pch.usable(folder)
+    r = cython_pin.compile_and_load_result("def g(int n):\n    return n * 6\n", cache_dir=root)
+    assert r.module.g(2) == 12
+    _pch_done()
+    assert _folders(root) == [folder] and pch.usable(folder)  # remade
+    with open(gch, "rb") as f:
+        f.seek(4096)
+        assert f.read(64) != b"\xff" * 64
+    r = cython_pin.compile_and_load_result("def h(int n):\n    return n * 7\n", cache_dir=root)
+    assert r.module.h(2) == 14 and f"-I {folder} " in _compile_line(r)
+
+
+def test_off_with_the_environment_variable(root, monkeypatch):
+    monkeypatch.setenv("CYTHON_PIN_PCH", "0")
+    r = cython_pin.compile_and_load_result("def f(int n):\n    return n * 9\n", cache_dir=root)
+    assert r.module.f(2) == 18
+    _pch_done()
+    assert _folders(root) == [] and ".pch" not in _compile_line(r)
+
+
+def test_user_flags_get_no_pch_and_toolchain_changes_get_another(root, monkeypatch):
+    o = resolve_options({})
+    assert pch.header_flags(resolve_options({"extra_compile_args": ["-O1"]}), root) is None
+    assert pch.header_flags(resolve_options({"define_macros": ["X=1"]}), root) is None
+    assert pch.header_flags(resolve_options({"language": "c++"}), root) is None
+    flags = pch.header_flags(o, root)
+    assert flags is not None
+    before = pch._folder(root, flags)
+    import cython_pin.toolchain as tc
+
+    real = tc.toolchain_fingerprint
+    monkeypatch.setattr(tc, "toolchain_fingerprint", lambda *a: {**real(*a), "compiler_version": "gcc 99"})
+    assert pch._folder(root, flags) != before
+
+
+def test_a_dead_makers_folder_is_removed(root):
+    parent = os.path.join(root, pch.PCH_DIR)
+    os.makedirs(parent)
+    dead = os.path.join(parent, f"{'a' * 32}.999999999.0badc0de.tmp")  # no such pid
+    live = os.path.join(parent, f"{'b' * 32}.{os.getpid()}.0badc0de.tmp")
+    os.mkdir(dead)
+    os.mkdir(live)
+    r = cython_pin.compile_and_load_result("def f(int n):\n    return n * 11\n", cache_dir=root)
+    assert r.module.f(2) == 22
+    _pch_done()
+    assert not os.path.exists(dead) and os.path.isdir(live)
