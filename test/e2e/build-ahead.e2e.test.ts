@@ -10,25 +10,22 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  IBrowserSession,
-  ILab,
   NotebookPage,
   OUT,
   expectPoll,
   findDescendant,
   putNotebook,
-  resetOutput,
-  startBrowser,
-  startLab,
-  stopBrowser,
-  stopLab,
   treeCpuSeconds
 } from './harness';
 import { lowContrast } from './contrast';
+import { scenario } from './scenario';
 
-let lab: ILab | undefined;
-let session: IBrowserSession | undefined;
+const run = scenario();
+const { step } = run;
 let nb: NotebookPage;
+beforeAll(() => {
+  nb = run.nb;
+});
 
 const SAMPLES = Math.max(1, Number(process.env.CYTHON_PIN_E2E_PERF ?? '1'));
 const perf: { [figure: string]: number[] } = {};
@@ -43,7 +40,7 @@ function record(figure: string, ms: number): void {
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 const HEX64 = /^[0-9a-f]{64}$/;
 const cacheEntries = () =>
-  new Set(fs.readdirSync(lab!.cacheDir).filter(name => HEX64.test(name)));
+  new Set(fs.readdirSync(run.lab.cacheDir).filter(name => HEX64.test(name)));
 /** Wait until the cache holds an entry that `before` did not (the build ahead published it). */
 async function newEntry(before: Set<string>, timeout = 120000) {
   const found = await expectPoll(
@@ -59,47 +56,12 @@ let unique = 0;
 const tinySource = (name: string) =>
   `%%cython_pin\ndef ${name}(int a, int b):\n    return a * b + ${++unique}`;
 
-beforeAll(async () => {
-  resetOutput();
-  try {
-    lab = await startLab();
-    session = await startBrowser();
-    nb = new NotebookPage(session.page, lab);
-  } catch (e) {
-    await stopBrowser(session);
-    await stopLab(lab);
-    throw e;
-  }
-}, 180000);
-
-afterAll(async () => {
-  await stopBrowser(session);
-  await stopLab(lab);
-}, 60000);
-
-let broken: string | null = null;
-function step(title: string, shot: string, body: () => Promise<void>): void {
-  test(title, async () => {
-    if (broken) {
-      throw new Error(`not run: an earlier step failed (${broken})`);
-    }
-    try {
-      await body();
-      await nb.shot(shot);
-    } catch (e) {
-      broken = title;
-      await nb.shot(`${shot}-FAILED`).catch(() => undefined);
-      throw e;
-    }
-  });
-}
-
 describe('build ahead while typing, in a real JupyterLab', () => {
   step(
     '0. the notebook opens and the helper is connected',
     'ahead0-open',
     async () => {
-      await putNotebook(lab!, 'ahead.ipynb', ['import cython_pin']);
+      await putNotebook(run.lab, 'ahead.ipynb', ['import cython_pin']);
       await nb.open('ahead.ipynb');
       await nb.run(0);
       const button = nb.compileButton(0);
@@ -256,7 +218,8 @@ describe('build ahead while typing, in a real JupyterLab', () => {
       );
       // The pause, then the background build starts in the kernel's worker (its CPU counts its compilers).
       const worker = await expectPoll(
-        async () => findDescendant(lab!.server!.pid, 'cython_pin.ahead.worker'),
+        async () =>
+          findDescendant(run.lab.server!.pid, 'cython_pin.ahead.worker'),
         pid => pid !== null,
         30000,
         'the build-ahead worker process'
@@ -406,7 +369,9 @@ describe('build ahead while typing, in a real JupyterLab', () => {
     'f. the browser console has no errors from the extension',
     'ahead-f-console',
     async () => {
-      expect(session!.consoleErrors.filter(e => /cython/i.test(e))).toEqual([]);
+      expect(run.session.consoleErrors.filter(e => /cython/i.test(e))).toEqual(
+        []
+      );
     }
   );
 });

@@ -5,70 +5,22 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import {
-  IBrowserSession,
-  ILab,
-  NotebookPage,
-  OUT,
-  expectPoll,
-  putNotebook,
-  ROOT,
-  resetOutput,
-  startBrowser,
-  startLab,
-  stopBrowser,
-  stopLab
-} from './harness';
+import { NotebookPage, OUT, expectPoll, putNotebook, ROOT } from './harness';
 import { lowContrast } from './contrast';
+import { scenario } from './scenario';
 
-let lab: ILab | undefined;
-let session: IBrowserSession | undefined;
+const run = scenario();
+const { step } = run;
 let nb: NotebookPage;
-
-beforeAll(async () => {
-  resetOutput();
-  try {
-    lab = await startLab();
-    session = await startBrowser();
-    nb = new NotebookPage(session.page, lab);
-  } catch (e) {
-    await stopBrowser(session);
-    await stopLab(lab);
-    throw e;
-  }
-}, 180000);
-
-afterAll(async () => {
-  await stopBrowser(session);
-  await stopLab(lab);
-}, 60000);
-
-/**
- * One step of the scenario: runs only if the steps before it passed (they build on each other), and saves
- * test-output/e2e/<shot>.png whether it passes or not (<shot>-FAILED.png when it fails).
- */
-let broken: string | null = null;
-function step(title: string, shot: string, body: () => Promise<void>): void {
-  test(title, async () => {
-    if (broken) {
-      throw new Error(`not run: an earlier step failed (${broken})`);
-    }
-    try {
-      await body();
-      await nb.shot(shot);
-    } catch (e) {
-      broken = title;
-      await nb.shot(`${shot}-FAILED`).catch(() => undefined);
-      throw e;
-    }
-  });
-}
+beforeAll(() => {
+  nb = run.nb;
+});
 
 const HEX64 = /^[0-9a-f]{64}$/;
 /** Keys of the builds in the server's cache dir (one folder per key). */
 const cacheEntries = () =>
   fs
-    .readdirSync(lab!.cacheDir)
+    .readdirSync(run.lab.cacheDir)
     .filter(name => HEX64.test(name))
     .sort();
 const ALIAS = 'square_e2e';
@@ -81,7 +33,7 @@ describe('jupyterlab-cython-pin in a real JupyterLab', () => {
     '0. the notebook opens with the extension loaded and a Python kernel that runs',
     'step0-open',
     async () => {
-      await putNotebook(lab!, 'e2e.ipynb', ['']);
+      await putNotebook(run.lab, 'e2e.ipynb', ['']);
       await nb.open('e2e.ipynb');
       const config = JSON.parse(
         (await nb.page
@@ -628,7 +580,7 @@ describe('jupyterlab-cython-pin in a real JupyterLab', () => {
     async () => {
       fs.copyFileSync(
         path.join(ROOT, 'examples', 'quickstart.ipynb'),
-        path.join(lab!.rootDir, 'quickstart.ipynb')
+        path.join(run.lab.rootDir, 'quickstart.ipynb')
       );
       await nb.open('quickstart.ipynb');
       // JupyterLab writes the kernel's language_info once the kernel is ready; give it time to.
@@ -647,7 +599,9 @@ describe('jupyterlab-cython-pin in a real JupyterLab', () => {
     '8. the browser console has no errors from the extension',
     'step8-console',
     async () => {
-      expect(session!.consoleErrors.filter(e => /cython/i.test(e))).toEqual([]);
+      expect(run.session.consoleErrors.filter(e => /cython/i.test(e))).toEqual(
+        []
+      );
     }
   );
 });

@@ -9,40 +9,29 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import {
-  IBrowserSession,
-  ILab,
-  NotebookPage,
-  ROOT,
-  expectPoll,
-  putNotebook,
-  startBrowser,
-  startLab,
-  stopBrowser,
-  stopLab
-} from './harness';
+import { NotebookPage, ROOT, expectPoll, putNotebook } from './harness';
+import { scenario } from './scenario';
 
 const ALIAS = 'team_square';
-let lab: ILab | undefined;
-let session: IBrowserSession | undefined;
 let nb: NotebookPage;
 let tmp = '';
 let store = '';
 
-beforeAll(async () => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cython-pin-e2e-team-'));
-  store = path.join(tmp, 'store');
-  fs.mkdirSync(store);
-  const keys = path.join(tmp, 'keys');
-  const publicLine = execFileSync(
-    path.join(ROOT, '.venv', 'bin', 'python'),
-    ['-m', 'cython_pin', 'keygen', keys],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }
-  ).trim();
-  const trusted = path.join(tmp, 'trusted_keys');
-  fs.writeFileSync(trusted, `${publicLine}\n`);
-  try {
-    lab = await startLab({
+const run = scenario({
+  shotPrefix: 'team-',
+  lab: () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cython-pin-e2e-team-'));
+    store = path.join(tmp, 'store');
+    fs.mkdirSync(store);
+    const keys = path.join(tmp, 'keys');
+    const publicLine = execFileSync(
+      path.join(ROOT, '.venv', 'bin', 'python'),
+      ['-m', 'cython_pin', 'keygen', keys],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }
+    ).trim();
+    const trusted = path.join(tmp, 'trusted_keys');
+    fs.writeFileSync(trusted, `${publicLine}\n`);
+    return {
       name: 'team',
       env: {
         CYTHON_PIN_REMOTE: `file://${store}`,
@@ -50,39 +39,14 @@ beforeAll(async () => {
         CYTHON_PIN_TRUSTED_KEYS: trusted,
         CYTHON_PIN_SIGNING_KEY: path.join(keys, 'cython-pin-signing.pem')
       }
-    });
-    session = await startBrowser();
-    nb = new NotebookPage(session.page, lab);
-  } catch (e) {
-    await stopBrowser(session);
-    await stopLab(lab);
-    throw e;
-  }
-}, 180000);
-
-afterAll(async () => {
-  await stopBrowser(session);
-  await stopLab(lab);
-  fs.rmSync(tmp, { recursive: true, force: true });
-}, 60000);
-
-let broken: string | null = null;
-/** One step: runs only if the steps before it passed, and saves a screenshot either way. */
-function step(title: string, shot: string, body: () => Promise<void>): void {
-  test(title, async () => {
-    if (broken) {
-      throw new Error(`not run: an earlier step failed (${broken})`);
-    }
-    try {
-      await body();
-      await nb.shot(`team-${shot}`);
-    } catch (e) {
-      broken = title;
-      await nb.shot(`team-${shot}-FAILED`).catch(() => undefined);
-      throw e;
-    }
-  });
-}
+    };
+  },
+  cleanup: () => fs.rmSync(tmp, { recursive: true, force: true })
+});
+const { step } = run;
+beforeAll(() => {
+  nb = run.nb;
+});
 
 const teamRow = () =>
   nb.page.locator(
@@ -95,7 +59,7 @@ describe('the team cache in the pin panel', () => {
     '1. a %%cython_pin ALIAS --team cell pins the build as a team pin in the store',
     'step1-team-pin',
     async () => {
-      await putNotebook(lab!, 'team.ipynb', [
+      await putNotebook(run.lab, 'team.ipynb', [
         `%%cython_pin ${ALIAS} --team\ndef tsq(int n):\n    return n * n + 1`
       ]);
       await nb.open('team.ipynb');
@@ -118,7 +82,9 @@ describe('the team cache in the pin panel', () => {
       );
       expect(doc.signed.pins).toEqual({ [ALIAS]: key });
       // Personal pins are untouched.
-      expect(fs.existsSync(path.join(lab!.cacheDir, 'pins.json'))).toBe(false);
+      expect(fs.existsSync(path.join(run.lab.cacheDir, 'pins.json'))).toBe(
+        false
+      );
     }
   );
 
@@ -170,7 +136,7 @@ describe('the team cache in the pin panel', () => {
     async () => {
       await nb.runPython('del tsq');
       // Empty the local cache: the build can only come from the team store now.
-      fs.rmSync(path.join(lab!.cacheDir, key), { recursive: true });
+      fs.rmSync(path.join(run.lab.cacheDir, key), { recursive: true });
       await nb.page
         .locator('.jp-CythonPin-panel .jp-CythonPin-refresh')
         .click();
@@ -185,7 +151,7 @@ describe('the team cache in the pin panel', () => {
         .getByText(/Imported team pin team_square .* into the kernel: tsq\./)
         .first()
         .waitFor({ timeout: 60000 });
-      expect(fs.existsSync(path.join(lab!.cacheDir, key, 'meta.json'))).toBe(
+      expect(fs.existsSync(path.join(run.lab.cacheDir, key, 'meta.json'))).toBe(
         true
       );
       expect((await nb.runPython('print(tsq(5))')).trim()).toBe('26');
