@@ -2,17 +2,15 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import {
   addBelowIcon,
   copyIcon,
-  deleteIcon,
-  editIcon,
   runIcon,
   usersIcon
 } from '@jupyterlab/ui-components';
-import { CythonPinError } from '../kernel/client';
 import { IPinRow } from '../protocol';
 import { h } from '../ui/dom';
 import { formatBytes, formatUtc, shortKey } from '../ui/format';
 import { ButtonFactory, IPanelHost } from './host';
 import type { PinManagerModel } from './model';
+import { IPinActionTexts, renameButton, unpinButton } from './pinActions';
 import { list, listRow } from './rows';
 
 /**
@@ -69,6 +67,18 @@ function pinRow(
   button: ButtonFactory,
   trans: TranslationBundle
 ): HTMLElement {
+  const texts: IPinActionTexts = {
+    renameTip: trans.__('Rename "%1"', p.alias),
+    renameTitle: trans.__('Rename pin'),
+    renamed: name => trans.__('Renamed "%1" to "%2".', p.alias, name),
+    unpinTip: trans.__('Remove the alias "%1"', p.alias),
+    unpinTitle: trans.__('Unpin'),
+    unpinQuestion: trans.__(
+      'Remove the alias "%1"? The build stays in the cache until garbage collection.',
+      p.alias
+    ),
+    unpinned: trans.__('Unpinned "%1".', p.alias)
+  };
   return listRow({
     cls: 'jp-CythonPin-pinRow',
     data: { alias: p.alias, key: p.key },
@@ -127,65 +137,15 @@ function pinRow(
         },
         { icon: runIcon }
       ),
-      button(
-        'jp-CythonPin-rename',
-        trans.__('Rename'),
-        trans.__('Rename "%1"', p.alias),
-        async () => {
-          const name = await host.prompt(
-            trans.__('Rename pin'),
-            trans.__('New alias'),
-            p.alias
-          );
-          if (name && name !== p.alias) {
-            const r = await m.rename(p.alias, name).catch((e: unknown) => {
-              // The helper's text speaks of overwrite=True; the panel has no such control.
-              if (
-                e instanceof CythonPinError &&
-                e.type === 'AliasCollisionError'
-              ) {
-                host.notify(
-                  'error',
-                  trans.__(
-                    '"%1" is already the alias of another build: unpin that one first, or choose another name.',
-                    name
-                  )
-                );
-                return null;
-              }
-              throw e;
-            });
-            if (!r) {
-              return;
-            }
-            host.notify(
-              'success',
-              trans.__('Renamed "%1" to "%2".', p.alias, r.alias)
-            );
-          }
-        },
-        { icon: editIcon }
+      renameButton(
+        p.alias,
+        name => m.rename(p.alias, name),
+        texts,
+        host,
+        button,
+        trans
       ),
-      button(
-        'jp-CythonPin-unpin',
-        trans.__('Unpin'),
-        trans.__('Remove the alias "%1"', p.alias),
-        async () => {
-          const ok = await host.confirm(
-            trans.__('Unpin'),
-            trans.__(
-              'Remove the alias "%1"? The build stays in the cache until garbage collection.',
-              p.alias
-            ),
-            trans.__('Unpin')
-          );
-          if (ok) {
-            await m.unpin(p.alias);
-            host.notify('success', trans.__('Unpinned "%1".', p.alias));
-          }
-        },
-        { icon: deleteIcon, danger: true }
-      ),
+      unpinButton(() => m.unpin(p.alias), texts, host, button, trans),
       pinToTeamButton(p.key, p.alias, m, host, button, trans)
     ]
   });

@@ -1,16 +1,11 @@
 import { TranslationBundle } from '@jupyterlab/translation';
-import {
-  addBelowIcon,
-  copyIcon,
-  deleteIcon,
-  editIcon,
-  runIcon
-} from '@jupyterlab/ui-components';
+import { addBelowIcon, copyIcon, runIcon } from '@jupyterlab/ui-components';
 import { IRemoteStatus, ITeamPinRow } from '../protocol';
 import { h } from '../ui/dom';
 import { shortKey } from '../ui/format';
 import { ButtonFactory, IPanelHost } from './host';
 import type { PinManagerModel } from './model';
+import { IPinActionTexts, renameButton, unpinButton } from './pinActions';
 import { list, listRow } from './rows';
 import type { TeamCacheModel } from './teamModel';
 
@@ -124,6 +119,18 @@ function teamRow(
   button: ButtonFactory,
   trans: TranslationBundle
 ): HTMLElement {
+  const texts: IPinActionTexts = {
+    renameTip: trans.__('Rename team pin "%1"', p.alias),
+    renameTitle: trans.__('Rename team pin'),
+    renamed: name => trans.__('Renamed team pin "%1" to "%2".', p.alias, name),
+    unpinTip: trans.__('Remove the team alias "%1"', p.alias),
+    unpinTitle: trans.__('Unpin team pin'),
+    unpinQuestion: trans.__(
+      'Remove the team alias "%1" for everyone using this team cache? The build stays in the team cache.',
+      p.alias
+    ),
+    unpinned: trans.__('Unpinned team pin "%1".', p.alias)
+  };
   const actions = [
     button(
       'jp-CythonPin-copy',
@@ -169,49 +176,15 @@ function teamRow(
   ];
   if (t.canWrite) {
     actions.push(
-      button(
-        'jp-CythonPin-rename',
-        trans.__('Rename'),
-        trans.__('Rename team pin "%1"', p.alias),
-        async () => {
-          const name = await host.prompt(
-            trans.__('Rename team pin'),
-            trans.__('New alias'),
-            p.alias
-          );
-          if (name && name !== p.alias) {
-            const r = await t.rename(p.alias, name);
-            host.notify(
-              'success',
-              trans.__('Renamed team pin "%1" to "%2".', p.alias, r.alias)
-            );
-          }
-        },
-        { icon: editIcon }
+      renameButton(
+        p.alias,
+        name => t.rename(p.alias, name),
+        texts,
+        host,
+        button,
+        trans
       ),
-      button(
-        'jp-CythonPin-unpin',
-        trans.__('Unpin'),
-        trans.__('Remove the team alias "%1"', p.alias),
-        async () => {
-          const ok = await host.confirm(
-            trans.__('Unpin team pin'),
-            trans.__(
-              'Remove the team alias "%1" for everyone using this team cache? The build stays in the team cache.',
-              p.alias
-            ),
-            trans.__('Unpin')
-          );
-          if (ok) {
-            await t.unpin(p.alias);
-            host.notify(
-              'success',
-              trans.__('Unpinned team pin "%1".', p.alias)
-            );
-          }
-        },
-        { icon: deleteIcon, danger: true }
-      )
+      unpinButton(() => t.unpin(p.alias), texts, host, button, trans)
     );
   }
   return listRow({

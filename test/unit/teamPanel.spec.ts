@@ -207,6 +207,16 @@ describe('team cache in the pin panel', () => {
     expect(helper.pins.has('square')).toBe(true);
   });
 
+  it("a team rename onto another team pin's alias says so in the panel's terms", async () => {
+    const { panel, helper, log } = await setup(WRITER, { prompt: 'team_sq' });
+    teamButton(panel, 'team_fft', '.jp-CythonPin-rename')!.click();
+    await flush(10);
+    expect(log.notices).toContain(
+      'error: "team_sq" is already the alias of another build: unpin that one first, or choose another name.'
+    );
+    expect([...helper.teamPins.keys()].sort()).toEqual(['team_fft', 'team_sq']);
+  });
+
   it('unpins a team pin only after confirmation', async () => {
     const kept = await setup(WRITER, { confirm: false });
     teamButton(kept.panel, 'team_sq', '.jp-CythonPin-unpin')!.click();
