@@ -315,15 +315,7 @@ describe('build ahead while typing, in a real JupyterLab', () => {
     'ahead-d-queued',
     async () => {
       const c = await nb.appendCell(tinySource('queued_mul'));
-      const sleeper = await nb.appendCell('import time; time.sleep(6)');
-      await nb.cell(sleeper).locator('.cm-content').click();
-      await nb.page.keyboard.press('Control+Enter');
-      await expectPoll(
-        () => nb.prompt(sleeper),
-        p => p === '[*]:',
-        10000,
-        'the sleep cell to run'
-      );
+      await nb.startCell('import time; time.sleep(6)');
       const before = await nb.prompt(c);
       await nb.cell(c).locator('.cm-content').click();
       await nb.compileButton(c).click();

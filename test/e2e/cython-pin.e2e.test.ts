@@ -503,15 +503,7 @@ describe('jupyterlab-cython-pin in a real JupyterLab', () => {
           .getAttribute('title');
       const before = await keyOf();
       expect(before).toMatch(HEX64);
-      const sleeper = await nb.appendCell('import time; time.sleep(20)');
-      await nb.cell(sleeper).locator('.cm-content').click();
-      await nb.page.keyboard.press('Control+Enter');
-      await expectPoll(
-        () => nb.prompt(sleeper),
-        p => p === '[*]:',
-        10000,
-        'the sleep cell to run'
-      );
+      await nb.startCell('import time; time.sleep(20)');
       await nb.cell(squareCell).locator('.cm-content').click();
       const button = nb.compileButton(squareCell);
       await expectPoll(
@@ -550,15 +542,7 @@ describe('jupyterlab-cython-pin in a real JupyterLab', () => {
     'step7d-queued',
     async () => {
       const statusBar = () => nb.page.locator('#jp-main-statusbar').innerText();
-      const sleeper = await nb.appendCell('import time; time.sleep(10)');
-      await nb.cell(sleeper).locator('.cm-content').click();
-      await nb.page.keyboard.press('Control+Enter');
-      await expectPoll(
-        () => nb.prompt(sleeper),
-        p => p === '[*]:',
-        10000,
-        'the sleep cell to run'
-      );
+      const sleeper = await nb.startCell('import time; time.sleep(10)');
       await nb.openPinPanel();
       await nb.page.locator('.jp-CythonPin-refresh').first().click();
       const queued = nb.page.locator('.jp-CythonPin-queued');

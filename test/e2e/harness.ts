@@ -519,6 +519,20 @@ export class NotebookPage {
     await this.waitExecuted(i, before);
   }
 
+  /** Append a code cell with `text` and start it; returns its index once it shows [*] (still running). */
+  async startCell(text: string): Promise<number> {
+    const i = await this.appendCell(text);
+    await this.cell(i).locator('.cm-content').click();
+    await this.page.keyboard.press('Control+Enter');
+    await expectPoll(
+      () => this.prompt(i),
+      p => p === '[*]:',
+      10000,
+      `cell ${i} to start running`
+    );
+    return i;
+  }
+
   /** Append a code cell with `text`, run it, and return its output text. */
   async runPython(text: string): Promise<string> {
     const i = await this.appendCell(text);
