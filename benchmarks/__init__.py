@@ -10,8 +10,8 @@ other work on a shared machine inflates wall times in whole scheduler ticks whil
 Figures: P1 cache hit in a fresh kernel process (the call alone), P2 whole process on a hit, P3 cold tiny
 build in a whole fresh process (fast-debug), P3w a new source in a warm process (the second cell), P3b cold
 300-line numeric module (release), P4 import_pinned / pin / list_pins (10,000 pins), P5 four processes
-building the same new source at once, P6/P7/P8 the browser figures (from the end-to-end harness, if it
-wrote ``test-output/e2e/perf.json`` as ``{"P6_ms": [...], "P7_ms": [...], "P8_ms": [...]}``). A "kernel
+building the same new source at once, P6/P7/P8 the browser figures (from the end-to-end tests, if they
+wrote ``test-output/e2e/perf.json`` / ``perf-ahead.json``: ``{"P6_ms": [...], ...}``). A "kernel
 process" has ipykernel's modules imported and an IPython shell, as a fresh kernel has before its first cell.
 
 Output: issue 12's target table, then a table of every figure's medians, ratios (ours / magic) and targets,
