@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shlex
 import sys
 
@@ -36,14 +35,34 @@ def python_include_dirs() -> list[str]:
     return out
 
 
-def _read_version(path: str, pattern: str) -> str | None:
+def _read_version(path: str, names: tuple[str, ...], annotated: bool = False) -> str | None:
+    """The string assigned to one of ``names`` at the start of a line in the file's first 4 KB
+    (``NAME = "1.2"``; with ``annotated``, also ``NAME: str = "1.2"``). Plain string tests, no regex."""
     try:
         with open(path, encoding="utf-8") as f:
             head = f.read(4096)
     except OSError:
         return None
-    m = re.search(pattern, head, re.M)
-    return m.group(1) if m else None
+    for line in head.splitlines():
+        for name in names:
+            if not line.startswith(name):
+                continue
+            rest = line[len(name) :].lstrip()
+            if annotated and rest.startswith(":"):
+                rest = rest[1:].lstrip()
+                if not rest.startswith("str"):
+                    continue
+                rest = rest[3:].lstrip()
+            if not rest.startswith("="):
+                continue
+            rest = rest[1:].lstrip()
+            if rest[:1] not in ("'", '"'):
+                continue
+            body = rest[1:]
+            end = min((i for i in (body.find("'"), body.find('"')) if i >= 0), default=-1)
+            if end > 0:
+                return body[:end]
+    return None
 
 
 def _package_dir(name: str) -> str | None:
@@ -68,7 +87,7 @@ def cython_version() -> str | None:
         d = _package_dir("Cython")
         v = None
         if d is not None:
-            v = _read_version(os.path.join(d, "Shadow.py"), r'^__version__\s*=\s*["\']([^"\']+)["\']')
+            v = _read_version(os.path.join(d, "Shadow.py"), ("__version__",))
         _proc_memo["cython"] = v
     version: str | None = _proc_memo["cython"]
     return version
@@ -80,8 +99,7 @@ def numpy_version() -> str | None:
         d = _package_dir("numpy")
         v = None
         if d is not None:
-            pattern = r'^(?:__version__|version)\s*(?::\s*str\s*)?=\s*["\']([^"\']+)["\']'
-            v = _read_version(os.path.join(d, "version.py"), pattern)
+            v = _read_version(os.path.join(d, "version.py"), ("__version__", "version"), annotated=True)
         _proc_memo["numpy"] = v
     version: str | None = _proc_memo["numpy"]
     return version
