@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import sys
 
 TYPE_CHECKING = False
@@ -81,16 +80,35 @@ def _package_dir(name: str) -> str | None:
     return list(spec.submodule_search_locations)[0]
 
 
-def cython_version() -> str | None:
-    """Installed Cython version without importing Cython (reads ``Cython/Shadow.py``)."""
+def cython_version(root: str | None = None) -> str | None:
+    """Installed Cython version without importing Cython (reads ``Cython/Shadow.py``). With a cache
+    ``root``, the version read is memoised in its ``toolchain.json`` per (path, mtime, size) of that file,
+    so a fresh process pays one stat instead of reading it."""
     if "cython" not in _proc_memo:
         d = _package_dir("Cython")
         v = None
         if d is not None:
-            v = _read_version(os.path.join(d, "Shadow.py"), ("__version__",))
+            v = _memoised_version(os.path.join(d, "Shadow.py"), root)
         _proc_memo["cython"] = v
     version: str | None = _proc_memo["cython"]
     return version
+
+
+def _memoised_version(path: str, root: str | None) -> str | None:
+    """``__version__`` of the file at ``path``, through the disk memo when ``root`` is given."""
+    if root is None:
+        return _read_version(path, ("__version__",))
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    stamp = f"version|{path}|{st.st_mtime_ns}|{st.st_size}"
+    v = _disk_memo(root).get(stamp)
+    if v is None:
+        v = _read_version(path, ("__version__",))
+        if v is not None:
+            _disk_memo_put(root, stamp, v)
+    return v
 
 
 def numpy_version() -> str | None:
@@ -159,8 +177,15 @@ def compiler_command(language: str = "c", root: str | None = None) -> list[str]:
 
                 cmd = sysconfig.get_config_var(var) or ("g++" if language == "c++" else "cc")
                 _disk_memo_put(root, stamp, cmd)
-        _proc_memo[memo_key] = shlex.split(cmd)
+        # a plain command (no quotes or escapes) splits the same on whitespace, without importing shlex
+        _proc_memo[memo_key] = cmd.split() if not any(c in cmd for c in "\"'\\") else _shlex_split(cmd)
     return list(_proc_memo[memo_key])
+
+
+def _shlex_split(cmd: str) -> list[str]:
+    import shlex
+
+    return shlex.split(cmd)
 
 
 def _which(exe: str) -> str | None:
@@ -210,7 +235,7 @@ def toolchain_fingerprint(language: str, numpy_used: bool, root: str | None) -> 
         "python_version": list(sys.version_info),
         "ext_suffix": suffix,
         "soabi": suffix.split(".")[1] if suffix.count(".") >= 2 else "",
-        "cython_version": cython_version(),
+        "cython_version": cython_version(root),
         "compiler_command": cc["command"],
         "compiler_path": cc["path"],
         "compiler_version": cc["version"],
