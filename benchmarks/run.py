@@ -37,9 +37,15 @@ N_PINS = 10_000
 
 class Runner:
     def __init__(
-        self, repeat: int, quiet: bool = False, keep: bool = False, heavy: int | None = None
+        self,
+        repeat: int,
+        quiet: bool = False,
+        keep: bool = False,
+        heavy: int | None = None,
+        only_hits: bool = False,
     ) -> None:
         self.repeat = repeat
+        self.only_hits = only_hits  # the cache-hit figures and the cold builds that fill their caches
         self.heavy = repeat if heavy is None else heavy  # repetitions that also run P3b and the magic's P5
         self.quiet = quiet
         self.keep = keep
@@ -131,6 +137,10 @@ class Runner:
         s["ours_cold"] = self.run("ours_build", {"sources": [tiny + [fd]]}, self.env(ours_cache))
         magic_ipy = self.fresh_dir("magic-ipython")
         s["magic_cold"] = self.run("magic", {"sources": [tiny]}, self.env(ipython_dir=magic_ipy))
+        if self.only_hits:
+            self._hits(s, tiny, ours_cache, magic_ipy)
+            s["loadavg_end"] = _loadavg()
+            return s
         # --- P3s: the tiny module in a fresh process whose cache has built another module before (untimed)
         seeded = self.fresh_dir("ours-seeded")
         self.run("ours_build", {"sources": [tiny2 + [fd]]}, self.env(seeded))
@@ -145,12 +155,7 @@ class Runner:
         s["ours_size"] = _ours_entry_sizes(ours_cache)
         s["magic_size"] = _magic_sizes(magic_ipy)
 
-        s["ours_hit"] = self.run("ours_build", {"sources": [tiny + [{}]]}, self.env(ours_cache))
-        s["magic_hit"] = self.run("magic", {"sources": [tiny]}, self.env(ipython_dir=magic_ipy))
-        s["ours_kernel_hit"] = self.run(
-            "ours_kernel", {"source": tiny[0], "call": tiny[1]}, self.env(ours_cache)
-        )
-        s["ours_magic_hit"] = self.run("ours_magic", {"sources": [tiny]}, self.env(ours_cache))
+        self._hits(s, tiny, ours_cache, magic_ipy)
 
         # --- P4: pins next to the real entry: import_pinned with 3 pins (kernel, plain), then 10,000 pins
         key = ((s["ours_cold"] or {}).get("builds") or [{}])[0].get("key")
@@ -192,6 +197,16 @@ class Runner:
             "magic", {"sources": [tiny]}, self.env(ipython_dir=self.fresh_dir("magic-p5")), N_CONCURRENT
         )
         s["loadavg_end"] = _loadavg()
+        return s
+
+    def _hits(self, s: dict[str, Any], tiny: list[Any], ours_cache: str, magic_ipy: str) -> dict[str, Any]:
+        """P1, P1m, P2, P2m: cache hits in fresh processes, from the caches the cold builds filled."""
+        s["ours_hit"] = self.run("ours_build", {"sources": [tiny + [{}]]}, self.env(ours_cache))
+        s["magic_hit"] = self.run("magic", {"sources": [tiny]}, self.env(ipython_dir=magic_ipy))
+        s["ours_kernel_hit"] = self.run(
+            "ours_kernel", {"source": tiny[0], "call": tiny[1]}, self.env(ours_cache)
+        )
+        s["ours_magic_hit"] = self.run("ours_magic", {"sources": [tiny]}, self.env(ours_cache))
         return s
 
     def importtime(self) -> dict[str, Any]:
@@ -365,11 +380,16 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="repetitions that also run the slow P3b (-O3) and the magic's P5 (default: min(repeat, 3))",
     )
+    ap.add_argument(
+        "--only-hits",
+        action="store_true",
+        help="only the cache-hit figures (P1, P1m, P2, P2m) and the cold builds that fill their caches",
+    )
     args = ap.parse_args(argv)
     repeat = 3 if args.quick else max(1, args.repeat)
     heavy = min(repeat, 3) if args.heavy_repeat is None else max(1, min(repeat, args.heavy_repeat))
 
-    r = Runner(repeat, keep=args.keep, heavy=heavy)
+    r = Runner(repeat, keep=args.keep, heavy=heavy, only_hits=args.only_hits)
     t0 = time.perf_counter()
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     print(

@@ -9,7 +9,7 @@ from . import events
 from .entries import META, disk_size, key_lock, read_meta, remove_tree
 from .errors import CacheIntegrityError
 from .locks import FileLock, is_locked
-from .names import KEY_RE
+from .names import is_key
 from .paths import STAGING, TRASH, ensure_root, entry_dir, get_cache_dir, lock_path
 from .pins import read_pins
 
@@ -34,7 +34,7 @@ def _entries(root: str) -> list[tuple[str, dict[str, Any] | None]]:
         return []
     out = []
     for key in names:
-        if not KEY_RE.match(key):
+        if not is_key(key):
             continue
         try:
             st = os.stat(os.path.join(root, key, META))
@@ -154,7 +154,7 @@ def _clean_private_dirs(root: str) -> None:
     staging = os.path.join(root, STAGING)
     for name in os.listdir(staging) if os.path.isdir(staging) else []:
         key = name.split(".", 1)[0]
-        if KEY_RE.match(key) and is_locked(lock_path(root, key)):
+        if is_key(key) and is_locked(lock_path(root, key)):
             continue
         shutil.rmtree(os.path.join(staging, name), ignore_errors=True)
     shutil.rmtree(os.path.join(root, TRASH), ignore_errors=True)

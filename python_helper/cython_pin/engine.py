@@ -11,7 +11,7 @@ from types import ModuleType
 from . import loader
 from .entries import META, key_lock, read_meta, verify_entry
 from .names import default_module_name, validate_key
-from .paths import ensure_root, entry_dir, get_cache_dir
+from .paths import ensure_root, entry_dir, get_cache_dir, numpy_marker
 from .result import BuildResult
 
 TYPE_CHECKING = False
@@ -286,20 +286,28 @@ def check_source(source: object, label: str = "source") -> None:
         )
 
 
+def _may_carry_build_comments(source: str, support_files: dict[str, bytes]) -> bool:
+    """False when headers.needs_reading is surely False (it needs one of these words, or a .pxd), so
+    most sources never import the headers module."""
+    return "distutils:" in source or "cython:" in source or any(n.endswith(".pxd") for n in support_files)
+
+
 def _module_key(source: str, opts: dict[str, Any]) -> tuple[str, BuildOptions, str, bool]:
     check_source(source)
-    from . import headers, numpy_detect
     from .keys import compute_key  # here, like options: import_pinned/import_cached never need them
     from .options import resolve_options, uses_numpy
 
     o = resolve_options(opts)
     root = ensure_root(o.cache_dir)
-    if headers.needs_reading(source, o.support_files):
-        file_name = (o.module_name or "module") + (".py" if o.pure_python else ".pyx")
-        o = resolve_options(headers.apply(source, file_name, opts, o.support_files, o.include_dirs, root))
+    if _may_carry_build_comments(source, o.support_files):
+        from . import headers
+
+        if headers.needs_reading(source, o.support_files):
+            file_name = (o.module_name or "module") + (".py" if o.pure_python else ".pyx")
+            o = resolve_options(headers.apply(source, file_name, opts, o.support_files, o.include_dirs, root))
     numpy_used = o.numpy if o.numpy is not None else uses_numpy(source, o.support_files)
     key = compute_key("module", {"": source}, o, numpy_used, root)
-    if o.numpy is None and not numpy_used and numpy_detect.remembered(root, key):
+    if o.numpy is None and not numpy_used and os.path.exists(numpy_marker(root, key)):
         numpy_used = True  # an earlier build found that Cython's output needs numpy
         key = compute_key("module", {"": source}, o, numpy_used, root)
     return key, o, root, numpy_used

@@ -11,7 +11,7 @@ import os
 import time
 
 from . import _hash
-from .names import IDENT_RE, reserved_module_names
+from .names import is_identifier, reserved_module_names
 from .paths import STAGING, TRASH, ensure_dir, entry_dir, lock_path
 
 TYPE_CHECKING = False
@@ -55,7 +55,7 @@ def _meta_problem(d: str, key: str, meta: dict[str, Any]) -> str | None:
     if meta.get("key") != key:
         return f"it is for another key ({str(meta.get('key'))[:16]}...)"
     name = meta.get("module_name")
-    if not isinstance(name, str) or not IDENT_RE.match(name) or name in reserved_module_names():
+    if not isinstance(name, str) or not is_identifier(name) or name in reserved_module_names():
         return f"module_name {name!r} is not a valid, non-reserved module name"
     arts = meta.get("artifacts")
     if not isinstance(arts, list) or not arts:
@@ -77,7 +77,7 @@ def _meta_problem(d: str, key: str, meta: dict[str, Any]) -> str | None:
             return f"artifact path {path!r} points outside the entry folder"
         mod = art.get("module")
         if mod is not None and (
-            not isinstance(mod, str) or not all(IDENT_RE.match(p) for p in mod.split("."))
+            not isinstance(mod, str) or not all(is_identifier(p) for p in mod.split("."))
         ):
             return f"artifact module {mod!r} is not a dotted module name"
         if meta.get("kind") == "package" and mod is not None and not mod.startswith(name + "."):

@@ -3,21 +3,30 @@ Python itself owns."""
 
 from __future__ import annotations
 
-import re
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
     from typing import Any
 
-# \Z, not $: "$" would also accept a trailing newline
-KEY_RE = re.compile(r"^[0-9a-f]{64}\Z")
-IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
+_HEX = "0123456789abcdef"
+
+
+def is_key(value: object) -> bool:
+    """True if ``value`` is a cache key: 64 lowercase hex characters (string tests, so no regex is compiled
+    on a cache hit)."""
+    return isinstance(value, str) and len(value) == 64 and not value.strip(_HEX)
+
+
+def is_identifier(value: object) -> bool:
+    """True if ``value`` is an ASCII identifier, ``[A-Za-z_][A-Za-z0-9_]*`` (aliases, module names)."""
+    return isinstance(value, str) and value.isascii() and value.isidentifier()
+
+
 _reserved: frozenset[str] | None = None
 
 
 def validate_key(key: Any) -> str:
     """Return ``key`` if it is 64 lowercase hex, else raise ValueError."""
-    if not isinstance(key, str) or not KEY_RE.match(key):
+    if not isinstance(key, str) or not is_key(key):
         raise ValueError(
             f"Invalid cache key {key!r}: expected 64 lowercase hex characters "
             "(BuildResult.key or list_cached())."

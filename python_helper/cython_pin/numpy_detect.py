@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 
-MARKER_DIR = "needs-numpy"
+from .paths import NUMPY_MARKERS, numpy_marker
+
 _NUMPY_INCLUDES = ("#include <numpy/", '#include "numpy/')
 
 
@@ -31,21 +32,17 @@ def generated_code_needs_numpy(c_paths: list[str]) -> bool:
     return False
 
 
-def _marker(root: str, key: str) -> str:
-    return os.path.join(root, MARKER_DIR, key)
-
-
 def remembered(root: str, key: str) -> bool:
     """Whether a build of ``key`` found that it needs numpy (one stat)."""
-    return os.path.exists(_marker(root, key))
+    return os.path.exists(numpy_marker(root, key))
 
 
 def remember(root: str, key: str) -> None:
     """Record that the build of ``key`` needs numpy (best effort: without the marker, the next build finds
     out again)."""
     try:
-        os.makedirs(os.path.join(root, MARKER_DIR), exist_ok=True)
-        with open(_marker(root, key), "w", encoding="utf-8"):
+        os.makedirs(os.path.join(root, NUMPY_MARKERS), exist_ok=True)
+        with open(numpy_marker(root, key), "w", encoding="utf-8"):
             pass
     except OSError:
         pass

@@ -6,7 +6,7 @@ import os
 import re
 
 from .constants import DEFAULT_PROFILE, PROFILES
-from .names import IDENT_RE, reserved_module_names
+from .names import is_identifier, reserved_module_names
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
@@ -236,7 +236,7 @@ def resolve_options(opts: dict[str, Any]) -> BuildOptions:
         raise ValueError(f"Unknown profile {profile!r}; use one of {', '.join(PROFILES)}.")
     prof = PROFILE_SETTINGS[profile]
     module_name = opts.get("module_name")
-    if module_name is not None and (not isinstance(module_name, str) or not IDENT_RE.match(module_name)):
+    if module_name is not None and (not isinstance(module_name, str) or not is_identifier(module_name)):
         raise ValueError(f"module_name {module_name!r} must be a Python identifier (letters, digits, '_').")
     if module_name is not None:
         check_module_name(module_name, "module_name")

@@ -8,7 +8,7 @@ import time
 from .engine import check_name_free, check_source, run_job
 from .job import Job
 from .keys import compute_key
-from .names import IDENT_RE
+from .names import is_identifier
 from .numpy_detect import remembered
 from .options import check_module_name, resolve_options, uses_numpy
 from .paths import ensure_root
@@ -25,13 +25,13 @@ def build_package(modules: dict[str, str], *, package_name: str, **opts: Any) ->
     between them works (declare shared cdef functions in ``support_files`` ``<name>.pxd``).
     ``result.module`` is the package."""
     t0 = time.perf_counter()
-    if not isinstance(package_name, str) or not IDENT_RE.match(package_name):
+    if not isinstance(package_name, str) or not is_identifier(package_name):
         raise ValueError(f"package_name {package_name!r} must be a Python identifier.")
     check_module_name(package_name, "package_name")
     if not isinstance(modules, dict) or not modules:
         raise ValueError("modules must be a non-empty dict of module name -> Cython source.")
     for n, src in modules.items():
-        if not isinstance(n, str) or not IDENT_RE.match(n) or n == "__init__":
+        if not isinstance(n, str) or not is_identifier(n) or n == "__init__":
             raise ValueError(f"module name {n!r} must be a Python identifier (not __init__).")
         check_source(src, f"source of module {n!r}")
     if opts.get("module_name") is not None:

@@ -8,6 +8,7 @@ import os
 STAGING = ".staging"
 LOCKS = ".locks"
 TRASH = ".trash"
+NUMPY_MARKERS = "needs-numpy"  # numpy_detect's "this key's build needs numpy" markers
 
 
 def get_cache_dir(cache_dir: str | os.PathLike[str] | None = None) -> str:
@@ -52,3 +53,8 @@ def entry_dir(root: str, key: str) -> str:
 def lock_path(root: str, name: str) -> str:
     """Path of the lock file ``name`` (created on demand)."""
     return os.path.join(root, LOCKS, name + ".lock")
+
+
+def numpy_marker(root: str, key: str) -> str:
+    """Path of the marker saying the build of ``key`` found it needs numpy (see numpy_detect)."""
+    return os.path.join(root, NUMPY_MARKERS, key)

@@ -4,7 +4,7 @@ cython_pin.remote.team_pins): valid aliases, collisions and their error texts.""
 from __future__ import annotations
 
 from .errors import AliasCollisionError, KeyCollisionError
-from .names import IDENT_RE
+from .names import is_identifier
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ def all_valid(data: dict[str, str]) -> bool:
 
 
 def alias_problem(alias: Any) -> str | None:
-    if not isinstance(alias, str) or not IDENT_RE.match(alias):
+    if not isinstance(alias, str) or not is_identifier(alias):
         return "use letters, digits and '_' and do not start with a digit (pattern ^[A-Za-z_][A-Za-z0-9_]*$)"
     if len(alias) > ALIAS_MAX_LEN:
         return f"at most {ALIAS_MAX_LEN} characters, got {len(alias)}"

@@ -13,7 +13,7 @@ from . import events
 from .entries import read_meta
 from .errors import PinRegistryError
 from .locks import FileLock
-from .names import KEY_RE, validate_key
+from .names import is_key, validate_key
 from .paths import ensure_root, get_cache_dir, lock_path
 from .pin_rules import (
     alias_problem,
@@ -111,7 +111,7 @@ def _parse(path: str, raw: bytes) -> dict[str, str]:
     if all_valid(data):  # one pass in C over all entries; the per-entry loop only to name the bad one
         return data
     for a, k in data.items():
-        if alias_problem(a) or not KEY_RE.match(k):
+        if alias_problem(a) or not is_key(k):
             raise PinRegistryError(
                 f"The pins registry {path} has an invalid entry {a[:60]!r}: {k[:70]!r} (aliases are "
                 "identifiers, keys 64 lowercase hex). It was left untouched: fix or delete it by hand."

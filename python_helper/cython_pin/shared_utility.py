@@ -85,12 +85,12 @@ def module_name(key: str) -> str:
 
 def check_spec(s: Any) -> dict[str, Any]:
     """``s`` as read from a dependent's meta.json, checked (CacheIntegrityError if it is not a spec)."""
-    from .names import KEY_RE
+    from .names import is_key
 
     ok = (
         isinstance(s, dict)
         and isinstance(s.get("key"), str)
-        and KEY_RE.match(s["key"]) is not None
+        and is_key(s["key"])
         and s.get("module") == module_name(s["key"])
         and isinstance(s.get("opt_flags"), list)
         and all(isinstance(f, str) for f in s["opt_flags"])

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import shlex
 import sys
 
 TYPE_CHECKING = False
@@ -36,14 +34,34 @@ def python_include_dirs() -> list[str]:
     return out
 
 
-def _read_version(path: str, pattern: str) -> str | None:
+def _read_version(path: str, names: tuple[str, ...], annotated: bool = False) -> str | None:
+    """The string assigned to one of ``names`` at the start of a line in the file's first 4 KB
+    (``NAME = "1.2"``; with ``annotated``, also ``NAME: str = "1.2"``). Plain string tests, no regex."""
     try:
         with open(path, encoding="utf-8") as f:
             head = f.read(4096)
     except OSError:
         return None
-    m = re.search(pattern, head, re.M)
-    return m.group(1) if m else None
+    for line in head.splitlines():
+        for name in names:
+            if not line.startswith(name):
+                continue
+            rest = line[len(name) :].lstrip()
+            if annotated and rest.startswith(":"):
+                rest = rest[1:].lstrip()
+                if not rest.startswith("str"):
+                    continue
+                rest = rest[3:].lstrip()
+            if not rest.startswith("="):
+                continue
+            rest = rest[1:].lstrip()
+            if rest[:1] not in ("'", '"'):
+                continue
+            body = rest[1:]
+            end = min((i for i in (body.find("'"), body.find('"')) if i >= 0), default=-1)
+            if end > 0:
+                return body[:end]
+    return None
 
 
 def _package_dir(name: str) -> str | None:
@@ -62,16 +80,35 @@ def _package_dir(name: str) -> str | None:
     return list(spec.submodule_search_locations)[0]
 
 
-def cython_version() -> str | None:
-    """Installed Cython version without importing Cython (reads ``Cython/Shadow.py``)."""
+def cython_version(root: str | None = None) -> str | None:
+    """Installed Cython version without importing Cython (reads ``Cython/Shadow.py``). With a cache
+    ``root``, the version read is memoised in its ``toolchain.json`` per (path, mtime, size) of that file,
+    so a fresh process pays one stat instead of reading it."""
     if "cython" not in _proc_memo:
         d = _package_dir("Cython")
         v = None
         if d is not None:
-            v = _read_version(os.path.join(d, "Shadow.py"), r'^__version__\s*=\s*["\']([^"\']+)["\']')
+            v = _memoised_version(os.path.join(d, "Shadow.py"), root)
         _proc_memo["cython"] = v
     version: str | None = _proc_memo["cython"]
     return version
+
+
+def _memoised_version(path: str, root: str | None) -> str | None:
+    """``__version__`` of the file at ``path``, through the disk memo when ``root`` is given."""
+    if root is None:
+        return _read_version(path, ("__version__",))
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    stamp = f"version|{path}|{st.st_mtime_ns}|{st.st_size}"
+    v = _disk_memo(root).get(stamp)
+    if v is None:
+        v = _read_version(path, ("__version__",))
+        if v is not None:
+            _disk_memo_put(root, stamp, v)
+    return v
 
 
 def numpy_version() -> str | None:
@@ -80,8 +117,7 @@ def numpy_version() -> str | None:
         d = _package_dir("numpy")
         v = None
         if d is not None:
-            pattern = r'^(?:__version__|version)\s*(?::\s*str\s*)?=\s*["\']([^"\']+)["\']'
-            v = _read_version(os.path.join(d, "version.py"), pattern)
+            v = _read_version(os.path.join(d, "version.py"), ("__version__", "version"), annotated=True)
         _proc_memo["numpy"] = v
     version: str | None = _proc_memo["numpy"]
     return version
@@ -141,8 +177,15 @@ def compiler_command(language: str = "c", root: str | None = None) -> list[str]:
 
                 cmd = sysconfig.get_config_var(var) or ("g++" if language == "c++" else "cc")
                 _disk_memo_put(root, stamp, cmd)
-        _proc_memo[memo_key] = shlex.split(cmd)
+        # a plain command (no quotes or escapes) splits the same on whitespace, without importing shlex
+        _proc_memo[memo_key] = cmd.split() if not any(c in cmd for c in "\"'\\") else _shlex_split(cmd)
     return list(_proc_memo[memo_key])
+
+
+def _shlex_split(cmd: str) -> list[str]:
+    import shlex
+
+    return shlex.split(cmd)
 
 
 def _which(exe: str) -> str | None:
@@ -192,7 +235,7 @@ def toolchain_fingerprint(language: str, numpy_used: bool, root: str | None) -> 
         "python_version": list(sys.version_info),
         "ext_suffix": suffix,
         "soabi": suffix.split(".")[1] if suffix.count(".") >= 2 else "",
-        "cython_version": cython_version(),
+        "cython_version": cython_version(root),
         "compiler_command": cc["command"],
         "compiler_path": cc["path"],
         "compiler_version": cc["version"],

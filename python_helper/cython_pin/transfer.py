@@ -7,7 +7,7 @@ import os
 from . import events
 from .atomic import atomic_write
 from .entries import key_lock, publish, read_meta, verify_entry
-from .names import KEY_RE, validate_key
+from .names import is_key, validate_key
 from .paths import STAGING, ensure_root, entry_dir, get_cache_dir
 
 TYPE_CHECKING = False
@@ -63,7 +63,7 @@ def import_exported(path: str | os.PathLike[str], *, cache_dir: str | os.PathLik
     with tarfile.open(path, "r:*") as tar, contextlib.ExitStack() as stack:
         members = tar.getmembers()
         tops = list(dict.fromkeys(m.name.split("/", 1)[0] for m in members))
-        if not 1 <= len(tops) <= 2 or not all(KEY_RE.match(t) for t in tops):
+        if not 1 <= len(tops) <= 2 or not all(is_key(t) for t in tops):
             raise ValueError(
                 f"{path} is not a cython_pin export (expected one top folder named by a key, or a shared "
                 "utility module's and then the module's)."

@@ -66,8 +66,9 @@ def test_fresh_process_cache_hit_imports_nothing_heavy(square):
         "t2 = time.perf_counter()\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
         "('Cython', 'setuptools', 'numpy', 'IPython', 'ipykernel', 'distutils', 'sysconfig', "
-        "'subprocess', 'hashlib', 'fcntl', 'typing'))\n"
-        "print(json.dumps({'key': r.key, 'used_cache': r.used_cache, 'heavy': heavy, "
+        "'subprocess', 'hashlib', 'fcntl', 'typing', 'shlex'))\n"
+        "ours = sorted(m for m in sys.modules if m.startswith('cython_pin.'))\n"
+        "print(json.dumps({'key': r.key, 'used_cache': r.used_cache, 'heavy': heavy, 'ours': ours, "
         "'import_s': t1 - t0, 'call_s': t2 - t1, 'after_import': after_import}))\n"
     )
     p = run_py(code)
@@ -76,6 +77,10 @@ def test_fresh_process_cache_hit_imports_nothing_heavy(square):
     assert out["key"] == square.key and out["used_cache"] is True
     assert out["heavy"] == []
     assert out["after_import"] == ["cython_pin", "cython_pin._version"]  # import cython_pin is cheap
+    # every module costs a fresh kernel's hit its import: only these (headers, numpy_detect: when needed)
+    hit_path = ("_hash", "_version", "constants", "engine", "entries", "keys", "loader", "names", "options")
+    hit_path += ("paths", "result", "toolchain")
+    assert out["ours"] == [f"cython_pin.{m}" for m in hit_path]
 
 
 def test_named_module_edit_rebuilds_and_warns():

@@ -12,7 +12,7 @@ from support import SQUARE, run_py
 
 
 def test_key_is_sha256_hex_and_name_derived(square):
-    assert names.KEY_RE.match(square.key)
+    assert names.is_key(square.key)
     assert square.module_name == "cython_pin_" + square.key[:16]
     assert key_for(SQUARE) == square.key
 
@@ -149,3 +149,62 @@ def test_headers_in_include_dirs_are_in_key(tmp_path, monkeypatch):
     assert key_for(SQUARE, include_dirs=[str(inc)]) != k2
     monkeypatch.setattr(keys, "INCLUDE_DIR_CONTENT_LIMIT", (1, 1 << 20))  # big dir: stat signature
     assert "stat" in keys.include_dir_digest(str(inc))
+
+
+def test_key_and_identifier_checks_match_the_regular_expressions_they_replace():
+    import re
+
+    key_re, ident_re = re.compile(r"^[0-9a-f]{64}\Z"), re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
+    keys_ = ["a" * 64, "0123456789abcdef" * 4, "A" * 64, "a" * 63, "a" * 65, "a" * 63 + "\n", "g" * 64, ""]
+    idents = ["x", "_x1", "Mod_2", "1x", "", "a-b", "a\n", "é", "a b", "__init__", "ａ"]
+    assert [names.is_key(k) for k in keys_] == [bool(key_re.match(k)) for k in keys_]
+    assert [names.is_identifier(s) for s in idents] == [bool(ident_re.match(s)) for s in idents]
+    assert not names.is_key(None) and not names.is_identifier(3)
+
+
+def test_version_files_read_without_a_regex(tmp_path):
+    f = tmp_path / "v.py"
+    cases = {
+        '__version__ = "3.3.1"\n': "3.3.1",
+        "x = 1\n__version__='1.0b2'  # c\n": "1.0b2",
+        'version: str = "2.4.6"\n': "2.4.6",
+        '__version_info__ = "9"\nversion = "2.0"\n': "2.0",
+        '  __version__ = "indented"\n': None,
+        '__version__ = ""\n': None,
+        "__version__ = get()\n": None,
+    }
+    for text, want in cases.items():
+        f.write_text(text)
+        assert toolchain._read_version(str(f), ("__version__", "version"), annotated=True) == want, text
+    f.write_text('__version__: str = "1"\n')
+    assert toolchain._read_version(str(f), ("__version__",)) is None  # annotations only where allowed
+
+
+def test_cython_version_is_memoised_per_file_stat(tmp_path, monkeypatch):
+    import os
+
+    shadow = tmp_path / "Shadow.py"
+    shadow.write_text('__version__ = "1.2.3"\n')
+    root = tmp_path / "cache"
+    root.mkdir()
+    assert toolchain._memoised_version(str(shadow), str(root)) == "1.2.3"
+    memo = json.loads((root / "toolchain.json").read_text())
+    assert "1.2.3" in memo.values()
+    monkeypatch.setattr(toolchain, "_read_version", lambda *a, **k: pytest.fail("read despite the memo"))
+    toolchain._proc_memo.pop(("disk", str(root)), None)  # a fresh process: the memo comes from disk
+    assert toolchain._memoised_version(str(shadow), str(root)) == "1.2.3"
+    monkeypatch.undo()
+    shadow.write_text('__version__ = "1.2.4"\n')  # an upgrade changes the file's stat: read again
+    st = shadow.stat()
+    os.utime(shadow, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    assert toolchain._memoised_version(str(shadow), str(root)) == "1.2.4"
+
+
+def test_plain_compiler_commands_split_like_shlex(monkeypatch):
+    import shlex
+
+    for cmd in ("gcc", "gcc -pthread -B /x/compiler_compat", "ccache  gcc\t-O2", "gcc '-DX=a b'", "g\\ cc"):
+        monkeypatch.setenv("CC", cmd)
+        toolchain._proc_memo.pop(("cmd", "c", None), None)
+        assert toolchain.compiler_command("c", None) == shlex.split(cmd)
+    toolchain._proc_memo.pop(("cmd", "c", None), None)
