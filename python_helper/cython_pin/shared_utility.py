@@ -112,7 +112,10 @@ def load(root: str, s: dict[str, Any], lock_timeout_s: float | None = None) -> N
     from . import loader
 
     s = check_spec(s)
-    if loader.loaded(s["key"]) is not None:
+    mod = loader.loaded(s["key"])
+    if mod is not None:
+        # Dependents import it by name: put it back if someone took it out of sys.modules meanwhile.
+        sys.modules.setdefault(s["module"], mod)
         return
     path = _present(root, s["key"])
     if path is None:

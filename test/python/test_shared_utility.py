@@ -148,3 +148,17 @@ def test_an_archive_pairing_unrelated_entries_is_refused_whole(built, tmp_path):
         cython_pin.import_exported(bad, cache_dir=other)
     assert not os.path.exists(os.path.join(other, spec["key"]))
     assert not os.path.exists(os.path.join(other, plain.key))
+
+
+def test_a_second_dependent_loads_after_the_shared_module_left_sys_modules(built):
+    """Code that cleans sys.modules (a test runner, a reload helper) must not break the next dependent."""
+    import array
+    import sys
+
+    root, r = built
+    name = _meta(root, r.key)["shared"]["module"]
+    assert name in sys.modules
+    del sys.modules[name]
+    other = cython_pin.compile_and_load_result(TOTAL.replace("s += a[i]", "s += 2 * a[i]"), cache_dir=root)
+    assert other.module.total(array.array("d", [1.0, 2.0])) == 6.0
+    assert sys.modules[name] is not None
