@@ -1,11 +1,21 @@
 import { TranslationBundle } from '@jupyterlab/translation';
-import { deleteIcon, editIcon } from '@jupyterlab/ui-components';
+import {
+  addBelowIcon,
+  copyIcon,
+  deleteIcon,
+  editIcon,
+  runIcon
+} from '@jupyterlab/ui-components';
 import { CythonPinError } from '../kernel/client';
 import type { IOpResults } from '../protocol';
 import { ButtonFactory, IPanelHost } from './host';
 
-/** What the rename and unpin buttons say, for a personal or a team pin. */
+/** What a pin row's buttons say, for a personal or a team pin. */
 export interface IPinActionTexts {
+  copied: string;
+  insertTip: string;
+  importTip: string;
+  imported: (r: IOpResults['import_pinned'], names: string) => string;
   renameTip: string;
   renameTitle: string;
   renamed: (newAlias: string) => string;
@@ -85,4 +95,49 @@ export function unpinButton(
     },
     { icon: deleteIcon, danger: true }
   );
+}
+
+/** Copy key, Insert import and Import: what anyone may do with a pin (`team`: a team pin's import code). */
+export function useButtons(
+  key: string,
+  alias: string,
+  team: boolean,
+  importPinned: () => Promise<IOpResults['import_pinned']>,
+  texts: IPinActionTexts,
+  host: IPanelHost,
+  button: ButtonFactory,
+  trans: TranslationBundle
+): HTMLButtonElement[] {
+  return [
+    button(
+      'jp-CythonPin-copy',
+      trans.__('Copy key'),
+      trans.__('Copy %1', key),
+      () => {
+        host.copy(key);
+        host.notify('info', texts.copied);
+      },
+      { icon: copyIcon }
+    ),
+    button(
+      'jp-CythonPin-insertImport',
+      trans.__('Insert import'),
+      texts.insertTip,
+      () => (team ? host.insertImport(alias, true) : host.insertImport(alias)),
+      { icon: addBelowIcon }
+    ),
+    button(
+      'jp-CythonPin-import',
+      trans.__('Import'),
+      texts.importTip,
+      async () => {
+        const r = await importPinned();
+        host.notify(
+          'success',
+          texts.imported(r, r.names.join(', ') || trans.__('no public names'))
+        );
+      },
+      { icon: runIcon }
+    )
+  ];
 }

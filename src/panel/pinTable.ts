@@ -1,16 +1,16 @@
 import { TranslationBundle } from '@jupyterlab/translation';
-import {
-  addBelowIcon,
-  copyIcon,
-  runIcon,
-  usersIcon
-} from '@jupyterlab/ui-components';
+import { usersIcon } from '@jupyterlab/ui-components';
 import { IPinRow } from '../protocol';
 import { h } from '../ui/dom';
 import { formatBytes, formatUtc, shortKey } from '../ui/format';
 import { ButtonFactory, IPanelHost } from './host';
 import type { PinManagerModel } from './model';
-import { IPinActionTexts, renameButton, unpinButton } from './pinActions';
+import {
+  IPinActionTexts,
+  renameButton,
+  unpinButton,
+  useButtons
+} from './pinActions';
 import { list, listRow } from './rows';
 
 /**
@@ -68,6 +68,19 @@ function pinRow(
   trans: TranslationBundle
 ): HTMLElement {
   const texts: IPinActionTexts = {
+    copied: trans.__('Copied the key of "%1".', p.alias),
+    insertTip: trans.__(
+      'Insert import_pinned("%1") into the notebook',
+      p.alias
+    ),
+    importTip: trans.__('Bind "%1" and its names in the kernel', p.alias),
+    imported: (r, names) =>
+      trans.__(
+        'Imported %1 (%2) into the kernel: %3.',
+        r.alias,
+        r.module_name,
+        names
+      ),
     renameTip: trans.__('Rename "%1"', p.alias),
     renameTitle: trans.__('Rename pin'),
     renamed: name => trans.__('Renamed "%1" to "%2".', p.alias, name),
@@ -102,40 +115,15 @@ function pinRow(
     actionsCls: 'jp-CythonPin-pinActions',
     actionsLabel: trans.__('Actions for %1', p.alias),
     actions: [
-      button(
-        'jp-CythonPin-copy',
-        trans.__('Copy key'),
-        trans.__('Copy %1', p.key),
-        () => {
-          host.copy(p.key);
-          host.notify('info', trans.__('Copied the key of "%1".', p.alias));
-        },
-        { icon: copyIcon }
-      ),
-      button(
-        'jp-CythonPin-insertImport',
-        trans.__('Insert import'),
-        trans.__('Insert import_pinned("%1") into the notebook', p.alias),
-        () => host.insertImport(p.alias),
-        { icon: addBelowIcon }
-      ),
-      button(
-        'jp-CythonPin-import',
-        trans.__('Import'),
-        trans.__('Bind "%1" and its names in the kernel', p.alias),
-        async () => {
-          const r = await m.importPinned(p.alias);
-          host.notify(
-            'success',
-            trans.__(
-              'Imported %1 (%2) into the kernel: %3.',
-              r.alias,
-              r.module_name,
-              r.names.join(', ') || trans.__('no public names')
-            )
-          );
-        },
-        { icon: runIcon }
+      ...useButtons(
+        p.key,
+        p.alias,
+        false,
+        () => m.importPinned(p.alias),
+        texts,
+        host,
+        button,
+        trans
       ),
       renameButton(
         p.alias,

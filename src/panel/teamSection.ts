@@ -1,11 +1,15 @@
 import { TranslationBundle } from '@jupyterlab/translation';
-import { addBelowIcon, copyIcon, runIcon } from '@jupyterlab/ui-components';
 import { IRemoteStatus, ITeamPinRow } from '../protocol';
 import { h } from '../ui/dom';
 import { shortKey } from '../ui/format';
 import { ButtonFactory, IPanelHost } from './host';
 import type { PinManagerModel } from './model';
-import { IPinActionTexts, renameButton, unpinButton } from './pinActions';
+import {
+  IPinActionTexts,
+  renameButton,
+  unpinButton,
+  useButtons
+} from './pinActions';
 import { list, listRow } from './rows';
 import type { TeamCacheModel } from './teamModel';
 
@@ -120,6 +124,22 @@ function teamRow(
   trans: TranslationBundle
 ): HTMLElement {
   const texts: IPinActionTexts = {
+    copied: trans.__('Copied the key of team pin "%1".', p.alias),
+    insertTip: trans.__(
+      'Insert import_pinned("%1", team=True) into the notebook',
+      p.alias
+    ),
+    importTip: trans.__(
+      'Bind team pin "%1" and its names in the kernel',
+      p.alias
+    ),
+    imported: (r, names) =>
+      trans.__(
+        'Imported team pin %1 (%2) into the kernel: %3.',
+        r.alias,
+        r.module_name,
+        names
+      ),
     renameTip: trans.__('Rename team pin "%1"', p.alias),
     renameTitle: trans.__('Rename team pin'),
     renamed: name => trans.__('Renamed team pin "%1" to "%2".', p.alias, name),
@@ -131,49 +151,16 @@ function teamRow(
     ),
     unpinned: trans.__('Unpinned team pin "%1".', p.alias)
   };
-  const actions = [
-    button(
-      'jp-CythonPin-copy',
-      trans.__('Copy key'),
-      trans.__('Copy %1', p.key),
-      () => {
-        host.copy(p.key);
-        host.notify(
-          'info',
-          trans.__('Copied the key of team pin "%1".', p.alias)
-        );
-      },
-      { icon: copyIcon }
-    ),
-    button(
-      'jp-CythonPin-insertImport',
-      trans.__('Insert import'),
-      trans.__(
-        'Insert import_pinned("%1", team=True) into the notebook',
-        p.alias
-      ),
-      () => host.insertImport(p.alias, true),
-      { icon: addBelowIcon }
-    ),
-    button(
-      'jp-CythonPin-import',
-      trans.__('Import'),
-      trans.__('Bind team pin "%1" and its names in the kernel', p.alias),
-      async () => {
-        const r = await t.importPinned(p.alias);
-        host.notify(
-          'success',
-          trans.__(
-            'Imported team pin %1 (%2) into the kernel: %3.',
-            r.alias,
-            r.module_name,
-            r.names.join(', ') || trans.__('no public names')
-          )
-        );
-      },
-      { icon: runIcon }
-    )
-  ];
+  const actions = useButtons(
+    p.key,
+    p.alias,
+    true,
+    () => t.importPinned(p.alias),
+    texts,
+    host,
+    button,
+    trans
+  );
   if (t.canWrite) {
     actions.push(
       renameButton(
