@@ -11,7 +11,7 @@ from types import ModuleType
 from . import loader
 from .entries import META, key_lock, read_meta, verify_entry
 from .names import default_module_name, validate_key
-from .paths import ensure_root, entry_dir, get_cache_dir, numpy_marker
+from .paths import ensure_root, entry_dir, get_cache_dir, numpy_remembered
 from .result import BuildResult
 
 TYPE_CHECKING = False
@@ -307,7 +307,7 @@ def _module_key(source: str, opts: dict[str, Any]) -> tuple[str, BuildOptions, s
             o = resolve_options(headers.apply(source, file_name, opts, o.support_files, o.include_dirs, root))
     numpy_used = o.numpy if o.numpy is not None else uses_numpy(source, o.support_files)
     key = compute_key("module", {"": source}, o, numpy_used, root)
-    if o.numpy is None and not numpy_used and os.path.exists(numpy_marker(root, key)):
+    if o.numpy is None and not numpy_used and numpy_remembered(root, key):
         numpy_used = True  # an earlier build found that Cython's output needs numpy
         key = compute_key("module", {"": source}, o, numpy_used, root)
     return key, o, root, numpy_used

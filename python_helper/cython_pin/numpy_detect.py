@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 
 from .paths import NUMPY_MARKERS, numpy_marker
+from .paths import numpy_remembered as remembered  # noqa: F401 - this module's name for it
 
 _NUMPY_INCLUDES = ("#include <numpy/", '#include "numpy/')
 
@@ -30,11 +31,6 @@ def generated_code_needs_numpy(c_paths: list[str]) -> bool:
         except OSError:
             continue
     return False
-
-
-def remembered(root: str, key: str) -> bool:
-    """Whether a build of ``key`` found that it needs numpy (one stat)."""
-    return os.path.exists(numpy_marker(root, key))
 
 
 def remember(root: str, key: str) -> None:

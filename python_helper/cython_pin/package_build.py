@@ -9,9 +9,8 @@ from .engine import check_name_free, check_source, run_job
 from .job import Job
 from .keys import compute_key
 from .names import is_identifier
-from .numpy_detect import remembered
 from .options import check_module_name, resolve_options, uses_numpy
-from .paths import ensure_root
+from .paths import ensure_root, numpy_remembered
 from .result import BuildResult
 from .toolchain import ext_suffix
 
@@ -43,7 +42,7 @@ def build_package(modules: dict[str, str], *, package_name: str, **opts: Any) ->
         o.numpy if o.numpy is not None else any(uses_numpy(s, o.support_files) for s in modules.values())
     )
     key = compute_key("package", dict(modules), o, numpy_used, root, extra={"package_name": package_name})
-    if o.numpy is None and not numpy_used and remembered(root, key):  # Cython's output needs numpy
+    if o.numpy is None and not numpy_used and numpy_remembered(root, key):  # Cython's output needs numpy
         numpy_used = True
         key = compute_key("package", dict(modules), o, True, root, extra={"package_name": package_name})
     job = _package_job(dict(sorted(modules.items())), package_name, o, root, key, numpy_used, t0)

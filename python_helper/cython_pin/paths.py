@@ -58,3 +58,8 @@ def lock_path(root: str, name: str) -> str:
 def numpy_marker(root: str, key: str) -> str:
     """Path of the marker saying the build of ``key`` found it needs numpy (see numpy_detect)."""
     return os.path.join(root, NUMPY_MARKERS, key)
+
+
+def numpy_remembered(root: str, key: str) -> bool:
+    """Whether a build of ``key`` found that it needs numpy (one stat; a hit needs no numpy_detect)."""
+    return os.path.exists(numpy_marker(root, key))
