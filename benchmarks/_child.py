@@ -148,7 +148,7 @@ def task_ours_magic(p):
     shell.run_line_magic("load_ext", "cython_pin")
     t_load = time.perf_counter() - t0
     count = [0]
-    from cython_pin import build_entry
+    from cython_pin.build import cold as build_entry
 
     orig = build_entry.build
 

@@ -27,10 +27,10 @@ def _source() -> str:
 def _prebuild_once(sched, root: str) -> tuple[float, float]:  # noqa: ANN001 - a Scheduler
     """Seconds from submit to the "cython" state and to "done" for one new source."""
     from cython_pin.ahead.scheduler import Request
-    from cython_pin.engine import _module_key
+    from cython_pin.engine import module_key
 
     src = _source()
-    key = _module_key(src, {"cache_dir": root})[0]
+    key = module_key(src, {"cache_dir": root})[0]
     marks: dict[str, float] = {}
     done = threading.Event()
 

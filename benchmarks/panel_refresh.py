@@ -22,7 +22,7 @@ import time
 
 def _fill(root: str, entries: int, pins: int) -> None:
     import cython_pin
-    from cython_pin.pins import _write_pins
+    from cython_pin.pins.registry import _write_pins
 
     res = cython_pin.compile_and_load_result("def f(int n):\n    return n * n\n", cache_dir=root)
     src = os.path.join(root, res.key)

@@ -12,9 +12,9 @@ import ast
 import builtins
 import inspect
 import textwrap
+from typing import TYPE_CHECKING
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
+if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 

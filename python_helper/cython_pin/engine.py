@@ -7,26 +7,26 @@ import os
 import sys
 import time
 from types import ModuleType
+from typing import TYPE_CHECKING
 
-from . import loader
-from .entries import META, key_lock, read_meta, verify_entry
+from .cache import loader
+from .cache.entries import META, key_lock, read_meta, verify_entry
+from .cache.paths import ensure_root, entry_dir, get_cache_dir, numpy_remembered
 from .names import default_module_name, validate_key
-from .paths import ensure_root, entry_dir, get_cache_dir, numpy_remembered
-from .result import BuildResult
+from .report.result import BuildResult
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
+if TYPE_CHECKING:
     from typing import Any
 
-    from .diagnostics import Diagnostic
-    from .job import Job
-    from .options import BuildOptions
+    from .build.job import Job
+    from .build.options import BuildOptions
+    from .report.diagnostics import Diagnostic
 
 _meta_by_key: dict[str, dict[str, Any]] = {}
 
 
 def _named_module_warning(name: str) -> Diagnostic:
-    from .diagnostics import Diagnostic
+    from .report.diagnostics import Diagnostic
 
     return Diagnostic(
         0,
@@ -43,7 +43,7 @@ def _named_module_warning(name: str) -> Diagnostic:
 def _load_entry(root: str, key: str, meta: dict[str, Any]) -> ModuleType:
     d = entry_dir(root, key)
     if meta.get("shared") is not None:  # the shared utility module it imports, loaded first
-        from .shared_utility import load
+        from .build.shared_utility import load
 
         load(root, meta["shared"])
     arts = meta["artifacts"]
@@ -74,7 +74,7 @@ def _result(
     d = entry_dir(root, key)
     diags = extra_diags
     if meta.get("diagnostics"):
-        from .diagnostics import Diagnostic
+        from .report.diagnostics import Diagnostic
 
         diags = tuple(Diagnostic.from_json(x) for x in meta["diagnostics"]) + extra_diags
     ann = os.path.join(d, meta["annotation"]) if meta.get("annotation") else None
@@ -191,7 +191,7 @@ def run_job(job: Job, *, hit_checked: bool = False) -> BuildResult:
     already looked for a hit with :func:`_hit_first`). A build whose generated C turns out to need numpy
     (e.g. ``@cython.ufunc``) is remembered and redone under the key with numpy (its version is then part of
     the key)."""
-    from .numpy_detect import NumpyNeeded, remember
+    from .build.numpy_detect import NumpyNeeded, remember
 
     try:
         return _run_job(job, hit_checked)
@@ -217,10 +217,10 @@ def _run_job(job: Job, hit_checked: bool) -> BuildResult:
     ensure_root(job.root)
     lock = key_lock(job.root, job.key, o.lock_timeout_s)
     if not fresh:
-        from .locks import is_locked
+        from .cache.locks import is_locked
 
         if is_locked(lock.path):  # e.g. a build ahead of this very source: wait for it, then load it
-            from . import progress
+            from .build import progress
 
             progress.stage("waiting", job.key, job.name, job.t0)
     with lock:
@@ -235,7 +235,7 @@ def _run_job(job: Job, hit_checked: bool) -> BuildResult:
                     events.emit("cache_changed", {"cache_dir": job.root})
                     _report(hit, o.verbose)
                     return hit
-        from .build_entry import build
+        from .build.cold import build
 
         meta, timings = build(job)
     if os.environ.get("CYTHON_PIN_REMOTE"):  # team cache hook: queue the upload (read-write mode)
@@ -292,15 +292,15 @@ def _may_carry_build_comments(source: str, support_files: dict[str, bytes]) -> b
     return "distutils:" in source or "cython:" in source or any(n.endswith(".pxd") for n in support_files)
 
 
-def _module_key(source: str, opts: dict[str, Any]) -> tuple[str, BuildOptions, str, bool]:
+def module_key(source: str, opts: dict[str, Any]) -> tuple[str, BuildOptions, str, bool]:
     check_source(source)
-    from .keys import compute_key  # here, like options: import_pinned/import_cached never need them
-    from .options import resolve_options, uses_numpy
+    from .build.options import resolve_options, uses_numpy
+    from .cache.keys import compute_key  # here, like options: import_pinned/import_cached never need them
 
     o = resolve_options(opts)
     root = ensure_root(o.cache_dir)
     if _may_carry_build_comments(source, o.support_files):
-        from . import headers
+        from .build import headers
 
         if headers.needs_reading(source, o.support_files):
             file_name = (o.module_name or "module") + (".py" if o.pure_python else ".pyx")
@@ -325,7 +325,7 @@ def check_name_free(name: str) -> None:
 
 def key_for(source: str, **opts: Any) -> str:
     """The cache key :func:`compile_and_load_result` would use for these inputs (nothing is built)."""
-    return _module_key(source, opts)[0]
+    return module_key(source, opts)[0]
 
 
 def compile_and_load_result(source: str, **opts: Any) -> BuildResult:
@@ -340,23 +340,23 @@ def compile_and_load_result(source: str, **opts: Any) -> BuildResult:
     Raises BuildError (with ``diagnostics``) when Cython or the compiler fails.
     """
     t0 = time.perf_counter()
-    key, o, root, numpy_used = _module_key(source, opts)
+    key, o, root, numpy_used = module_key(source, opts)
     name = o.module_name or default_module_name(key)
     check_name_free(name)
     hit = _hit_first(root, key, name, o, t0, time.perf_counter() - t0)
     if hit is not None:
         return hit
-    return run_job(_module_job(source, key, o, root, numpy_used, t0), hit_checked=True)
+    return run_job(module_job(source, key, o, root, numpy_used, t0), hit_checked=True)
 
 
-def _module_job(source: str, key: str, o: BuildOptions, root: str, numpy_used: bool, t0: float) -> Job:
+def module_job(source: str, key: str, o: BuildOptions, root: str, numpy_used: bool, t0: float) -> Job:
     name = o.module_name or default_module_name(key)
     check_name_free(name)
     file_name = name + (".py" if o.pure_python else ".pyx")
 
     def prepare(staging: str) -> tuple[list[Any], dict[str, str | None], str]:
-        from .builder import Unit
-        from .toolchain import ext_suffix
+        from .build.builder import Unit
+        from .build.toolchain import ext_suffix
 
         src = os.path.join(staging, file_name)
         with open(src, "w", encoding="utf-8") as f:
@@ -370,17 +370,17 @@ def _module_job(source: str, key: str, o: BuildOptions, root: str, numpy_used: b
         return [unit], user_files, file_name
 
     def with_numpy() -> Job:
-        from .keys import compute_key
+        from .cache.keys import compute_key
 
         key1 = compute_key("module", {"": source}, o, True, root)
-        return _module_job(source, key1, o, root, True, t0)
+        return module_job(source, key1, o, root, True, t0)
 
-    from .job import Job  # here: a hit needs no Job
+    from .build.job import Job  # here: a hit needs no Job
 
     job = Job("module", key, name, root, o, numpy_used, prepare, t0, time.perf_counter() - t0)
     job.with_numpy = with_numpy
     if o.pgo:
-        from .pgo import use_opts
+        from .build.pgo import use_opts
 
         job.build_opts = lambda staging: use_opts(job, staging)
     return job
@@ -423,7 +423,7 @@ def import_pinned_result(
 ) -> BuildResult:
     """Load the build pinned under ``alias`` (a personal pin first, then a team pin; ``team=True``: only the
     team pin). KeyError for an unknown alias; FileNotFoundError if the pinned key has no cache entry."""
-    from .pins import resolve_pinned_key
+    from .pins.registry import resolve_pinned_key
 
     key = resolve_pinned_key(alias, cache_dir=cache_dir, team=team)
     try:
@@ -447,7 +447,7 @@ def import_pinned(
     also binds the module's public names there, as the magic and the panel's Import do."""
     module = import_pinned_result(alias, cache_dir=cache_dir, team=team).module
     if into is not None:
-        from .loader import bind_public_names
+        from .cache.loader import bind_public_names
 
         bind_public_names(module, into)
     return module

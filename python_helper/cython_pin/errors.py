@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
     from typing import Any
 
 
 class BuildError(RuntimeError):
     """A Cython or C compilation failed.
 
-    ``diagnostics`` is a list of :class:`cython_pin.diagnostics.Diagnostic` (file, line, column, severity,
-    message, source) with lines mapped to the user's source. ``output`` holds the raw captured tool output;
-    ``log`` the command lines that ran, then that output.
+    ``diagnostics`` is a list of :class:`cython_pin.report.diagnostics.Diagnostic` (file, line, column,
+    severity, message, source) with lines mapped to the user's source. ``output`` holds the raw captured
+    tool output; ``log`` the command lines that ran, then that output.
     """
 
     def __init__(

@@ -2,13 +2,14 @@
 
 Events: ``pins_changed`` with ``{"cache_dir", "pins"}``, ``cache_changed`` with ``{"cache_dir"}``,
 ``prebuild_state`` (a build ahead's stages, from the scheduler's thread) and ``build_progress`` (a build's
-stages, from :mod:`cython_pin.progress`); the data of each is the schema's.
+stages, from :mod:`cython_pin.build.progress`); the data of each is the schema's.
 """
 
 from __future__ import annotations
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 

@@ -3,8 +3,9 @@ Python itself owns."""
 
 from __future__ import annotations
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
     from typing import Any
 
 _HEX = "0123456789abcdef"

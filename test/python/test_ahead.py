@@ -104,9 +104,9 @@ def private_scheduler():
 
 
 def _request(cell_id: str, generation: int, source: str) -> Request:
-    from cython_pin.engine import _module_key
+    from cython_pin.engine import module_key
 
-    key, _o, root, _np = _module_key(source, {})
+    key, _o, root, _np = module_key(source, {})
     return Request(cell_id, generation, key, source, {}, root, CELL_LINE_OFFSET)
 
 
@@ -435,7 +435,7 @@ def test_prebuild_requests_the_schema_refuses_are_protocol_errors():
 
 
 def test_how_long_ago_a_build_ahead_was():
-    from cython_pin.result import _ago
+    from cython_pin.report.result import _ago
 
     def at(seconds_ago: float) -> str:
         return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - seconds_ago))

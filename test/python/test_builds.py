@@ -175,8 +175,8 @@ def test_tool_output_never_leaks_to_process_fds():
 
 
 def test_profiles_and_explicit_options_win():
-    from cython_pin.builder import Unit, compile_command
-    from cython_pin.options import resolve_options
+    from cython_pin.build.builder import Unit, compile_command
+    from cython_pin.build.options import resolve_options
 
     fd = resolve_options({})
     assert fd.opt_flags == ["-O0", "-g"] and fd.compiler_directives["boundscheck"] is True and not fd.annotate

@@ -7,7 +7,7 @@ import json
 import os
 
 import cython_pin
-from cython_pin.catalogue import cache_stats, catalogue, list_cached, pin_rows
+from cython_pin.cache.catalogue import cache_stats, catalogue, list_cached, pin_rows
 from support import SQUARE
 
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import cython_pin
-from cython_pin import headers
+from cython_pin.build import headers
 
 VECTOR = (
     "from libcpp.vector cimport vector\n"

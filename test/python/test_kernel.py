@@ -194,7 +194,7 @@ def test_real_ipykernel_activate_comm_and_magic(square, cache_dir):
 
 
 def test_warmup_runs_once_and_can_be_disabled(monkeypatch):
-    from cython_pin import warmup
+    from cython_pin.build import warmup
 
     monkeypatch.setattr(warmup, "_thread", None)
     monkeypatch.setenv("CYTHON_PIN_PREWARM", "0")

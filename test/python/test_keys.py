@@ -6,7 +6,9 @@ import json
 
 import cython_pin
 import pytest
-from cython_pin import keys, names, toolchain
+from cython_pin import names
+from cython_pin.build import toolchain
+from cython_pin.cache import keys
 from cython_pin.engine import key_for
 from support import SQUARE, run_py
 
@@ -95,7 +97,7 @@ def test_toolchain_changes_change_key(square, monkeypatch):
 
 
 def test_numpy_auto_detection():
-    from cython_pin.options import uses_numpy
+    from cython_pin.build.options import uses_numpy
 
     assert uses_numpy("import numpy as np\n", {})
     assert uses_numpy("cimport numpy as cnp\n", {})

@@ -1,7 +1,7 @@
 """has_module_level_effects: which top-level statements make reusing a loaded module lose something."""
 
 import pytest
-from cython_pin.module_effects import has_module_level_effects
+from cython_pin.build.module_effects import has_module_level_effects
 
 
 @pytest.mark.parametrize(

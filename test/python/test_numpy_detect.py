@@ -7,7 +7,7 @@ import os
 
 import cython_pin
 import pytest
-from cython_pin import numpy_detect
+from cython_pin.build import numpy_detect
 
 np = pytest.importorskip("numpy")
 

@@ -8,8 +8,8 @@ import threading
 
 import cython_pin
 import pytest
-from cython_pin import pch
-from cython_pin.options import resolve_options
+from cython_pin.build import pch
+from cython_pin.build.options import resolve_options
 
 
 def _pch_done() -> None:
@@ -93,7 +93,7 @@ def test_user_flags_get_no_pch_and_toolchain_changes_get_another(root, monkeypat
     flags = pch.header_flags(o, root)
     assert flags is not None
     before = pch._folder(root, flags)
-    import cython_pin.toolchain as tc
+    import cython_pin.build.toolchain as tc
 
     real = tc.toolchain_fingerprint
     monkeypatch.setattr(tc, "toolchain_fingerprint", lambda *a: {**real(*a), "compiler_version": "gcc 99"})

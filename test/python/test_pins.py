@@ -87,7 +87,7 @@ def test_pinned_key_without_entry(square, pcache):
 
     shutil.rmtree(os.path.join(pcache, square.key))
     # a fresh process has no in-memory module; simulate that by hiding this process's memo for the key
-    from cython_pin import loader
+    from cython_pin.cache import loader
 
     saved = loader._by_key.pop(square.key)
     try:

@@ -9,7 +9,7 @@ import textwrap
 
 import cython_pin
 import pytest
-from cython_pin import shared_utility
+from cython_pin.build import shared_utility
 from support import run_py
 
 TOTAL = textwrap.dedent(
@@ -110,7 +110,7 @@ def test_a_corrupt_shared_entry_is_refused_and_rebuilt(built, tmp_path):
         f.write(b"\0" * 256)
     out = _fresh_load(other, r.key)  # refused (sha256), built again, loaded
     assert out == {"total": 7.5, "shared": [spec["module"]]}
-    from cython_pin._hash import sha256_file
+    from cython_pin.cache.hashing import sha256_file
 
     meta = _meta(other, spec["key"])
     art = os.path.join(other, spec["key"], meta["artifact"])

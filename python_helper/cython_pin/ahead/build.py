@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import os
 import time
+from typing import TYPE_CHECKING
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # no runtime import of typing
+if TYPE_CHECKING:
     from typing import Any
 
-    from ..job import Job
+    from ..build.job import Job
 
 
 class KeyMismatch(RuntimeError):
@@ -22,17 +22,17 @@ def build_ahead(source: str, opts: dict[str, Any], expected_key: str) -> str:
     return its key. The entry's meta says ``built_ahead`` (made at its ``created_utc``). Raises KeyMismatch
     when this process computes another key than ``expected_key``, BuildError when Cython or the compiler
     fails."""
-    from ..engine import _module_job, _module_key
-    from ..numpy_detect import NumpyNeeded, remember
+    from ..build.numpy_detect import NumpyNeeded, remember
+    from ..engine import module_job, module_key
 
     t0 = time.perf_counter()
-    key, o, root, numpy_used = _module_key(source, opts)
+    key, o, root, numpy_used = module_key(source, opts)
     if key != expected_key:
         raise KeyMismatch(
             f"the build-ahead worker computed key {key[:16]}... where the kernel computed "
             f"{expected_key[:16]}...: their environments differ; the cell is built when it runs."
         )
-    job = _module_job(source, key, o, root, numpy_used, t0)
+    job = module_job(source, key, o, root, numpy_used, t0)
     try:
         return _build(job)
     except NumpyNeeded:  # as the engine does: remember it, build under the key with numpy
@@ -45,9 +45,9 @@ def build_ahead(source: str, opts: dict[str, Any], expected_key: str) -> str:
 def _build(job: Job) -> str:
     """The engine's miss path without the load: under the key lock, the team cache first (when one is
     configured), else a build, whose upload is then queued as after any build."""
-    from ..build_entry import build
-    from ..entries import key_lock, read_meta
-    from ..paths import ensure_root
+    from ..build.cold import build
+    from ..cache.entries import key_lock, read_meta
+    from ..cache.paths import ensure_root
 
     team = bool(os.environ.get("CYTHON_PIN_REMOTE"))
     job.meta_extra["built_ahead"] = True

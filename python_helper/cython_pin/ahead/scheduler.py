@@ -14,9 +14,9 @@ import subprocess
 import sys
 import threading
 import time
+from typing import TYPE_CHECKING
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # no runtime import of typing
+if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import IO, Any
 
@@ -200,7 +200,7 @@ class Scheduler:
             if self._proc is proc:
                 self._proc = None
         if run is not None:
-            from ..diagnostics import Diagnostic
+            from ..report.diagnostics import Diagnostic
 
             why = f"the build-ahead worker stopped (exit status {proc.returncode}); the cell builds when run"
             self._on_report(run.job, "failed", [Diagnostic(0, 0, "error", why, "helper", None).to_json()])

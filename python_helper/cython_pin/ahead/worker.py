@@ -18,13 +18,13 @@ import queue
 import signal
 import sys
 import threading
+from typing import TYPE_CHECKING
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # no runtime import of typing
+if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Any, BinaryIO
 
-    from ..diagnostics import Diagnostic
+    from ..report.diagnostics import Diagnostic
 
 NICE = 10  # below the kernel and the user's own builds
 
@@ -95,7 +95,7 @@ class Worker:
 
     def run(self) -> None:
         """Serve build requests until stdin closes."""
-        from .. import progress
+        from ..build import progress
 
         progress.set_sink(self._on_stage)
         signal.signal(signal.SIGUSR1, self._on_signal)
@@ -125,8 +125,8 @@ class Worker:
                 self.send(job, "cython", diags)
             self._finish(job, "failed", diags)
         except Exception as e:  # noqa: BLE001 - every failure is reported, the worker stays up
-            from ..diagnostics import Diagnostic
             from ..errors import exception_message
+            from ..report.diagnostics import Diagnostic
 
             diag = Diagnostic(0, 0, "error", f"build ahead failed: {exception_message(e)}", "helper", None)
             self._finish(job, "failed", [diag.to_json()])
@@ -145,11 +145,12 @@ def warm_up() -> None:
     """Import what a build needs now, so the first request pays for none of it."""
     import importlib
 
-    from .. import warmup
+    from ..build import warmup
 
-    warmup._warm()
-    for name in ("build_entry", "builder", "engine", "options", "keys", "headers", "annotation"):
+    warmup.warm()
+    for name in ("build.cold", "build.builder", "engine", "build.options", "cache.keys", "build.headers"):
         importlib.import_module(f"cython_pin.{name}")
+    importlib.import_module("cython_pin.report.annotation")
     importlib.import_module("cython_pin.ahead.build")
 
 

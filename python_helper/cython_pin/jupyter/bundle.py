@@ -7,7 +7,7 @@ from typing import Any
 
 from ..constants import MIME_TYPE, PROTOCOL_VERSION
 from ..errors import exception_message
-from ..result import BuildResult, timings_json
+from ..report.result import BuildResult, timings_json
 
 
 def error_payload(

@@ -61,7 +61,7 @@ def activate() -> int:
     import importlib
 
     importlib.import_module("cython_pin.engine")  # now, not in the user's first cell
-    from .. import warmup
+    from ..build import warmup
 
     warmup.start()  # import Cython's compiler in the background: the first build is ~0.4 s faster
     return PROTOCOL_VERSION

@@ -182,16 +182,16 @@ class CythonPinMagics(Magics):
         pin it, show the result. Accepts every option of Cython's ``%%cython`` with the same meaning."""
         from IPython.display import display
 
+        from ..cache.loader import bind_public_names
+        from ..cache.paths import get_cache_dir
         from ..engine import compile_and_load_result
         from ..errors import BuildError
-        from ..loader import bind_public_names
-        from ..paths import get_cache_dir
-        from ..pins import pin
+        from ..pins.registry import pin
         from .bundle import error_payload, ok_bundle
 
         args, opts = options_for_cell(line)
         if args.alias is not None:
-            from ..pin_rules import validate_alias
+            from ..pins.rules import validate_alias
 
             validate_alias(args.alias)  # before spending a build on a cell whose pin must fail
         profile = args.profile or DEFAULT_PROFILE
@@ -205,7 +205,7 @@ class CythonPinMagics(Magics):
                 and e.stage in ("Cython compilation", "C compilation")
                 and e.diagnostics
             ):
-                from ..diagnostics import summarize
+                from ..report.diagnostics import summarize
 
                 payload["error"]["message"] = summarize(e.diagnostics, e.stage, CELL_LINE_OFFSET)
                 # The saved error output's evalue is str(e): make it name cell lines like the rest.

@@ -18,8 +18,8 @@ Namespace = dict[str, Any]
 
 def _hello(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
     from .._version import __version__
-    from ..paths import get_cache_dir
-    from ..toolchain import cython_version
+    from ..build.toolchain import cython_version
+    from ..cache.paths import get_cache_dir
 
     return {
         "protocol_version": PROTOCOL_VERSION,
@@ -31,15 +31,15 @@ def _hello(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
 
 
 def _list_pins(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
-    from ..catalogue import pin_rows
-    from ..paths import get_cache_dir
+    from ..cache.catalogue import pin_rows
+    from ..cache.paths import get_cache_dir
 
     root = get_cache_dir()
     return {"cache_dir": root, "pins": pin_rows(root)}
 
 
 def _pin(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
-    from ..pins import pin
+    from ..pins.registry import pin
 
     key = pin(
         args["key"],
@@ -51,39 +51,39 @@ def _pin(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
 
 
 def _unpin(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
-    from ..pins import unpin
+    from ..pins.registry import unpin
 
     return {"alias": args["alias"], "removed": unpin(args["alias"], team=bool(args.get("team", False)))}
 
 
 def _rename_pin(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
-    from ..pins import rename_pin
+    from ..pins.registry import rename_pin
 
     key = rename_pin(args["old"], args["new"], team=bool(args.get("team", False)))
     return {"alias": args["new"], "key": key}
 
 
 def _list_cached(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
-    from ..catalogue import list_cached
-    from ..paths import get_cache_dir
+    from ..cache.catalogue import list_cached
+    from ..cache.paths import get_cache_dir
 
     return {"cache_dir": get_cache_dir(), "entries": list_cached()}
 
 
 def _cache_stats(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
-    from ..catalogue import cache_stats
+    from ..cache.catalogue import cache_stats
 
     return cache_stats()
 
 
 def _catalogue(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
-    from ..catalogue import catalogue
+    from ..cache.catalogue import catalogue
 
     return catalogue()
 
 
 def _gc_cache(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
-    from ..catalogue import gc_cache
+    from ..cache.catalogue import gc_cache
 
     return gc_cache(
         max_bytes=args.get("max_bytes"),
@@ -96,8 +96,8 @@ def _gc_cache(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
 def _import_pinned(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
     """Load the pinned build and bind its public names in the user namespace: the same as the code the
     panel's Insert import writes (``import_pinned(alias, into=globals())``) and the magic."""
+    from ..cache.loader import bind_public_names
     from ..engine import import_pinned_result
-    from ..loader import bind_public_names
 
     alias = args["alias"]
     res = import_pinned_result(alias, team=bool(args.get("team", False)))
@@ -120,7 +120,7 @@ def _prebuild(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
 
 
 def _team_catalogue(args: dict[str, Any], ns: Namespace | None) -> dict[str, Any]:
-    from ..paths import get_cache_dir
+    from ..cache.paths import get_cache_dir
     from ..remote.status import team_catalogue
 
     return team_catalogue(get_cache_dir())

@@ -85,15 +85,15 @@ def prebuild(args: dict[str, Any], shell: Any | None) -> dict[str, Any]:
         return answer("skipped", reason="--force rebuilds on every run")
     if magic_args.pgo:
         return answer("skipped", reason="--pgo runs the module's code to train it: built only when run")
-    from ..engine import _module_key
+    from ..engine import module_key
     from ..errors import exception_message
 
     try:
-        key, _o, root, _numpy = _module_key(body, opts)
+        key, _o, root, _numpy = module_key(body, opts)
     except Exception as e:  # noqa: BLE001 - e.g. an empty cell or a bad header comment
         return answer("skipped", reason=exception_message(e))
     from ..ahead.scheduler import Request, scheduler
-    from ..entries import read_meta
+    from ..cache.entries import read_meta
 
     if read_meta(root, key) is not None:
         scheduler().start_worker()  # a notebook of built cells gets edited next: be warm for that edit

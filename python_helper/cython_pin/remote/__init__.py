@@ -8,14 +8,14 @@ paths, so a local hit with no remote configured never imports this package.
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from .config import RemoteConfig, RemoteConfigError, from_env
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from ..diagnostics import Diagnostic
+    from ..report.diagnostics import Diagnostic
     from .tier import Tier
     from .uploader import Uploader
 

@@ -67,8 +67,8 @@ def status() -> int:
 
 def push(key: str, cache_dir: str | None) -> int:
     """Upload one local entry now (read-write mode)."""
+    from ..cache.paths import get_cache_dir
     from ..names import validate_key
-    from ..paths import get_cache_dir
     from . import current_tier
 
     validate_key(key)

@@ -15,8 +15,8 @@ from __future__ import annotations
 import os
 import re
 import sys
+from typing import TYPE_CHECKING
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
@@ -27,7 +27,7 @@ _SHA_RE = re.compile(r"^[0-9a-f]{64}\Z")
 
 def abi_tag() -> str:
     """Interpreter, platform and libc, e.g. ``cpython-311-x86_64-linux-gnu-glibc2.36``."""
-    from ..toolchain import ext_suffix
+    from ..build.toolchain import ext_suffix
 
     parts = ext_suffix().split(".")
     tag = (
@@ -54,7 +54,7 @@ def make_manifest(
     key: str, abi: str, meta: dict[str, Any], archive_sha256: str, archive_size: int, signer: str
 ) -> dict[str, Any]:
     """The manifest of one entry (what gets signed)."""
-    from ..entries import utc_now
+    from ..cache.entries import utc_now
 
     return {
         "format": MANIFEST_FORMAT,

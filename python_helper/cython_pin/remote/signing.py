@@ -11,8 +11,8 @@ import hashlib
 import json
 import os
 import struct
+from typing import TYPE_CHECKING
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import os
 import threading
+from typing import TYPE_CHECKING
 
 from .config import MODES, RemoteConfigError
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
@@ -179,7 +179,7 @@ def remote_status() -> dict[str, Any]:
 def team_catalogue(root: str) -> dict[str, Any]:
     """The TeamCatalogueResult: the status and the team pins (each with whether its entry is in the local
     cache ``root``); no pins when the team cache is not configured, unusable or unreachable."""
-    from ..entries import read_meta
+    from ..cache.entries import read_meta
     from ..errors import CacheIntegrityError
     from . import current_tier, team_pins
 

@@ -8,8 +8,8 @@ compare-and-swap. Errors come out as StoreUnavailable (network, timeout, server 
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 

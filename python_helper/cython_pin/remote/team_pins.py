@@ -3,7 +3,7 @@ compare-and-swap (ETag ``If-Match`` on S3, a create-only ``pins.<seq>.json`` on 
 writers never lose an update. A reader refuses a document with a lower sequence number than one it has
 already seen (no rollback); the highest seen is kept per store in ``<cache root>/team-pins-seen.json``.
 
-Same alias rules, collisions and error texts as personal pins (cython_pin.pins).
+Same alias rules, collisions and error texts as personal pins (cython_pin.pins.registry).
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ import json
 import os
 import random
 import time
+from typing import TYPE_CHECKING
 
 from ..errors import PinRegistryError, RemoteError
 from . import signing
 from .stores import StoreError, StoreForbidden
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
@@ -68,7 +68,7 @@ def _seen(root: str, url: str) -> int:
 def _remember(root: str, url: str, seq: int) -> None:
     """Record ``seq`` as seen for ``url`` (best effort: a read-only cache only loses the rollback memory
     across processes)."""
-    from ..paths import ensure_root
+    from ..cache.paths import ensure_root
 
     try:
         ensure_root(root)
@@ -91,7 +91,7 @@ def _remember(root: str, url: str, seq: int) -> None:
 
 def _read(t: Tier, root: str) -> tuple[dict[str, str], int, Any]:
     """(pins, seq, version token) of the current document; ({}, 0, None) when there is none yet."""
-    from ..pin_rules import all_valid as _all_valid
+    from ..pins.rules import all_valid as _all_valid
 
     try:
         got = t.store().pins_read()
@@ -133,7 +133,7 @@ def _update(
 ) -> Any:
     """Apply ``change`` (mutates the pins; returns its result, or raises) by compare-and-swap until it
     lands; the document is re-read and ``change`` re-applied after every lost race. ``on_change(root)``
-    runs once a changed document is written (cython_pin.pins tells its listeners)."""
+    runs once a changed document is written (cython_pin.pins.registry tells its listeners)."""
     t = _tier(write=True)
     try:
         key = t.signing_key()
@@ -170,7 +170,7 @@ def _update(
 
 
 def _root(cache_dir: str | os.PathLike[str] | None) -> str:
-    from ..paths import get_cache_dir
+    from ..cache.paths import get_cache_dir
 
     return get_cache_dir(cache_dir)
 
@@ -178,7 +178,7 @@ def _root(cache_dir: str | os.PathLike[str] | None) -> str:
 def _ensure_shared(t: Tier, root: str, key: str) -> None:
     """A team pin must name a build others can fetch: the store's manifest, uploaded now from the local
     cache if needed."""
-    from ..entries import read_meta
+    from ..cache.entries import read_meta
     from . import manifest as _manifest
 
     try:
@@ -208,7 +208,7 @@ def pin(
 ) -> str:
     """Team pin ``alias`` -> ``key`` (see cython_pin.pin)."""
     from ..names import validate_key
-    from ..pin_rules import check_pin, validate_alias
+    from ..pins.rules import check_pin, validate_alias
 
     validate_alias(alias)
     validate_key(key)
@@ -231,7 +231,7 @@ def unpin(
     on_change: Callable[[str], None] | None = None,
 ) -> bool:
     """Remove team pin ``alias``; True if it existed."""
-    from ..pin_rules import validate_alias
+    from ..pins.rules import validate_alias
 
     validate_alias(alias)
 
@@ -251,7 +251,7 @@ def rename_pin(
     on_change: Callable[[str], None] | None = None,
 ) -> str:
     """Rename team pin ``old`` to ``new``; returns the key."""
-    from ..pin_rules import check_rename, unknown_alias_message, validate_alias
+    from ..pins.rules import check_rename, unknown_alias_message, validate_alias
 
     validate_alias(old)
     validate_alias(new)
@@ -277,7 +277,7 @@ def list_pins(*, cache_dir: str | os.PathLike[str] | None = None) -> dict[str, s
 
 def resolve(alias: str, *, cache_dir: str | os.PathLike[str] | None = None) -> str:
     """The key of team pin ``alias``; KeyError if there is none."""
-    from ..pin_rules import unknown_alias_message
+    from ..pins.rules import unknown_alias_message
 
     t = _tier(write=False)
     pins = _read(t, _root(cache_dir))[0]

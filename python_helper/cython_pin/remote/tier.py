@@ -14,15 +14,15 @@ import os
 import shutil
 import threading
 import time
+from typing import TYPE_CHECKING
 
-from ..diagnostics import Diagnostic
+from ..report.diagnostics import Diagnostic
 from . import archive as _archive
 from . import manifest as _manifest
 from . import signing
 from .config import RemoteConfig
 from .stores import Store, StoreError, StoreForbidden, StoreUnavailable, open_store
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
@@ -242,8 +242,8 @@ class Tier:
     def install(self, root: str, key: str, fetched: Fetched) -> None:
         """Check the archive against the manifest, unpack it into local staging and publish it into the local
         cache (caller holds the key lock). Refused on any mismatch; nothing is published then."""
-        from .._hash import sha256_file
-        from ..entries import META, new_staging, publish
+        from ..cache.entries import META, new_staging, publish
+        from ..cache.hashing import sha256_file
 
         m = fetched.manifest
         if hashlib.sha256(fetched.data).hexdigest() != m["archive_sha256"]:
@@ -294,8 +294,8 @@ class Tier:
         """Upload the local entry for ``key`` if the store has no manifest for it: archive first (create-only,
         content-addressed), then the signed manifest (create-only, last). Returns "created", "existing",
         "skipped" or "failed"."""
-        from ..entries import read_meta
-        from ..paths import entry_dir
+        from ..cache.entries import read_meta
+        from ..cache.paths import entry_dir
 
         if self.mode != "read-write" or self.backing_off():
             return "skipped"

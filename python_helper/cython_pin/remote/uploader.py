@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import TYPE_CHECKING
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .tier import Tier
 

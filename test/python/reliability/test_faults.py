@@ -17,7 +17,7 @@ from . import relutil
 
 PIN_VICTIM = r"""
 import json, os, sys, time, types
-import cython_pin, cython_pin.pins as P, cython_pin.atomic as A
+import cython_pin, cython_pin.pins.registry as P, cython_pin.cache.atomic as A
 root, key, point, mark = sys.argv[1:5]
 
 def pause():

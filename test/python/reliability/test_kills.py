@@ -20,18 +20,19 @@ import threading
 import time
 
 import cython_pin
-from cython_pin.entries import read_meta, verify_entry
-from cython_pin.locks import is_locked
-from cython_pin.paths import lock_path
+from cython_pin.cache.entries import read_meta, verify_entry
+from cython_pin.cache.locks import is_locked
+from cython_pin.cache.paths import lock_path
 
 from . import relutil
 
 ZYGOTE = r"""
 import json, os, signal, sys, time
 signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
-import cython_pin, cython_pin.engine, cython_pin.build_entry, cython_pin.entries, cython_pin.builder
-import cython_pin.annotation, cython_pin.diagnostics, cython_pin.loader, cython_pin.result
-import cython_pin.keys, cython_pin.options
+import cython_pin, cython_pin.engine, cython_pin.build.cold, cython_pin.cache.entries
+import cython_pin.build.builder, cython_pin.report.annotation, cython_pin.report.diagnostics
+import cython_pin.cache.loader, cython_pin.report.result
+import cython_pin.cache.keys, cython_pin.build.options
 
 ORDER = ["cython", "gcc", "finished", "published", "done"]
 
@@ -52,7 +53,7 @@ def victim(cmd):
         time.sleep(300)
         os._exit(3)
 
-    import cython_pin.builder as B, cython_pin.build_entry as E, cython_pin.entries as C
+    import cython_pin.build.builder as B, cython_pin.build.cold as E, cython_pin.cache.entries as C
     o_cy, o_fin, o_wm = B.cythonize_unit, E.finish_staging, E.write_meta
     o_pub, o_rm = E.publish, C.remove_tree
 

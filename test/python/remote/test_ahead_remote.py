@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from conftest import Nodes, Target, source
 from cython_pin.ahead.scheduler import Request, Scheduler
-from cython_pin.engine import _module_key
+from cython_pin.engine import module_key
 from cython_pin.remote import manifest as M
 
 
@@ -22,7 +22,7 @@ def _build_ahead(env: dict[str, str], src: str, monkeypatch: pytest.MonkeyPatch)
         monkeypatch.setenv(k, v)
     got: list[dict[str, Any]] = []
     sched = Scheduler(lambda event, data: got.append(data) if event == "prebuild_state" else None)
-    key, _o, root, _np = _module_key(src, {})
+    key, _o, root, _np = module_key(src, {})
     sched.submit(Request("c", 1, key, src, {}, root, 1))
     deadline = time.monotonic() + 120
     while sched.busy and time.monotonic() < deadline:

@@ -102,7 +102,7 @@ def test_forbidden_write_switches_to_read_only_once(t: tier.Tier, tmp_path, monk
     t.cfg.signing_key = priv
     t.mode = "read-write"
     meta = {"module_name": "m", "artifacts": []}
-    monkeypatch.setattr("cython_pin.entries.read_meta", lambda root, key: meta)
+    monkeypatch.setattr("cython_pin.cache.entries.read_meta", lambda root, key: meta)
     (tmp_path / "c" / ("a" * 64)).mkdir(parents=True)
     t._store.get = lambda path: None  # type: ignore[method-assign,union-attr]
     t._store.fail = StoreForbidden("403")  # type: ignore[union-attr]

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 
-from .paths import NUMPY_MARKERS, numpy_marker
-from .paths import numpy_remembered as remembered  # noqa: F401 - this module's name for it
+from ..cache.paths import NUMPY_MARKERS, numpy_marker
+from ..cache.paths import numpy_remembered as remembered  # noqa: F401 - this module's name for it
 
 _NUMPY_INCLUDES = ("#include <numpy/", '#include "numpy/')
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import os
 
-from . import events
-from .entries import read_meta
-from .errors import PinRegistryError
-from .locks import FileLock
-from .names import is_key, validate_key
-from .paths import ensure_root, get_cache_dir, lock_path
-from .pin_rules import (
+from .. import events
+from ..cache.entries import read_meta
+from ..cache.locks import FileLock
+from ..cache.paths import ensure_root, get_cache_dir, lock_path
+from ..errors import PinRegistryError
+from ..names import is_key, validate_key
+from .rules import (
     alias_problem,
     all_valid,
     check_pin,
@@ -138,7 +138,7 @@ def _write_pins(root: str, pins: dict[str, str], raw: bytes | None = None) -> No
     """Write ``pins`` (sorted by alias; ``raw``: its text, when already made) atomically and durably; the
     caller holds the pins lock."""
     global _last
-    from .atomic import atomic_write
+    from ..cache.atomic import atomic_write
 
     path = pins_path(root)
     data = _dumps(pins).encode("ascii") if raw is None else raw
@@ -198,7 +198,7 @@ def pin(
     unless ``overwrite=True`` (which re-points the alias / adds the extra alias).
     """
     if team:  # team cache hook
-        from .remote import team_pins
+        from ..remote import team_pins
 
         return team_pins.pin(
             key, alias=alias, overwrite=overwrite, cache_dir=cache_dir, on_change=_team_changed
@@ -225,7 +225,7 @@ def unpin(alias: str, *, cache_dir: str | os.PathLike[str] | None = None, team: 
     """Remove ``alias``; True if it existed. The cache entry stays (gc_cache may then remove it).
     ``team=True``: remove a team pin."""
     if team:  # team cache hook
-        from .remote import team_pins
+        from ..remote import team_pins
 
         return team_pins.unpin(alias, cache_dir=cache_dir, on_change=_team_changed)
     validate_alias(alias)
@@ -253,7 +253,7 @@ def rename_pin(
     """Rename alias ``old`` to ``new``; returns the key. KeyError if ``old`` is unknown; ValueError if
     ``new`` already points elsewhere (unless ``overwrite=True``). ``team=True``: rename a team pin."""
     if team:  # team cache hook
-        from .remote import team_pins
+        from ..remote import team_pins
 
         return team_pins.rename_pin(
             old, new, overwrite=overwrite, cache_dir=cache_dir, on_change=_team_changed
@@ -278,7 +278,7 @@ def rename_pin(
 def list_pins(*, cache_dir: str | os.PathLike[str] | None = None, team: bool = False) -> dict[str, str]:
     """A copy of the pins (alias -> key), sorted by alias. ``team=True``: the team pins."""
     if team:  # team cache hook
-        from .remote import team_pins
+        from ..remote import team_pins
 
         return _sorted(team_pins.list_pins(cache_dir=cache_dir))
     return read_pins(get_cache_dir(cache_dir))
@@ -296,13 +296,13 @@ def resolve_pinned_key(
     validate_alias(alias)
     root = get_cache_dir(cache_dir)
     if team:  # team cache hook
-        from .remote import team_pins
+        from ..remote import team_pins
 
         return team_pins.resolve(alias, cache_dir=cache_dir)
     pins = read_pins(root)
     if alias not in pins:
         if os.environ.get("CYTHON_PIN_REMOTE"):  # team cache hook: personal first, then team
-            from .remote import team_pins
+            from ..remote import team_pins
 
             return team_pins.resolve_after_personal(
                 alias, _unknown_alias_message(alias, root, pins), cache_dir

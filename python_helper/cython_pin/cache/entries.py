@@ -9,23 +9,23 @@ from __future__ import annotations
 import json
 import os
 import time
+from typing import TYPE_CHECKING
 
-from . import _hash
-from .names import is_identifier, reserved_module_names
+from ..names import is_identifier, reserved_module_names
+from .hashing import sha256_file
 from .paths import STAGING, TRASH, ensure_dir, entry_dir, lock_path
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
+if TYPE_CHECKING:
     from typing import Any
 
-    from .errors import CacheIntegrityError
+    from ..errors import CacheIntegrityError
     from .locks import FileLock
 
 META = "meta.json"
 
 
 def _integrity_error(message: str) -> CacheIntegrityError:
-    from .errors import CacheIntegrityError  # here: a cache hit that finds nothing wrong never imports it
+    from ..errors import CacheIntegrityError  # here: a cache hit that finds nothing wrong never imports it
 
     return CacheIntegrityError(message)
 
@@ -97,7 +97,7 @@ def verify_entry(root: str, key: str, meta: dict[str, Any]) -> None:
     for art in meta["artifacts"]:
         path = os.path.join(d, art["path"])
         try:
-            digest = _hash.sha256_file(path)
+            digest = sha256_file(path)
         except OSError as e:
             raise _integrity_error(
                 f"Cache entry {key[:16]}... is missing {art['path']} ({e}). Rebuild with force_rebuild=True."

@@ -15,12 +15,13 @@ load on each cache hit), in C, without PGO, user compile flags or macros beyond 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import os
 import re
 import sys
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # no runtime import of typing
+if TYPE_CHECKING:
     import threading
     from typing import Any
 
@@ -65,7 +66,7 @@ def _eligible(opts: BuildOptions) -> bool:
 def _key(opt_flags: list[str], macros: list[list[str | None]], root: str | None) -> str:
     import json
 
-    from . import _hash
+    import hashlib
     from .toolchain import toolchain_fingerprint
 
     material = {
@@ -76,7 +77,7 @@ def _key(opt_flags: list[str], macros: list[list[str | None]], root: str | None)
         "define_macros": macros,
     }
     blob = json.dumps(material, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return _hash.sha256(blob.encode("ascii")).hexdigest()
+    return hashlib.sha256(blob.encode("ascii")).hexdigest()
 
 
 def module_name(key: str) -> str:
@@ -85,7 +86,7 @@ def module_name(key: str) -> str:
 
 def check_spec(s: Any) -> dict[str, Any]:
     """``s`` as read from a dependent's meta.json, checked (CacheIntegrityError if it is not a spec)."""
-    from .names import is_key
+    from ..names import is_key
 
     ok = (
         isinstance(s, dict)
@@ -98,7 +99,7 @@ def check_spec(s: Any) -> dict[str, Any]:
         and all(isinstance(m, list) and len(m) == 2 for m in s["define_macros"])
     )
     if not ok:
-        from .errors import CacheIntegrityError
+        from ..errors import CacheIntegrityError
 
         raise CacheIntegrityError(f"A cache entry names an invalid shared utility module: {str(s)[:200]}.")
     spec_: dict[str, Any] = s
@@ -109,7 +110,7 @@ def check_spec(s: Any) -> dict[str, Any]:
 def load(root: str, s: dict[str, Any], lock_timeout_s: float | None = None) -> None:
     """Make the shared module ``s`` importable before a dependent module loads: verified from the cache,
     else from the team cache, else built again (a corrupt entry is set aside first)."""
-    from . import loader
+    from ..cache import loader
 
     s = check_spec(s)
     mod = loader.loaded(s["key"])
@@ -122,7 +123,7 @@ def load(root: str, s: dict[str, Any], lock_timeout_s: float | None = None) -> N
         ensure(root, s, lock_timeout_s)
         path = _present(root, s["key"])
         if path is None:
-            from .errors import CacheIntegrityError
+            from ..errors import CacheIntegrityError
 
             raise CacheIntegrityError(f"The shared utility module {s['module']} could not be made in {root}.")
     loader.load_module(s["key"], s["module"], path)
@@ -130,9 +131,9 @@ def load(root: str, s: dict[str, Any], lock_timeout_s: float | None = None) -> N
 
 def _present(root: str, key: str) -> str | None:
     """The verified artifact of shared entry ``key``, or None (absent; a corrupt one is removed)."""
-    from .entries import read_meta, remove_tree, verify_entry
-    from .errors import CacheIntegrityError
-    from .paths import entry_dir
+    from ..cache.entries import read_meta, remove_tree, verify_entry
+    from ..errors import CacheIntegrityError
+    from ..cache.paths import entry_dir
 
     try:
         meta = read_meta(root, key)
@@ -150,8 +151,8 @@ def _present(root: str, key: str) -> str | None:
 # ---------------------------------------------------------------------------------------------- building
 def ensure(root: str, s: dict[str, Any], lock_timeout_s: float | None = None) -> None:
     """The shared entry ``s`` is in the cache when this returns (fetched or built under its key lock)."""
-    from .entries import key_lock
-    from .paths import ensure_root
+    from ..cache.entries import key_lock
+    from ..cache.paths import ensure_root
 
     if _present(root, s["key"]) is not None:
         return
@@ -160,14 +161,14 @@ def ensure(root: str, s: dict[str, Any], lock_timeout_s: float | None = None) ->
         if _present(root, s["key"]) is not None:
             return
         if os.environ.get("CYTHON_PIN_REMOTE"):  # team cache hook: the signed entry may be there
-            from .remote import fetch
+            from ..remote import fetch
 
             signer, _diags = fetch(root, s["key"], None)
             if signer is not None and _present(root, s["key"]) is not None:
                 return
         _build(root, s)
     if os.environ.get("CYTHON_PIN_REMOTE"):  # team cache hook: queue its upload (read-write mode)
-        from .remote import after_build
+        from ..remote import after_build
 
         after_build(root, s["key"], None)
 
@@ -194,8 +195,8 @@ class Background:
         """Wait for it; its failure becomes the dependent build's failure."""
         self._thread.join()
         if self.error is not None:
-            from .diagnostics import Diagnostic
-            from .errors import BuildError
+            from ..report.diagnostics import Diagnostic
+            from ..errors import BuildError
 
             msg = f"building Cython's shared utility module failed: {self.error}"
             raise BuildError(
@@ -217,9 +218,9 @@ def _build(root: str, s: dict[str, Any]) -> None:
     compile it, publish it as entry ``s["key"]`` (the caller holds its key lock)."""
     import shutil
 
-    from ._hash import sha256_file
+    from ..cache.hashing import sha256_file
     from .builder import ldshared_flags
-    from .entries import new_staging, publish, utc_now, write_meta
+    from ..cache.entries import new_staging, publish, utc_now, write_meta
     from .toolchain import compiler_command, cython_version, ext_suffix, python_include_dirs
 
     key, name = s["key"], s["module"]

@@ -3,12 +3,13 @@ compiler's version memoised on disk in ``<cache root>/toolchain.json``), so a ca
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import json
 import os
 import sys
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
+if TYPE_CHECKING:
     from typing import Any
 
 _proc_memo: dict[Any, Any] = {}  # keys: "cython", "numpy", ("disk", root), ("cmd", ...), ("ccver", stamp)
@@ -143,7 +144,7 @@ def _disk_memo_put(root: str | None, key: str, value: str) -> None:
     """Record ``key -> value`` in ``<root>/toolchain.json`` (atomic replace; best effort)."""
     if root is None or not os.path.isdir(root):
         return
-    from .atomic import atomic_write
+    from ..cache.atomic import atomic_write
 
     memo = _disk_memo(root)
     memo[key] = value

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import os
 import time
 
-from .engine import check_name_free, check_source, run_job
+from ..engine import check_name_free, check_source, run_job
 from .job import Job
-from .keys import compute_key
-from .names import is_identifier
+from ..cache.keys import compute_key
+from ..names import is_identifier
 from .options import check_module_name, resolve_options, uses_numpy
-from .paths import ensure_root, numpy_remembered
-from .result import BuildResult
+from ..cache.paths import ensure_root, numpy_remembered
+from ..report.result import BuildResult
 from .toolchain import ext_suffix
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # no runtime import of typing
+if TYPE_CHECKING:
     from typing import Any
 
 

@@ -22,7 +22,8 @@ _MODULES = (
 _thread: threading.Thread | None = None
 
 
-def _warm() -> None:
+def warm() -> None:
+    """Import Cython's compiler modules now (best effort)."""
     import importlib
 
     for name in _MODULES:
@@ -41,7 +42,7 @@ def start() -> threading.Thread | None:
 
     if cython_version() is None:
         return None
-    _thread = threading.Thread(target=_warm, name="cython_pin-warmup", daemon=True)
+    _thread = threading.Thread(target=warm, name="cython_pin-warmup", daemon=True)
     _thread.start()
     return _thread
 

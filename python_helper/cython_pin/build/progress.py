@@ -8,13 +8,14 @@ hit never imports this module.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import time
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # no runtime import of typing
+if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from .diagnostics import Diagnostic
+    from ..report.diagnostics import Diagnostic
 
     Sink = Callable[[str, str, str, float, Sequence[Diagnostic]], None]
 
@@ -42,7 +43,7 @@ def stage(
     if sink is not None:
         sink(name, key, module_name, elapsed, diagnostics)
         return
-    from . import events
+    from .. import events
 
     events.emit(
         "build_progress",

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import os
 import time
+from typing import TYPE_CHECKING
 
-from . import events
+from .. import events
+from ..errors import CacheIntegrityError
+from ..names import is_key
+from ..pins.registry import read_pins
 from .entries import META, disk_size, key_lock, read_meta, remove_tree
-from .errors import CacheIntegrityError
 from .locks import FileLock, is_locked
-from .names import is_key
 from .paths import STAGING, TRASH, ensure_root, entry_dir, get_cache_dir, lock_path
-from .pins import read_pins
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # no runtime import of typing
+if TYPE_CHECKING:
     from typing import Any
 
 

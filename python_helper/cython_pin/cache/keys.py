@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+from typing import TYPE_CHECKING
 
-from . import _hash
-from .toolchain import toolchain_fingerprint
+from ..build.toolchain import toolchain_fingerprint
+from .hashing import sha256_file
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
+if TYPE_CHECKING:
     from typing import Any
 
-    from .options import BuildOptions
+    from ..build.options import BuildOptions
 
 KEY_SCHEMA = 1
 
 
 def _digest(data: bytes) -> str:
-    return _hash.sha256(data).hexdigest()
+    return hashlib.sha256(data).hexdigest()
 
 
 HEADER_SUFFIXES = (".h", ".hh", ".hpp", ".hxx", ".pxd", ".pxi", ".c", ".cc", ".cpp", ".inc")
@@ -45,7 +46,7 @@ def include_dir_digest(path: str) -> dict[str, Any]:
     max_files, max_bytes = INCLUDE_DIR_CONTENT_LIMIT
     if len(stats) > max_files or sum(s for _, s, _ in stats) > max_bytes:
         return {"stat": [list(s) for s in stats]}
-    return {"sha256": {n: _hash.sha256_file(os.path.join(path, n)) for n, _, _ in stats}}
+    return {"sha256": {n: sha256_file(os.path.join(path, n)) for n, _, _ in stats}}
 
 
 def compute_key(
@@ -66,14 +67,14 @@ def compute_key(
         "kind": kind,
         "sources": {k: _digest(v.encode("utf-8")) for k, v in sorted(sources.items())},
         "support_files": {n: _digest(c) for n, c in sorted(opts.support_files.items())},
-        "extra_source_contents": [_hash.sha256_file(p) for p in opts.extra_sources],
+        "extra_source_contents": [sha256_file(p) for p in opts.extra_sources],
         "include_dir_contents": [include_dir_digest(d) for d in opts.include_dirs],
         "options": opts.key_material(numpy_used),
         "toolchain": toolchain_fingerprint(opts.language, numpy_used, root),
         "extra": extra or {},
     }
     if kind == "module" and "[" in sources.get("", ""):  # typed memoryviews: the shared utility module
-        from .shared_utility import spec
+        from ..build.shared_utility import spec
 
         shared = spec(sources[""], opts, root or "")
         if shared is not None:

@@ -9,10 +9,11 @@ Cython's build machinery (also on a cache hit), since the options they give deci
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import os
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
+if TYPE_CHECKING:
     from typing import Any
 
 # Cython.Build.Dependencies.distutils_settings' keys (a test checks they match): a ``# cython:`` line
@@ -181,19 +182,19 @@ def _memoised_settings(
 
     if root is None:
         return read_build_settings(source, file_name, support_files, include_dirs, base)
-    from . import _hash
-    from .keys import include_dir_digest
+    import hashlib
+    from ..cache.keys import include_dir_digest
     from .toolchain import cython_version
 
     material = [
         cython_version(),
         file_name,
-        _hash.sha256(source.encode("utf-8")).hexdigest(),
-        {n: _hash.sha256(c).hexdigest() for n, c in sorted(support_files.items())},
+        hashlib.sha256(source.encode("utf-8")).hexdigest(),
+        {n: hashlib.sha256(c).hexdigest() for n, c in sorted(support_files.items())},
         [[d, include_dir_digest(d)] for d in include_dirs],
         base,
     ]
-    digest = _hash.sha256(json.dumps(material, sort_keys=True, default=list).encode()).hexdigest()
+    digest = hashlib.sha256(json.dumps(material, sort_keys=True, default=list).encode()).hexdigest()
     path = os.path.join(root, MEMO_DIR, digest + ".json")
     try:
         with open(path, encoding="utf-8") as f:
@@ -204,7 +205,7 @@ def _memoised_settings(
         pass
     values = read_build_settings(source, file_name, support_files, include_dirs, base)
     try:
-        from .atomic import atomic_write
+        from ..cache.atomic import atomic_write
 
         os.makedirs(os.path.dirname(path), exist_ok=True)
         atomic_write(path, lambda f: json.dump(values, f), durable=False)

@@ -16,10 +16,11 @@ one.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import os
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # no runtime import of typing
+if TYPE_CHECKING:
     import subprocess
     from typing import Any
 
@@ -59,7 +60,7 @@ def _is_gcc(root: str) -> bool:
 def _folder(root: str, flags: list[str]) -> str:
     import json
 
-    from . import _hash
+    import hashlib
     from .toolchain import python_include_dirs, toolchain_fingerprint
 
     material = {
@@ -68,14 +69,14 @@ def _folder(root: str, flags: list[str]) -> str:
         "python_include": python_include_dirs(),
     }
     blob = json.dumps(material, sort_keys=True, separators=(",", ":")).encode("utf-8")
-    return os.path.join(root, PCH_DIR, _hash.sha256(blob).hexdigest()[:32])
+    return os.path.join(root, PCH_DIR, hashlib.sha256(blob).hexdigest()[:32])
 
 
 def usable(folder: str) -> bool:
     """True if ``folder`` holds a complete ``.gch`` whose sha256 matches its meta.json."""
     import json
 
-    from ._hash import sha256_file
+    from ..cache.hashing import sha256_file
 
     try:
         with open(os.path.join(folder, "meta.json"), encoding="utf-8") as f:
@@ -146,7 +147,7 @@ class Pending:
 def _write_meta(folder: str) -> None:
     import json
 
-    from ._hash import sha256_file
+    from ..cache.hashing import sha256_file
 
     with open(os.path.join(folder, "meta.json"), "w", encoding="utf-8") as f:
         json.dump({"format": 1, "sha256": sha256_file(os.path.join(folder, HEADER + ".gch"))}, f)

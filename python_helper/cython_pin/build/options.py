@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import os
 import re
 
-from .constants import DEFAULT_PROFILE, PROFILES
-from .names import is_identifier, reserved_module_names
+from ..constants import DEFAULT_PROFILE, PROFILES
+from ..names import is_identifier, reserved_module_names
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
+if TYPE_CHECKING:
     from typing import Any
 
 
@@ -292,7 +293,7 @@ def resolve_options(opts: dict[str, Any]) -> BuildOptions:
     macros = list(prof.get("define_macros", [])) + _macros(opts.get("define_macros"))
     cache_dir = opts.get("cache_dir")
     if cache_dir is not None:
-        from .paths import get_cache_dir
+        from ..cache.paths import get_cache_dir
 
         get_cache_dir(cache_dir)  # ValueError naming a non-path or NUL-containing value
     return BuildOptions(

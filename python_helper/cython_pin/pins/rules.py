@@ -1,12 +1,13 @@
-"""The rules every pin registry follows (personal pins in cython_pin.pins, team pins in
+"""The rules every pin registry follows (personal pins in cython_pin.pins.registry, team pins in
 cython_pin.remote.team_pins): valid aliases, collisions and their error texts."""
 
 from __future__ import annotations
 
-from .errors import AliasCollisionError, KeyCollisionError
-from .names import is_identifier
+from typing import TYPE_CHECKING
 
-TYPE_CHECKING = False
+from ..errors import AliasCollisionError, KeyCollisionError
+from ..names import is_identifier
+
 if TYPE_CHECKING:
     from typing import Any
 

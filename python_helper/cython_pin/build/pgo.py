@@ -10,13 +10,14 @@ Differences from Cython's magic, each for a reason:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import os
 import sys
 
-from .errors import BuildError
+from ..errors import BuildError
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # no runtime import of typing
+if TYPE_CHECKING:
     from typing import Any
 
     from .job import Job
@@ -105,7 +106,7 @@ def train(artifact: str, module_name: str, compiled_profile_dir: str, profile_di
     text = data.decode("utf-8", "replace")
     _flatten(profile_dir)
     if p.returncode != 0:
-        from .diagnostics import Diagnostic
+        from ..report.diagnostics import Diagnostic
 
         last = [ln for ln in text.strip().splitlines() if ln.strip()][-1:] or [f"exit status {p.returncode}"]
         msg = f"PGO training run failed: {last[0]}"
@@ -151,18 +152,18 @@ def with_flags(opts: BuildOptions, extra: list[str], extra_sources: tuple[str, .
 def use_opts(job: Job, staging: str) -> BuildOptions:
     """Options of the optimised step of a ``pgo`` build in ``staging``: the profile comes from the
     instrumented build's cache entry, built and trained first when missing (caller holds ``job``'s lock)."""
-    from . import _hash
-    from .build_entry import build
-    from .entries import key_lock, read_meta
+    import hashlib
+    from .cold import build
+    from ..cache.entries import key_lock, read_meta
     from .job import Job
-    from .paths import entry_dir
+    from ..cache.paths import entry_dir
 
     o = job.opts
     family = compiler_family(o.language, job.root)
     if family != "gcc":
         job.log.append(f"No PGO configuration known for C compiler '{family}': built without the profile.\n")
         return o
-    gen_key = _hash.sha256(f"pgo-generate:{job.key}".encode()).hexdigest()
+    gen_key = hashlib.sha256(f"pgo-generate:{job.key}".encode()).hexdigest()
     gen = Job("module", gen_key, training_name(job.name), job.root, o, job.numpy_used, job.prepare, 0, 0)
     times: dict[str, float] = {"cythonize": 0.0, "compile": 0.0}
     gen.meta_extra = {"pgo": "generate"}

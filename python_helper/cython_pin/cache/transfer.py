@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
-from . import events
+from .. import events
+from ..names import is_key, validate_key
 from .atomic import atomic_write
 from .entries import key_lock, publish, read_meta, verify_entry
-from .names import is_key, validate_key
 from .paths import STAGING, ensure_root, entry_dir, get_cache_dir
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # no runtime import of typing
+if TYPE_CHECKING:
     from typing import IO, Any
 
 
@@ -32,7 +32,7 @@ def export_cached(
     verify_entry(root, key, meta)
     keys = [key]
     if meta.get("shared") is not None:  # the shared utility module it imports travels with it, first
-        from .shared_utility import check_spec, ensure
+        from ..build.shared_utility import check_spec, ensure
 
         shared = check_spec(meta["shared"])
         ensure(root, shared)

@@ -3,6 +3,8 @@ output captured at the file-descriptor level so nothing leaks to the Jupyter ser
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import contextlib
 import os
 import sys
@@ -11,12 +13,11 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .diagnostics import Diagnostic, parse_compiler, parse_cython, summarize
-from .errors import BuildError
+from ..report.diagnostics import Diagnostic, parse_compiler, parse_cython, summarize
+from ..errors import BuildError
 from .options import BuildOptions
 from .toolchain import compiler_command, python_include_dirs
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .pch import Pending
 
@@ -403,7 +404,7 @@ def _build_units(
 def _name_rejected_flags(opts: BuildOptions, diagnostics: list[Diagnostic]) -> str:
     """When the compiler failed without pointing at a line: which of the user's flags it refuses (added
     to ``diagnostics``); returns the text for the error's summary ("" if none)."""
-    from .c_diagnostics import rejected_flags
+    from ..report.c_diagnostics import rejected_flags
 
     flags = opts.extra_compile_args + opts.extra_link_args
     if not flags:

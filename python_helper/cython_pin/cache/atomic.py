@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
+if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import IO, Any
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import os
 import time
+from dataclasses import dataclass
 from types import ModuleType
+from typing import TYPE_CHECKING
 
-from .constants import PROTOCOL_VERSION, TIMING_KEYS
+from ..constants import PROTOCOL_VERSION, TIMING_KEYS
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
+if TYPE_CHECKING:
     from typing import Any
 
     from .diagnostics import Diagnostic
@@ -23,48 +24,9 @@ def timings_json(timings: dict[str, float]) -> dict[str, float]:
     return t
 
 
-_FIELDS = (
-    "module",
-    "key",
-    "module_name",
-    "artifact_path",
-    "build_dir",
-    "used_cache",
-    "created_utc",
-    "profile",
-    "timings",
-    "diagnostics",
-    "annotation_path",
-    "cache_dir",
-    "reused_module",
-    "kind",
-    "source_path",
-    "origin",
-    "signer",
-    "log",
-    "built_ahead_utc",
-)
-
-
-class _DataclassFields:
-    """``BuildResult.__dataclass_fields__``, built on first use so that ``dataclasses.fields``, ``asdict``,
-    ``replace`` and ``is_dataclass`` work without paying for a dataclass on every import (it was ~0.6 ms of
-    a ~3 ms cache hit in a fresh kernel, and imported dataclasses/inspect/ast in plain Python)."""
-
-    _fields: dict[str, Any] | None = None
-
-    def __get__(self, obj: object, cls: type | None = None) -> dict[str, Any]:
-        if _DataclassFields._fields is None:
-            import dataclasses
-
-            twin = dataclasses.make_dataclass("BuildResult", list(_FIELDS), frozen=True)
-            _DataclassFields._fields = {f.name: f for f in dataclasses.fields(twin)}
-        return _DataclassFields._fields
-
-
+@dataclass(frozen=True)
 class BuildResult:
-    """What a compile or cache import produced. Immutable; behaves like a frozen dataclass (keyword or
-    positional construction in field order, repr, ==, ``dataclasses.fields/asdict/replace``)."""
+    """What a compile or cache import produced. Immutable."""
 
     module: ModuleType
     key: str
@@ -75,74 +37,16 @@ class BuildResult:
     created_utc: str
     profile: str
     timings: dict[str, float]
-    diagnostics: tuple[Diagnostic, ...]
-    annotation_path: str | None
-    cache_dir: str
-    reused_module: bool
-    kind: str
-    source_path: str | None
-    origin: str  # "built", "local" (local cache hit) or "remote" (fetched from the team cache)
-    signer: str | None  # key id (and comment) of the team-cache signer when origin == "remote"
-    log: str | None  # the command lines and full output of a fresh build (None on a cache hit)
-    built_ahead_utc: str | None  # when a build ahead made the entry; set on its first load in this process
-
-    __match_args__ = _FIELDS
-    __dataclass_fields__ = _DataclassFields()
-
-    def __init__(
-        self,
-        module: ModuleType,
-        key: str,
-        module_name: str,
-        artifact_path: str,
-        build_dir: str,
-        used_cache: bool,
-        created_utc: str,
-        profile: str,
-        timings: dict[str, float],
-        diagnostics: tuple[Diagnostic, ...] = (),
-        annotation_path: str | None = None,
-        cache_dir: str = "",
-        reused_module: bool = False,
-        kind: str = "module",
-        source_path: str | None = None,
-        origin: str = "built",
-        signer: str | None = None,
-        log: str | None = None,
-        built_ahead_utc: str | None = None,
-    ) -> None:
-        d = self.__dict__
-        d["module"], d["key"], d["module_name"] = module, key, module_name
-        d["artifact_path"], d["build_dir"], d["used_cache"] = artifact_path, build_dir, used_cache
-        d["created_utc"], d["profile"], d["timings"] = created_utc, profile, timings
-        d["diagnostics"], d["annotation_path"], d["cache_dir"] = diagnostics, annotation_path, cache_dir
-        d["reused_module"], d["kind"], d["source_path"] = reused_module, kind, source_path
-        d["origin"], d["signer"], d["log"] = origin, signer, log
-        d["built_ahead_utc"] = built_ahead_utc
-
-    def _astuple(self) -> tuple[Any, ...]:
-        return tuple(self.__dict__[f] for f in _FIELDS)
-
-    def __repr__(self) -> str:
-        return "BuildResult(" + ", ".join(f"{f}={self.__dict__[f]!r}" for f in _FIELDS) + ")"
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is self.__class__:
-            return self._astuple() == other._astuple()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._astuple())
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        from dataclasses import FrozenInstanceError
-
-        raise FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        from dataclasses import FrozenInstanceError
-
-        raise FrozenInstanceError(f"cannot delete field {name!r}")
+    diagnostics: tuple[Diagnostic, ...] = ()
+    annotation_path: str | None = None
+    cache_dir: str = ""
+    reused_module: bool = False
+    kind: str = "module"
+    source_path: str | None = None
+    origin: str = "built"  # "built", "local" (local cache hit) or "remote" (fetched from the team cache)
+    signer: str | None = None  # key id (and comment) of the team-cache signer when origin == "remote"
+    log: str | None = None  # the command lines and full output of a fresh build (None on a cache hit)
+    built_ahead_utc: str | None = None  # when a build ahead made the entry; set on its first load here
 
     @property
     def annotation(self) -> dict[str, Any] | None:
@@ -159,7 +63,7 @@ class BuildResult:
 
     def aliases(self) -> list[str]:
         """Pins currently pointing at this key."""
-        from .pins import aliases_for
+        from ..pins.registry import aliases_for
 
         return aliases_for(self.key, self.cache_dir)
 
@@ -171,7 +75,7 @@ class BuildResult:
             return False
         if self.kind != "module" or not self.source_path:
             return True
-        from .module_effects import has_module_level_effects
+        from ..build.module_effects import has_module_level_effects
 
         try:
             with open(self.source_path, encoding="utf-8") as f:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # no runtime import of typing (keeps import and cache hits cheap)
+if TYPE_CHECKING:
     from typing import Any
 
 

@@ -1,0 +1,1 @@
+"""Pins: stable aliases for cache keys, and the rules they follow."""

@@ -1,0 +1,2 @@
+"""What a build tells the user: diagnostics (Cython's and the C compiler's), the annotation, and the build
+result."""
