@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import subprocess
 import sys
 
 from support import HELPER
 
 PKG = os.path.join(HELPER, "cython_pin")
+ROOT = os.path.dirname(HELPER)
 # Jupyter-facing modules; everything else is the core.
 JUPYTER = ("cython_pin.jupyter", "cython_pin.kernel")
 
@@ -101,3 +103,104 @@ def test_profiles_defined_once():
         a for a in CythonPinMagics.cython_pin.parser._actions if "--profile" in a.option_strings
     )
     assert tuple(profile_arg.choices) == PROFILES
+
+
+def test_no_module_imports_another_modules_private_names():
+    modules = _modules()
+    offenders = []
+    for name, path in modules.items():
+        with open(path, encoding="utf-8") as f:
+            tree = ast.parse(f.read(), path)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                offenders += [
+                    f"{name}: {a.name}"
+                    for a in node.names
+                    if a.name.startswith("_")
+                    and not a.name.startswith("__")
+                    and a.name not in modules_leafs(modules)
+                ]
+    assert offenders == []
+
+
+def modules_leafs(modules: dict[str, str]) -> set[str]:
+    """Last parts of the package's module names: `from . import _version` imports a module, not a name."""
+    return {n.rsplit(".", 1)[-1] for n in modules}
+
+
+# --- docs/layout.md is the map of the repository: checked, so it cannot go stale ----------------------------
+
+LAYOUT = os.path.join(ROOT, "docs", "layout.md")
+
+
+def _layout_text() -> str:
+    with open(LAYOUT, encoding="utf-8") as f:
+        return f.read()
+
+
+def _package_tree_in_layout() -> set[str]:
+    """The files the layout's python_helper/cython_pin/ tree lists, as paths relative to the package."""
+    text = _layout_text()
+    block = text[text.index("python_helper/cython_pin/\n") :]
+    block = block[: block.index("```")]
+    listed, stack = set(), []
+    for line in block.splitlines()[1:]:
+        m = re.match(r"^( +)(\S+)", line)
+        if (
+            not m
+            or m.group(1) == " " * len(line)
+            or len(m.group(1)) % 2
+            or len(m.group(1)) > 2 * (len(stack) + 1)
+        ):
+            continue  # a continuation line of a description
+        depth = len(m.group(1)) // 2 - 1
+        entry = m.group(2)
+        if not (entry.endswith("/") or "." in entry):
+            continue
+        stack = stack[:depth]
+        if entry.endswith("/"):
+            stack.append(entry.rstrip("/"))
+        else:
+            listed.add("/".join([*stack, entry]))
+    return listed
+
+
+def test_layout_lists_every_package_module_and_nothing_gone():
+    on_disk = set()
+    for dirpath, dirs, files in os.walk(PKG):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        for f in files:
+            if f.endswith((".py", ".typed")):
+                on_disk.add(os.path.relpath(os.path.join(dirpath, f), PKG).replace(os.sep, "/"))
+    listed = _package_tree_in_layout()
+    assert "cache/entries.py" in listed  # the parser sees nested entries
+    assert sorted(on_disk - listed) == [], "modules missing from docs/layout.md"
+    assert sorted(listed - on_disk) == [], "docs/layout.md lists modules that are gone"
+
+
+def _tracked(*roots: str) -> list[str]:
+    out = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", *roots],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return [p for p in out if os.path.exists(os.path.join(ROOT, p))]
+
+
+def test_layout_names_every_test_and_source_file():
+    text = _layout_text()
+    files = _tracked("test", "src", "benchmarks")
+    wanted = [p for p in files if p.endswith((".py", ".ts", ".tsx")) and not p.endswith("__init__.py")]
+    wanted = [p for p in wanted if "/helpers/" not in p and "/setup/" not in p]
+    missing = [p for p in wanted if os.path.basename(p) not in text]
+    assert missing == [], "files docs/layout.md does not name"
+
+
+def test_layout_names_no_file_that_is_gone():
+    text = _layout_text()
+    names = {os.path.basename(p) for p in _tracked()}
+    names |= {"protocol.ts", "settings.ts"}  # src/_generated/, written by `npm run generate`
+    mentioned = set(re.findall(r"(?<![\w./-])([\w-]+\.(?:py|ts|tsx))\b", text))
+    assert sorted(m for m in mentioned if m not in names) == []
