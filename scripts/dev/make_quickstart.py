@@ -33,11 +33,15 @@ cells = [
         "result's **Pin as…** button, and rename or unpin in the Cython Pins panel."
     ),
     code("import cython_pin\ncython_pin.list_pins()"),
-    md(
+    # scripts/check-examples restarts the kernel at this tag, as the text asks the user to.
+    new_markdown_cell(
         "## 3. Restart, then import by alias\nRestart the kernel (**Kernel → Restart Kernel…**) and run the next "
-        "cell: the module is loaded from the cache, nothing is compiled."
+        "cell: the module is loaded from the cache, nothing is compiled.",
+        metadata={"tags": ["restart-kernel"]},
     ),
     code(
+        "%load_ext cython_pin\n"
+        "# ^ a restart forgets loaded extensions: JupyterLab's extension reloads it, elsewhere this line does\n"
         "from cython_pin import import_pinned_result\n\n"
         'r = import_pinned_result("square")\n'
         'print(r.module_name, r.key[:16], "used_cache =", r.used_cache)\n'
@@ -88,7 +92,7 @@ cells = [
         "## 7. The cache\nBuilds live in `cython_pin.get_cache_dir()` (set `CYTHON_PIN_CACHE_DIR` to move it). "
         "`gc_cache` removes old builds but never pinned ones."
     ),
-    code("print(cython_pin.get_cache_dir())\ncython_pin.cache_stats()"),
+    code("import cython_pin\n\nprint(cython_pin.get_cache_dir())\ncython_pin.cache_stats()"),
     code("cython_pin.gc_cache(keep_n_newest=20, dry_run=True)"),
 ]
 nb = new_notebook(
