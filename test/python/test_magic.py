@@ -93,9 +93,9 @@ def test_magic_annotate_name_and_options(shell, shown):
     payload = bundle[MIME_TYPE]
     assert payload["module_name"] == "magic_named"
     assert [ln["line"] for ln in payload["annotation"]["lines"]] == [2, 3, 4, 5]
-    # Exports show text/plain: the summary stays (key, timings), the annotation is one line per source line
-    # with its score, and no C code; no text/html for an exporter to prefer.
-    assert "text/html" not in bundle
+    # Exports prefer text/html: it starts with the summary (key, timings); text/plain has the annotation as
+    # one line per source line with its score, and no C code.
+    assert payload["key"][:16] in bundle["text/html"].split('class="cython-pin-line', 1)[0]
     text = bundle["text/plain"]
     assert payload["key"] in text and "timings" in text
     assert "annotation : Python-interaction score per line" in text

@@ -85,8 +85,9 @@ def test_annotate_and_annotate_fullc(shell, shown):
     assert ann["annotation"]["lines"] and "full_c" not in ann["annotation"]
     full = run(shell, shown, "%%cython_pin --annotate-fullc\n" + CELL)
     assert "PyInit_" in full["annotation"]["full_c"]  # the entire generated C
-    # the result view shows it (renderer); exports keep the compact text/plain, without the C code
-    assert "text/html" not in shown[-1] and "PyInit_" not in shown[-1]["text/plain"]
+    # frontends without the extension get the HTML annotation (whole-file C only with --annotate-fullc);
+    # text/plain stays compact, without C code
+    assert "PyInit_" in shown[-1]["text/html"] and "PyInit_" not in shown[-1]["text/plain"]
     assert len({plain["key"], ann["key"], full["key"]}) == 3
 
 

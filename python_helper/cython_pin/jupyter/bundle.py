@@ -7,6 +7,7 @@ from typing import Any
 
 from ..constants import MIME_TYPE, PROTOCOL_VERSION
 from ..errors import exception_message
+from ..report.annotation import render_html
 from ..report.result import BuildResult, timings_json
 
 
@@ -70,13 +71,20 @@ def annotation_text(annotation: dict[str, Any]) -> list[str]:
 
 
 def ok_bundle(res: BuildResult, line_offset: int, names: list[str], aliases: list[str]) -> dict[str, Any]:
-    """The MIME bundle of a successful build. No text/html: exporters (nbconvert) prefer it over
-    text/plain, so the summary (key, timings) would be lost and an annotation would carry all its C code;
-    text/plain holds the summary and, when annotated, the compact per-line scores."""
+    """The MIME bundle of a successful build. text/plain holds the summary (key, timings) and, when annotated,
+    the compact per-line scores. An annotated build also carries a self-contained text/html annotation for
+    frontends without the extension (Notebook 7 alone, VS Code, nbviewer, nbconvert), which prefer it over
+    text/plain: it starts with the same summary, so exports keep it; whole-file C only with
+    ``--annotate-fullc``."""
     payload = res.to_json(line_offset, names=names, aliases=aliases)
     lines = res.summary_lines(line_offset, aliases=aliases)
     if names:
         lines.insert(3, f"  names      : {', '.join(names)}")
+    bundle: dict[str, Any] = {MIME_TYPE: payload}
     if payload["annotation"] is not None:
+        bundle["text/html"] = render_html(
+            payload["annotation"], title=res.module_name, summary="\n".join(lines)
+        )
         lines += annotation_text(payload["annotation"])
-    return {MIME_TYPE: payload, "text/plain": "\n".join(lines)}
+    bundle["text/plain"] = "\n".join(lines)
+    return bundle

@@ -51,41 +51,67 @@ def shift(annotation: dict[str, Any] | None, line_offset: int) -> dict[str, Any]
     return dict(annotation, lines=[dict(ln, line=ln["line"] + line_offset) for ln in annotation["lines"]])
 
 
-def render_html(annotation: dict[str, Any], title: str = "") -> str:
-    """Static annotation: one ``<details>`` per line shaded by score (Python interaction), expandable to
-    its C code. No scripts, inline styles only, readable in light and dark themes."""
+# Cython's own title for the whole generated C (``--annotate-fullc``), kept so readers and tools find it.
+COMPLETE_CODE_TITLE = "Complete cythonized code"
+# Shaded lines get an opaque background from pale to deep yellow and dark text of their own, so they read the
+# same on light and dark pages (contrast of #1f1f1f on the deepest shade is above WCAG AA's 4.5:1); lines with
+# no Python interaction keep the page's colours.
+_TEXT_ON_SHADE = "#1f1f1f"
+_BOX = (
+    "font-family:var(--jp-code-font-family,monospace);font-size:var(--jp-code-font-size,12px);line-height:1.4;"
+    "text-align:left"
+)
+_PRE = "margin:0;padding:0;background:none;border:0;white-space:pre;font:inherit;color:inherit"
+_C_CODE = (
+    "margin:0 0 2px 3.2em;padding:2px 6px;border-left:2px solid #888;overflow-x:auto;font-size:90%;"
+    "white-space:pre;background:none;color:inherit"
+)
+
+
+def _shade(score: int, max_score: int) -> str:
+    """The inline style of a line with this score: any Python interaction is visible, more is deeper."""
+    if score <= 0:
+        return ""
+    lightness = 88 - round(30 * min(1.0, score / max_score))  # 88% (a touch of Python) .. 58% (much)
+    return f"background:hsl(50,100%,{lightness}%);color:{_TEXT_ON_SHADE};"
+
+
+def render_html(annotation: dict[str, Any], title: str = "", summary: str = "") -> str:
+    """Self-contained annotation HTML (no scripts, no external CSS, inline styles only): ``summary`` first (a
+    build's text summary, so exports keep it), then one line per source line shaded by its score, each
+    expandable to its C code (collapsed), and the whole generated C only when the annotation has it
+    (collapsed, under Cython's title)."""
     max_score = max(1, int(annotation.get("max_score") or 0))
-    out = [
-        '<div class="cython-pin-annotation" style="font-family:var(--jp-code-font-family,monospace);'
-        'font-size:var(--jp-code-font-size,12px);line-height:1.4">'
-    ]
+    out = [f'<div class="cython-pin-annotation" style="{_BOX}">']
+    if summary:
+        out.append(
+            f'<pre class="cython-pin-summary" style="{_PRE};margin-bottom:6px">{html.escape(summary)}</pre>'
+        )
     if title:
         out.append(
-            f'<div style="margin-bottom:4px;opacity:.8">{html.escape(title)} — yellow = Python '
-            "interaction (click a line for its C code)</div>"
+            f'<div style="margin-bottom:4px">{html.escape(title)}: shaded lines call into Python '
+            "(deeper = more); open a line for its C code</div>"
         )
     for ln in annotation.get("lines", []):
         score = int(ln["score"])
-        alpha = 0.0 if score == 0 else 0.15 + 0.6 * min(1.0, score / max_score)
-        bg = f"background:rgba(255,215,0,{alpha:.2f});" if alpha else ""
-        label = f'<span style="opacity:.6;user-select:none">{ln["line"]:>4} </span>' + html.escape(
-            ln["source"]
+        shade = _shade(score, max_score)
+        text = f"{ln['line']:>4}  {ln['source']}"
+        line = (
+            f'<pre class="cython-pin-line score-{score}" style="{_PRE};display:inline">'
+            f"{html.escape(text)}</pre>"
         )
         if ln.get("c_code"):
             out.append(
-                f'<details style="{bg}margin:0" title="score {score}"><summary style="white-space:pre;'
-                f'cursor:pointer">{label}</summary><pre style="margin:0 0 0 3em;padding:2px 4px;'
-                f'border-left:2px solid rgba(128,128,128,.5);overflow-x:auto;font-size:90%">'
-                f"{html.escape(ln['c_code'])}</pre></details>"
+                f'<details style="{shade}margin:0" title="score {score}">'
+                f'<summary style="cursor:pointer">{line}</summary>'
+                f'<pre style="{_C_CODE}">{html.escape(ln["c_code"])}</pre></details>'
             )
         else:
-            out.append(f'<div style="{bg}white-space:pre;padding-left:1.1em">{label}</div>')
+            out.append(f'<div style="{shade}padding-left:1.1em" title="score {score}">{line}</div>')
     if annotation.get("full_c"):
         out.append(
-            '<details style="margin-top:4px"><summary style="cursor:pointer">'
-            "Complete cythonized code</summary>"
-            '<pre style="margin:0;padding:2px 4px;overflow-x:auto;font-size:90%">'
-            f"{html.escape(annotation['full_c'])}</pre></details>"
+            f'<details style="margin-top:4px"><summary style="cursor:pointer">{COMPLETE_CODE_TITLE}</summary>'
+            f'<pre style="{_C_CODE};margin-left:0">{html.escape(annotation["full_c"])}</pre></details>'
         )
     out.append("</div>")
     return "\n".join(out)
