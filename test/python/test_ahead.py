@@ -445,3 +445,68 @@ def test_how_long_ago_a_build_ahead_was():
     assert _ago(at(3 * 3600 + 5)) == " (3 h ago)"
     assert _ago(at(5 * 86400 + 5)) == " (5 days ago)"
     assert _ago("not a time") == ""
+
+
+def test_the_worker_builds_with_the_kernels_compiler_flags_as_of_the_request(private_scheduler, monkeypatch):
+    """A `%env CFLAGS=...` after the worker started: the worker computes the kernel's key and builds with it."""
+    for name in ("CFLAGS", "CPPFLAGS", "LDFLAGS", "LDSHARED"):
+        monkeypatch.delenv(name, raising=False)
+    sched, got = private_scheduler
+    sched.start_worker()  # started with the environment as it was
+    monkeypatch.setenv("CFLAGS", "-DAHEAD_VALUE=11")
+    src = (
+        'cdef extern from *:\n    """\n    #ifndef AHEAD_VALUE\n    #define AHEAD_VALUE 0\n    #endif\n'
+        f'    """\n    int AHEAD_VALUE\n\ndef v():\n    return AHEAD_VALUE + {uuid.uuid4().int % 10**9} * 0\n'
+    )
+    req = _request("c", 1, src)
+    sched.submit(req)
+    _wait(lambda: not sched.busy)
+    assert [d["stage"] for e, d in got if e == "prebuild_state"] == ["cython", "done"]
+    import cython_pin
+
+    res = cython_pin.compile_and_load_result(src)
+    assert res.key == req.key and res.used_cache and res.module.v() == 11
+
+
+def test_a_cancel_once_the_build_is_being_published_is_too_late(tmp_path, monkeypatch):
+    """The worker in this process: a cancel that arrives while the finished build is being published (its
+    SIGUSR1 included) leaves the entry published, reported done, and its team upload queued."""
+    import io
+    import signal
+
+    import cython_pin.build.cold as cold
+    import cython_pin.remote as remote
+    from cython_pin.ahead.worker import Worker
+    from cython_pin.build import progress
+
+    root = tmp_path / "cache"
+    monkeypatch.setenv("CYTHON_PIN_CACHE_DIR", str(root))
+    monkeypatch.setenv("CYTHON_PIN_REMOTE", "file://" + str(tmp_path / "team"))
+    uploads: list[str] = []
+    monkeypatch.setattr(remote, "fetch", lambda root, key, opts: (None, []))
+    monkeypatch.setattr(remote, "after_build", lambda root, key, opts: uploads.append(key))
+    out = io.BytesIO()
+    worker = Worker(out)
+    real_publish = cold.publish
+
+    def publish_while_cancelled(*args: Any, **kwargs: Any) -> None:
+        worker._cancel(1)  # what the reader thread does when the kernel's cancel arrives now
+        time.sleep(0.2)  # the signal is handled meanwhile
+        real_publish(*args, **kwargs)
+
+    monkeypatch.setattr(cold, "publish", publish_while_cancelled)
+    progress.set_sink(worker._on_stage)
+    old_handler = signal.signal(signal.SIGUSR1, worker._on_signal)
+    try:
+        src = _fresh_source()
+        req = _request("c", 1, src)
+        worker._run_one(
+            {"job": 1, "source": src, "opts": {}, "key": req.key, "cwd": os.getcwd(), "line_offset": 0}
+        )
+    finally:
+        signal.signal(signal.SIGUSR1, old_handler)
+        progress.set_sink(None)
+    reports = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [r["stage"] for r in reports] == ["cython", "done"]
+    assert os.path.exists(os.path.join(root, req.key, "meta.json"))
+    assert uploads == [req.key]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from ..report.diagnostics import Diagnostic, parse_compiler, parse_cython, summarize
 from ..errors import BuildError
 from .options import BuildOptions
-from .toolchain import compiler_command, python_include_dirs
+from .toolchain import compiler_command, flag_environment, python_include_dirs
 
 if TYPE_CHECKING:
     from .pch import Pending
@@ -111,6 +111,92 @@ def ldshared_flags() -> list[str]:
     if not any(a in ("-shared", "-bundle") for a in flags):
         flags.insert(0, "-shared")
     return flags
+
+
+@dataclass(frozen=True)
+class EnvironmentFlags:
+    """The environment's compiler flags as command words, applied where setuptools applies them."""
+
+    compile: tuple[str, ...] = ()  # CFLAGS then CPPFLAGS, on every compile
+    link: tuple[str, ...] = ()  # LDFLAGS, on every link
+    link_command: tuple[str, ...] = ()  # LDSHARED: links separately from the compile, with this command
+
+    @classmethod
+    def read(cls, env: dict[str, str] | None = None) -> EnvironmentFlags:
+        """From ``env`` (a :func:`flag_environment` result; None: the environment now)."""
+        import shlex
+
+        env = flag_environment() if env is None else env
+        return cls(
+            compile=tuple(shlex.split(env.get("CFLAGS", "")) + shlex.split(env.get("CPPFLAGS", ""))),
+            link=tuple(shlex.split(env.get("LDFLAGS", ""))),
+            link_command=tuple(shlex.split(env.get("LDSHARED", ""))),
+        )
+
+
+def link_commands(
+    compiler: list[str],
+    compile_flags: list[str],
+    sources: list[str],
+    link_flags: list[str],
+    artifact: str,
+    env_flags: EnvironmentFlags,
+) -> list[list[str]]:
+    """The commands, run in order, that make the extension module ``artifact`` from C ``sources``.
+    ``compile_flags`` already hold the environment's CFLAGS/CPPFLAGS; ``link_flags`` are the user's
+    (libraries, extra link args). One command compiles and links, with LDFLAGS after sysconfig's shared
+    flags; with LDSHARED set, as in setuptools, each source is compiled to an object file and LDSHARED
+    (followed by LDFLAGS, CFLAGS and CPPFLAGS) links them."""
+    if not env_flags.link_command:
+        return [
+            [
+                *compiler,
+                *compile_flags,
+                *sources,
+                *ldshared_flags(),
+                *env_flags.link,
+                *link_flags,
+                "-o",
+                artifact,
+            ]
+        ]
+    stem = os.path.splitext(artifact)[0]
+    objects = [f"{stem}.{i}.o" for i in range(len(sources))]
+    compiles = [
+        [*compiler, *compile_flags, "-c", src, "-o", obj] for src, obj in zip(sources, objects, strict=True)
+    ]
+    link = [
+        *env_flags.link_command,
+        *env_flags.link,
+        *env_flags.compile,
+        *objects,
+        *link_flags,
+        "-o",
+        artifact,
+    ]
+    return [*compiles, link]
+
+
+def run_side_by_side(commands: list[list[str]], cwd: str) -> list[tuple[int, str]]:
+    """Run ``commands`` at the same time (``LC_ALL=C``); each one's exit status and merged output. Raises
+    OSError when one cannot start. However this returns or raises (that OSError, a kernel interrupt, a
+    cancelled build ahead), none of them is left running."""
+    import subprocess
+
+    env = dict(os.environ, LC_ALL="C")
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        for cmd in commands:
+            procs.append(
+                subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+            )
+        outputs = [p.communicate()[0].decode("utf-8", "replace") for p in procs]
+        return [(p.returncode, text) for p, text in zip(procs, outputs, strict=True)]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
 
 
 @contextlib.contextmanager
@@ -208,17 +294,32 @@ def _cythonize_unit(
 
 
 def compile_command(
-    unit: Unit, opts: BuildOptions, include_dirs: list[str], extra_sources: list[str]
+    unit: Unit,
+    opts: BuildOptions,
+    include_dirs: list[str],
+    extra_sources: list[str],
+    env_flags: EnvironmentFlags | None = None,
 ) -> list[str]:
-    """The single compile+link command for one unit."""
-    cmd = compiler_command(opts.language)
-    cmd += ["-fPIC", "-fwrapv", "-fno-strict-aliasing", "-fdiagnostics-color=never"]
-    cmd += opts.opt_flags
+    """The single compile+link command for one unit (without LDSHARED in the environment)."""
+    return unit_commands(unit, opts, include_dirs, extra_sources, env_flags or EnvironmentFlags())[-1]
+
+
+def unit_commands(
+    unit: Unit,
+    opts: BuildOptions,
+    include_dirs: list[str],
+    extra_sources: list[str],
+    env_flags: EnvironmentFlags,
+) -> list[list[str]]:
+    """The commands, run in order, that build one unit (see :func:`link_commands`)."""
+    flags = ["-fPIC", "-fwrapv", "-fno-strict-aliasing", "-fdiagnostics-color=never"]
+    flags += opts.opt_flags
+    flags += env_flags.compile  # as setuptools: after the base flags, before the build's own
     for name, value in opts.define_macros:
-        cmd.append(f"-D{name}" if value is None else f"-D{name}={value}")
+        flags.append(f"-D{name}" if value is None else f"-D{name}={value}")
     for d in include_dirs:
-        cmd += ["-I", d]
-    cmd += opts.extra_compile_args
+        flags += ["-I", d]
+    flags += opts.extra_compile_args
     c_path, artifact = unit.c_path, unit.artifact_path
     if getattr(opts, "relative_paths", False):  # PGO: the same names in both steps' build dirs
         work = os.path.dirname(unit.c_path)
@@ -226,14 +327,11 @@ def compile_command(
         extra_sources = [
             os.path.relpath(p, work) if p.startswith(work + os.sep) else p for p in extra_sources
         ]
-    cmd += [c_path] + extra_sources
-    cmd += ldshared_flags()
-    for d in opts.library_dirs:
-        cmd += ["-L", d]
-    cmd += [f"-l{lib}" for lib in opts.libraries]
-    cmd += opts.extra_link_args
-    cmd += ["-o", artifact]
-    return cmd
+    link = [w for d in opts.library_dirs for w in ("-L", d)]
+    link += [f"-l{lib}" for lib in opts.libraries]
+    link += opts.extra_link_args
+    compiler = compiler_command(opts.language)
+    return link_commands(compiler, flags, [c_path, *extra_sources], link, artifact, env_flags)
 
 
 def build_units(
@@ -277,8 +375,6 @@ def _build_units(
     pending: Pending | None,
     shared: str | None,
 ) -> BuildOutput:
-    import subprocess
-
     out = BuildOutput()
     include_path = [work_dir] + opts.include_dirs
     log_path = os.path.join(work_dir, ".cython.log")
@@ -332,23 +428,25 @@ def _build_units(
         if n.endswith((".c", ".cpp")) and n not in included
     ]
     extra += opts.extra_sources
-    env = dict(os.environ, LC_ALL="C")
-    progress.stage("compile", key, module_name, t0, out.diagnostics)  # the one command compiles and links
+    env_flags = EnvironmentFlags.read()  # the environment as this build starts
+    progress.stage("compile", key, module_name, t0, out.diagnostics)  # compile and link
     t1 = time.perf_counter()
-    procs = []
     import shlex
 
-    for u in units:
-        cmd = compile_command(u, opts, inc, extra)
-        out.commands.append(shlex.join(cmd))
+    per_unit = [unit_commands(u, opts, inc, extra, env_flags) for u in units]
+    texts = []
+    failed = False
+    for step in range(max(len(c) for c in per_unit)):  # every unit's first command, then the next ones
+        batch = [cmds[step] for cmds in per_unit if step < len(cmds)]
+        out.commands += [shlex.join(cmd) for cmd in batch]
         try:
-            p = subprocess.Popen(cmd, cwd=work_dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+            results = run_side_by_side(batch, work_dir)
         except OSError as e:
             diag = Diagnostic(
                 0,
                 0,
                 "error",
-                f"cannot run the C compiler {cmd[0]!r}: {e}. Install a C compiler "
+                f"cannot run the C compiler {e.filename or batch[0][0]!r}: {e}. Install a C compiler "
                 "(e.g. apt install build-essential) or set CC.",
                 "helper",
                 None,
@@ -361,20 +459,10 @@ def _build_units(
                 module_name=module_name,
                 stage="C compilation",
             ) from e
-        procs.append((u, p))
-    texts = []
-    failed = False
-    try:
-        for _u, p in procs:
-            data, _ = p.communicate()
-            texts.append(data.decode("utf-8", "replace"))
-            failed |= p.returncode != 0
-    except BaseException:  # e.g. the kernel is interrupted: do not leave compilers running
-        for _u, p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-        raise
+        texts += [text for _status, text in results]
+        failed = any(status != 0 for status, _text in results)
+        if failed:
+            break
     out.compile_s = time.perf_counter() - t1
     cc_text = "\n".join(texts)
     out.output = cy_text + cc_text
@@ -403,7 +491,8 @@ def _build_units(
 
 def _name_rejected_flags(opts: BuildOptions, diagnostics: list[Diagnostic]) -> str:
     """When the compiler failed without pointing at a line: which of the user's flags it refuses (added
-    to ``diagnostics``); returns the text for the error's summary ("" if none)."""
+    to ``diagnostics``); returns the text for the error's summary ("" if none). The environment's flags are
+    not tried one word at a time: they often hold pairs such as ``-isystem DIR``."""
     from ..report.c_diagnostics import rejected_flags
 
     flags = opts.extra_compile_args + opts.extra_link_args

@@ -63,18 +63,27 @@ def build(job: Job) -> tuple[dict[str, Any], dict[str, float]]:
             from .shared_utility import start
 
             shared_build = start(job.root, shared, o.lock_timeout_s)
-            build_o = job.build_opts(staging) if job.build_opts is not None else o
-            out = build_units(
-                units,
-                build_o,
-                job.numpy_used,
-                staging,
-                user_files,
-                key=job.key,
-                module_name=job.name,
-                root=job.root,
-                shared=shared["module"] if shared else None,
-            )
+            try:
+                build_o = job.build_opts(staging) if job.build_opts is not None else o
+                out = build_units(
+                    units,
+                    build_o,
+                    job.numpy_used,
+                    staging,
+                    user_files,
+                    key=job.key,
+                    module_name=job.name,
+                    root=job.root,
+                    shared=shared["module"] if shared else None,
+                )
+            except BaseException as e:
+                if shared_build is not None and not isinstance(e, Exception):
+                    shared_build.stop()  # interrupted or cancelled: its compilers go too
+                elif shared_build is not None:  # this build failed: the shared module's failure is read too
+                    failure = shared_build.failure()
+                    if failure is not None and isinstance(e, BuildError):
+                        e.diagnostics.append(failure)
+                raise
             if shared_build is not None:
                 shared_build.wait()
             job.log.append(out.log())
@@ -153,6 +162,9 @@ def build(job: Job) -> tuple[dict[str, Any], dict[str, float]]:
         }
         if shared is not None:
             meta["shared"] = shared
+        from . import progress
+
+        progress.publishing(job.key, job.name)
         write_meta(staging, meta)
         publish(job.root, job.key, staging, replace=True)
     except BaseException:
