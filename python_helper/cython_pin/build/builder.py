@@ -53,29 +53,26 @@ def build_log(commands: list[str], output: str) -> str:
 
 
 @contextlib.contextmanager
-def capture_fds(path: str) -> Iterator[None]:
-    """Send fds 1 and 2, ``sys.stdout`` and ``sys.stderr`` to ``path`` for the duration."""
+def capture_output(path: str) -> Iterator[None]:
+    """Append to ``path`` what is written meanwhile to ``sys.stdout`` and ``sys.stderr`` (Cython reports
+    there; in a kernel they are ipykernel's streams, not the fds) and to fds 1 and 2 (C-level writes, which
+    would otherwise reach the Jupyter server's terminal), with Cython's own ``captured_fd``."""
+    import io
+
+    from Cython.Utils import captured_fd
+
     for s in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             s.flush()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    saved = [os.dup(1), os.dup(2)]
-    old_streams = sys.stdout, sys.stderr
-    stream = open(path, "a", encoding="utf-8", errors="replace", buffering=1)
-    try:
-        os.dup2(fd, 1)
-        os.dup2(fd, 2)
-        sys.stdout = sys.stderr = stream
-        yield
-    finally:
-        with contextlib.suppress(Exception):
-            stream.flush()
-        sys.stdout, sys.stderr = old_streams
-        os.dup2(saved[0], 1)
-        os.dup2(saved[1], 2)
-        for f in saved + [fd]:
-            os.close(f)
-        stream.close()
+    text = io.StringIO()
+    with captured_fd(1) as fd_out, captured_fd(2) as fd_err:
+        try:
+            with contextlib.redirect_stdout(text), contextlib.redirect_stderr(text):
+                yield
+        finally:
+            fd_text = (fd_out() + fd_err()).decode("utf-8", "replace")
+            with open(path, "a", encoding="utf-8", errors="replace") as f:
+                f.write(text.getvalue() + fd_text)
 
 
 def _read(path: str) -> str:
@@ -277,7 +274,7 @@ def _cythonize_unit(
         timestamps=False,
         shared_utility_qualified_name=shared,
     )
-    with capture_fds(log_path), warnings.catch_warnings(record=True) as caught:
+    with capture_output(log_path), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             res = compile_single(unit.pyx_path, copts, unit.full_name)
