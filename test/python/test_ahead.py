@@ -448,7 +448,7 @@ def test_how_long_ago_a_build_ahead_was():
 
 
 def test_the_worker_builds_with_the_kernels_compiler_flags_as_of_the_request(private_scheduler, monkeypatch):
-    """A `%env CFLAGS=...` after the worker started: the worker computes the kernel's key and builds with it."""
+    """A `%env CFLAGS=...` after the worker started: the worker computes the kernel's key, builds with it."""
     for name in ("CFLAGS", "CPPFLAGS", "LDFLAGS", "LDSHARED"):
         monkeypatch.delenv(name, raising=False)
     sched, got = private_scheduler

@@ -1,7 +1,7 @@
-"""Compiler settings from the environment, as setuptools and ``%%cython`` take them: CC, CFLAGS and CPPFLAGS on
-the compile, LDFLAGS on the link, LDSHARED as the link command. They are read when a build starts (a change
-in a running kernel applies to the next build) and are part of the key; an unchanged environment keeps its
-hits."""
+"""Compiler settings from the environment, as setuptools and ``%%cython`` take them: CC, CFLAGS and
+CPPFLAGS on the compile, LDFLAGS on the link, LDSHARED as the link command. They are read when a build
+starts (a change in a running kernel applies to the next build) and are part of the key; an unchanged
+environment keeps its hits."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
 """Cold builds: Cython in-process (no setuptools), then the C compiler called directly, both with their
-output captured at the file-descriptor level so nothing leaks to the Jupyter server's terminal."""
+output captured at the file-descriptor level so nothing leaks to the Jupyter server's terminal. The
+environment's compiler settings (CC, CFLAGS, CPPFLAGS, LDFLAGS, LDSHARED) apply where setuptools applies
+them."""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 import contextlib
 import os
@@ -12,9 +12,10 @@ import time
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from ..report.diagnostics import Diagnostic, parse_compiler, parse_cython, summarize
 from ..errors import BuildError
+from ..report.diagnostics import Diagnostic, parse_compiler, parse_cython, summarize
 from .options import BuildOptions
 from .toolchain import compiler_command, flag_environment, python_include_dirs
 
@@ -198,8 +199,8 @@ def run_side_by_side(commands: list[list[str]], cwd: str) -> list[tuple[int, str
 
 @contextlib.contextmanager
 def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic GC while Cython runs (restored after, as it was): a first compile allocates enough
-    objects for ~190 collections that find next to nothing; ~20 ms of a ~0.44 s cythonize."""
+    """Pause the cyclic GC while Cython runs (restored after, as it was): a first compile allocates so many
+    long-lived objects that the collections it triggers find next to nothing."""
     import gc
 
     was_enabled = gc.isenabled()

@@ -3,14 +3,13 @@ publish it as the cache entry (the caller holds the key lock)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import os
 import sys
 import time
+from typing import TYPE_CHECKING
 
-from ..cache.hashing import sha256_file
 from ..cache.entries import new_staging, publish, utc_now, write_meta
+from ..cache.hashing import sha256_file
 
 if TYPE_CHECKING:
     from typing import Any
@@ -50,9 +49,9 @@ def build(job: Job) -> tuple[dict[str, Any], dict[str, float]]:
     """Build in a staging dir and publish atomically (caller holds the key lock)."""
     import shutil
 
+    from ..errors import BuildError
     from ..report.annotation import parse_cython_html, render_html
     from .builder import build_units
-    from ..errors import BuildError
 
     o = job.opts
     staging = new_staging(job.root, job.key)

@@ -16,9 +16,8 @@ one.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import os
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import subprocess
@@ -63,9 +62,9 @@ def _is_gcc(root: str) -> bool:
 
 
 def _folder(root: str, flags: list[str]) -> str:
+    import hashlib
     import json
 
-    import hashlib
     from .toolchain import python_include_dirs, toolchain_fingerprint
 
     material = {

@@ -10,10 +10,9 @@ Differences from Cython's magic, each for a reason:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from ..errors import BuildError
 
@@ -153,10 +152,11 @@ def use_opts(job: Job, staging: str) -> BuildOptions:
     """Options of the optimised step of a ``pgo`` build in ``staging``: the profile comes from the
     instrumented build's cache entry, built and trained first when missing (caller holds ``job``'s lock)."""
     import hashlib
-    from .cold import build
+
     from ..cache.entries import key_lock, read_meta
-    from .job import Job
     from ..cache.paths import entry_dir
+    from .cold import build
+    from .job import Job
 
     o = job.opts
     family = compiler_family(o.language, job.root)

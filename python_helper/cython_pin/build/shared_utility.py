@@ -15,11 +15,10 @@ load on each cache hit), in C, without PGO, user compile flags or macros beyond 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import os
 import re
 import sys
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import subprocess
@@ -66,9 +65,9 @@ def _eligible(opts: BuildOptions) -> bool:
 
 
 def _key(opt_flags: list[str], macros: list[list[str | None]], root: str | None) -> str:
+    import hashlib
     import json
 
-    import hashlib
     from .toolchain import toolchain_fingerprint
 
     material = {
@@ -134,8 +133,8 @@ def load(root: str, s: dict[str, Any], lock_timeout_s: float | None = None) -> N
 def _present(root: str, key: str) -> str | None:
     """The verified artifact of shared entry ``key``, or None (absent; a corrupt one is removed)."""
     from ..cache.entries import read_meta, remove_tree, verify_entry
-    from ..errors import CacheIntegrityError
     from ..cache.paths import entry_dir
+    from ..errors import CacheIntegrityError
 
     try:
         meta = read_meta(root, key)
@@ -274,9 +273,9 @@ def _build(root: str, s: dict[str, Any], children: Children) -> None:
     compile it, publish it as entry ``s["key"]`` (the caller holds its key lock)."""
     import shutil
 
+    from ..cache.entries import new_staging, publish, utc_now, write_meta
     from ..cache.hashing import sha256_file
     from .builder import EnvironmentFlags, link_commands
-    from ..cache.entries import new_staging, publish, utc_now, write_meta
     from .toolchain import compiler_command, cython_version, ext_suffix, python_include_dirs
 
     key, name = s["key"], s["module"]

@@ -3,11 +3,10 @@ compiler's version memoised on disk in ``<cache root>/toolchain.json``), so a ca
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import json
 import os
 import sys
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from typing import Any
