@@ -112,3 +112,12 @@ def test_flags_are_in_the_key_only_when_set(root, monkeypatch):
     monkeypatch.setenv("LDFLAGS", "-L/opt/x")
     monkeypatch.setenv("CFLAGS", "")  # empty: as if unset
     assert toolchain.toolchain_fingerprint("c", False, None)["compiler_flags"] == {"LDFLAGS": "-L/opt/x"}
+
+
+def test_pgo_links_with_its_profile_flags_when_ldshared_links_separately(root, tmp_path, monkeypatch):
+    monkeypatch.setenv("LDSHARED", shlex.join([*_real_cc(), "-shared"]))
+    src = 'def w(int n):\n    return n * 2\nif "_pgo_" in __name__:\n    w(3)\n'
+    res = cython_pin.compile_and_load_result(src, cache_dir=root, pgo=True)
+    assert res.module.w(4) == 8
+    links = [line for line in (res.log or "").splitlines() if line.startswith("$ ") and " -shared " in line]
+    assert any("-fprofile-use=" in line for line in links)

@@ -137,12 +137,14 @@ def has_profile(profile_dir: str) -> bool:
 
 
 def with_flags(opts: BuildOptions, extra: list[str], extra_sources: tuple[str, ...] = ()) -> BuildOptions:
-    """A copy of ``opts`` with ``extra`` compiler flags (one command compiles and links) and more sources.
-    Not part of any key: both PGO steps are derived from the same inputs."""
+    """A copy of ``opts`` with ``extra`` compiler and linker flags (the link needs them too when LDSHARED
+    links separately) and more sources. Not part of any key: both PGO steps are derived from the same
+    inputs."""
     from .options import BuildOptions
 
     fields = dict(opts.__dict__)
     fields["extra_compile_args"] = list(opts.extra_compile_args) + extra
+    fields["extra_link_args"] = list(opts.extra_link_args) + extra
     fields["extra_sources"] = list(opts.extra_sources) + list(extra_sources)
     fields["relative_paths"] = True
     return BuildOptions(**fields)
