@@ -121,3 +121,12 @@ def test_pgo_links_with_its_profile_flags_when_ldshared_links_separately(root, t
     assert res.module.w(4) == 8
     links = [line for line in (res.log or "").splitlines() if line.startswith("$ ") and " -shared " in line]
     assert any("-fprofile-use=" in line for line in links)
+
+
+def test_prereqs_probe_the_compiler_with_the_environments_flags(root, monkeypatch):
+    assert cython_pin.check_build_prereqs()["compiler"]["ok"] is True
+    monkeypatch.setenv("CFLAGS", "-fno-such-flag-anywhere")  # set after a first check in this process
+    rep = cython_pin.check_build_prereqs()
+    assert rep["compiler"]["ok"] is False and "-fno-such-flag-anywhere" in rep["compiler"]["error"]
+    monkeypatch.delenv("CFLAGS")
+    assert cython_pin.check_build_prereqs()["compiler"]["ok"] is True

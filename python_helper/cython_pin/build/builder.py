@@ -506,11 +506,13 @@ def _name_rejected_flags(opts: BuildOptions, diagnostics: list[Diagnostic]) -> s
 
 
 def trial_compile(language: str = "c", include_python: bool = True) -> tuple[bool, str]:
-    """Compile a trivial C file (including Python.h) to a shared object; returns (ok, message)."""
+    """Compile a trivial C file (including Python.h) to a shared object as a build would (the environment's
+    compiler settings included); returns (ok, message)."""
     import subprocess
     import tempfile
 
     cmd0 = compiler_command(language)
+    env_flags = EnvironmentFlags.read()
     with tempfile.TemporaryDirectory(prefix="cython_pin_probe_") as d:
         src = os.path.join(d, "probe.c")
         with open(src, "w") as f:
@@ -518,14 +520,17 @@ def trial_compile(language: str = "c", include_python: bool = True) -> tuple[boo
                 ("#include <Python.h>\n" if include_python else "")
                 + "int cython_pin_probe(void){return 1;}\n"
             )
-        cmd = cmd0 + ["-fPIC", "-fdiagnostics-color=never"]
+        flags = ["-fPIC", "-fdiagnostics-color=never", *env_flags.compile]
         if include_python:
             for p in python_include_dirs():
-                cmd += ["-I", p]
-        cmd += [src] + ldshared_flags() + ["-o", os.path.join(d, "probe.so")]
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
-        except (OSError, subprocess.SubprocessError) as e:
-            return False, f"{cmd0[0]}: {e}"
-        msg = (proc.stdout + proc.stderr).strip()
-        return proc.returncode == 0, msg
+                flags += ["-I", p]
+        msg = ""
+        for cmd in link_commands(cmd0, flags, [src], [], os.path.join(d, "probe.so"), env_flags):
+            try:
+                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False, cwd=d)
+            except (OSError, subprocess.SubprocessError) as e:
+                return False, f"{cmd[0]}: {e}"
+            msg = (proc.stdout + proc.stderr).strip()
+            if proc.returncode != 0:
+                return False, msg
+        return True, msg
