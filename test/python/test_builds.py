@@ -175,7 +175,7 @@ def test_tool_output_never_leaks_to_process_fds():
 
 
 def test_profiles_and_explicit_options_win():
-    from cython_pin.build.builder import Unit, compile_command
+    from cython_pin.build.builder import EnvironmentFlags, Unit, unit_commands
     from cython_pin.build.options import resolve_options
 
     fd = resolve_options({})
@@ -186,7 +186,7 @@ def test_profiles_and_explicit_options_win():
     ann = resolve_options({"profile": "annotate", "annotate": False})
     assert ann.annotate is False and ann.opt_flags == ["-O0", "-g"]
     o = resolve_options({"profile": "release", "extra_compile_args": ["-O1"], "libraries": ["m"]})
-    cmd = compile_command(Unit("m", "/x/m.pyx", "/x/m.so", "/x/m.c"), o, ["/inc"], [])
+    [cmd] = unit_commands(Unit("m", "/x/m.pyx", "/x/m.so", "/x/m.c"), o, ["/inc"], [], EnvironmentFlags())
     assert cmd.index("-O1") > cmd.index("-O3") and "-lm" in cmd and cmd[-2:] == ["-o", "/x/m.so"]
     assert "-DNDEBUG" in cmd and "-shared" in cmd
 

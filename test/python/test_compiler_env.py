@@ -130,3 +130,19 @@ def test_prereqs_probe_the_compiler_with_the_environments_flags(root, monkeypatc
     assert rep["compiler"]["ok"] is False and "-fno-such-flag-anywhere" in rep["compiler"]["error"]
     monkeypatch.delenv("CFLAGS")
     assert cython_pin.check_build_prereqs()["compiler"]["ok"] is True
+
+
+def test_where_the_environments_flags_go():
+    from cython_pin.build.builder import EnvironmentFlags, Unit, unit_commands
+    from cython_pin.build.options import resolve_options
+
+    o = resolve_options({"profile": "release", "extra_compile_args": ["-O1"], "libraries": ["m"]})
+    env = EnvironmentFlags(compile=("-O2",), link=("-Wl,-z,now",), link_command=("ld-wrap", "-shared"))
+    unit = Unit("m", "/x/m.pyx", "/x/m.so", "/x/m.c")
+    *compiles, link = unit_commands(unit, o, ["/inc"], ["/x/extra.c"], env)
+    assert [c[-3:] for c in compiles] == [["/x/m.c", "-o", "/x/m.0.o"], ["/x/extra.c", "-o", "/x/m.1.o"]]
+    for c in compiles:  # CFLAGS after the profile's flags, before the build's own; nothing of the link
+        assert c.index("-O3") < c.index("-O2") < c.index("-O1") and "-c" in c and "-lm" not in c
+    assert link == ["ld-wrap", "-shared", "-Wl,-z,now", "-O2", "/x/m.0.o", "/x/m.1.o", "-lm", "-o", "/x/m.so"]
+    [one] = unit_commands(unit, o, ["/inc"], [], EnvironmentFlags(compile=("-O2",), link=("-Wl,-z,now",)))
+    assert one.index("-O2") < one.index("/x/m.c") < one.index("-shared") < one.index("-Wl,-z,now")

@@ -120,11 +120,11 @@ class EnvironmentFlags:
     link_command: tuple[str, ...] = ()  # LDSHARED: links separately from the compile, with this command
 
     @classmethod
-    def read(cls, env: dict[str, str] | None = None) -> EnvironmentFlags:
-        """From ``env`` (a :func:`flag_environment` result; None: the environment now)."""
+    def read(cls) -> EnvironmentFlags:
+        """From the environment now."""
         import shlex
 
-        env = flag_environment() if env is None else env
+        env = flag_environment()
         return cls(
             compile=tuple(shlex.split(env.get("CFLAGS", "")) + shlex.split(env.get("CPPFLAGS", ""))),
             link=tuple(shlex.split(env.get("LDFLAGS", ""))),
@@ -289,17 +289,6 @@ def _cythonize_unit(
         for w in caught:
             print(f"warning: {os.path.basename(unit.pyx_path)}:0:0: {w.message}")
     return nerr
-
-
-def compile_command(
-    unit: Unit,
-    opts: BuildOptions,
-    include_dirs: list[str],
-    extra_sources: list[str],
-    env_flags: EnvironmentFlags | None = None,
-) -> list[str]:
-    """The single compile+link command for one unit (without LDSHARED in the environment)."""
-    return unit_commands(unit, opts, include_dirs, extra_sources, env_flags or EnvironmentFlags())[-1]
 
 
 def unit_commands(
