@@ -202,10 +202,20 @@ class Children:
                 raise Stopped(what)
             env = dict(os.environ, LC_ALL="C")
             p = self._running = subprocess.Popen(
-                cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+                cmd,
+                cwd=cwd,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                errors="replace",
             )
         try:
             text, _ = p.communicate()
+        except BaseException:  # interrupted while this thread waits (a build in the kernel's own thread)
+            p.kill()
+            p.wait()
+            raise
         finally:
             with self._lock:
                 self._running = None
