@@ -24,7 +24,7 @@ from cython_pin.ahead.worker import NICE
 from cython_pin.jupyter.magic import CELL_LINE_OFFSET
 from cython_pin.jupyter.prebuild import prebuild, split_cell
 from cython_pin.jupyter.protocol import make_event
-from support import HELPER
+from support import HELPER, live_processes
 
 
 def _fresh_source(extra: str = "") -> str:
@@ -387,21 +387,7 @@ def test_the_worker_goes_with_the_kernel_and_takes_its_compiler_along(
     assert group == proc.pid  # the worker leads its own process group (its compilers are in it)
     sched.close()  # what the kernel's exit does
     assert proc.returncode == -9
-    _wait(lambda: _live_members(group) == [], timeout=10)  # the compiler went too
-
-
-def _live_members(group: int) -> list[int]:
-    """Processes of process group ``group`` that are not zombies (waiting to be reaped by init)."""
-    live = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == group and fields[0] != "Z":
-            live.append(int(pid))
-    return live
+    _wait(lambda: live_processes(group=group) == [], timeout=10)  # the compiler went too
 
 
 def test_the_same_source_again_renames_the_running_build_and_keeps_another_cells_pending(

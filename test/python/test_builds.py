@@ -9,7 +9,7 @@ import sys
 import cython_pin
 import pytest
 from cython_pin.errors import BuildError
-from support import run_py
+from support import live_processes, run_py
 
 
 def test_cython_error_diagnostics_with_line_numbers():
@@ -202,26 +202,10 @@ def test_missing_cython_or_numpy_is_a_build_error_saying_what_to_do(monkeypatch)
         cython_pin.compile_and_load_result("def nonp():\n    return 1\n", numpy=True)
 
 
-def _children_running(marker: str) -> list[int]:
-    """This process's live (not zombie) children whose command line contains ``marker``."""
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                cmdline = f.read().decode(errors="replace")
-        except OSError:
-            continue
-        if int(fields[1]) == os.getpid() and fields[0] != "Z" and marker in cmdline:
-            found.append(int(pid))
-    return found
-
-
 def test_a_compiler_that_cannot_start_leaves_none_of_the_others_running(tmp_path):
     """Unit 2's compiler cannot start: unit 1's, already running, is stopped too."""
     from cython_pin.build.builder import run_side_by_side
 
     with pytest.raises(OSError):
         run_side_by_side([["sleep", "61.25"], [str(tmp_path / "no-such-compiler")]], str(tmp_path))
-    assert _children_running("61.25") == []
+    assert live_processes(parent=os.getpid(), marker="61.25") == []
