@@ -94,6 +94,9 @@ def build(job: Job) -> tuple[dict[str, Any], dict[str, float]]:
             if o.verbose >= 2 and e.output:
                 print(e.output)
             raise
+        from . import progress
+
+        progress.publishing(job.key, job.name)  # the tools are done: what is left writes the entry
         if o.verbose >= 2 and out.output.strip():
             print(out.output)
         keep = {source_rel, *(os.path.relpath(u.artifact_path, staging) for u in units), *keep_more}
@@ -161,9 +164,6 @@ def build(job: Job) -> tuple[dict[str, Any], dict[str, float]]:
         }
         if shared is not None:
             meta["shared"] = shared
-        from . import progress
-
-        progress.publishing(job.key, job.name)
         write_meta(staging, meta)
         publish(job.root, job.key, staging, replace=True)
     except BaseException:
