@@ -22,3 +22,22 @@ def run_py(code: str, *, cwd: str | None = None, env: dict[str, str] | None = No
     return subprocess.run(
         [sys.executable, "-c", code], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout
     )
+
+
+def live_processes(*, parent: int | None = None, group: int | None = None, marker: str = "") -> list[int]:
+    """Pids of the processes (zombies, waiting to be reaped, left out) with that parent pid and/or process
+    group whose command line contains ``marker``, read from /proc."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                state, ppid, pgrp = f.read().rsplit(")", 1)[1].split()[:3]
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmdline = f.read().decode(errors="replace")
+        except OSError:
+            continue
+        if state == "Z" or marker not in cmdline:
+            continue
+        if (parent is None or int(ppid) == parent) and (group is None or int(pgrp) == group):
+            found.append(int(pid))
+    return found

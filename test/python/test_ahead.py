@@ -24,7 +24,7 @@ from cython_pin.ahead.worker import NICE
 from cython_pin.jupyter.magic import CELL_LINE_OFFSET
 from cython_pin.jupyter.prebuild import prebuild, split_cell
 from cython_pin.jupyter.protocol import make_event
-from support import HELPER
+from support import HELPER, live_processes
 
 
 def _fresh_source(extra: str = "") -> str:
@@ -387,21 +387,7 @@ def test_the_worker_goes_with_the_kernel_and_takes_its_compiler_along(
     assert group == proc.pid  # the worker leads its own process group (its compilers are in it)
     sched.close()  # what the kernel's exit does
     assert proc.returncode == -9
-    _wait(lambda: _live_members(group) == [], timeout=10)  # the compiler went too
-
-
-def _live_members(group: int) -> list[int]:
-    """Processes of process group ``group`` that are not zombies (waiting to be reaped by init)."""
-    live = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == group and fields[0] != "Z":
-            live.append(int(pid))
-    return live
+    _wait(lambda: live_processes(group=group) == [], timeout=10)  # the compiler went too
 
 
 def test_the_same_source_again_renames_the_running_build_and_keeps_another_cells_pending(
@@ -445,3 +431,68 @@ def test_how_long_ago_a_build_ahead_was():
     assert _ago(at(3 * 3600 + 5)) == " (3 h ago)"
     assert _ago(at(5 * 86400 + 5)) == " (5 days ago)"
     assert _ago("not a time") == ""
+
+
+def test_the_worker_builds_with_the_kernels_compiler_flags_as_of_the_request(private_scheduler, monkeypatch):
+    """A `%env CFLAGS=...` after the worker started: the worker computes the kernel's key, builds with it."""
+    for name in ("CFLAGS", "CPPFLAGS", "LDFLAGS", "LDSHARED"):
+        monkeypatch.delenv(name, raising=False)
+    sched, got = private_scheduler
+    sched.start_worker()  # started with the environment as it was
+    monkeypatch.setenv("CFLAGS", "-DAHEAD_VALUE=11")
+    src = (
+        'cdef extern from *:\n    """\n    #ifndef AHEAD_VALUE\n    #define AHEAD_VALUE 0\n    #endif\n'
+        f'    """\n    int AHEAD_VALUE\n\ndef v():\n    return AHEAD_VALUE + {uuid.uuid4().int % 10**9} * 0\n'
+    )
+    req = _request("c", 1, src)
+    sched.submit(req)
+    _wait(lambda: not sched.busy)
+    assert [d["stage"] for e, d in got if e == "prebuild_state"] == ["cython", "done"]
+    import cython_pin
+
+    res = cython_pin.compile_and_load_result(src)
+    assert res.key == req.key and res.used_cache and res.module.v() == 11
+
+
+def test_a_cancel_once_the_build_is_being_published_is_too_late(tmp_path, monkeypatch):
+    """The worker in this process: a cancel that arrives while the finished build is being published (its
+    SIGUSR1 included) leaves the entry published, reported done, and its team upload queued."""
+    import io
+    import signal
+
+    import cython_pin.build.cold as cold
+    import cython_pin.remote as remote
+    from cython_pin.ahead.worker import Worker
+    from cython_pin.build import progress
+
+    root = tmp_path / "cache"
+    monkeypatch.setenv("CYTHON_PIN_CACHE_DIR", str(root))
+    monkeypatch.setenv("CYTHON_PIN_REMOTE", "file://" + str(tmp_path / "team"))
+    uploads: list[str] = []
+    monkeypatch.setattr(remote, "fetch", lambda root, key, opts: (None, []))
+    monkeypatch.setattr(remote, "after_build", lambda root, key, opts: uploads.append(key))
+    out = io.BytesIO()
+    worker = Worker(out)
+    real_publish = cold.publish
+
+    def publish_while_cancelled(*args: Any, **kwargs: Any) -> None:
+        worker._cancel(1)  # what the reader thread does when the kernel's cancel arrives now
+        time.sleep(0.2)  # the signal is handled meanwhile
+        real_publish(*args, **kwargs)
+
+    monkeypatch.setattr(cold, "publish", publish_while_cancelled)
+    progress.set_sink(worker._on_stage)
+    old_handler = signal.signal(signal.SIGUSR1, worker._on_signal)
+    try:
+        src = _fresh_source()
+        req = _request("c", 1, src)
+        worker._run_one(
+            {"job": 1, "source": src, "opts": {}, "key": req.key, "cwd": os.getcwd(), "line_offset": 0}
+        )
+    finally:
+        signal.signal(signal.SIGUSR1, old_handler)
+        progress.set_sink(None)
+    reports = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [r["stage"] for r in reports] == ["cython", "done"]
+    assert os.path.exists(os.path.join(root, req.key, "meta.json"))
+    assert uploads == [req.key]

@@ -9,7 +9,7 @@ import sys
 import cython_pin
 import pytest
 from cython_pin.errors import BuildError
-from support import run_py
+from support import live_processes, run_py
 
 
 def test_cython_error_diagnostics_with_line_numbers():
@@ -175,7 +175,7 @@ def test_tool_output_never_leaks_to_process_fds():
 
 
 def test_profiles_and_explicit_options_win():
-    from cython_pin.build.builder import Unit, compile_command
+    from cython_pin.build.builder import EnvironmentFlags, Unit, unit_commands
     from cython_pin.build.options import resolve_options
 
     fd = resolve_options({})
@@ -186,7 +186,7 @@ def test_profiles_and_explicit_options_win():
     ann = resolve_options({"profile": "annotate", "annotate": False})
     assert ann.annotate is False and ann.opt_flags == ["-O0", "-g"]
     o = resolve_options({"profile": "release", "extra_compile_args": ["-O1"], "libraries": ["m"]})
-    cmd = compile_command(Unit("m", "/x/m.pyx", "/x/m.so", "/x/m.c"), o, ["/inc"], [])
+    [cmd] = unit_commands(Unit("m", "/x/m.pyx", "/x/m.so", "/x/m.c"), o, ["/inc"], [], EnvironmentFlags())
     assert cmd.index("-O1") > cmd.index("-O3") and "-lm" in cmd and cmd[-2:] == ["-o", "/x/m.so"]
     assert "-DNDEBUG" in cmd and "-shared" in cmd
 
@@ -200,3 +200,12 @@ def test_missing_cython_or_numpy_is_a_build_error_saying_what_to_do(monkeypatch)
     monkeypatch.setitem(sys.modules, "numpy", None)
     with pytest.raises(BuildError, match="pip install numpy"):
         cython_pin.compile_and_load_result("def nonp():\n    return 1\n", numpy=True)
+
+
+def test_a_compiler_that_cannot_start_leaves_none_of_the_others_running(tmp_path):
+    """Unit 2's compiler cannot start: unit 1's, already running, is stopped too."""
+    from cython_pin.build.builder import run_side_by_side
+
+    with pytest.raises(OSError):
+        run_side_by_side([["sleep", "61.25"], [str(tmp_path / "no-such-compiler")]], str(tmp_path))
+    assert live_processes(parent=os.getpid(), marker="61.25") == []

@@ -4,6 +4,8 @@ off with CYTHON_PIN_PCH=0, one per toolchain."""
 from __future__ import annotations
 
 import os
+import shlex
+import sysconfig
 import threading
 
 import cython_pin
@@ -90,6 +92,9 @@ def test_user_flags_get_no_pch_and_toolchain_changes_get_another(root, monkeypat
     assert pch.header_flags(resolve_options({"extra_compile_args": ["-O1"]}), root) is None
     assert pch.header_flags(resolve_options({"define_macros": ["X=1"]}), root) is None
     assert pch.header_flags(resolve_options({"language": "c++"}), root) is None
+    monkeypatch.setenv("CFLAGS", "-O1")  # the environment's compile flags too
+    assert pch.header_flags(o, root) is None
+    monkeypatch.delenv("CFLAGS")
     flags = pch.header_flags(o, root)
     assert flags is not None
     before = pch._folder(root, flags)
@@ -111,3 +116,30 @@ def test_a_dead_makers_folder_is_removed(root):
     assert r.module.f(2) == 22
     _pch_done()
     assert not os.path.exists(dead) and os.path.isdir(live)
+
+
+def test_a_build_failing_while_the_header_is_made_leaves_one_publisher(root, tmp_path, monkeypatch):
+    """The module's compile fails while the .gch is still being made: one thread publishes it, without an
+    exception (two did, and the second found the first one's folder gone)."""
+    real = shlex.split(sysconfig.get_config_var("CC") or "cc")
+    slow = tmp_path / "bin" / "gcc"  # still gcc by name and version: it gets a pch
+    slow.parent.mkdir()
+    slow.write_text(
+        "#!/bin/sh\n"
+        'case " $* " in *" c-header "*) sleep 3;; esac\n'
+        f'exec {" ".join(shlex.quote(w) for w in real)} "$@"\n'
+    )
+    slow.chmod(0o755)
+    monkeypatch.setenv("CC", str(slow))
+    if pch.header_flags(resolve_options({}), root) is None:
+        pytest.skip("the C compiler is not gcc")
+    errors: list[threading.ExceptHookArgs] = []
+    monkeypatch.setattr(threading, "excepthook", errors.append)
+    fails_fast = 'cdef extern from *:\n    """\n    #error made to fail\n    """\n\ndef f():\n    return 1\n'
+    with pytest.raises(cython_pin.BuildError, match="C compilation"):
+        cython_pin.compile_and_load_result(fails_fast, cache_dir=root)
+    assert [t.name for t in threading.enumerate()].count("cython_pin-pch") == 1
+    _pch_done()
+    assert errors == []
+    [folder] = _folders(root)
+    assert pch.usable(folder)

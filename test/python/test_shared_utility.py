@@ -162,3 +162,56 @@ def test_a_second_dependent_loads_after_the_shared_module_left_sys_modules(built
     other = cython_pin.compile_and_load_result(TOTAL.replace("s += a[i]", "s += 2 * a[i]"), cache_dir=root)
     assert other.module.total(array.array("d", [1.0, 2.0])) == 6.0
     assert sys.modules[name] is not None
+
+
+def _cc_wrapper(tmp_path, shared_action: str) -> str:
+    """A CC that does ``shared_action`` (shell) for the shared module's compile and runs the real compiler
+    for everything else."""
+    import shlex
+    import sysconfig
+
+    real = shlex.split(sysconfig.get_config_var("CC") or "cc")
+    path = tmp_path / "mycc"
+    path.write_text(
+        "#!/bin/sh\n"
+        f'case " $* " in *cython_pin_shared_*" -o "*) {shared_action};; esac\n'
+        f'exec {" ".join(shlex.quote(w) for w in real)} "$@"\n'
+    )
+    path.chmod(0o755)
+    return str(path)
+
+
+def test_an_interrupt_stops_the_shared_modules_compiler(tmp_path, monkeypatch):
+    import threading
+    import time
+
+    from cython_pin.build import builder
+
+    pid_file = tmp_path / "shared-cc.pid"
+    monkeypatch.setenv("CC", _cc_wrapper(tmp_path, f"echo $$ > {pid_file}; exec sleep 60"))
+
+    def interrupted_once_the_shared_compiler_runs(*args, **kwargs):
+        deadline = time.monotonic() + 120
+        while not pid_file.exists() or not pid_file.read_text().strip():
+            assert time.monotonic() < deadline, "the shared module's compiler never started"
+            time.sleep(0.05)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(builder, "build_units", interrupted_once_the_shared_compiler_runs)
+    root = str(tmp_path / "cache")
+    with pytest.raises(KeyboardInterrupt):
+        cython_pin.compile_and_load_result(TOTAL, cache_dir=root)
+    pid = int(pid_file.read_text())
+    assert not os.path.exists(f"/proc/{pid}")  # killed and reaped
+    assert "cython_pin-shared_0" not in [t.name for t in threading.enumerate()]
+    assert os.listdir(os.path.join(root, ".staging")) == []
+
+
+def test_the_shared_modules_failure_is_reported_with_the_dependents(tmp_path, monkeypatch):
+    monkeypatch.setenv("CC", _cc_wrapper(tmp_path, "echo 'shared module compiler says no' >&2; exit 1"))
+    src = TOTAL + "\ndef broken():\n    return undefined_name\n"
+    with pytest.raises(cython_pin.BuildError) as ei:
+        cython_pin.compile_and_load_result(src, cache_dir=str(tmp_path / "cache"))
+    messages = [d.message for d in ei.value.diagnostics]
+    assert any("undefined_name" in m for m in messages)  # the dependent's own error
+    assert any("shared utility module failed" in m and "says no" in m for m in messages)

@@ -39,6 +39,9 @@ class Request:
         self.cell_id, self.generation, self.key = cell_id, generation, key
         self.source, self.opts, self.root, self.line_offset = source, opts, root, line_offset
         self.cwd = os.getcwd()
+        from ..build.toolchain import compiler_environment
+
+        self.compiler_env = compiler_environment()  # the worker builds with the kernel's, as of now
         self.job = 0
         self.started = time.monotonic()
         self.cancel_sent = False
@@ -154,6 +157,7 @@ class Scheduler:
                 "key": req.key,
                 "cwd": req.cwd,
                 "line_offset": req.line_offset,
+                "compiler_env": req.compiler_env,
             }
         )
 

@@ -2,12 +2,12 @@
 scheduler: one per kernel, long-lived, at a lower CPU priority, with Cython's compiler imported up front so
 that a new source costs the Cython pass and the C compiler, not Cython's start-up.
 
-It talks JSON lines: stdin brings ``{"op": "build", "job", "source", "opts", "key", "cwd", "line_offset"}``
-and ``{"op": "cancel", "job"}``; stdout carries ``{"job", "stage", "diagnostics"}`` with stage "cython"
-(the Cython pass is over: its warnings, or its errors before "failed"), then "done", "failed" or
-"cancelled". One build at a time. A cancel during the C compiler stops it (the compiler is killed); during
-the Cython pass, at its end. The worker exits when stdin closes (the kernel is gone), taking its compilers
-with it.
+It talks JSON lines: stdin brings ``{"op": "build", "job", "source", "opts", "key", "cwd", "line_offset",
+"compiler_env"}`` and ``{"op": "cancel", "job"}``; stdout carries ``{"job", "stage", "diagnostics"}`` with
+stage "cython" (the Cython pass is over: its warnings, or its errors before "failed"), then "done", "failed"
+or "cancelled". One build at a time. A cancel during the C compiler stops it (the compiler is killed);
+during the Cython pass, at its end; once the build is being published, it is too late: it is reported
+done. The worker exits when stdin closes (the kernel is gone), taking its compilers with it.
 """
 
 from __future__ import annotations
@@ -84,6 +84,9 @@ class Worker:
         cur = self._current
         if cur is None:
             return
+        if stage == "publish":  # the build is complete: a cancel now is too late, it is reported built
+            self._in_compiler = False
+            return
         # In this order against _cancel (which adds to the set, then looks at the flag): a cancel is
         # either seen here or signalled.
         self._in_compiler = stage == "compile"
@@ -116,6 +119,7 @@ class Worker:
         self._current = msg
         try:
             os.chdir(msg["cwd"])  # relative paths in the options mean what they mean in the kernel
+            _use_compiler_environment(msg.get("compiler_env") or {})
             build_ahead(msg["source"], msg["opts"], msg["key"])
         except Cancelled:
             self._finish(job, "cancelled")
@@ -139,6 +143,18 @@ class Worker:
         self._current = None
         self._cancelled.discard(job)
         self.send(job, stage, diagnostics)
+
+
+def _use_compiler_environment(env: dict[str, str]) -> None:
+    """Take the kernel's compiler variables (CC, CXX, CFLAGS, ...) as they were when the build was asked
+    for: the kernel's environment may have changed since this process started."""
+    from ..build.toolchain import COMPILER_VARIABLES
+
+    for name in COMPILER_VARIABLES:
+        if env.get(name):
+            os.environ[name] = env[name]
+        else:
+            os.environ.pop(name, None)
 
 
 def warm_up() -> None:

@@ -1,1 +1,2 @@
-"""Building: the Cython pass, the C compiler, precompiled headers, PGO, the shared utility module, options, the toolchain and stage reports."""
+"""Building: the Cython pass, the C compiler, precompiled headers, PGO, the shared utility module,
+options, the toolchain and stage reports."""

@@ -1,9 +1,9 @@
 """Cold builds: Cython in-process (no setuptools), then the C compiler called directly, both with their
-output captured at the file-descriptor level so nothing leaks to the Jupyter server's terminal."""
+output captured at the file-descriptor level so nothing leaks to the Jupyter server's terminal. The
+environment's compiler settings (CC, CFLAGS, CPPFLAGS, LDFLAGS, LDSHARED) apply where setuptools applies
+them."""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 import contextlib
 import os
@@ -12,11 +12,12 @@ import time
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from ..report.diagnostics import Diagnostic, parse_compiler, parse_cython, summarize
 from ..errors import BuildError
+from ..report.diagnostics import Diagnostic, parse_compiler, parse_cython, summarize
 from .options import BuildOptions
-from .toolchain import compiler_command, python_include_dirs
+from .toolchain import compiler_command, flag_environment, python_include_dirs
 
 if TYPE_CHECKING:
     from .pch import Pending
@@ -53,29 +54,26 @@ def build_log(commands: list[str], output: str) -> str:
 
 
 @contextlib.contextmanager
-def capture_fds(path: str) -> Iterator[None]:
-    """Send fds 1 and 2, ``sys.stdout`` and ``sys.stderr`` to ``path`` for the duration."""
+def capture_output(path: str) -> Iterator[None]:
+    """Append to ``path`` what is written meanwhile to ``sys.stdout`` and ``sys.stderr`` (Cython reports
+    there; in a kernel they are ipykernel's streams, not the fds) and to fds 1 and 2 (C-level writes, which
+    would otherwise reach the Jupyter server's terminal), with Cython's own ``captured_fd``."""
+    import io
+
+    from Cython.Utils import captured_fd
+
     for s in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             s.flush()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    saved = [os.dup(1), os.dup(2)]
-    old_streams = sys.stdout, sys.stderr
-    stream = open(path, "a", encoding="utf-8", errors="replace", buffering=1)
-    try:
-        os.dup2(fd, 1)
-        os.dup2(fd, 2)
-        sys.stdout = sys.stderr = stream
-        yield
-    finally:
-        with contextlib.suppress(Exception):
-            stream.flush()
-        sys.stdout, sys.stderr = old_streams
-        os.dup2(saved[0], 1)
-        os.dup2(saved[1], 2)
-        for f in saved + [fd]:
-            os.close(f)
-        stream.close()
+    text = io.StringIO()
+    with captured_fd(1) as fd_out, captured_fd(2) as fd_err:
+        try:
+            with contextlib.redirect_stdout(text), contextlib.redirect_stderr(text):
+                yield
+        finally:
+            fd_text = (fd_out() + fd_err()).decode("utf-8", "replace")
+            with open(path, "a", encoding="utf-8", errors="replace") as f:
+                f.write(text.getvalue() + fd_text)
 
 
 def _read(path: str) -> str:
@@ -113,10 +111,96 @@ def ldshared_flags() -> list[str]:
     return flags
 
 
+@dataclass(frozen=True)
+class EnvironmentFlags:
+    """The environment's compiler flags as command words, applied where setuptools applies them."""
+
+    compile: tuple[str, ...] = ()  # CFLAGS then CPPFLAGS, on every compile
+    link: tuple[str, ...] = ()  # LDFLAGS, on every link
+    link_command: tuple[str, ...] = ()  # LDSHARED: links separately from the compile, with this command
+
+    @classmethod
+    def read(cls) -> EnvironmentFlags:
+        """From the environment now."""
+        import shlex
+
+        env = flag_environment()
+        return cls(
+            compile=tuple(shlex.split(env.get("CFLAGS", "")) + shlex.split(env.get("CPPFLAGS", ""))),
+            link=tuple(shlex.split(env.get("LDFLAGS", ""))),
+            link_command=tuple(shlex.split(env.get("LDSHARED", ""))),
+        )
+
+
+def link_commands(
+    compiler: list[str],
+    compile_flags: list[str],
+    sources: list[str],
+    link_flags: list[str],
+    artifact: str,
+    env_flags: EnvironmentFlags,
+) -> list[list[str]]:
+    """The commands, run in order, that make the extension module ``artifact`` from C ``sources``.
+    ``compile_flags`` already hold the environment's CFLAGS/CPPFLAGS; ``link_flags`` are the user's
+    (libraries, extra link args). One command compiles and links, with LDFLAGS after sysconfig's shared
+    flags; with LDSHARED set, as in setuptools, each source is compiled to an object file and LDSHARED
+    (followed by LDFLAGS, CFLAGS and CPPFLAGS) links them."""
+    if not env_flags.link_command:
+        return [
+            [
+                *compiler,
+                *compile_flags,
+                *sources,
+                *ldshared_flags(),
+                *env_flags.link,
+                *link_flags,
+                "-o",
+                artifact,
+            ]
+        ]
+    stem = os.path.splitext(artifact)[0]
+    objects = [f"{stem}.{i}.o" for i in range(len(sources))]
+    compiles = [
+        [*compiler, *compile_flags, "-c", src, "-o", obj] for src, obj in zip(sources, objects, strict=True)
+    ]
+    link = [
+        *env_flags.link_command,
+        *env_flags.link,
+        *env_flags.compile,
+        *objects,
+        *link_flags,
+        "-o",
+        artifact,
+    ]
+    return [*compiles, link]
+
+
+def run_side_by_side(commands: list[list[str]], cwd: str) -> list[tuple[int, str]]:
+    """Run ``commands`` at the same time (``LC_ALL=C``); each one's exit status and merged output. Raises
+    OSError when one cannot start. However this returns or raises (that OSError, a kernel interrupt, a
+    cancelled build ahead), none of them is left running."""
+    import subprocess
+
+    env = dict(os.environ, LC_ALL="C")
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        for cmd in commands:
+            procs.append(
+                subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+            )
+        outputs = [p.communicate()[0].decode("utf-8", "replace") for p in procs]
+        return [(p.returncode, text) for p, text in zip(procs, outputs, strict=True)]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+
+
 @contextlib.contextmanager
 def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic GC while Cython runs (restored after, as it was): a first compile allocates enough
-    objects for ~190 collections that find next to nothing; ~20 ms of a ~0.44 s cythonize."""
+    """Pause the cyclic GC while Cython runs (restored after, as it was): a first compile allocates so many
+    long-lived objects that the collections it triggers find next to nothing."""
     import gc
 
     was_enabled = gc.isenabled()
@@ -191,7 +275,7 @@ def _cythonize_unit(
         timestamps=False,
         shared_utility_qualified_name=shared,
     )
-    with capture_fds(log_path), warnings.catch_warnings(record=True) as caught:
+    with capture_output(log_path), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             res = compile_single(unit.pyx_path, copts, unit.full_name)
@@ -207,18 +291,22 @@ def _cythonize_unit(
     return nerr
 
 
-def compile_command(
-    unit: Unit, opts: BuildOptions, include_dirs: list[str], extra_sources: list[str]
-) -> list[str]:
-    """The single compile+link command for one unit."""
-    cmd = compiler_command(opts.language)
-    cmd += ["-fPIC", "-fwrapv", "-fno-strict-aliasing", "-fdiagnostics-color=never"]
-    cmd += opts.opt_flags
+def unit_commands(
+    unit: Unit,
+    opts: BuildOptions,
+    include_dirs: list[str],
+    extra_sources: list[str],
+    env_flags: EnvironmentFlags,
+) -> list[list[str]]:
+    """The commands, run in order, that build one unit (see :func:`link_commands`)."""
+    flags = ["-fPIC", "-fwrapv", "-fno-strict-aliasing", "-fdiagnostics-color=never"]
+    flags += opts.opt_flags
+    flags += env_flags.compile  # as setuptools: after the base flags, before the build's own
     for name, value in opts.define_macros:
-        cmd.append(f"-D{name}" if value is None else f"-D{name}={value}")
+        flags.append(f"-D{name}" if value is None else f"-D{name}={value}")
     for d in include_dirs:
-        cmd += ["-I", d]
-    cmd += opts.extra_compile_args
+        flags += ["-I", d]
+    flags += opts.extra_compile_args
     c_path, artifact = unit.c_path, unit.artifact_path
     if getattr(opts, "relative_paths", False):  # PGO: the same names in both steps' build dirs
         work = os.path.dirname(unit.c_path)
@@ -226,14 +314,11 @@ def compile_command(
         extra_sources = [
             os.path.relpath(p, work) if p.startswith(work + os.sep) else p for p in extra_sources
         ]
-    cmd += [c_path] + extra_sources
-    cmd += ldshared_flags()
-    for d in opts.library_dirs:
-        cmd += ["-L", d]
-    cmd += [f"-l{lib}" for lib in opts.libraries]
-    cmd += opts.extra_link_args
-    cmd += ["-o", artifact]
-    return cmd
+    link = [w for d in opts.library_dirs for w in ("-L", d)]
+    link += [f"-l{lib}" for lib in opts.libraries]
+    link += opts.extra_link_args
+    compiler = compiler_command(opts.language)
+    return link_commands(compiler, flags, [c_path, *extra_sources], link, artifact, env_flags)
 
 
 def build_units(
@@ -277,8 +362,6 @@ def _build_units(
     pending: Pending | None,
     shared: str | None,
 ) -> BuildOutput:
-    import subprocess
-
     out = BuildOutput()
     include_path = [work_dir] + opts.include_dirs
     log_path = os.path.join(work_dir, ".cython.log")
@@ -332,23 +415,25 @@ def _build_units(
         if n.endswith((".c", ".cpp")) and n not in included
     ]
     extra += opts.extra_sources
-    env = dict(os.environ, LC_ALL="C")
-    progress.stage("compile", key, module_name, t0, out.diagnostics)  # the one command compiles and links
+    env_flags = EnvironmentFlags.read()  # the environment as this build starts
+    progress.stage("compile", key, module_name, t0, out.diagnostics)  # compile and link
     t1 = time.perf_counter()
-    procs = []
     import shlex
 
-    for u in units:
-        cmd = compile_command(u, opts, inc, extra)
-        out.commands.append(shlex.join(cmd))
+    per_unit = [unit_commands(u, opts, inc, extra, env_flags) for u in units]
+    texts = []
+    failed = False
+    for step in range(max(len(c) for c in per_unit)):  # every unit's first command, then the next ones
+        batch = [cmds[step] for cmds in per_unit if step < len(cmds)]
+        out.commands += [shlex.join(cmd) for cmd in batch]
         try:
-            p = subprocess.Popen(cmd, cwd=work_dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+            results = run_side_by_side(batch, work_dir)
         except OSError as e:
             diag = Diagnostic(
                 0,
                 0,
                 "error",
-                f"cannot run the C compiler {cmd[0]!r}: {e}. Install a C compiler "
+                f"cannot run the C compiler {e.filename or batch[0][0]!r}: {e}. Install a C compiler "
                 "(e.g. apt install build-essential) or set CC.",
                 "helper",
                 None,
@@ -361,20 +446,10 @@ def _build_units(
                 module_name=module_name,
                 stage="C compilation",
             ) from e
-        procs.append((u, p))
-    texts = []
-    failed = False
-    try:
-        for _u, p in procs:
-            data, _ = p.communicate()
-            texts.append(data.decode("utf-8", "replace"))
-            failed |= p.returncode != 0
-    except BaseException:  # e.g. the kernel is interrupted: do not leave compilers running
-        for _u, p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-        raise
+        texts += [text for _status, text in results]
+        failed = any(status != 0 for status, _text in results)
+        if failed:
+            break
     out.compile_s = time.perf_counter() - t1
     cc_text = "\n".join(texts)
     out.output = cy_text + cc_text
@@ -403,7 +478,8 @@ def _build_units(
 
 def _name_rejected_flags(opts: BuildOptions, diagnostics: list[Diagnostic]) -> str:
     """When the compiler failed without pointing at a line: which of the user's flags it refuses (added
-    to ``diagnostics``); returns the text for the error's summary ("" if none)."""
+    to ``diagnostics``); returns the text for the error's summary ("" if none). The environment's flags are
+    not tried one word at a time: they often hold pairs such as ``-isystem DIR``."""
     from ..report.c_diagnostics import rejected_flags
 
     flags = opts.extra_compile_args + opts.extra_link_args
@@ -419,11 +495,13 @@ def _name_rejected_flags(opts: BuildOptions, diagnostics: list[Diagnostic]) -> s
 
 
 def trial_compile(language: str = "c", include_python: bool = True) -> tuple[bool, str]:
-    """Compile a trivial C file (including Python.h) to a shared object; returns (ok, message)."""
+    """Compile a trivial C file (including Python.h) to a shared object as a build would (the environment's
+    compiler settings included); returns (ok, message)."""
     import subprocess
     import tempfile
 
     cmd0 = compiler_command(language)
+    env_flags = EnvironmentFlags.read()
     with tempfile.TemporaryDirectory(prefix="cython_pin_probe_") as d:
         src = os.path.join(d, "probe.c")
         with open(src, "w") as f:
@@ -431,14 +509,17 @@ def trial_compile(language: str = "c", include_python: bool = True) -> tuple[boo
                 ("#include <Python.h>\n" if include_python else "")
                 + "int cython_pin_probe(void){return 1;}\n"
             )
-        cmd = cmd0 + ["-fPIC", "-fdiagnostics-color=never"]
+        flags = ["-fPIC", "-fdiagnostics-color=never", *env_flags.compile]
         if include_python:
             for p in python_include_dirs():
-                cmd += ["-I", p]
-        cmd += [src] + ldshared_flags() + ["-o", os.path.join(d, "probe.so")]
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
-        except (OSError, subprocess.SubprocessError) as e:
-            return False, f"{cmd0[0]}: {e}"
-        msg = (proc.stdout + proc.stderr).strip()
-        return proc.returncode == 0, msg
+                flags += ["-I", p]
+        msg = ""
+        for cmd in link_commands(cmd0, flags, [src], [], os.path.join(d, "probe.so"), env_flags):
+            try:
+                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False, cwd=d)
+            except (OSError, subprocess.SubprocessError) as e:
+                return False, f"{cmd[0]}: {e}"
+            msg = (proc.stdout + proc.stderr).strip()
+            if proc.returncode != 0:
+                return False, msg
+        return True, msg

@@ -3,14 +3,13 @@ publish it as the cache entry (the caller holds the key lock)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import os
 import sys
 import time
+from typing import TYPE_CHECKING
 
-from ..cache.hashing import sha256_file
 from ..cache.entries import new_staging, publish, utc_now, write_meta
+from ..cache.hashing import sha256_file
 
 if TYPE_CHECKING:
     from typing import Any
@@ -50,9 +49,9 @@ def build(job: Job) -> tuple[dict[str, Any], dict[str, float]]:
     """Build in a staging dir and publish atomically (caller holds the key lock)."""
     import shutil
 
+    from ..errors import BuildError
     from ..report.annotation import parse_cython_html, render_html
     from .builder import build_units
-    from ..errors import BuildError
 
     o = job.opts
     staging = new_staging(job.root, job.key)
@@ -63,18 +62,27 @@ def build(job: Job) -> tuple[dict[str, Any], dict[str, float]]:
             from .shared_utility import start
 
             shared_build = start(job.root, shared, o.lock_timeout_s)
-            build_o = job.build_opts(staging) if job.build_opts is not None else o
-            out = build_units(
-                units,
-                build_o,
-                job.numpy_used,
-                staging,
-                user_files,
-                key=job.key,
-                module_name=job.name,
-                root=job.root,
-                shared=shared["module"] if shared else None,
-            )
+            try:
+                build_o = job.build_opts(staging) if job.build_opts is not None else o
+                out = build_units(
+                    units,
+                    build_o,
+                    job.numpy_used,
+                    staging,
+                    user_files,
+                    key=job.key,
+                    module_name=job.name,
+                    root=job.root,
+                    shared=shared["module"] if shared else None,
+                )
+            except BaseException as e:
+                if shared_build is not None and not isinstance(e, Exception):
+                    shared_build.stop()  # interrupted or cancelled: its compilers go too
+                elif shared_build is not None:  # this build failed: the shared module's failure is read too
+                    failure = shared_build.failure()
+                    if failure is not None and isinstance(e, BuildError):
+                        e.diagnostics.append(failure)
+                raise
             if shared_build is not None:
                 shared_build.wait()
             job.log.append(out.log())
@@ -86,6 +94,9 @@ def build(job: Job) -> tuple[dict[str, Any], dict[str, float]]:
             if o.verbose >= 2 and e.output:
                 print(e.output)
             raise
+        from . import progress
+
+        progress.publishing(job.key, job.name)  # the tools are done: what is left writes the entry
         if o.verbose >= 2 and out.output.strip():
             print(out.output)
         keep = {source_rel, *(os.path.relpath(u.artifact_path, staging) for u in units), *keep_more}

@@ -9,9 +9,8 @@ Cython's build machinery (also on a cache hit), since the options they give deci
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import os
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from typing import Any
@@ -183,6 +182,7 @@ def _memoised_settings(
     if root is None:
         return read_build_settings(source, file_name, support_files, include_dirs, base)
     import hashlib
+
     from ..cache.keys import include_dir_digest
     from .toolchain import cython_version
 

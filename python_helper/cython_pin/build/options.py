@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import os
 import re
+from typing import TYPE_CHECKING
 
 from ..constants import DEFAULT_PROFILE, PROFILES
 from ..names import is_identifier, reserved_module_names

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import os
 import time
+from typing import TYPE_CHECKING
 
-from ..engine import check_name_free, check_source, run_job
-from .job import Job
 from ..cache.keys import compute_key
-from ..names import is_identifier
-from .options import check_module_name, resolve_options, uses_numpy
 from ..cache.paths import ensure_root, numpy_remembered
+from ..engine import check_name_free, check_source, run_job
+from ..names import is_identifier
 from ..report.result import BuildResult
+from .job import Job
+from .options import check_module_name, resolve_options, uses_numpy
 from .toolchain import ext_suffix
 
 if TYPE_CHECKING:

@@ -16,12 +16,12 @@ one.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import os
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import subprocess
+    import threading
     from typing import Any
 
     from .options import BuildOptions
@@ -38,6 +38,10 @@ def header_flags(opts: BuildOptions, root: str) -> list[str] | None:
     if os.environ.get(ENV, "1") == "0" or opts.language != "c" or opts.pgo:
         return None
     if opts.extra_compile_args or opts.include_dirs:
+        return None
+    from .toolchain import flag_environment
+
+    if {"CFLAGS", "CPPFLAGS"} & flag_environment().keys():  # user compile flags, from the environment
         return None
     from .options import PROFILE_SETTINGS
 
@@ -58,9 +62,9 @@ def _is_gcc(root: str) -> bool:
 
 
 def _folder(root: str, flags: list[str]) -> str:
+    import hashlib
     import json
 
-    import hashlib
     from .toolchain import python_include_dirs, toolchain_fingerprint
 
     material = {
@@ -95,6 +99,7 @@ class Pending:
         self.final = final
         self.tmp = tmp
         self.proc = proc
+        self._publisher: threading.Thread | None = None
 
     def folder(self) -> str | None:
         """The folder to put first on the include path, or None: the ``.gch`` is not usable yet. One still
@@ -108,16 +113,18 @@ class Pending:
         return self._publish()
 
     def _publish(self) -> str | None:
+        """Wait for the compiler, publish its ``.gch`` if it made one; the folder to use, or None. Runs once
+        (in the build's thread or in the one publisher thread)."""
         import shutil
 
         assert self.proc is not None
         try:
             self.proc.wait()
             if self.proc.returncode == 0:
-                _write_meta(self.tmp)
                 try:
+                    _write_meta(self.tmp)
                     os.rename(self.tmp, self.final)
-                except OSError:  # another build published it first: use that one
+                except OSError:  # another build published it first (use that one), or the disk is full
                     pass
             return self.final if usable(self.final) else None
         finally:
@@ -125,22 +132,26 @@ class Pending:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
     def finish_later(self) -> None:
-        """Publish the ``.gch`` from a (non-daemon) thread once its compiler is done."""
-        if self.proc is None:
+        """Publish the ``.gch`` from a (non-daemon) thread once its compiler is done; a second call (the
+        build failed after :meth:`folder` handed it over) changes nothing."""
+        if self.proc is None or self._publisher is not None:
             return
         import threading
 
-        threading.Thread(target=self._publish, name="cython_pin-pch").start()
+        self._publisher = threading.Thread(target=self._publish, name="cython_pin-pch")
+        self._publisher.start()
 
     def abandon(self) -> None:
-        """Stop the compiler (the build was interrupted) and remove its folder."""
+        """Stop the compiler (the build was interrupted) and remove its folder (the publisher thread, if
+        there is one, finds the compiler killed and removes it)."""
         import shutil
 
-        proc, self.proc = self.proc, None
+        proc = self.proc
         if proc is not None and proc.poll() is None:
             proc.kill()
             proc.wait()
-        if proc is not None:
+        if proc is not None and self._publisher is None:
+            self.proc = None
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 

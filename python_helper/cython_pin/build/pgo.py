@@ -10,10 +10,9 @@ Differences from Cython's magic, each for a reason:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from ..errors import BuildError
 
@@ -138,12 +137,14 @@ def has_profile(profile_dir: str) -> bool:
 
 
 def with_flags(opts: BuildOptions, extra: list[str], extra_sources: tuple[str, ...] = ()) -> BuildOptions:
-    """A copy of ``opts`` with ``extra`` compiler flags (one command compiles and links) and more sources.
-    Not part of any key: both PGO steps are derived from the same inputs."""
+    """A copy of ``opts`` with ``extra`` compiler and linker flags (the link needs them too when LDSHARED
+    links separately) and more sources. Not part of any key: both PGO steps are derived from the same
+    inputs."""
     from .options import BuildOptions
 
     fields = dict(opts.__dict__)
     fields["extra_compile_args"] = list(opts.extra_compile_args) + extra
+    fields["extra_link_args"] = list(opts.extra_link_args) + extra
     fields["extra_sources"] = list(opts.extra_sources) + list(extra_sources)
     fields["relative_paths"] = True
     return BuildOptions(**fields)
@@ -153,10 +154,11 @@ def use_opts(job: Job, staging: str) -> BuildOptions:
     """Options of the optimised step of a ``pgo`` build in ``staging``: the profile comes from the
     instrumented build's cache entry, built and trained first when missing (caller holds ``job``'s lock)."""
     import hashlib
-    from .cold import build
+
     from ..cache.entries import key_lock, read_meta
-    from .job import Job
     from ..cache.paths import entry_dir
+    from .cold import build
+    from .job import Job
 
     o = job.opts
     family = compiler_family(o.language, job.root)

@@ -12,7 +12,13 @@ _compiler_probe: dict[str, tuple[bool, str]] = {}
 def check_build_prereqs(numpy: bool = False) -> dict[str, Any]:
     """Check Cython, a working C compiler (really compiles a trivial file, once per process), Python headers
     and, with ``numpy=True``, numpy. Returns ``{cython, compiler, python_headers, numpy, problems}``."""
-    from .toolchain import compiler_command, compiler_identity, cython_version, numpy_version
+    from .toolchain import (
+        compiler_command,
+        compiler_environment,
+        compiler_identity,
+        cython_version,
+        numpy_version,
+    )
 
     problems: list[str] = []
     report: dict[str, Any] = {}
@@ -37,11 +43,12 @@ def check_build_prereqs(numpy: bool = False) -> dict[str, Any]:
         )
 
     ident = compiler_identity("c", None)
-    if "c" not in _compiler_probe:
+    probe = "c " + repr(sorted(compiler_environment().items()))  # again when CC or the flags change
+    if probe not in _compiler_probe:
         from .builder import trial_compile
 
-        _compiler_probe["c"] = trial_compile("c", include_python=report["python_headers"]["ok"])
-    ok, msg = _compiler_probe["c"]
+        _compiler_probe[probe] = trial_compile("c", include_python=report["python_headers"]["ok"])
+    ok, msg = _compiler_probe[probe]
     if ok:
         report["compiler"] = {
             "ok": True,

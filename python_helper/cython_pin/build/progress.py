@@ -8,9 +8,8 @@ hit never imports this module.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import time
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -49,3 +48,12 @@ def stage(
         "build_progress",
         {"key": key, "module_name": module_name, "stage": name, "elapsed_s": round(elapsed, 3)},
     )
+
+
+def publishing(key: str, module_name: str) -> None:
+    """Tell the sink that the build of ``key`` is complete and being published: stopping it now would only
+    lose a finished build (the build-ahead worker no longer cancels it). Not a ``build_progress`` stage:
+    the kernel's event sees nothing."""
+    sink = _sink
+    if sink is not None:
+        sink("publish", key, module_name, 0.0, ())

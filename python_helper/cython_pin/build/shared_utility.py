@@ -15,16 +15,17 @@ load on each cache hit), in C, without PGO, user compile flags or macros beyond 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import os
 import re
 import sys
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    import threading
+    import subprocess
+    from concurrent.futures import Future
     from typing import Any
 
+    from ..report.diagnostics import Diagnostic
     from .options import BuildOptions
 
 ENV = "CYTHON_PIN_SHARED"
@@ -64,9 +65,9 @@ def _eligible(opts: BuildOptions) -> bool:
 
 
 def _key(opt_flags: list[str], macros: list[list[str | None]], root: str | None) -> str:
+    import hashlib
     import json
 
-    import hashlib
     from .toolchain import toolchain_fingerprint
 
     material = {
@@ -132,8 +133,8 @@ def load(root: str, s: dict[str, Any], lock_timeout_s: float | None = None) -> N
 def _present(root: str, key: str) -> str | None:
     """The verified artifact of shared entry ``key``, or None (absent; a corrupt one is removed)."""
     from ..cache.entries import read_meta, remove_tree, verify_entry
-    from ..errors import CacheIntegrityError
     from ..cache.paths import entry_dir
+    from ..errors import CacheIntegrityError
 
     try:
         meta = read_meta(root, key)
@@ -149,8 +150,11 @@ def _present(root: str, key: str) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------------- building
-def ensure(root: str, s: dict[str, Any], lock_timeout_s: float | None = None) -> None:
-    """The shared entry ``s`` is in the cache when this returns (fetched or built under its key lock)."""
+def ensure(
+    root: str, s: dict[str, Any], lock_timeout_s: float | None = None, children: Children | None = None
+) -> None:
+    """The shared entry ``s`` is in the cache when this returns (fetched or built under its key lock).
+    ``children``: runs the build's commands (stoppable from another thread)."""
     from ..cache.entries import key_lock
     from ..cache.paths import ensure_root
 
@@ -166,44 +170,105 @@ def ensure(root: str, s: dict[str, Any], lock_timeout_s: float | None = None) ->
             signer, _diags = fetch(root, s["key"], None)
             if signer is not None and _present(root, s["key"]) is not None:
                 return
-        _build(root, s)
+        _build(root, s, children or Children())
     if os.environ.get("CYTHON_PIN_REMOTE"):  # team cache hook: queue its upload (read-write mode)
         from ..remote import after_build
 
         after_build(root, s["key"], None)
 
 
+class Stopped(Exception):
+    """The background build was stopped (its dependent build was interrupted)."""
+
+
+class Children:
+    """Runs a build's commands one after another, so that another thread can stop them: :meth:`stop` kills
+    the running one and refuses the next ones."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self._lock = threading.Lock()
+        self._running: subprocess.Popen[str] | None = None
+        self._stopped = False
+
+    def run(self, cmd: list[str], cwd: str, what: str) -> None:
+        """Run ``cmd`` in ``cwd`` (``LC_ALL=C``); RuntimeError naming ``what`` when it fails, Stopped when
+        the build was stopped."""
+        import subprocess
+
+        with self._lock:
+            if self._stopped:
+                raise Stopped(what)
+            env = dict(os.environ, LC_ALL="C")
+            p = self._running = subprocess.Popen(
+                cmd,
+                cwd=cwd,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                errors="replace",
+            )
+        try:
+            text, _ = p.communicate()
+        except BaseException:  # interrupted while this thread waits (a build in the kernel's own thread)
+            p.kill()
+            p.wait()
+            raise
+        finally:
+            with self._lock:
+                self._running = None
+        if self._stopped:
+            raise Stopped(what)
+        if p.returncode != 0:
+            tail = text.strip().splitlines()[-3:]
+            raise RuntimeError(f"{what} exited with {p.returncode}: {' | '.join(tail)}")
+
+    def stop(self) -> None:
+        """Kill the running command; refuse the next ones."""
+        with self._lock:
+            self._stopped = True
+            if self._running is not None and self._running.poll() is None:
+                self._running.kill()
+
+
 class Background:
     """``ensure`` run in a thread beside a dependent build (its work is in child processes)."""
 
     def __init__(self, root: str, s: dict[str, Any], lock_timeout_s: float | None) -> None:
-        import threading
+        from concurrent.futures import ThreadPoolExecutor
 
-        self.error: BaseException | None = None
-        self._thread: threading.Thread = threading.Thread(
-            target=self._run, args=(root, s, lock_timeout_s), name="cython_pin-shared"
-        )
-        self._thread.start()
-
-    def _run(self, root: str, s: dict[str, Any], lock_timeout_s: float | None) -> None:
-        try:
-            ensure(root, s, lock_timeout_s)
-        except BaseException as e:  # noqa: BLE001 - handed to the build that waits for it
-            self.error = e
+        self._children = Children()
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cython_pin-shared")
+        self._future: Future[None] = pool.submit(ensure, root, s, lock_timeout_s, self._children)
+        pool.shutdown(wait=False)  # the thread ends with this one task
 
     def wait(self) -> None:
         """Wait for it; its failure becomes the dependent build's failure."""
-        self._thread.join()
-        if self.error is not None:
-            from ..report.diagnostics import Diagnostic
+        diag = self.failure()
+        if diag is not None:
             from ..errors import BuildError
 
-            msg = f"building Cython's shared utility module failed: {self.error}"
             raise BuildError(
-                msg + " (CYTHON_PIN_SHARED=0 builds without it)",
-                diagnostics=[Diagnostic(0, 0, "error", msg, "helper")],
+                diag.message + " (CYTHON_PIN_SHARED=0 builds without it)",
+                diagnostics=[diag],
                 stage="shared utility module",
             )
+
+    def failure(self) -> Diagnostic | None:
+        """Wait for it; its failure as a diagnostic, or None."""
+        error = self._future.exception()
+        if error is None:
+            return None
+        from ..report.diagnostics import Diagnostic
+
+        return Diagnostic(0, 0, "error", f"building Cython's shared utility module failed: {error}", "helper")
+
+    def stop(self) -> None:
+        """Stop it now (the dependent build was interrupted): its compiler is killed, its thread ends."""
+        self._children.stop()
+        self._future.exception()  # waits: its staging folder and key lock are cleaned up on the way out
 
 
 def start(root: str, s: dict[str, Any] | None, lock_timeout_s: float | None) -> Background | None:
@@ -213,14 +278,14 @@ def start(root: str, s: dict[str, Any] | None, lock_timeout_s: float | None) -> 
     return Background(root, s, lock_timeout_s)
 
 
-def _build(root: str, s: dict[str, Any]) -> None:
+def _build(root: str, s: dict[str, Any], children: Children) -> None:
     """Generate the shared module's C (Cython in a child process: the dependent's Cython runs in this one),
     compile it, publish it as entry ``s["key"]`` (the caller holds its key lock)."""
     import shutil
 
-    from ..cache.hashing import sha256_file
-    from .builder import ldshared_flags
     from ..cache.entries import new_staging, publish, utc_now, write_meta
+    from ..cache.hashing import sha256_file
+    from .builder import EnvironmentFlags, link_commands
     from .toolchain import compiler_command, cython_version, ext_suffix, python_include_dirs
 
     key, name = s["key"], s["module"]
@@ -229,15 +294,16 @@ def _build(root: str, s: dict[str, Any]) -> None:
         c_path = os.path.join(staging, name + ".c")
         so_name = name + ext_suffix()
         gen = [sys.executable, "-m", "cython", f"--generate-shared={c_path}"]
-        _run(gen, staging, "Cython --generate-shared")
-        cc = [*compiler_command("c", root), "-fPIC", "-fwrapv", "-fno-strict-aliasing", *s["opt_flags"]]
-        cc += [f"-D{n}" if v is None else f"-D{n}={v}" for n, v in s["define_macros"]]
+        children.run(gen, staging, "Cython --generate-shared")
+        env_flags = EnvironmentFlags.read()  # the key has them (toolchain fingerprint): built with them
+        flags = ["-fPIC", "-fwrapv", "-fno-strict-aliasing", *s["opt_flags"], *env_flags.compile]
+        flags += [f"-D{n}" if v is None else f"-D{n}={v}" for n, v in s["define_macros"]]
         for d in python_include_dirs():
-            cc += ["-I", d]
-        cc += [c_path, *ldshared_flags(), "-o", os.path.join(staging, so_name)]
-        _run(cc, staging, "the C compiler")
-        os.unlink(c_path)
+            flags += ["-I", d]
         so = os.path.join(staging, so_name)
+        for cmd in link_commands(compiler_command("c", root), flags, [c_path], [], so, env_flags):
+            children.run(cmd, staging, "the C compiler")
+        os.unlink(c_path)
         art = {"path": so_name, "sha256": sha256_file(so), "size": os.path.getsize(so), "module": name}
         meta = {
             "format": 1,
@@ -263,13 +329,3 @@ def _build(root: str, s: dict[str, Any]) -> None:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-
-
-def _run(cmd: list[str], cwd: str, what: str) -> None:
-    import subprocess
-
-    env = dict(os.environ, LC_ALL="C")
-    p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    if p.returncode != 0:
-        tail = (p.stdout + p.stderr).strip().splitlines()[-3:]
-        raise RuntimeError(f"{what} exited with {p.returncode}: {' | '.join(tail)}")

@@ -3,11 +3,10 @@ compiler's version memoised on disk in ``<cache root>/toolchain.json``), so a ca
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import json
 import os
 import sys
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from typing import Any
@@ -159,13 +158,31 @@ def _disk_memo_put(root: str | None, key: str, value: str) -> None:
         pass
 
 
+# What setuptools (and so ``%%cython``) takes from the environment besides CC and CXX: CFLAGS and CPPFLAGS on
+# every compile, LDFLAGS on every link, LDSHARED as the whole link command.
+FLAG_VARIABLES = ("CFLAGS", "CPPFLAGS", "LDFLAGS", "LDSHARED")
+COMPILER_VARIABLES = ("CC", "CXX", *FLAG_VARIABLES)
+
+
+def compiler_environment() -> dict[str, str]:
+    """Every compiler variable set (non-empty) in the environment now, CC and CXX included."""
+    return {name: os.environ[name] for name in COMPILER_VARIABLES if os.environ.get(name)}
+
+
+def flag_environment() -> dict[str, str]:
+    """The compiler flag variables set (non-empty) in the environment now: read at each build, so a
+    ``%env CFLAGS=...`` in a running kernel applies to the next build; part of the key when any is set."""
+    return {name: os.environ[name] for name in FLAG_VARIABLES if os.environ.get(name)}
+
+
 def compiler_command(language: str = "c", root: str | None = None) -> list[str]:
-    """The compiler command: CC / CXX from the environment, else from sysconfig. The sysconfig value is
-    memoised in ``<root>/toolchain.json`` per Python installation: a cache hit need not import sysconfig."""
-    memo_key = ("cmd", language, root)  # per root: each cache's toolchain.json gets the memo
+    """The compiler command: CC / CXX from the environment (read at each call, so a change in a running
+    kernel applies), else from sysconfig. The sysconfig value is memoised in ``<root>/toolchain.json`` per
+    Python installation: a cache hit need not import sysconfig."""
+    var = "CXX" if language == "c++" else "CC"
+    cmd = os.environ.get(var)
+    memo_key = ("cmd", language, root, cmd)  # per root: each cache's toolchain.json gets the memo
     if memo_key not in _proc_memo:
-        var = "CXX" if language == "c++" else "CC"
-        cmd = os.environ.get(var)
         if not cmd:
             try:
                 exe_mtime = os.stat(sys.executable).st_mtime_ns
@@ -241,6 +258,9 @@ def toolchain_fingerprint(language: str, numpy_used: bool, root: str | None) -> 
         "compiler_path": cc["path"],
         "compiler_version": cc["version"],
     }
+    flags = flag_environment()
+    if flags:  # only when set: keys made without them stay what they were
+        fp["compiler_flags"] = flags
     if numpy_used:
         fp["numpy_version"] = numpy_version()
     return fp

@@ -1,7 +1,7 @@
 """Optional background warm-up of Cython's compiler (used by the kernel bridge, never on import).
 
-The first Cython compile in a process spends ~0.4 s importing Cython's compiler and building its lexicon;
-the compile itself then takes tens of ms. ``start()`` does that work in a daemon thread right after the
+The first Cython compile in a process spends most of its time importing Cython's compiler and building its
+lexicon, far more than the compile itself. ``start()`` does that work in a daemon thread right after the
 extension activates, so the first ``%%cython_pin`` cell does not pay it. Builds call ``wait()`` first, so
 Cython is never imported by two threads at once. Opt out with ``CYTHON_PIN_PREWARM=0``.
 """
