@@ -291,6 +291,10 @@ def _cythonize_unit(
     return nerr
 
 
+# gcc's and clang's flag for compiling and linking OpenMP code (libgomp / libomp at link time).
+OPENMP_FLAG = "-fopenmp"
+
+
 def unit_commands(
     unit: Unit,
     opts: BuildOptions,
@@ -301,6 +305,8 @@ def unit_commands(
     """The commands, run in order, that build one unit (see :func:`link_commands`)."""
     flags = ["-fPIC", "-fwrapv", "-fno-strict-aliasing", "-fdiagnostics-color=never"]
     flags += opts.opt_flags
+    if opts.openmp:
+        flags.append(OPENMP_FLAG)
     flags += env_flags.compile  # as setuptools: after the base flags, before the build's own
     for name, value in opts.define_macros:
         flags.append(f"-D{name}" if value is None else f"-D{name}={value}")
@@ -317,6 +323,8 @@ def unit_commands(
     link = [w for d in opts.library_dirs for w in ("-L", d)]
     link += [f"-l{lib}" for lib in opts.libraries]
     link += opts.extra_link_args
+    if opts.openmp:
+        link.append(OPENMP_FLAG)
     compiler = compiler_command(opts.language)
     return link_commands(compiler, flags, [c_path, *extra_sources], link, artifact, env_flags)
 

@@ -54,6 +54,7 @@ KNOWN_OPTIONS = frozenset(
         "extra_sources",
         "support_files",
         "numpy",
+        "openmp",
         "lock_timeout_s",
         "pure_python",
         "pgo",
@@ -87,6 +88,7 @@ class BuildOptions:
     extra_sources: list[str]
     support_files: dict[str, bytes]
     numpy: bool | None
+    openmp: bool | None  # None: auto (the source uses cython.parallel or openmp), decided before the key
     lock_timeout_s: float | None
     pure_python: bool
     pgo: bool
@@ -117,6 +119,7 @@ class BuildOptions:
             **({"pure_python": True} if self.pure_python else {}),
             **({"annotate_fullc": True} if self.annotate_fullc else {}),
             **({"pgo": True} if self.pgo else {}),
+            **({"openmp": True} if self.openmp else {}),
         }
 
     def summary(self) -> dict[str, Any]:
@@ -281,6 +284,11 @@ def resolve_options(opts: dict[str, Any]) -> BuildOptions:
     numpy = opts.get("numpy")
     if numpy is not None and not isinstance(numpy, bool):
         raise ValueError("numpy must be True, False or None (auto: only when the source uses numpy).")
+    openmp = opts.get("openmp")
+    if openmp is not None and not isinstance(openmp, bool):
+        raise ValueError(
+            "openmp must be True, False or None (auto: only when the source uses cython.parallel or openmp)."
+        )
     extra_sources = [os.path.abspath(p) for p in _str_list("extra_sources", opts.get("extra_sources"))]
     for p in extra_sources:
         if not os.path.isfile(p):
@@ -316,6 +324,7 @@ def resolve_options(opts: dict[str, Any]) -> BuildOptions:
         extra_sources=extra_sources,
         support_files=_support_files(opts.get("support_files")),
         numpy=numpy,
+        openmp=openmp,
         lock_timeout_s=None if lock_timeout is None else float(lock_timeout),
         pure_python=pure_python,
         pgo=pgo,
@@ -336,3 +345,21 @@ def uses_numpy(source: str, support_files: dict[str, bytes]) -> bool:
         if name.endswith((".pxd", ".pxi")) and numpy_re.search(content.decode("utf-8", "replace")):
             return True
     return False
+
+
+# cython.parallel's prange/parallel and the openmp module are the only ways Cython code uses OpenMP, and both
+# are named in the source (or an included .pxd/.pxi), so the flag is known before the key is computed.
+_OPENMP_PATTERN = r"\bcython\.parallel\b|\bopenmp\b"
+
+
+def uses_openmp(source: str, support_files: dict[str, bytes]) -> bool:
+    """Auto-detect OpenMP use: the source (or a .pxd/.pxi support file) names cython.parallel or openmp."""
+    if "parallel" not in source and "openmp" not in source and not support_files:
+        return False
+    openmp_re = re.compile(_OPENMP_PATTERN)
+    if openmp_re.search(source):
+        return True
+    return any(
+        name.endswith((".pxd", ".pxi")) and openmp_re.search(content.decode("utf-8", "replace"))
+        for name, content in support_files.items()
+    )

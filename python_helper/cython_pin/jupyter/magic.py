@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
 
 from IPython.core import magic_arguments
@@ -75,6 +76,8 @@ def build_options(args: Any) -> dict[str, Any]:
         opts["pgo"] = True
     if args.numpy:
         opts["numpy"] = True
+    if args.openmp is not None:
+        opts["openmp"] = args.openmp
     if args.pure_python:
         opts["pure_python"] = True
     return opts
@@ -173,6 +176,12 @@ class CythonPinMagics(Magics):
         "--verbose", action="store_true", help="show the Cython and compiler command lines and output"
     )
     @magic_arguments.argument("--numpy", action="store_true", help="build with numpy's headers")
+    @magic_arguments.argument(
+        "--openmp",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="compile and link with OpenMP (default: when the cell uses cython.parallel or openmp)",
+    )
     @magic_arguments.argument(
         "--py", dest="pure_python", action="store_true", help="the cell is pure-Python-mode code (.py)"
     )

@@ -1,6 +1,6 @@
 """Cython's documentation examples, built by cython_pin and by plain cythonize in the same run.
 
-Prints ``docs examples: ours A/N, cythonize B/N, only-cythonize C`` and writes every example's outcome to
+Prints ``docs examples: ours A/N, cythonize B/N, only-cythonize C, only-ours D`` and writes every example's outcome to
 ``test-output/docs-examples.json``. Fails when cythonize builds an example that cython_pin does not (C > 0),
 or when cythonize's build of an example imports (runs its module-level code) and cython_pin's does not.
 """
@@ -86,7 +86,10 @@ def test_docs_examples_cython_pin_builds_what_cythonize_builds(
     only_ours = [r["rel"] for r in rows if r["ours"]["built"] and not r["cythonize"]["built"]]
     # an example whose cythonize build imports (runs its module-level code) must import under cython_pin too
     not_run = [r for r in rows if r["cythonize"]["imported"] and not r["ours"]["imported"]]
-    line = f"docs examples: ours {len(ours)}/{n}, cythonize {len(cy)}/{n}, only-cythonize {len(only_cy)}"
+    line = (
+        f"docs examples: ours {len(ours)}/{n}, cythonize {len(cy)}/{n}, only-cythonize {len(only_cy)}, "
+        f"only-ours {len(only_ours)}"
+    )
     summary = {
         "cython": CYTHON_VERSION,
         "examples": n,
