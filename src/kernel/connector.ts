@@ -44,7 +44,7 @@ export class KernelConnector implements IKernelConnector, IDisposable {
     this._trans = options.trans ?? NULL_TRANS;
     this._state = {
       status: 'no-kernel',
-      message: this._trans.__(this._trans.__('No kernel is running.')),
+      message: this._trans.__('No kernel is running.'),
       pipLine: null,
       info: null,
       kernelName: null,

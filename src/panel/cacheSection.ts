@@ -1,13 +1,13 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import { pinIcon } from '../icons';
-import { ICacheRow } from '../protocol';
+import { ICacheRow, isUnreadable, Row } from '../protocol';
 import { h } from '../ui/dom';
 import { formatBytes, formatUtc, shortKey } from '../ui/format';
 import { IGcFormValues, readGcForm } from './gcForm';
 import { ButtonFactory, IPanelHost } from './host';
 import type { GcPreview, PinManagerModel } from './model';
 import { pinToTeamButton } from './pinTable';
-import { list, listRow } from './rows';
+import { list, listRow, unreadableRow } from './rows';
 
 /** The clean-up form's inputs (kept across renders so typing is not lost). */
 export interface IGcInputs {
@@ -60,7 +60,19 @@ export function renderCacheSection(
   const unavailable = m.unavailableText;
   const rows = unavailable
     ? []
-    : m.entries.map(e => cacheRow(e, m, host, button, trans));
+    : m.entries.map(e =>
+        isUnreadable(e)
+          ? unreadableRow(
+              e,
+              'jp-CythonPin-cacheRow',
+              trans.__('Unreadable entry %1', shortKey(e.key ?? '?')),
+              trans.__(
+                'This row does not match what the extension expects (%1).',
+                e.error
+              )
+            )
+          : cacheRow(e, m, host, button, trans)
+      );
   const values = (): IGcFormValues => ({
     keepNewest: inputs.keepNewest.value,
     maxAgeDays: inputs.maxAgeDays.value,
@@ -169,23 +181,52 @@ function cacheRow(
       )
     ],
     meta: [
-      h('span', {}, e.module_name),
-      h('span', {}, e.profile),
+      h('span', { class: 'jp-CythonPin-cacheKind' }, kindText(e, trans)),
+      h('span', {}, e.module_name ?? '—'),
+      e.profile ? h('span', {}, e.profile) : null,
       h('span', {}, formatUtc(e.created_utc))
     ],
-    actions: [
-      button(
-        'jp-CythonPin-pinEntry',
-        trans.__('Pin…'),
-        trans.__('Pin this build under an alias'),
-        async () => {
-          await host.pinKey(e.key);
-        },
-        { icon: pinIcon }
-      ),
-      pinToTeamButton(e.key, '', m, host, button, trans)
-    ]
+    // The shared utility module is the toolchain's, and an incomplete entry cannot be loaded: no pins.
+    actions: pinnable(e)
+      ? [
+          button(
+            'jp-CythonPin-pinEntry',
+            trans.__('Pin…'),
+            trans.__('Pin this build under an alias'),
+            async () => {
+              await host.pinKey(e.key);
+            },
+            { icon: pinIcon }
+          ),
+          pinToTeamButton(e.key, '', m, host, button, trans)
+        ]
+      : []
   });
+}
+
+function pinnable(e: ICacheRow): boolean {
+  return e.kind === 'module' || e.kind === 'package';
+}
+
+/** What kind of entry a row is, in words: a cell's module unless said otherwise. */
+export function kindText(e: ICacheRow, trans: TranslationBundle): string {
+  switch (e.kind) {
+    case null:
+      return trans.__('incomplete or corrupt entry');
+    case 'shared':
+      return trans.__('shared utility module (memoryviews)');
+    case 'package':
+      return trans.__('package');
+    case 'module':
+      return e.pgo === 'generate'
+        ? trans.__('PGO instrumented build')
+        : [
+            e.pgo === 'use' ? trans.__('PGO build') : trans.__('module'),
+            e.numpy ? trans.__('numpy') : ''
+          ]
+            .filter(Boolean)
+            .join(' · ');
+  }
 }
 
 /** The entry's personal aliases, then its team aliases (a team-pinned build is pinned too). */
@@ -195,7 +236,7 @@ function aliasesText(
   trans: TranslationBundle
 ): string {
   const team = m.team.pins
-    .filter(p => p.key === e.key)
+    .filter(p => !isUnreadable(p) && p.key === e.key)
     .map(p => trans.__('%1 (team)', p.alias));
   const all = [...e.aliases, ...team];
   return all.length ? all.join(', ') : trans.__('not pinned');
@@ -225,14 +266,15 @@ function renderGcPreview(
       ? h(
           'ul',
           {},
-          ...preview.removed.map(e =>
-            h(
-              'li',
-              {},
-              `${shortKey(e.key)} ${e.module_name} (${formatBytes(e.size_bytes)})`
-            )
-          )
+          ...preview.removed.map(e => h('li', {}, removedText(e, trans)))
         )
       : null
   );
+}
+
+function removedText(e: Row<ICacheRow>, trans: TranslationBundle): string {
+  if (isUnreadable(e)) {
+    return trans.__('%1 unreadable entry', shortKey(e.key ?? '?'));
+  }
+  return `${shortKey(e.key)} ${e.module_name ?? kindText(e, trans)} (${formatBytes(e.size_bytes)})`;
 }

@@ -23,6 +23,8 @@ export interface IPinActionTexts {
   unpinTitle: string;
   unpinQuestion: string;
   unpinned: string;
+  /** The alias was already gone when Unpin ran (another kernel or user removed it). */
+  notPinned: string;
 }
 
 /** Rename: ask for the new alias; a collision is said in the panel's terms (it has no "overwrite"). */
@@ -69,7 +71,7 @@ export function renameButton(
   );
 }
 
-/** Unpin: a danger action, confirmed first. */
+/** Unpin: a danger action, confirmed first; says so when there was no such pin (the list refreshes). */
 export function unpinButton(
   unpin: () => Promise<IOpResults['unpin']>,
   texts: IPinActionTexts,
@@ -89,8 +91,11 @@ export function unpinButton(
           trans.__('Unpin')
         )
       ) {
-        await unpin();
-        host.notify('success', texts.unpinned);
+        const r = await unpin();
+        host.notify(
+          r.removed ? 'success' : 'info',
+          r.removed ? texts.unpinned : texts.notPinned
+        );
       }
     },
     { icon: deleteIcon, danger: true }

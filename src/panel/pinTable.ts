@@ -1,6 +1,6 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import { usersIcon } from '@jupyterlab/ui-components';
-import { IPinRow } from '../protocol';
+import { IPinRow, isUnreadable, IUnreadableRow } from '../protocol';
 import { h } from '../ui/dom';
 import { formatBytes, formatUtc, shortKey } from '../ui/format';
 import { ButtonFactory, IPanelHost } from './host';
@@ -11,7 +11,7 @@ import {
   unpinButton,
   useButtons
 } from './pinActions';
-import { list, listRow } from './rows';
+import { list, listRow, unreadableRow } from './rows';
 
 /**
  * The pins list: one row per alias with its details and a toolbar of icon buttons (see rows.ts).
@@ -25,7 +25,11 @@ export function renderPinTable(
   const unavailable = m.unavailableText;
   const rows = unavailable
     ? []
-    : m.filteredPins.map(p => pinRow(p, m, host, button, trans));
+    : m.filteredPins.map(p =>
+        isUnreadable(p)
+          ? unreadablePin(p, 'jp-CythonPin-pinRow', trans)
+          : pinRow(p, m, host, button, trans)
+      );
   return list(
     'jp-CythonPin-pinTable',
     trans.__('Pins'),
@@ -34,6 +38,23 @@ export function renderPinTable(
       (m.pins.length
         ? trans.__('No pins match the filter.')
         : trans.__('No pins yet.'))
+  );
+}
+
+/** A pin row the panel cannot read, personal or team (`cls`). */
+export function unreadablePin(
+  r: IUnreadableRow,
+  cls: string,
+  trans: TranslationBundle
+): HTMLElement {
+  return unreadableRow(
+    r,
+    cls,
+    trans.__('Unreadable pin %1', r.alias ?? shortKey(r.key ?? '?')),
+    trans.__(
+      'This row does not match what the extension expects (%1).',
+      r.error
+    )
   );
 }
 
@@ -90,7 +111,11 @@ function pinRow(
       'Remove the alias "%1"? The build stays in the cache until garbage collection.',
       p.alias
     ),
-    unpinned: trans.__('Unpinned "%1".', p.alias)
+    unpinned: trans.__('Unpinned "%1".', p.alias),
+    notPinned: trans.__(
+      'No pin named "%1" (it may have been removed elsewhere); list refreshed.',
+      p.alias
+    )
   };
   return listRow({
     cls: 'jp-CythonPin-pinRow',

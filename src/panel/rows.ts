@@ -1,3 +1,4 @@
+import { IUnreadableRow } from '../protocol';
 import { Child, h } from '../ui/dom';
 import { OPTIONAL_COLUMN } from './host';
 
@@ -68,4 +69,32 @@ export function list(
       ? rows
       : [h('li', { class: 'jp-CythonPin-empty' }, emptyText)])
   );
+}
+
+/**
+ * A row the panel could not read (it does not match the contract this extension knows): said as such,
+ * with the reason on hover, and no actions, while the rest of the list shows as usual.
+ */
+export function unreadableRow(
+  r: IUnreadableRow,
+  cls: string,
+  label: string,
+  reason: string
+): HTMLElement {
+  const data: { [name: string]: string } = {};
+  if (r.key !== null) {
+    data.key = r.key;
+  }
+  if (r.alias !== null) {
+    data.alias = r.alias;
+  }
+  return listRow({
+    cls: `${cls} jp-CythonPin-unreadableRow`,
+    data,
+    main: [
+      h('span', { class: 'jp-CythonPin-unreadable', title: r.error }, label)
+    ],
+    meta: [h('span', { class: 'jp-CythonPin-unreadableReason' }, reason)],
+    actions: []
+  });
 }

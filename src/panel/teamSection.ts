@@ -1,5 +1,5 @@
 import { TranslationBundle } from '@jupyterlab/translation';
-import { IRemoteStatus, ITeamPinRow } from '../protocol';
+import { IRemoteStatus, isUnreadable, ITeamPinRow } from '../protocol';
 import { h } from '../ui/dom';
 import { shortKey } from '../ui/format';
 import { ButtonFactory, IPanelHost } from './host';
@@ -10,6 +10,7 @@ import {
   unpinButton,
   useButtons
 } from './pinActions';
+import { unreadablePin } from './pinTable';
 import { list, listRow } from './rows';
 import type { TeamCacheModel } from './teamModel';
 
@@ -70,7 +71,11 @@ export function renderTeamSection(
     list(
       'jp-CythonPin-teamTable',
       trans.__('Team pins'),
-      pins.map(p => teamRow(p, t, host, button, trans)),
+      pins.map(p =>
+        isUnreadable(p)
+          ? unreadablePin(p, 'jp-CythonPin-teamRow', trans)
+          : teamRow(p, t, host, button, trans)
+      ),
       t.pins.length
         ? trans.__('No team pins match the filter.')
         : s.reachable && !s.message
@@ -149,7 +154,11 @@ function teamRow(
       'Remove the team alias "%1" for everyone using this team cache? The build stays in the team cache.',
       p.alias
     ),
-    unpinned: trans.__('Unpinned team pin "%1".', p.alias)
+    unpinned: trans.__('Unpinned team pin "%1".', p.alias),
+    notPinned: trans.__(
+      'No team pin named "%1" (it may have been removed elsewhere); list refreshed.',
+      p.alias
+    )
   };
   const actions = useButtons(
     p.key,

@@ -26,6 +26,7 @@ import {
   BUILD_MIME_TYPE,
   decodeBuildResult,
   IBuildResult,
+  isUnreadable,
   ProtocolEvent
 } from '../../src/protocol';
 
@@ -331,6 +332,9 @@ describeIfHelper('real Jupyter server + kernel + cython_pin helper', () => {
     expect(listed.pins.map(p => p.alias)).toEqual(['demo_square', 'sq']);
     const sq = listed.pins.find(p => p.alias === 'sq')!;
     expect(sq).toMatchObject({ key, in_cache: true });
+    if (isUnreadable(sq)) {
+      throw new Error(`unreadable pin row: ${sq.error}`);
+    }
     expect(sq.size_bytes).toBeGreaterThan(0);
     expect(sq.created_utc).toMatch(/Z$/);
     await waitFor('a pins_changed event', () =>
