@@ -157,7 +157,8 @@ describe('KernelConnector', () => {
     let setting = '/srv/cache';
     const { sc, connector } = connect(kernel, true, undefined, () => setting);
     await flush();
-    const SET = `__import__('os').environ.__setitem__('CYTHON_PIN_CACHE_DIR', "/srv/cache")`;
+    const SET =
+      "__import__('os').environ.__setitem__('CYTHON_PIN_CACHE_DIR', \"/srv/cache\")";
     const UNSET = "__import__('os').environ.pop('CYTHON_PIN_CACHE_DIR', None)";
     setting = ''; // "empty: the default"
     await connector.activate(true);
