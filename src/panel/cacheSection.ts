@@ -1,7 +1,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import { pinIcon } from '../icons';
 import { ICacheRow, isUnreadable, Row } from '../protocol';
-import { h } from '../ui/dom';
+import { h, VirtualElement } from '../ui/vdom';
 import { formatBytes, formatUtc, shortKey } from '../ui/format';
 import { IGcFormValues, readGcForm } from './gcForm';
 import { ButtonFactory, IPanelHost } from './host';
@@ -9,38 +9,29 @@ import type { GcPreview, PinManagerModel } from './model';
 import { pinToTeamButton } from './pinTable';
 import { list, listRow, unreadableRow } from './rows';
 
-/** The clean-up form's inputs (kept across renders so typing is not lost). */
-export interface IGcInputs {
-  keepNewest: HTMLInputElement;
-  maxAgeDays: HTMLInputElement;
-  maxMiB: HTMLInputElement;
+/** The clean-up form's number inputs: drawn by the view, which keeps their nodes (and typed values). */
+function gcInput(
+  cls: string,
+  placeholder: string,
+  label: string
+): VirtualElement {
+  return h('input', {
+    class: `${cls} jp-mod-styled`,
+    type: 'number',
+    min: '0',
+    placeholder,
+    'aria-label': label
+  });
 }
 
-export function createGcInputs(trans: TranslationBundle): IGcInputs {
-  const input = (cls: string, placeholder: string, label: string) =>
-    h('input', {
-      class: `${cls} jp-mod-styled`,
-      type: 'number',
-      min: '0',
-      placeholder,
-      'aria-label': label
-    });
+/** The clean-up form's values as typed, read from the drawn inputs (the view's `gcValues`). */
+export function readGcInputs(node: HTMLElement): IGcFormValues {
+  const value = (cls: string) =>
+    node.querySelector<HTMLInputElement>(`.${cls}`)?.value ?? '';
   return {
-    keepNewest: input(
-      'jp-CythonPin-gcKeep',
-      trans.__('all'),
-      trans.__('Keep newest entries')
-    ),
-    maxAgeDays: input(
-      'jp-CythonPin-gcAge',
-      trans.__('any'),
-      trans.__('Maximum age in days')
-    ),
-    maxMiB: input(
-      'jp-CythonPin-gcSize',
-      trans.__('any'),
-      trans.__('Maximum total size in MiB')
-    )
+    keepNewest: value('jp-CythonPin-gcKeep'),
+    maxAgeDays: value('jp-CythonPin-gcAge'),
+    maxMiB: value('jp-CythonPin-gcSize')
   };
 }
 
@@ -53,9 +44,9 @@ export function renderCacheSection(
   m: PinManagerModel,
   host: IPanelHost,
   button: ButtonFactory,
-  inputs: IGcInputs,
+  values: () => IGcFormValues,
   trans: TranslationBundle
-): HTMLElement {
+): VirtualElement {
   const stats = m.stats;
   const unavailable = m.unavailableText;
   const rows = unavailable
@@ -73,11 +64,6 @@ export function renderCacheSection(
             )
           : cacheRow(e, m, host, button, trans)
       );
-  const values = (): IGcFormValues => ({
-    keepNewest: inputs.keepNewest.value,
-    maxAgeDays: inputs.maxAgeDays.value,
-    maxMiB: inputs.maxMiB.value
-  });
   const preview = button(
     'jp-CythonPin-gcPreview',
     trans.__('Preview clean-up'),
@@ -123,7 +109,7 @@ export function renderCacheSection(
   );
   return h(
     'section',
-    { class: 'jp-CythonPin-cache' },
+    { class: 'jp-CythonPin-cache', key: 'jp-CythonPin-cache' },
     h('h3', {}, trans.__('Cache')),
     h(
       'div',
@@ -147,9 +133,39 @@ export function renderCacheSection(
     h(
       'div',
       { class: 'jp-CythonPin-gcForm' },
-      h('label', {}, trans.__('Keep newest'), ' ', inputs.keepNewest),
-      h('label', {}, trans.__('Max age (days)'), ' ', inputs.maxAgeDays),
-      h('label', {}, trans.__('Max size (MiB)'), ' ', inputs.maxMiB),
+      h(
+        'label',
+        {},
+        trans.__('Keep newest'),
+        ' ',
+        gcInput(
+          'jp-CythonPin-gcKeep',
+          trans.__('all'),
+          trans.__('Keep newest entries')
+        )
+      ),
+      h(
+        'label',
+        {},
+        trans.__('Max age (days)'),
+        ' ',
+        gcInput(
+          'jp-CythonPin-gcAge',
+          trans.__('any'),
+          trans.__('Maximum age in days')
+        )
+      ),
+      h(
+        'label',
+        {},
+        trans.__('Max size (MiB)'),
+        ' ',
+        gcInput(
+          'jp-CythonPin-gcSize',
+          trans.__('any'),
+          trans.__('Maximum total size in MiB')
+        )
+      ),
       preview,
       run
     ),
@@ -163,7 +179,7 @@ function cacheRow(
   host: IPanelHost,
   button: ButtonFactory,
   trans: TranslationBundle
-): HTMLElement {
+): VirtualElement {
   return listRow({
     cls: 'jp-CythonPin-cacheRow',
     data: { key: e.key },
@@ -245,7 +261,7 @@ function aliasesText(
 function renderGcPreview(
   preview: GcPreview,
   trans: TranslationBundle
-): HTMLElement {
+): VirtualElement {
   const n = preview.removed.length;
   return h(
     'div',

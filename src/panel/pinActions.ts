@@ -8,6 +8,7 @@ import {
 } from '@jupyterlab/ui-components';
 import { CythonPinError } from '../kernel/client';
 import type { IOpResults } from '../protocol';
+import type { VirtualElement } from '../ui/vdom';
 import { ButtonFactory, IPanelHost } from './host';
 
 /** What a pin row's buttons say, for a personal or a team pin. */
@@ -35,7 +36,7 @@ export function renameButton(
   host: IPanelHost,
   button: ButtonFactory,
   trans: TranslationBundle
-): HTMLButtonElement {
+): VirtualElement {
   return button(
     'jp-CythonPin-rename',
     trans.__('Rename'),
@@ -78,7 +79,7 @@ export function unpinButton(
   host: IPanelHost,
   button: ButtonFactory,
   trans: TranslationBundle
-): HTMLButtonElement {
+): VirtualElement {
   return button(
     'jp-CythonPin-unpin',
     trans.__('Unpin'),
@@ -112,7 +113,7 @@ export function useButtons(
   host: IPanelHost,
   button: ButtonFactory,
   trans: TranslationBundle
-): HTMLButtonElement[] {
+): VirtualElement[] {
   return [
     button(
       'jp-CythonPin-copy',

@@ -1,7 +1,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import { usersIcon } from '@jupyterlab/ui-components';
 import { IPinRow, isUnreadable, IUnreadableRow } from '../protocol';
-import { h } from '../ui/dom';
+import { h, VirtualElement } from '../ui/vdom';
 import { formatBytes, formatUtc, shortKey } from '../ui/format';
 import { ButtonFactory, IPanelHost } from './host';
 import type { PinManagerModel } from './model';
@@ -21,7 +21,7 @@ export function renderPinTable(
   host: IPanelHost,
   button: ButtonFactory,
   trans: TranslationBundle
-): HTMLElement {
+): VirtualElement {
   const unavailable = m.unavailableText;
   const rows = unavailable
     ? []
@@ -46,7 +46,7 @@ export function unreadablePin(
   r: IUnreadableRow,
   cls: string,
   trans: TranslationBundle
-): HTMLElement {
+): VirtualElement {
   return unreadableRow(
     r,
     cls,
@@ -66,7 +66,7 @@ export function pinToTeamButton(
   host: IPanelHost,
   button: ButtonFactory,
   trans: TranslationBundle
-): HTMLButtonElement | null {
+): VirtualElement | null {
   if (!m.team.canWrite) {
     return null;
   }
@@ -87,7 +87,7 @@ function pinRow(
   host: IPanelHost,
   button: ButtonFactory,
   trans: TranslationBundle
-): HTMLElement {
+): VirtualElement {
   const texts: IPinActionTexts = {
     copied: trans.__('Copied the key of "%1".', p.alias),
     insertTip: trans.__(

@@ -127,3 +127,78 @@ describe('one unexpected row never breaks the pin panel', () => {
     expect(cacheRows(panel)).toHaveLength(4);
   });
 });
+
+describe('the panel patches its DOM instead of rebuilding it', () => {
+  async function threePins() {
+    const helper = new FakeHelper();
+    helper.pins.set('square', KEY_A);
+    helper.pins.set('cube', KEY_B);
+    helper.pins.set('sq_fast', KEY_A.replace(/a$/, 'c'));
+    const connector = new FakeConnector(helper);
+    const { registry } = registryWith(connector);
+    const model = new PinManagerModel(registry);
+    const panel = new PinManagerPanel(model, fakeHost().host);
+    document.body.appendChild(panel.node);
+    model.setTarget({
+      connector: connector.asConnector(),
+      label: 'demo.ipynb'
+    });
+    await flush();
+    const row = (alias: string) =>
+      panel.node.querySelector(`.jp-CythonPin-pinRow[data-alias="${alias}"]`);
+    return { connector, model, panel, row };
+  }
+
+  it('a filter keystroke keeps the nodes of unchanged rows, and the focus in the filter', async () => {
+    const { panel, row } = await threePins();
+    const square = row('square');
+    const sqFast = row('sq_fast');
+    const button = square!.querySelector('.jp-CythonPin-unpin');
+    const cacheTable = panel.node.querySelector('.jp-CythonPin-cacheTable');
+    const input = panel.node.querySelector<HTMLInputElement>(
+      '.jp-CythonPin-filter'
+    )!;
+    input.focus();
+    for (const text of ['s', 'sq']) {
+      input.value = text;
+      input.dispatchEvent(new Event('input'));
+    }
+    expect(row('cube')).toBeNull();
+    expect(row('square')).toBe(square);
+    expect(row('sq_fast')).toBe(sqFast);
+    expect(square!.querySelector('.jp-CythonPin-unpin')).toBe(button);
+    expect(panel.node.querySelector('.jp-CythonPin-cacheTable')).toBe(
+      cacheTable
+    );
+    expect(panel.node.querySelector('.jp-CythonPin-filter')).toBe(input);
+    expect(document.activeElement).toBe(input);
+    expect(input.value).toBe('sq');
+    input.value = '';
+    input.dispatchEvent(new Event('input'));
+    expect(row('square')).toBe(square);
+    expect(row('cube')).not.toBeNull();
+    panel.dispose();
+  });
+
+  it('a kernel busy/idle signal changes the notice only; typed clean-up values stay', async () => {
+    const { connector, model, panel, row } = await threePins();
+    const square = row('square');
+    const keep = panel.node.querySelector<HTMLInputElement>(
+      '.jp-CythonPin-gcKeep'
+    )!;
+    keep.value = '3';
+    connector.hold = true;
+    connector.busy = true;
+    const refreshing = model.refresh();
+    await flush();
+    expect(panel.node.querySelector('.jp-CythonPin-queued')).not.toBeNull();
+    connector.release();
+    await refreshing;
+    await flush();
+    expect(panel.node.querySelector('.jp-CythonPin-queued')).toBeNull();
+    expect(row('square')).toBe(square);
+    expect(panel.node.querySelector('.jp-CythonPin-gcKeep')).toBe(keep);
+    expect(keep.value).toBe('3');
+    panel.dispose();
+  });
+});
