@@ -202,3 +202,26 @@ describe('the panel patches its DOM instead of rebuilding it', () => {
     panel.dispose();
   });
 });
+
+describe('a request the helper never answers', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('ends: the loading state goes and the panel says what happened', async () => {
+    const { panel, model } = await setup();
+    const connector = model.target!.connector as unknown as FakeConnector;
+    jest.useFakeTimers();
+    connector.hold = true; // the reply is lost (an interrupt before the helper answered)
+    const refreshing = model.refresh();
+    expect(panel.node.querySelector('.jp-CythonPin-loading')).not.toBeNull();
+    jest.advanceTimersByTime(120_000);
+    await refreshing;
+    expect(panel.node.querySelector('.jp-CythonPin-loading')).toBeNull();
+    expect(panel.node.querySelector('.jp-CythonPin-teamChecking')).toBeNull();
+    expect(
+      panel.node.querySelector('.jp-CythonPin-panelError')!.textContent
+    ).toBe(
+      'The helper did not answer the catalogue request within 60 s (the kernel may have been interrupted). Try again.'
+    );
+    expect(connector.client.pending).toEqual([]);
+  });
+});
