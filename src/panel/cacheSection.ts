@@ -24,7 +24,7 @@ function gcInput(
   });
 }
 
-/** The clean-up form's values as typed, read from the drawn inputs (the view's `gcValues`). */
+/** The clean-up form's values as typed, read from the inputs drawn in `node` (the panel body). */
 export function readGcInputs(node: HTMLElement): IGcFormValues {
   const value = (cls: string) =>
     node.querySelector<HTMLInputElement>(`.${cls}`)?.value ?? '';
