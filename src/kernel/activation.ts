@@ -7,14 +7,20 @@ import {
 } from '../protocol';
 import { NULL_TRANS } from '../translation';
 
-/** Python code run silently before activation when a cache override is set. */
-export function activationCode(cacheDir: string): string {
-  if (!cacheDir) {
-    return '';
+/**
+ * Python code run silently before activation: set the cache override, or, with none set, remove the one
+ * this extension set earlier in the same kernel process (`unset`), so the helper's default applies again.
+ * Otherwise no code: a CYTHON_PIN_CACHE_DIR the kernel was started with stays.
+ */
+export function activationCode(cacheDir: string, unset = false): string {
+  if (cacheDir) {
+    return `__import__('os').environ.__setitem__('CYTHON_PIN_CACHE_DIR', ${JSON.stringify(
+      cacheDir
+    )})`;
   }
-  return `__import__('os').environ.__setitem__('CYTHON_PIN_CACHE_DIR', ${JSON.stringify(
-    cacheDir
-  )})`;
+  return unset
+    ? "__import__('os').environ.pop('CYTHON_PIN_CACHE_DIR', None)"
+    : '';
 }
 
 /**
@@ -36,14 +42,16 @@ export function activationExpressions(takeOver: boolean | null): {
 
 /**
  * The silent execute request that activates the helper (no output, no
- * history, no execution count); `takeOver` as in activationExpressions.
+ * history, no execution count); `takeOver` as in activationExpressions,
+ * `unsetCacheDir` as in activationCode.
  */
 export function activationRequest(
   cacheDir: string,
-  takeOver: boolean | null
+  takeOver: boolean | null,
+  unsetCacheDir = false
 ): KernelMessage.IExecuteRequestMsg['content'] {
   return {
-    code: activationCode(cacheDir),
+    code: activationCode(cacheDir, unsetCacheDir),
     silent: true,
     store_history: false,
     allow_stdin: false,

@@ -14,7 +14,10 @@ import { NULL_TRANS } from '../translation';
 /** An error reply from the helper, or a request that could not complete. */
 export class CythonPinError extends Error {
   constructor(
-    /** Python exception class name, or `KernelDied`, `CommClosed`, `ProtocolError`. */
+    /**
+     * Python exception class name (`Interrupted`: the kernel was interrupted during the op), or
+     * `KernelDied`, `CommClosed`, `ProtocolError`, `Timeout`.
+     */
     readonly type: string,
     message: string
   ) {
@@ -26,6 +29,37 @@ export class CythonPinError extends Error {
 interface IPendingEntry extends IPendingRequest {
   resolve: (value: unknown) => void;
   reject: (reason: CythonPinError) => void;
+  timer: ReturnType<typeof setTimeout> | null;
+}
+
+/**
+ * How long the helper may stay silent on a request of each op while the kernel is idle, in ms: a reply
+ * can be lost (an interrupt before the helper could answer, a helper from before the Interrupted reply), and
+ * a request must end. Ops that walk or change the whole cache, or reach the team cache, get longer.
+ */
+export const REQUEST_TIMEOUT_MS: { [K in Op]: number } = {
+  hello: 30_000,
+  list_pins: 30_000,
+  pin: 60_000,
+  unpin: 60_000,
+  rename_pin: 60_000,
+  list_cached: 60_000,
+  cache_stats: 60_000,
+  catalogue: 60_000,
+  prebuild: 30_000,
+  gc_cache: 300_000,
+  import_pinned: 300_000,
+  team_catalogue: 120_000
+};
+
+export interface IClientOptions {
+  /** Per-op timeout in ms (default REQUEST_TIMEOUT_MS). */
+  timeoutMs?: (op: Op) => number;
+  /**
+   * The kernel is busy: a request then waits behind a running cell (or is the op running), so its timeout
+   * starts over instead of ending it.
+   */
+  isBusy?: () => boolean;
 }
 
 /** Sends one comm message `data`. */
@@ -38,9 +72,12 @@ export type SendFn = (data: { [key: string]: unknown }) => void;
 export class ProtocolClient {
   constructor(
     send: SendFn,
-    private readonly _trans: TranslationBundle = NULL_TRANS
+    private readonly _trans: TranslationBundle = NULL_TRANS,
+    options: IClientOptions = {}
   ) {
     this._send = send;
+    this._timeoutMs = options.timeoutMs ?? (op => REQUEST_TIMEOUT_MS[op]);
+    this._isBusy = options.isBusy ?? (() => false);
   }
 
   /** Events pushed by the helper (pins_changed, cache_changed). */
@@ -76,9 +113,11 @@ export class ProtocolClient {
         op,
         started: Date.now(),
         resolve: resolve as (value: unknown) => void,
-        reject
+        reject,
+        timer: null
       });
     });
+    this._armTimeout(id);
     try {
       this._send({ type: 'request', id, op, args });
     } catch (e) {
@@ -142,12 +181,45 @@ export class ProtocolClient {
     }
   }
 
+  /** End request `id` with a Timeout error if no reply comes while the kernel is idle. */
+  private _armTimeout(id: string): void {
+    const entry = this._pending.get(id);
+    if (!entry) {
+      return;
+    }
+    const ms = this._timeoutMs(entry.op);
+    entry.timer = setTimeout(() => {
+      if (!this._pending.has(id)) {
+        return;
+      }
+      if (this._isBusy()) {
+        this._armTimeout(id);
+        return;
+      }
+      this._settle(
+        id,
+        undefined,
+        new CythonPinError(
+          'Timeout',
+          this._trans.__(
+            'The helper did not answer the %1 request within %2 s (the kernel may have been interrupted). Try again.',
+            entry.op,
+            Math.round(ms / 1000)
+          )
+        )
+      );
+    }, ms);
+  }
+
   private _settle(id: string, value: unknown, error?: CythonPinError): void {
     const entry = this._pending.get(id);
     if (!entry) {
       return;
     }
     this._pending.delete(id);
+    if (entry.timer !== null) {
+      clearTimeout(entry.timer);
+    }
     if (error) {
       entry.reject(error);
     } else {
@@ -157,6 +229,8 @@ export class ProtocolClient {
   }
 
   private _send: SendFn;
+  private _timeoutMs: (op: Op) => number;
+  private _isBusy: () => boolean;
   private _counter = 0;
   private _closed: CythonPinError | null = null;
   private _pending = new Map<string, IPendingEntry>();

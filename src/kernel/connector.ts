@@ -1,6 +1,5 @@
 import { ISessionContext } from '@jupyterlab/apputils';
 import { Kernel, KernelMessage } from '@jupyterlab/services';
-import { JSONObject } from '@lumino/coreutils';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 import { TranslationBundle } from '@jupyterlab/translation';
@@ -18,7 +17,7 @@ import {
   interpretActivation
 } from './activation';
 import { CythonPinError, ProtocolClient } from './client';
-import { createHelperComm } from './helperComm';
+import { openHelperClient } from './helperComm';
 
 export interface IConnectorOptions {
   sessionContext: ISessionContext;
@@ -44,7 +43,7 @@ export class KernelConnector implements IKernelConnector, IDisposable {
     this._trans = options.trans ?? NULL_TRANS;
     this._state = {
       status: 'no-kernel',
-      message: this._trans.__(this._trans.__('No kernel is running.')),
+      message: this._trans.__('No kernel is running.'),
       pipLine: null,
       info: null,
       kernelName: null,
@@ -153,10 +152,13 @@ export class KernelConnector implements IKernelConnector, IDisposable {
       // ask for the takeover when the setting is on; undo it only if this kernel got it from us
       const takeOver = this._takeOverCython();
       const tookOver = this._tookOver.has(kernel.id);
+      // a cleared cacheDir setting means the default: undo the override this connector set in this kernel
+      const cacheDir = this._cacheDir();
       const future = kernel.requestExecute(
         activationRequest(
-          this._cacheDir(),
-          takeOver || tookOver ? takeOver : null
+          cacheDir,
+          takeOver || tookOver ? takeOver : null,
+          !cacheDir && this._cacheDirSet.has(kernel.id)
         ),
         true
       );
@@ -167,13 +169,14 @@ export class KernelConnector implements IKernelConnector, IDisposable {
       const content = reply.content as KernelMessage.IExecuteReply & {
         user_expressions?: { [key: string]: unknown };
       };
+      this._cacheDirSet[cacheDir ? 'add' : 'delete'](kernel.id);
       if (content.status !== 'ok') {
         return this._set(
           generation,
           'error',
           activationFailure(
             content as { status: string; ename?: string; evalue?: string },
-            this._cacheDir(),
+            cacheDir,
             this._trans
           )
         );
@@ -241,33 +244,17 @@ export class KernelConnector implements IKernelConnector, IDisposable {
   }
 
   private _openComm(kernel: Kernel.IKernelConnection): ProtocolClient {
-    const comm = createHelperComm(kernel);
-    const client = new ProtocolClient(data => {
-      if (comm.isDisposed) {
-        throw new Error(this._trans.__('the comm is closed'));
+    const { comm, client } = openHelperClient(kernel, this._trans, {
+      isBusy: () => this.sessionContext.kernelDisplayStatus === 'busy',
+      onClose: (closed, message) => {
+        if (this._client === closed) {
+          this._client = null;
+          this._set(this._generation, 'error', message);
+        }
       }
-      comm.send(data as JSONObject);
-    }, this._trans);
-    comm.onMsg = msg => {
-      client.handleMessage(msg.content.data);
-    };
-    comm.onClose = () => {
-      client.close(
-        'CommClosed',
-        this._trans.__('The helper closed the connection.')
-      );
-      if (this._client === client) {
-        this._client = null;
-        this._set(
-          this._generation,
-          'error',
-          this._trans.__('The helper closed the connection.')
-        );
-      }
-    };
+    });
     client.eventReceived.connect((_, ev) => this._eventReceived.emit(ev));
     client.pendingChanged.connect(() => this._queueChanged.emit());
-    comm.open({});
     this._comm = comm;
     this._client = client;
     return client;
@@ -295,6 +282,7 @@ export class KernelConnector implements IKernelConnector, IDisposable {
   private _onStatus(_: ISessionContext, status: Kernel.Status): void {
     this._queueChanged.emit();
     if (status === 'restarting' || status === 'autorestarting') {
+      this._forgetKernelProcess();
       this._generation++;
       this._closeClient(
         'KernelRestarted',
@@ -307,6 +295,7 @@ export class KernelConnector implements IKernelConnector, IDisposable {
         this._trans.__('The kernel is restarting…')
       );
     } else if (status === 'dead') {
+      this._forgetKernelProcess();
       this._generation++;
       this._closeClient(
         'KernelDied',
@@ -321,6 +310,14 @@ export class KernelConnector implements IKernelConnector, IDisposable {
     } else if (status === 'idle' && this._needsInit) {
       this._needsInit = false;
       void this.activate(false);
+    }
+  }
+
+  /** A new kernel process starts with its own environment: no cache override of ours is left in it. */
+  private _forgetKernelProcess(): void {
+    const id = this.sessionContext.session?.kernel?.id;
+    if (id) {
+      this._cacheDirSet.delete(id);
     }
   }
 
@@ -376,6 +373,8 @@ export class KernelConnector implements IKernelConnector, IDisposable {
   private _takeOverCython: () => boolean;
   /** Kernels (by id) in which this connector switched the `%%cython` takeover on. */
   private _tookOver = new Set<string>();
+  /** Kernels (by id) whose current process has the CYTHON_PIN_CACHE_DIR this connector set. */
+  private _cacheDirSet = new Set<string>();
   private _generation = 0;
   private _needsInit = false;
   private _disposed = false;

@@ -1,46 +1,37 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import { pinIcon } from '../icons';
-import { ICacheRow } from '../protocol';
-import { h } from '../ui/dom';
+import { ICacheRow, isUnreadable, Row } from '../protocol';
+import { h, VirtualElement } from '../ui/vdom';
 import { formatBytes, formatUtc, shortKey } from '../ui/format';
 import { IGcFormValues, readGcForm } from './gcForm';
 import { ButtonFactory, IPanelHost } from './host';
 import type { GcPreview, PinManagerModel } from './model';
 import { pinToTeamButton } from './pinTable';
-import { list, listRow } from './rows';
+import { list, listRow, unreadableRow } from './rows';
 
-/** The clean-up form's inputs (kept across renders so typing is not lost). */
-export interface IGcInputs {
-  keepNewest: HTMLInputElement;
-  maxAgeDays: HTMLInputElement;
-  maxMiB: HTMLInputElement;
+/** The clean-up form's number inputs: drawn by the view, which keeps their nodes (and typed values). */
+function gcInput(
+  cls: string,
+  placeholder: string,
+  label: string
+): VirtualElement {
+  return h('input', {
+    class: `${cls} jp-mod-styled`,
+    type: 'number',
+    min: '0',
+    placeholder,
+    'aria-label': label
+  });
 }
 
-export function createGcInputs(trans: TranslationBundle): IGcInputs {
-  const input = (cls: string, placeholder: string, label: string) =>
-    h('input', {
-      class: `${cls} jp-mod-styled`,
-      type: 'number',
-      min: '0',
-      placeholder,
-      'aria-label': label
-    });
+/** The clean-up form's values as typed, read from the inputs drawn in `node` (the panel body). */
+export function readGcInputs(node: HTMLElement): IGcFormValues {
+  const value = (cls: string) =>
+    node.querySelector<HTMLInputElement>(`.${cls}`)?.value ?? '';
   return {
-    keepNewest: input(
-      'jp-CythonPin-gcKeep',
-      trans.__('all'),
-      trans.__('Keep newest entries')
-    ),
-    maxAgeDays: input(
-      'jp-CythonPin-gcAge',
-      trans.__('any'),
-      trans.__('Maximum age in days')
-    ),
-    maxMiB: input(
-      'jp-CythonPin-gcSize',
-      trans.__('any'),
-      trans.__('Maximum total size in MiB')
-    )
+    keepNewest: value('jp-CythonPin-gcKeep'),
+    maxAgeDays: value('jp-CythonPin-gcAge'),
+    maxMiB: value('jp-CythonPin-gcSize')
   };
 }
 
@@ -53,19 +44,26 @@ export function renderCacheSection(
   m: PinManagerModel,
   host: IPanelHost,
   button: ButtonFactory,
-  inputs: IGcInputs,
+  values: () => IGcFormValues,
   trans: TranslationBundle
-): HTMLElement {
+): VirtualElement {
   const stats = m.stats;
   const unavailable = m.unavailableText;
   const rows = unavailable
     ? []
-    : m.entries.map(e => cacheRow(e, m, host, button, trans));
-  const values = (): IGcFormValues => ({
-    keepNewest: inputs.keepNewest.value,
-    maxAgeDays: inputs.maxAgeDays.value,
-    maxMiB: inputs.maxMiB.value
-  });
+    : m.entries.map(e =>
+        isUnreadable(e)
+          ? unreadableRow(
+              e,
+              'jp-CythonPin-cacheRow',
+              trans.__('Unreadable entry %1', shortKey(e.key ?? '?')),
+              trans.__(
+                'This row does not match what the extension expects (%1).',
+                e.error
+              )
+            )
+          : cacheRow(e, m, host, button, trans)
+      );
   const preview = button(
     'jp-CythonPin-gcPreview',
     trans.__('Preview clean-up'),
@@ -111,7 +109,7 @@ export function renderCacheSection(
   );
   return h(
     'section',
-    { class: 'jp-CythonPin-cache' },
+    { class: 'jp-CythonPin-cache', key: 'jp-CythonPin-cache' },
     h('h3', {}, trans.__('Cache')),
     h(
       'div',
@@ -135,9 +133,39 @@ export function renderCacheSection(
     h(
       'div',
       { class: 'jp-CythonPin-gcForm' },
-      h('label', {}, trans.__('Keep newest'), ' ', inputs.keepNewest),
-      h('label', {}, trans.__('Max age (days)'), ' ', inputs.maxAgeDays),
-      h('label', {}, trans.__('Max size (MiB)'), ' ', inputs.maxMiB),
+      h(
+        'label',
+        {},
+        trans.__('Keep newest'),
+        ' ',
+        gcInput(
+          'jp-CythonPin-gcKeep',
+          trans.__('all'),
+          trans.__('Keep newest entries')
+        )
+      ),
+      h(
+        'label',
+        {},
+        trans.__('Max age (days)'),
+        ' ',
+        gcInput(
+          'jp-CythonPin-gcAge',
+          trans.__('any'),
+          trans.__('Maximum age in days')
+        )
+      ),
+      h(
+        'label',
+        {},
+        trans.__('Max size (MiB)'),
+        ' ',
+        gcInput(
+          'jp-CythonPin-gcSize',
+          trans.__('any'),
+          trans.__('Maximum total size in MiB')
+        )
+      ),
       preview,
       run
     ),
@@ -151,7 +179,7 @@ function cacheRow(
   host: IPanelHost,
   button: ButtonFactory,
   trans: TranslationBundle
-): HTMLElement {
+): VirtualElement {
   return listRow({
     cls: 'jp-CythonPin-cacheRow',
     data: { key: e.key },
@@ -169,23 +197,52 @@ function cacheRow(
       )
     ],
     meta: [
-      h('span', {}, e.module_name),
-      h('span', {}, e.profile),
+      h('span', { class: 'jp-CythonPin-cacheKind' }, kindText(e, trans)),
+      h('span', {}, e.module_name ?? '—'),
+      e.profile ? h('span', {}, e.profile) : null,
       h('span', {}, formatUtc(e.created_utc))
     ],
-    actions: [
-      button(
-        'jp-CythonPin-pinEntry',
-        trans.__('Pin…'),
-        trans.__('Pin this build under an alias'),
-        async () => {
-          await host.pinKey(e.key);
-        },
-        { icon: pinIcon }
-      ),
-      pinToTeamButton(e.key, '', m, host, button, trans)
-    ]
+    // The shared utility module is the toolchain's, and an incomplete entry cannot be loaded: no pins.
+    actions: pinnable(e)
+      ? [
+          button(
+            'jp-CythonPin-pinEntry',
+            trans.__('Pin…'),
+            trans.__('Pin this build under an alias'),
+            async () => {
+              await host.pinKey(e.key);
+            },
+            { icon: pinIcon }
+          ),
+          pinToTeamButton(e.key, '', m, host, button, trans)
+        ]
+      : []
   });
+}
+
+function pinnable(e: ICacheRow): boolean {
+  return e.kind === 'module' || e.kind === 'package';
+}
+
+/** What kind of entry a row is, in words: a cell's module unless said otherwise. */
+export function kindText(e: ICacheRow, trans: TranslationBundle): string {
+  switch (e.kind) {
+    case null:
+      return trans.__('incomplete or corrupt entry');
+    case 'shared':
+      return trans.__('shared utility module (memoryviews)');
+    case 'package':
+      return trans.__('package');
+    case 'module':
+      return e.pgo === 'generate'
+        ? trans.__('PGO instrumented build')
+        : [
+            e.pgo === 'use' ? trans.__('PGO build') : trans.__('module'),
+            e.numpy ? trans.__('numpy') : ''
+          ]
+            .filter(Boolean)
+            .join(' · ');
+  }
 }
 
 /** The entry's personal aliases, then its team aliases (a team-pinned build is pinned too). */
@@ -195,7 +252,7 @@ function aliasesText(
   trans: TranslationBundle
 ): string {
   const team = m.team.pins
-    .filter(p => p.key === e.key)
+    .filter(p => !isUnreadable(p) && p.key === e.key)
     .map(p => trans.__('%1 (team)', p.alias));
   const all = [...e.aliases, ...team];
   return all.length ? all.join(', ') : trans.__('not pinned');
@@ -204,7 +261,7 @@ function aliasesText(
 function renderGcPreview(
   preview: GcPreview,
   trans: TranslationBundle
-): HTMLElement {
+): VirtualElement {
   const n = preview.removed.length;
   return h(
     'div',
@@ -225,14 +282,15 @@ function renderGcPreview(
       ? h(
           'ul',
           {},
-          ...preview.removed.map(e =>
-            h(
-              'li',
-              {},
-              `${shortKey(e.key)} ${e.module_name} (${formatBytes(e.size_bytes)})`
-            )
-          )
+          ...preview.removed.map(e => h('li', {}, removedText(e, trans)))
         )
       : null
   );
+}
+
+function removedText(e: Row<ICacheRow>, trans: TranslationBundle): string {
+  if (isUnreadable(e)) {
+    return trans.__('%1 unreadable entry', shortKey(e.key ?? '?'));
+  }
+  return `${shortKey(e.key)} ${e.module_name ?? kindText(e, trans)} (${formatBytes(e.size_bytes)})`;
 }

@@ -58,7 +58,9 @@ export function addPanelCommands(options: IPanelCommandsOptions): string[] {
         const r = await InputDialog.getItem({
           title: trans.__('Insert import'),
           label: trans.__('Alias'),
-          items: model.pins.map(p => p.alias),
+          items: model.pins
+            .map(p => p.alias) // null: a row the panel could not read
+            .filter((a): a is string => a !== null),
           editable: true
         });
         alias = r.button.accept ? (r.value ?? '').trim() : '';

@@ -1,4 +1,5 @@
 import type { LabIcon } from '@jupyterlab/ui-components';
+import type { VirtualElement } from '../ui/vdom';
 
 /** Dialogs and shell actions the panel needs (JupyterLab ones in the app). */
 export interface IPanelHost {
@@ -29,11 +30,12 @@ export interface IButtonLook {
   danger?: boolean;
 }
 
-/** Makes the panel's action buttons: disabled while not connected, errors notified. */
+/** Makes the panel's action buttons (virtual: the view draws them): disabled while not connected, errors
+ * notified. */
 export type ButtonFactory = (
   cls: string,
   text: string,
   title: string,
   onClick: () => Promise<void> | void,
   look?: IButtonLook
-) => HTMLButtonElement;
+) => VirtualElement;

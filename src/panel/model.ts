@@ -1,8 +1,9 @@
 import { ISignal, Signal } from '@lumino/signaling';
 import { TranslationBundle } from '@jupyterlab/translation';
-import { ICacheRow, IGcArgs, IOpResults, IPinRow } from '../protocol';
+import { ICacheRow, IGcArgs, IOpResults, IPinRow, Row } from '../protocol';
 import type { IConnectorRegistry, IKernelConnector } from '../tokens';
 import { NULL_TRANS } from '../translation';
+import { filterRows } from './filter';
 import { TeamCacheModel } from './teamModel';
 
 export interface IPinManagerTarget {
@@ -64,10 +65,10 @@ export class PinManagerModel {
   get target(): IPinManagerTarget | null {
     return this._target;
   }
-  get pins(): IPinRow[] {
+  get pins(): Row<IPinRow>[] {
     return this._pins;
   }
-  get entries(): ICacheRow[] {
+  get entries(): Row<ICacheRow>[] {
     return this._entries;
   }
   get stats(): IOpResults['cache_stats'] | null {
@@ -138,17 +139,12 @@ export class PinManagerModel {
   }
 
   /** Pins whose alias, key or module name contain the filter text. */
-  get filteredPins(): IPinRow[] {
-    const f = this._filter.trim().toLowerCase();
-    if (!f) {
-      return this._pins;
-    }
-    return this._pins.filter(
-      p =>
-        p.alias.toLowerCase().includes(f) ||
-        p.key.toLowerCase().includes(f) ||
-        (p.module_name ?? '').toLowerCase().includes(f)
-    );
+  get filteredPins(): Row<IPinRow>[] {
+    return filterRows(this._pins, this._filter, p => [
+      p.alias,
+      p.key,
+      p.module_name
+    ]);
   }
 
   setFilter(filter: string): void {
@@ -298,8 +294,8 @@ export class PinManagerModel {
   }
 
   private _target: IPinManagerTarget | null = null;
-  private _pins: IPinRow[] = [];
-  private _entries: ICacheRow[] = [];
+  private _pins: Row<IPinRow>[] = [];
+  private _entries: Row<ICacheRow>[] = [];
   private _stats: IOpResults['cache_stats'] | null = null;
   private _filter = '';
   private _loading = 0;

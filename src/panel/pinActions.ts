@@ -8,6 +8,7 @@ import {
 } from '@jupyterlab/ui-components';
 import { CythonPinError } from '../kernel/client';
 import type { IOpResults } from '../protocol';
+import type { VirtualElement } from '../ui/vdom';
 import { ButtonFactory, IPanelHost } from './host';
 
 /** What a pin row's buttons say, for a personal or a team pin. */
@@ -23,6 +24,8 @@ export interface IPinActionTexts {
   unpinTitle: string;
   unpinQuestion: string;
   unpinned: string;
+  /** The alias was already gone when Unpin ran (another kernel or user removed it). */
+  notPinned: string;
 }
 
 /** Rename: ask for the new alias; a collision is said in the panel's terms (it has no "overwrite"). */
@@ -33,7 +36,7 @@ export function renameButton(
   host: IPanelHost,
   button: ButtonFactory,
   trans: TranslationBundle
-): HTMLButtonElement {
+): VirtualElement {
   return button(
     'jp-CythonPin-rename',
     trans.__('Rename'),
@@ -69,14 +72,14 @@ export function renameButton(
   );
 }
 
-/** Unpin: a danger action, confirmed first. */
+/** Unpin: a danger action, confirmed first; says so when there was no such pin (the list refreshes). */
 export function unpinButton(
   unpin: () => Promise<IOpResults['unpin']>,
   texts: IPinActionTexts,
   host: IPanelHost,
   button: ButtonFactory,
   trans: TranslationBundle
-): HTMLButtonElement {
+): VirtualElement {
   return button(
     'jp-CythonPin-unpin',
     trans.__('Unpin'),
@@ -89,8 +92,11 @@ export function unpinButton(
           trans.__('Unpin')
         )
       ) {
-        await unpin();
-        host.notify('success', texts.unpinned);
+        const r = await unpin();
+        host.notify(
+          r.removed ? 'success' : 'info',
+          r.removed ? texts.unpinned : texts.notPinned
+        );
       }
     },
     { icon: deleteIcon, danger: true }
@@ -107,7 +113,7 @@ export function useButtons(
   host: IPanelHost,
   button: ButtonFactory,
   trans: TranslationBundle
-): HTMLButtonElement[] {
+): VirtualElement[] {
   return [
     button(
       'jp-CythonPin-copy',

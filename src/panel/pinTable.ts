@@ -1,7 +1,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import { usersIcon } from '@jupyterlab/ui-components';
-import { IPinRow } from '../protocol';
-import { h } from '../ui/dom';
+import { IPinRow, isUnreadable, IUnreadableRow } from '../protocol';
+import { h, VirtualElement } from '../ui/vdom';
 import { formatBytes, formatUtc, shortKey } from '../ui/format';
 import { ButtonFactory, IPanelHost } from './host';
 import type { PinManagerModel } from './model';
@@ -11,7 +11,7 @@ import {
   unpinButton,
   useButtons
 } from './pinActions';
-import { list, listRow } from './rows';
+import { list, listRow, unreadableRow } from './rows';
 
 /**
  * The pins list: one row per alias with its details and a toolbar of icon buttons (see rows.ts).
@@ -21,11 +21,15 @@ export function renderPinTable(
   host: IPanelHost,
   button: ButtonFactory,
   trans: TranslationBundle
-): HTMLElement {
+): VirtualElement {
   const unavailable = m.unavailableText;
   const rows = unavailable
     ? []
-    : m.filteredPins.map(p => pinRow(p, m, host, button, trans));
+    : m.filteredPins.map(p =>
+        isUnreadable(p)
+          ? unreadablePin(p, 'jp-CythonPin-pinRow', trans)
+          : pinRow(p, m, host, button, trans)
+      );
   return list(
     'jp-CythonPin-pinTable',
     trans.__('Pins'),
@@ -37,6 +41,23 @@ export function renderPinTable(
   );
 }
 
+/** A pin row the panel cannot read, personal or team (`cls`). */
+export function unreadablePin(
+  r: IUnreadableRow,
+  cls: string,
+  trans: TranslationBundle
+): VirtualElement {
+  return unreadableRow(
+    r,
+    cls,
+    trans.__('Unreadable pin %1', r.alias ?? shortKey(r.key ?? '?')),
+    trans.__(
+      'This row does not match what the extension expects (%1).',
+      r.error
+    )
+  );
+}
+
 /** "Pin to team…": pin this build as a team pin (only where this kernel may change team pins). */
 export function pinToTeamButton(
   key: string,
@@ -45,7 +66,7 @@ export function pinToTeamButton(
   host: IPanelHost,
   button: ButtonFactory,
   trans: TranslationBundle
-): HTMLButtonElement | null {
+): VirtualElement | null {
   if (!m.team.canWrite) {
     return null;
   }
@@ -66,7 +87,7 @@ function pinRow(
   host: IPanelHost,
   button: ButtonFactory,
   trans: TranslationBundle
-): HTMLElement {
+): VirtualElement {
   const texts: IPinActionTexts = {
     copied: trans.__('Copied the key of "%1".', p.alias),
     insertTip: trans.__(
@@ -90,7 +111,11 @@ function pinRow(
       'Remove the alias "%1"? The build stays in the cache until garbage collection.',
       p.alias
     ),
-    unpinned: trans.__('Unpinned "%1".', p.alias)
+    unpinned: trans.__('Unpinned "%1".', p.alias),
+    notPinned: trans.__(
+      'No pin named "%1" (it may have been removed elsewhere); list refreshed.',
+      p.alias
+    )
   };
   return listRow({
     cls: 'jp-CythonPin-pinRow',

@@ -1,4 +1,5 @@
-import { Child, h } from '../ui/dom';
+import { IUnreadableRow } from '../protocol';
+import { h, VChild, VirtualElement } from '../ui/vdom';
 import { OPTIONAL_COLUMN } from './host';
 
 /** One row of a panel list: what it shows and its toolbar of actions. */
@@ -7,11 +8,13 @@ export interface IListRow {
   cls: string;
   /** data-* attributes (alias, key) that tests and the e2e harness find rows by. */
   data: { [name: string]: string };
+  /** Keeps the row's DOM node while rows around it come and go (default: its alias, else its key). */
+  key?: string;
   /** The details always shown. */
-  main: Child[];
+  main: VChild[];
   /** The details hidden when the panel is narrow. */
-  meta: Child[];
-  actions: Child[];
+  meta: VChild[];
+  actions: VChild[];
   /** Accessible name of the toolbar ("Actions for square"). */
   actionsLabel?: string;
   /** Extra classes of the toolbar. */
@@ -22,14 +25,18 @@ export interface IListRow {
  * A list row: its details on the left and a toolbar of icon buttons on the right that wraps under the
  * details when the panel is narrow, so every action stays inside the panel at any width.
  */
-export function listRow(r: IListRow): HTMLElement {
+export function listRow(r: IListRow): VirtualElement {
   const data: { [name: string]: string } = {};
   for (const [name, value] of Object.entries(r.data)) {
     data[`data-${name}`] = value;
   }
   return h(
     'li',
-    { class: `${r.cls} jp-CythonPin-listRow`, ...data },
+    {
+      class: `${r.cls} jp-CythonPin-listRow`,
+      key: r.key ?? r.data.alias ?? r.data.key,
+      ...data
+    },
     h(
       'div',
       { class: 'jp-CythonPin-rowInfo' },
@@ -58,14 +65,43 @@ export function listRow(r: IListRow): HTMLElement {
 export function list(
   cls: string,
   label: string,
-  rows: HTMLElement[],
+  rows: VirtualElement[],
   emptyText: string
-): HTMLElement {
+): VirtualElement {
   return h(
     'ul',
-    { class: `${cls} jp-CythonPin-list`, 'aria-label': label },
+    { class: `${cls} jp-CythonPin-list`, key: cls, 'aria-label': label },
     ...(rows.length
       ? rows
       : [h('li', { class: 'jp-CythonPin-empty' }, emptyText)])
   );
+}
+
+/**
+ * A row the panel could not read (it does not match the contract this extension knows): said as such,
+ * with the reason on hover, and no actions, while the rest of the list shows as usual.
+ */
+export function unreadableRow(
+  r: IUnreadableRow,
+  cls: string,
+  label: string,
+  reason: string
+): VirtualElement {
+  const data: { [name: string]: string } = {};
+  if (r.key !== null) {
+    data.key = r.key;
+  }
+  if (r.alias !== null) {
+    data.alias = r.alias;
+  }
+  return listRow({
+    cls: `${cls} jp-CythonPin-unreadableRow`,
+    data,
+    key: `unreadable:${r.alias ?? r.key ?? r.error}`,
+    main: [
+      h('span', { class: 'jp-CythonPin-unreadable', title: r.error }, label)
+    ],
+    meta: [h('span', { class: 'jp-CythonPin-unreadableReason' }, reason)],
+    actions: []
+  });
 }

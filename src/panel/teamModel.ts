@@ -1,7 +1,8 @@
 import { TranslationBundle } from '@jupyterlab/translation';
-import { IOpResults, IRemoteStatus, ITeamPinRow } from '../protocol';
+import { IOpResults, IRemoteStatus, ITeamPinRow, Row } from '../protocol';
 import type { IKernelConnector } from '../tokens';
 import { NULL_TRANS } from '../translation';
+import { filterRows } from './filter';
 
 /**
  * The team cache as the panel shows it: the remote's status and the team pins, read with their own
@@ -26,7 +27,7 @@ export class TeamCacheModel {
   get status(): IRemoteStatus | null {
     return this._status;
   }
-  get pins(): ITeamPinRow[] {
+  get pins(): Row<ITeamPinRow>[] {
     return this._pins;
   }
   get checking(): boolean {
@@ -42,14 +43,8 @@ export class TeamCacheModel {
   }
 
   /** Team pins whose alias or key contain the filter text. */
-  filtered(filter: string): ITeamPinRow[] {
-    const f = filter.trim().toLowerCase();
-    return f
-      ? this._pins.filter(
-          p =>
-            p.alias.toLowerCase().includes(f) || p.key.toLowerCase().includes(f)
-        )
-      : this._pins;
+  filtered(filter: string): Row<ITeamPinRow>[] {
+    return filterRows(this._pins, filter, p => [p.alias, p.key]);
   }
 
   /** Forget what was read (another kernel is selected). */
@@ -114,7 +109,7 @@ export class TeamCacheModel {
   }
 
   private _status: IRemoteStatus | null = null;
-  private _pins: ITeamPinRow[] = [];
+  private _pins: Row<ITeamPinRow>[] = [];
   private _checking = 0;
   private _error: string | null = null;
   private _generation = 0;

@@ -1,6 +1,6 @@
 import { TranslationBundle } from '@jupyterlab/translation';
-import { IRemoteStatus, ITeamPinRow } from '../protocol';
-import { h } from '../ui/dom';
+import { IRemoteStatus, isUnreadable, ITeamPinRow } from '../protocol';
+import { h, VChild, VirtualElement } from '../ui/vdom';
 import { shortKey } from '../ui/format';
 import { ButtonFactory, IPanelHost } from './host';
 import type { PinManagerModel } from './model';
@@ -10,6 +10,7 @@ import {
   unpinButton,
   useButtons
 } from './pinActions';
+import { unreadablePin } from './pinTable';
 import { list, listRow } from './rows';
 import type { TeamCacheModel } from './teamModel';
 
@@ -23,12 +24,10 @@ export function renderTeamSection(
   host: IPanelHost,
   button: ButtonFactory,
   trans: TranslationBundle
-): HTMLElement {
+): VirtualElement {
   const t = m.team;
   const s = t.status;
-  const section = h(
-    'section',
-    { class: 'jp-CythonPin-team', 'aria-label': trans.__('Team cache') },
+  const parts: VChild[] = [
     h('h3', {}, trans.__('Team cache')),
     t.checking
       ? h(
@@ -37,40 +36,50 @@ export function renderTeamSection(
           trans.__('Checking the team cache…')
         )
       : null
-  );
+  ];
+  const section = () =>
+    h(
+      'section',
+      {
+        class: 'jp-CythonPin-team',
+        key: 'jp-CythonPin-team',
+        'aria-label': trans.__('Team cache')
+      },
+      ...parts
+    );
   if (m.unavailableText) {
-    return section;
+    return section();
   }
   if (t.error) {
-    section.appendChild(
-      h('div', { class: 'jp-CythonPin-teamMessage' }, t.error)
-    );
+    parts.push(h('div', { class: 'jp-CythonPin-teamMessage' }, t.error));
   }
   if (!s) {
-    return section;
+    return section();
   }
   if (!s.configured) {
-    section.appendChild(
+    parts.push(
       h(
         'div',
         { class: 'jp-CythonPin-teamNone' },
         trans.__('No team cache configured (CYTHON_PIN_REMOTE)')
       )
     );
-    return section;
+    return section();
   }
-  section.appendChild(statusLine(s, trans));
+  parts.push(statusLine(s, trans));
   if (s.message) {
-    section.appendChild(
-      h('div', { class: 'jp-CythonPin-teamMessage' }, s.message)
-    );
+    parts.push(h('div', { class: 'jp-CythonPin-teamMessage' }, s.message));
   }
   const pins = t.filtered(m.filter);
-  section.appendChild(
+  parts.push(
     list(
       'jp-CythonPin-teamTable',
       trans.__('Team pins'),
-      pins.map(p => teamRow(p, t, host, button, trans)),
+      pins.map(p =>
+        isUnreadable(p)
+          ? unreadablePin(p, 'jp-CythonPin-teamRow', trans)
+          : teamRow(p, t, host, button, trans)
+      ),
       t.pins.length
         ? trans.__('No team pins match the filter.')
         : s.reachable && !s.message
@@ -78,10 +87,13 @@ export function renderTeamSection(
           : trans.__('No team pins to show.')
     )
   );
-  return section;
+  return section();
 }
 
-function statusLine(s: IRemoteStatus, trans: TranslationBundle): HTMLElement {
+function statusLine(
+  s: IRemoteStatus,
+  trans: TranslationBundle
+): VirtualElement {
   const reach =
     s.reachable === null
       ? trans.__('not checked')
@@ -122,7 +134,7 @@ function teamRow(
   host: IPanelHost,
   button: ButtonFactory,
   trans: TranslationBundle
-): HTMLElement {
+): VirtualElement {
   const texts: IPinActionTexts = {
     copied: trans.__('Copied the key of team pin "%1".', p.alias),
     insertTip: trans.__(
@@ -149,7 +161,11 @@ function teamRow(
       'Remove the team alias "%1" for everyone using this team cache? The build stays in the team cache.',
       p.alias
     ),
-    unpinned: trans.__('Unpinned team pin "%1".', p.alias)
+    unpinned: trans.__('Unpinned team pin "%1".', p.alias),
+    notPinned: trans.__(
+      'No team pin named "%1" (it may have been removed elsewhere); list refreshed.',
+      p.alias
+    )
   };
   const actions = useButtons(
     p.key,

@@ -2,8 +2,8 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { refreshIcon } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 import { NULL_TRANS } from '../translation';
-import { h } from '../ui/dom';
-import { createGcInputs, IGcInputs, renderCacheSection } from './cacheSection';
+import { h, icon, renderInto, VirtualElement } from '../ui/vdom';
+import { readGcInputs, renderCacheSection } from './cacheSection';
 import { ButtonFactory, IPanelHost } from './host';
 import { PinManagerModel } from './model';
 import { renderPinTable } from './pinTable';
@@ -13,7 +13,11 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** The pin manager side panel. Renders the model; actions go through host. */
+/**
+ * The pin manager side panel. Renders the model by diffing (ui/vdom): a kernel busy/idle signal or a
+ * filter keystroke patches what changed, and unchanged rows, the filter input (focus, caret) and the
+ * clean-up form's typed values keep their DOM nodes. Actions go through host.
+ */
 export class PinManagerPanel extends Widget {
   constructor(
     readonly model: PinManagerModel,
@@ -21,20 +25,10 @@ export class PinManagerPanel extends Widget {
     private readonly _trans: TranslationBundle = NULL_TRANS
   ) {
     super();
-    const trans = this._trans;
     this.addClass('jp-CythonPin-panel');
-    this.title.caption = trans.__('Cython pins');
-    this._filterInput = h('input', {
-      class: 'jp-CythonPin-filter jp-mod-styled',
-      type: 'search',
-      placeholder: trans.__('Filter pins'),
-      'aria-label': trans.__('Filter pins')
-    });
-    this._filterInput.addEventListener('input', () =>
-      this.model.setFilter(this._filterInput.value)
-    );
-    this._gcInputs = createGcInputs(trans);
-    this._body = h('div', { class: 'jp-CythonPin-panelBody' });
+    this.title.caption = _trans.__('Cython pins');
+    this._body = document.createElement('div');
+    this._body.className = 'jp-CythonPin-panelBody';
     this.node.appendChild(this._body);
     model.changed.connect(this.render, this);
     this.render();
@@ -48,109 +42,99 @@ export class PinManagerPanel extends Widget {
   render(): void {
     const m = this.model;
     const trans = this._trans;
-    const focused = document.activeElement;
-    this._body.textContent = '';
-    const refresh = this._button(
-      'jp-CythonPin-refresh',
-      trans.__('Refresh'),
-      trans.__('Re-read pins and cache'),
-      () => m.refresh(),
-      { icon: refreshIcon }
-    );
-    this._body.appendChild(
+    const host = this._host;
+    const button = this._button;
+    // Every top-level part has a key (the sections and lists: their class): one appearing or going (queued,
+    // error) never re-creates the others.
+    const parts: VirtualElement[] = [
       h(
         'div',
-        { class: 'jp-CythonPin-panelHeader' },
+        { class: 'jp-CythonPin-panelHeader', key: 'header' },
         h('h2', { class: 'jp-CythonPin-panelTitle' }, trans.__('Cython pins')),
-        refresh
-      )
-    );
-    this._body.appendChild(
+        button(
+          'jp-CythonPin-refresh',
+          trans.__('Refresh'),
+          trans.__('Re-read pins and cache'),
+          () => m.refresh(),
+          { icon: refreshIcon }
+        )
+      ),
       h(
         'div',
         {
           class: 'jp-CythonPin-connection',
+          key: 'connection',
           'data-connected': m.connected ? 'true' : 'false',
           title: m.connectionText
         },
         m.connectionText
       )
-    );
+    ];
     if (m.queued) {
-      this._body.appendChild(
+      parts.push(
         h(
           'div',
-          { class: 'jp-CythonPin-queued' },
+          { class: 'jp-CythonPin-queued', key: 'status' },
           trans.__(
             'Queued: the kernel is busy running a cell; this request runs when it finishes.'
           )
         )
       );
     } else if (m.loading) {
-      this._body.appendChild(
-        h('div', { class: 'jp-CythonPin-loading' }, trans.__('Loading…'))
+      parts.push(
+        h(
+          'div',
+          { class: 'jp-CythonPin-loading', key: 'status' },
+          trans.__('Loading…')
+        )
       );
     }
     if (m.error) {
-      this._body.appendChild(
-        h('div', { class: 'jp-CythonPin-panelError' }, m.error)
+      parts.push(
+        h('div', { class: 'jp-CythonPin-panelError', key: 'error' }, m.error)
       );
     }
-    this._body.appendChild(this._filterInput);
-    this._body.appendChild(renderPinTable(m, this._host, this._button, trans));
-    this._body.appendChild(
-      renderTeamSection(m, this._host, this._button, trans)
+    parts.push(
+      h('input', {
+        class: 'jp-CythonPin-filter jp-mod-styled',
+        key: 'filter',
+        type: 'search',
+        placeholder: trans.__('Filter pins'),
+        'aria-label': trans.__('Filter pins'),
+        oninput: event => m.setFilter((event.target as HTMLInputElement).value)
+      }),
+      renderPinTable(m, host, button, trans),
+      renderTeamSection(m, host, button, trans),
+      renderCacheSection(m, host, button, () => readGcInputs(this._body), trans)
     );
-    this._body.appendChild(
-      renderCacheSection(m, this._host, this._button, this._gcInputs, trans)
-    );
-    if (focused instanceof HTMLElement && this.node.contains(focused)) {
-      focused.focus();
-    }
+    renderInto(this._body, parts);
   }
 
   private _button: ButtonFactory = (cls, text, title, onClick, look = {}) => {
-    const b = look.icon
-      ? h(
-          'button',
-          {
-            class: `jp-ToolbarButtonComponent jp-Button jp-mod-minimal jp-CythonPin-action jp-CythonPin-iconAction ${cls}`,
-            type: 'button',
-            title,
-            'aria-label': text
-          },
-          look.icon.element({
-            tag: 'span',
-            className: 'jp-ToolbarButtonComponent-icon',
-            elementPosition: 'center'
-          })
-        )
-      : h(
-          'button',
-          {
-            class: `jp-Button jp-mod-styled jp-mod-reject jp-CythonPin-action ${cls}`,
-            type: 'button',
-            title
-          },
-          text
-        );
-    if (look.danger) {
-      b.classList.add('jp-mod-danger');
-    }
-    b.disabled = !this.model.connected;
-    b.addEventListener('click', () => {
-      void (async () => {
-        try {
-          await onClick();
-        } catch (e) {
-          this._host.notify('error', errorText(e));
+    const classes = look.icon
+      ? `jp-ToolbarButtonComponent jp-Button jp-mod-minimal jp-CythonPin-action jp-CythonPin-iconAction ${cls}`
+      : `jp-Button jp-mod-styled jp-mod-reject jp-CythonPin-action ${cls}`;
+    return h(
+      'button',
+      {
+        class: look.danger ? `${classes} jp-mod-danger` : classes,
+        type: 'button',
+        title,
+        'aria-label': look.icon ? text : undefined,
+        disabled: this.model.connected ? undefined : '',
+        onclick: () => {
+          void (async () => {
+            try {
+              await onClick();
+            } catch (e) {
+              this._host.notify('error', errorText(e));
+            }
+          })();
         }
-      })();
-    });
-    return b;
+      },
+      look.icon ? icon(look.icon, 'jp-ToolbarButtonComponent-icon') : text
+    );
   };
 
   private _body: HTMLElement;
-  private _filterInput: HTMLInputElement;
-  private _gcInputs: IGcInputs;
 }

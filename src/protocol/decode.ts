@@ -67,6 +67,55 @@ export function oneOf<T extends string | number | boolean>(
     : fail(path, `one of ${values.join(', ')}`);
 }
 
+/**
+ * A list row the frontend could not read: the list shows it as such and the rest of the list still shows
+ * (one unexpected row never hides the others).
+ */
+export interface IUnreadableRow {
+  unreadable: true;
+  /** The row's key and alias, where they are readable, to say which row it is. */
+  key: string | null;
+  alias: string | null;
+  /** Why: "<path>: expected …". */
+  error: string;
+}
+
+/** A row of a list the frontend decodes row by row. */
+export type Row<T> = T | IUnreadableRow;
+
+export function isUnreadable<T extends object>(
+  row: Row<T>
+): row is IUnreadableRow {
+  return 'unreadable' in row;
+}
+
+/** An array whose items are decoded one by one: an item `f` rejects becomes an IUnreadableRow. */
+export function rows<T extends object>(
+  v: unknown,
+  path: string,
+  f: Reader<T>
+): Row<T>[] {
+  if (!Array.isArray(v)) {
+    fail(path, 'an array');
+  }
+  return (v as unknown[]).map((item, i) => {
+    const decoded = run(() => f(item, `${path}[${i}]`));
+    if (decoded.ok) {
+      return decoded.value;
+    }
+    const text = (name: string): string | null =>
+      isRecord(item) && typeof item[name] === 'string'
+        ? (item[name] as string)
+        : null;
+    return {
+      unreadable: true,
+      key: text('key'),
+      alias: text('alias'),
+      error: decoded.error
+    };
+  });
+}
+
 export function run<T>(f: () => T): Decoded<T> {
   try {
     return { ok: true, value: f() };

@@ -33,6 +33,8 @@ export type {
   PrebuildDecision,
   PrebuildStage,
   PrebuildStateEvent,
+  EntryKind,
+  PgoStep,
   Profile,
   Reply,
   Severity,
@@ -43,6 +45,7 @@ export {
   BUILD_STAGES,
   COMM_TARGET,
   DIAGNOSTIC_SOURCES,
+  ENTRY_KINDS,
   ERROR_CODES,
   EVENT_NAMES,
   OPS,
@@ -61,7 +64,10 @@ export type IDiagnostic = Diagnostic;
 export type IErrorInfo = ErrorInfo;
 export type IGcArgs = GcArgs;
 export type IOpArgs = OpArgs;
-export type IOpResults = OpResults;
+/** What a request resolves to: the op's result, its lists decoded row by row (DecodedResults). */
+export type IOpResults = DecodedResults;
+/** The op's result as the contract states it (what the helper sends). */
+export type IWireResults = OpResults;
 export type IPinRow = PinRow;
 export type IRemoteStatus = RemoteStatus;
 export type ITeamPinRow = TeamPinRow;
@@ -77,7 +83,8 @@ export type IRequest<K extends Request['op'] = Request['op']> = Extract<
 
 export { ACTIVATION_EXPRESSIONS, pipInstallLine } from './activation';
 export { decodeBuildResult } from './buildResult';
-export { isRecord } from './decode';
-export type { Decoded, JSONRecord } from './decode';
+export { isRecord, isUnreadable } from './decode';
+export type { Decoded, IUnreadableRow, JSONRecord, Row } from './decode';
 export { decodeEvent, decodeIncoming, decodeReply } from './messages';
 export { decodeResult } from './results';
+import type { DecodedResults } from './results';

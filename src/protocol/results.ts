@@ -2,14 +2,21 @@
 import {
   CacheRow,
   CacheStatsResult,
+  CatalogueResult,
+  ENTRY_KINDS,
+  GcResult,
+  ListCachedResult,
+  ListPinsResult,
   Op,
   OpResults,
+  PGO_STEPS,
   PinRow,
   PREBUILD_DECISIONS,
   PROFILES,
   PROTOCOL_VERSION,
   REMOTE_MODES,
   RemoteStatus,
+  TeamCatalogueResult,
   TeamPinRow
 } from '../_generated/protocol';
 import {
@@ -22,9 +29,31 @@ import {
   nullable,
   oneOf,
   rec,
+  Row,
+  rows,
   run,
   str
 } from './decode';
+
+/** `T` with its list fields `F` decoded row by row (Row: the row, or an IUnreadableRow). */
+type WithRows<T, F extends keyof T> = Omit<T, F> & {
+  [K in F]: T[K] extends (infer R)[] ? Row<R>[] : never;
+};
+
+/**
+ * What each op's reply decodes to: OpResults of the contract, except that the lists of pins and cache
+ * entries hold an IUnreadableRow where a row did not match the contract.
+ */
+export type DecodedResults = Omit<
+  OpResults,
+  'list_pins' | 'list_cached' | 'gc_cache' | 'catalogue' | 'team_catalogue'
+> & {
+  list_pins: WithRows<ListPinsResult, 'pins'>;
+  list_cached: WithRows<ListCachedResult, 'entries'>;
+  gc_cache: WithRows<GcResult, 'removed'>;
+  catalogue: WithRows<CatalogueResult, 'pins' | 'entries'>;
+  team_catalogue: WithRows<TeamCatalogueResult, 'pins'>;
+};
 
 function pinRow(v: unknown, path: string): PinRow {
   const r = rec(v, path);
@@ -42,10 +71,16 @@ export function cacheRow(v: unknown, path: string): CacheRow {
   const r = rec(v, path);
   return {
     key: nonEmpty(r.key, `${path}.key`),
-    module_name: nonEmpty(r.module_name, `${path}.module_name`),
+    kind: nullable((v, p) => oneOf(v, p, ENTRY_KINDS))(r.kind, `${path}.kind`),
+    module_name: nullable(nonEmpty)(r.module_name, `${path}.module_name`),
     size_bytes: int(r.size_bytes, `${path}.size_bytes`),
-    created_utc: str(r.created_utc, `${path}.created_utc`),
-    profile: oneOf(r.profile, `${path}.profile`, PROFILES),
+    created_utc: nullable(str)(r.created_utc, `${path}.created_utc`),
+    profile: nullable((v, p) => oneOf(v, p, PROFILES))(
+      r.profile,
+      `${path}.profile`
+    ),
+    pgo: nullable((v, p) => oneOf(v, p, PGO_STEPS))(r.pgo, `${path}.pgo`),
+    numpy: bool(r.numpy, `${path}.numpy`),
     aliases: arr(r.aliases, `${path}.aliases`, str)
   };
 }
@@ -80,8 +115,10 @@ function cacheStats(r: JSONRecord, path: string): CacheStatsResult {
   };
 }
 
-/** One decoder per op, each returning exactly the generated result type. */
-const RESULT_DECODERS: { [K in Op]: (r: JSONRecord) => OpResults[K] } = {
+/** One decoder per op, each returning the generated result type (lists row by row: DecodedResults). */
+const RESULT_DECODERS: {
+  [K in Op]: (r: JSONRecord) => DecodedResults[K];
+} = {
   hello: r => ({
     protocol_version: oneOf(r.protocol_version, 'result.protocol_version', [
       PROTOCOL_VERSION
@@ -93,7 +130,7 @@ const RESULT_DECODERS: { [K in Op]: (r: JSONRecord) => OpResults[K] } = {
   }),
   list_pins: r => ({
     cache_dir: nonEmpty(r.cache_dir, 'result.cache_dir'),
-    pins: arr(r.pins, 'result.pins', pinRow)
+    pins: rows(r.pins, 'result.pins', pinRow)
   }),
   pin: r => ({
     alias: nonEmpty(r.alias, 'result.alias'),
@@ -109,19 +146,19 @@ const RESULT_DECODERS: { [K in Op]: (r: JSONRecord) => OpResults[K] } = {
   }),
   list_cached: r => ({
     cache_dir: nonEmpty(r.cache_dir, 'result.cache_dir'),
-    entries: arr(r.entries, 'result.entries', cacheRow)
+    entries: rows(r.entries, 'result.entries', cacheRow)
   }),
   cache_stats: r => cacheStats(r, 'result'),
   gc_cache: r => ({
     dry_run: bool(r.dry_run, 'result.dry_run'),
-    removed: arr(r.removed, 'result.removed', cacheRow),
+    removed: rows(r.removed, 'result.removed', cacheRow),
     freed_bytes: int(r.freed_bytes, 'result.freed_bytes'),
     kept: int(r.kept, 'result.kept')
   }),
   catalogue: r => ({
     cache_dir: nonEmpty(r.cache_dir, 'result.cache_dir'),
-    pins: arr(r.pins, 'result.pins', pinRow),
-    entries: arr(r.entries, 'result.entries', cacheRow),
+    pins: rows(r.pins, 'result.pins', pinRow),
+    entries: rows(r.entries, 'result.entries', cacheRow),
     stats: cacheStats(rec(r.stats, 'result.stats'), 'result.stats')
   }),
   import_pinned: r => ({
@@ -139,13 +176,13 @@ const RESULT_DECODERS: { [K in Op]: (r: JSONRecord) => OpResults[K] } = {
   }),
   team_catalogue: r => ({
     remote: remoteStatus(rec(r.remote, 'result.remote'), 'result.remote'),
-    pins: arr(r.pins, 'result.pins', teamPinRow)
+    pins: rows(r.pins, 'result.pins', teamPinRow)
   })
 };
 
 export function decodeResult<K extends Op>(
   op: K,
   result: unknown
-): Decoded<OpResults[K]> {
+): Decoded<DecodedResults[K]> {
   return run(() => RESULT_DECODERS[op](rec(result, 'result')));
 }

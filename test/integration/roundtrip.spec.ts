@@ -26,6 +26,7 @@ import {
   BUILD_MIME_TYPE,
   decodeBuildResult,
   IBuildResult,
+  isUnreadable,
   ProtocolEvent
 } from '../../src/protocol';
 
@@ -331,6 +332,9 @@ describeIfHelper('real Jupyter server + kernel + cython_pin helper', () => {
     expect(listed.pins.map(p => p.alias)).toEqual(['demo_square', 'sq']);
     const sq = listed.pins.find(p => p.alias === 'sq')!;
     expect(sq).toMatchObject({ key, in_cache: true });
+    if (isUnreadable(sq)) {
+      throw new Error(`unreadable pin row: ${sq.error}`);
+    }
     expect(sq.size_bytes).toBeGreaterThan(0);
     expect(sq.created_utc).toMatch(/Z$/);
     await waitFor('a pins_changed event', () =>
@@ -390,6 +394,26 @@ describeIfHelper('real Jupyter server + kernel + cython_pin helper', () => {
     expect(
       (await connector.request('list_cached', {})).entries.map(e => e.key)
     ).not.toContain(key);
+  });
+
+  it('lists a memoryview cell and the shared utility module it creates, every row readable', async () => {
+    const { reply } = await runCell(
+      kernel,
+      '%%cython_pin\ndef total(double[:] a):\n    cdef double s = 0\n' +
+        '    cdef Py_ssize_t i\n    for i in range(a.shape[0]):\n        s += a[i]\n    return s'
+    );
+    expect(reply.status).toBe('ok');
+    const { entries, pins } = await connector.request('catalogue', {});
+    expect(entries.filter(isUnreadable)).toEqual([]);
+    expect(pins.filter(isUnreadable)).toEqual([]);
+    const shared = entries.filter(e => !isUnreadable(e) && e.kind === 'shared');
+    expect(shared).toHaveLength(1);
+    expect(shared[0]).toMatchObject({ profile: null, aliases: [] });
+    const dry = await connector.request('gc_cache', {
+      max_bytes: 0,
+      dry_run: true
+    });
+    expect(dry.removed.filter(isUnreadable)).toEqual([]);
   });
 
   it('applies the cache directory override and respects "load automatically: off"', async () => {

@@ -290,6 +290,76 @@ def test_rows_of_a_pin_whose_entry_is_gone_and_a_real_gc(cache, emitted, tmp_pat
     assert {e["event"] for e in emitted} == {"pins_changed", "cache_changed"}
 
 
+EVERY_KIND = {
+    "memoryview": "def total(double[:] a):\n    cdef double s = 0\n    cdef Py_ssize_t i\n"
+    "    for i in range(a.shape[0]):\n        s += a[i]\n    return s\n",
+    "numpy": "cimport numpy as cnp\nimport numpy as np\ncnp.import_array()\n"
+    "def first(cnp.ndarray[cnp.float64_t, ndim=1] a):\n    return a[0]\n",
+    "pgo": "def work(int n):\n    cdef long s = 0\n    cdef int i\n    for i in range(n):\n        s += i\n"
+    "    return s\n",
+}
+
+
+def test_catalogue_and_gc_rows_of_every_kind_of_entry(cache, tmp_path, monkeypatch):
+    """A real cache holding each kind of entry: a cell, a memoryview cell (and the shared utility module it
+    creates), a numpy cell, a package, both steps of a PGO build and an entry whose meta.json is corrupt.
+    The panel's catalogue and gc replies for it are valid, row by row, against the contract."""
+    pytest.importorskip("numpy")
+    h = helper()
+    root = str(tmp_path / "every_kind")
+    monkeypatch.setenv("CYTHON_PIN_CACHE_DIR", root)
+    plain = h.package.compile_and_load_result("def plain(int n):\n    return n + 11\n")
+    mv = h.package.compile_and_load_result(EVERY_KIND["memoryview"])
+    numpy_cell = h.package.compile_and_load_result(EVERY_KIND["numpy"])
+    pkg = h.package.build_package({"m": "def one():\n    return 1\n"}, package_name="contract_pkg")
+    pgo = h.package.compile_and_load_result(EVERY_KIND["pgo"], pgo=True, profile="release")
+    broken = h.package.compile_and_load_result("def broken():\n    return 0\n")
+    Path(root, broken.key, "meta.json").write_text("{truncated")
+    s = Session()
+    s.ok("pin", key=mv.key, alias="mv")
+    rows = {r["key"]: r for r in s.ok("catalogue")["entries"]}
+    kinds = {(r["kind"], r["pgo"], r["numpy"]) for r in rows.values()}
+    assert kinds == {
+        ("module", None, False),
+        ("shared", None, False),
+        ("module", None, True),
+        ("package", None, False),
+        ("module", "generate", False),
+        ("module", "use", False),
+        (None, None, False),
+    }
+    assert rows[mv.key]["aliases"] == ["mv"] and rows[numpy_cell.key]["numpy"] is True
+    assert rows[mv.key]["kind"] == rows[plain.key]["kind"] == "module"
+    assert rows[pkg.key]["kind"] == "package" and rows[pgo.key]["pgo"] == "use"
+    (shared,) = [r for r in rows.values() if r["kind"] == "shared"]
+    assert shared["profile"] is None and shared["module_name"].startswith("cython_pin_shared_")
+    assert rows[broken.key]["module_name"] is None and rows[broken.key]["profile"] is None
+    assert s.ok("list_cached")["entries"] == list(rows.values())
+    preview = s.ok("gc_cache", dry_run=True, max_bytes=0)  # the shared module stays while mv is pinned
+    assert {r["key"] for r in preview["removed"]} == set(rows) - {mv.key, shared["key"]}
+    assert {r["kind"] for r in preview["removed"]} == {"module", "package", None}
+    assert s.ok("unpin", alias="mv")["removed"] is True
+    removed = s.ok("gc_cache", dry_run=False, max_bytes=0)["removed"]  # nothing imports the shared one now
+    assert {r["key"] for r in removed} == set(rows)
+
+
+def test_a_kernel_interrupt_during_an_op_still_gets_a_reply(monkeypatch):
+    """KeyboardInterrupt (the kernel's interrupt) inside an op ends it with an Interrupted error reply."""
+    from cython_pin.jupyter import ops
+
+    def interrupted(args: dict[str, Any], ns: Any) -> dict[str, Any]:
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(ops._OPS, "gc_cache", interrupted)
+    reply = Session().send("gc_cache", dry_run=False, max_bytes=0)
+    assert reply["ok"] is False and reply["id"] == "r1"
+    assert reply["error"] == {
+        "type": "Interrupted",
+        "message": "The kernel was interrupted while it ran the gc_cache request; "
+        "it may have been done in part.",
+    }
+
+
 def test_a_corrupt_entry_is_a_cache_integrity_error(cache, tmp_path, monkeypatch):
     h = helper()
     root = str(tmp_path / "corrupt_cache")

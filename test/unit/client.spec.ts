@@ -1,4 +1,8 @@
-import { CythonPinError, ProtocolClient } from '../../src/kernel/client';
+import {
+  CythonPinError,
+  ProtocolClient,
+  REQUEST_TIMEOUT_MS
+} from '../../src/kernel/client';
 import {
   activationCode,
   activationFailure,
@@ -108,6 +112,74 @@ describe('ProtocolClient', () => {
   });
 });
 
+describe('every request ends', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  /** A helper that never answers (the reply was lost to an interrupt); `busy`: the kernel's state. */
+  function silent() {
+    const state = { busy: false };
+    const client = new ProtocolClient(() => undefined, undefined, {
+      isBusy: () => state.busy
+    });
+    return { client, state };
+  }
+
+  it('rejects a request with no reply after its op timeout', async () => {
+    const { client } = silent();
+    const outcome = client
+      .request('catalogue', {})
+      .catch((e: CythonPinError) => e);
+    jest.advanceTimersByTime(REQUEST_TIMEOUT_MS.catalogue - 1);
+    expect(client.pending).toHaveLength(1);
+    jest.advanceTimersByTime(1);
+    const err = await outcome;
+    expect(err).toBeInstanceOf(CythonPinError);
+    expect(err).toMatchObject({
+      type: 'Timeout',
+      message:
+        'The helper did not answer the catalogue request within 60 s (the kernel may have been interrupted). Try again.'
+    });
+    expect(client.pending).toEqual([]);
+  });
+
+  it('gives long ops longer, and waits while the kernel is busy', async () => {
+    const { client, state } = silent();
+    state.busy = true; // a long cell runs: the request is queued behind it
+    const gc = client
+      .request('gc_cache', { dry_run: false, max_bytes: 0 })
+      .catch((e: CythonPinError) => e);
+    jest.advanceTimersByTime(REQUEST_TIMEOUT_MS.gc_cache * 3);
+    expect(client.pending.map(p => p.op)).toEqual(['gc_cache']);
+    state.busy = false;
+    jest.advanceTimersByTime(REQUEST_TIMEOUT_MS.gc_cache);
+    expect(await gc).toMatchObject({ type: 'Timeout' });
+    expect(REQUEST_TIMEOUT_MS.gc_cache).toBeGreaterThan(
+      REQUEST_TIMEOUT_MS.catalogue
+    );
+  });
+
+  it("ends an interrupted op with the helper's Interrupted error, and clears its timer", async () => {
+    const client = new ProtocolClient(data => {
+      client.handleMessage({
+        type: 'reply',
+        id: data.id,
+        ok: false,
+        error: {
+          type: 'Interrupted',
+          message:
+            'The kernel was interrupted while it ran the gc_cache request; it may have been done in part.'
+        }
+      });
+    });
+    const err = await client
+      .request('gc_cache', { dry_run: true, max_bytes: 0 })
+      .catch((e: CythonPinError) => e);
+    expect(err).toMatchObject({ type: 'Interrupted' });
+    expect(jest.getTimerCount()).toBe(0);
+  });
+});
+
 describe('activation reply (docs/protocol.md §1)', () => {
   it('names the cache directory only when one was being set', () => {
     expect(
@@ -172,8 +244,11 @@ describe('activation reply (docs/protocol.md §1)', () => {
     );
   });
 
-  it('runs no code unless a cache directory override is set', () => {
+  it('runs no code unless a cache directory override is set or to be removed', () => {
     expect(activationCode('')).toBe('');
+    expect(activationCode('', true)).toBe(
+      "__import__('os').environ.pop('CYTHON_PIN_CACHE_DIR', None)"
+    );
     expect(activationCode('/data/cache "x"')).toBe(
       '__import__(\'os\').environ.__setitem__(\'CYTHON_PIN_CACHE_DIR\', "/data/cache \\"x\\"")'
     );

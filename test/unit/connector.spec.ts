@@ -96,13 +96,14 @@ function session(kernel: FakeKernel | null) {
 function connect(
   kernel: FakeKernel | null,
   autoLoad = true,
-  takeOverCython?: () => boolean
+  takeOverCython?: () => boolean,
+  cacheDir: () => string = () => ''
 ) {
   const sc = session(kernel);
   const connector = new KernelConnector({
     sessionContext: sc as unknown as ISessionContext,
     autoLoad: () => autoLoad,
-    cacheDir: () => '',
+    cacheDir,
     takeOverCython
   });
   return { sc, connector };
@@ -148,6 +149,29 @@ describe('KernelConnector', () => {
     );
     await connector.activate(true);
     expect(takeover(2)).toBeUndefined();
+    expect(connector.state.status).toBe('ready');
+  });
+
+  it('clearing the cacheDir setting removes the override it set, only in that kernel process', async () => {
+    const kernel = new FakeKernel();
+    let setting = '/srv/cache';
+    const { sc, connector } = connect(kernel, true, undefined, () => setting);
+    await flush();
+    const SET =
+      "__import__('os').environ.__setitem__('CYTHON_PIN_CACHE_DIR', \"/srv/cache\")";
+    const UNSET = "__import__('os').environ.pop('CYTHON_PIN_CACHE_DIR', None)";
+    setting = ''; // "empty: the default"
+    await connector.activate(true);
+    await connector.activate(true); // already removed: nothing more to do
+    expect(kernel.executes.map(e => e.code)).toEqual([SET, UNSET, '']);
+    // a restarted kernel is a new process: an override it was started with is not ours to remove
+    setting = '/srv/cache';
+    await connector.activate(true);
+    sc.statusChanged.emit('restarting');
+    setting = '';
+    sc.statusChanged.emit('idle');
+    await flush();
+    expect(kernel.executes.map(e => e.code).slice(3)).toEqual([SET, '']);
     expect(connector.state.status).toBe('ready');
   });
 

@@ -117,6 +117,17 @@ describe('pin manager panel', () => {
     expect(log.notices).toContain('success: Unpinned "cube".');
   });
 
+  it('says so when the alias was already gone, and shows the refreshed list', async () => {
+    const { panel, log, helper } = await setup({ confirm: true });
+    helper.pins.delete('cube'); // another kernel unpinned it; this row is stale
+    click(panel, 'cube', '.jp-CythonPin-unpin');
+    await flush(10);
+    expect(log.notices).toEqual([
+      'info: No pin named "cube" (it may have been removed elsewhere); list refreshed.'
+    ]);
+    expect(rows(panel)).toEqual(['square']);
+  });
+
   it('keeps the pin when the confirmation is cancelled', async () => {
     const { panel, helper } = await setup({ confirm: false });
     click(panel, 'cube', '.jp-CythonPin-unpin');

@@ -26,6 +26,8 @@ interface IVector {
   message: { [key: string]: unknown };
   /** For replies and results: the op whose result this is. */
   op?: Op;
+  /** Invalid only in this row of a list: a decoder that reads lists row by row marks the row unreadable. */
+  unreadable_row?: string;
 }
 interface IMagicVector {
   name: string;
@@ -122,6 +124,28 @@ describe('shared protocol vectors (test/protocol/vectors.json)', () => {
     (_name, vector) => {
       it('is rejected with a reason', () => {
         const decoded = decode(vector);
+        if (vector.unreadable_row) {
+          // the list still decodes; only the row that breaks the contract is unreadable, saying why
+          const [, field, index] = vector.unreadable_row.match(
+            /^result\.(\w+)\[(\d+)\]$/
+          )!;
+          expect(decoded.ok).toBe(true);
+          const list = (decoded as { value: { [k: string]: unknown[] } }).value[
+            field
+          ];
+          expect(list[Number(index)]).toMatchObject({
+            unreadable: true,
+            error: expect.stringMatching(
+              new RegExp(
+                `^${vector.unreadable_row.replace(/[[\].]/g, '\\$&')}\\.\\w+: expected`
+              )
+            )
+          });
+          expect(
+            list.filter(r => (r as object) && 'unreadable' in (r as object))
+          ).toHaveLength(1);
+          return;
+        }
         expect(decoded.ok).toBe(false);
         if (!decoded.ok) {
           expect(decoded.error).toMatch(/expected/);
@@ -184,14 +208,76 @@ describe('decoders', () => {
     }
   });
 
-  it('names the path of a malformed field', () => {
-    const d = decodeResult('list_pins', {
-      cache_dir: '/c',
-      pins: [{ alias: 'a', key: 1 }]
+  it('reads every kind of cache entry the helper lists', () => {
+    const d = decodeResult(
+      'list_cached',
+      valid('reply list_cached every kind of entry').result
+    );
+    expect(d.ok).toBe(true);
+    const entries = d.ok ? d.value.entries : [];
+    expect(entries.map(e => ('kind' in e ? e.kind : 'unreadable'))).toEqual([
+      'module',
+      'shared',
+      'module',
+      'package',
+      'module',
+      'module',
+      null
+    ]);
+  });
+
+  it('marks one unexpected row unreadable and keeps the others (catalogue, gc_cache)', () => {
+    const catalogue = valid('reply catalogue').result as {
+      [k: string]: unknown[];
+    };
+    const entries = [...catalogue.entries];
+    entries.splice(1, 0, { ...(entries[0] as object), profile: 'turbo' });
+    const d = decodeResult('catalogue', {
+      ...catalogue,
+      pins: [...catalogue.pins, { alias: 'odd', key: 7 }],
+      entries
     });
+    if (!d.ok) {
+      throw new Error(d.error);
+    }
+    expect(d.value.entries).toHaveLength(entries.length);
+    expect(d.value.entries[1]).toEqual({
+      unreadable: true,
+      key: (entries[0] as { key: string }).key,
+      alias: null,
+      error:
+        'result.entries[1].profile: expected one of fast-debug, release, annotate'
+    });
+    expect(d.value.entries.filter(e => 'unreadable' in e)).toHaveLength(1);
+    expect(d.value.pins[d.value.pins.length - 1]).toEqual({
+      unreadable: true,
+      key: null,
+      alias: 'odd',
+      error: `result.pins[${catalogue.pins.length}].key: expected a string`
+    });
+    const gc = decodeResult('gc_cache', {
+      dry_run: true,
+      removed: [null, entries[0]],
+      freed_bytes: 1,
+      kept: 0
+    });
+    expect(gc.ok && gc.value.removed.map(r => 'unreadable' in r)).toEqual([
+      true,
+      false
+    ]);
+  });
+
+  it('still rejects a list that is not a list', () => {
+    expect(
+      decodeResult('list_cached', { cache_dir: '/c', entries: {} })
+    ).toEqual({ ok: false, error: 'result.entries: expected an array' });
+  });
+
+  it('names the path of a malformed field', () => {
+    const d = decodeResult('pin', { alias: 'a', key: 1 });
     expect(d).toEqual({
       ok: false,
-      error: 'result.pins[0].key: expected a string'
+      error: 'result.key: expected a string'
     });
   });
 

@@ -234,6 +234,17 @@ describe('team cache in the pin panel', () => {
     expect(log.notices).toContain('success: Unpinned team pin "team_sq".');
   });
 
+  it('says so when the team alias was already gone', async () => {
+    const { panel, helper, log } = await setup(WRITER, { confirm: true });
+    helper.teamPins.delete('team_sq');
+    teamButton(panel, 'team_sq', '.jp-CythonPin-unpin')!.click();
+    await flush(10);
+    expect(log.notices).toEqual([
+      'info: No team pin named "team_sq" (it may have been removed elsewhere); list refreshed.'
+    ]);
+    expect(teamRows(panel)).toEqual(['team_fft']);
+  });
+
   it('pins a personal pin or a cache entry to the team through the host pin flow', async () => {
     const { panel, log } = await setup(WRITER);
     (

@@ -1,7 +1,10 @@
+import { ISessionContext } from '@jupyterlab/apputils';
 import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
+import { Signal } from '@lumino/signaling';
 import { markerText } from '../../src/compile/cellMarker';
 import { unavailableReason } from '../../src/compile/availability';
 import { interpretActivation } from '../../src/kernel/activation';
+import { KernelConnector } from '../../src/kernel/connector';
 import { PinManagerModel } from '../../src/panel/model';
 import { PinManagerPanel } from '../../src/panel/view';
 import { parseMagicLine } from '../../src/magic/parser';
@@ -78,5 +81,23 @@ describe('user-facing strings go through the translation bundle', () => {
       missing: false,
       message: '«The kernel did not answer.»'
     });
+  });
+
+  it('once, not twice, in the connector before any kernel starts', () => {
+    const never = new Signal<object, unknown>({});
+    const connector = new KernelConnector({
+      sessionContext: {
+        session: null,
+        kernelChanged: never,
+        statusChanged: never,
+        connectionStatusChanged: never,
+        ready: new Promise<void>(() => undefined)
+      } as unknown as ISessionContext,
+      autoLoad: () => true,
+      cacheDir: () => '',
+      trans
+    });
+    expect(connector.state.message).toBe('«No kernel is running.»');
+    connector.dispose();
   });
 });

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 # (root, key) -> (identity of its meta.json, the fields a row shows): meta.json is written once, before the
 # entry is published, so an unchanged identity means unchanged fields and a refresh parses no JSON.
 _meta_memo: dict[tuple[str, str], tuple[tuple[int, int, int], dict[str, Any] | None]] = {}
-_ROW_FIELDS = ("module_name", "created_utc", "profile", "shared")
+_ROW_FIELDS = ("kind", "module_name", "created_utc", "profile", "pgo", "numpy", "shared")
 
 
 def _entries(root: str) -> list[tuple[str, dict[str, Any] | None]]:
@@ -58,14 +58,18 @@ def _entries(root: str) -> list[tuple[str, dict[str, Any] | None]]:
 
 
 def entry_row(root: str, key: str, meta: dict[str, Any] | None, aliases: list[str]) -> dict[str, Any]:
-    """A CacheRow (protocol §3)."""
-    meta = meta or {}
+    """A CacheRow of the contract, for every kind of entry (cell module, package, the shared utility module,
+    either step of a PGO build); ``meta`` None (unreadable) gives a row whose kind and details are None."""
+    fields = meta or {}
     return {
         "key": key,
-        "module_name": meta.get("module_name"),
+        "kind": None if meta is None else fields.get("kind") or "module",
+        "module_name": fields.get("module_name"),
         "size_bytes": disk_size(entry_dir(root, key)),
-        "created_utc": meta.get("created_utc"),
-        "profile": meta.get("profile"),
+        "created_utc": fields.get("created_utc"),
+        "profile": fields.get("profile"),
+        "pgo": fields.get("pgo"),
+        "numpy": bool(fields.get("numpy")),
         "aliases": sorted(aliases),
     }
 
@@ -85,7 +89,8 @@ def _rows(root: str, pins: dict[str, str] | None = None) -> list[dict[str, Any]]
 
 
 def list_cached(*, cache_dir: str | os.PathLike[str] | None = None) -> list[dict[str, Any]]:
-    """Every cache entry, newest first: ``{key, module_name, size_bytes, created_utc, profile, aliases}``."""
+    """Every cache entry, newest first: ``{key, kind, module_name, size_bytes, created_utc, profile, pgo,
+    numpy, aliases}``."""
     return _rows(get_cache_dir(cache_dir))
 
 

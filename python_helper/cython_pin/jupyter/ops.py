@@ -152,13 +152,33 @@ def error_reply(mid: str, exc: BaseException) -> dict[str, Any]:
     }
 
 
+def interrupted_reply(mid: str, op: str | None) -> dict[str, Any]:
+    """The error reply to a request whose op a kernel interrupt stopped (ErrorCode ``Interrupted``)."""
+    what = f"the {op} request" if op else "a request"
+    return {
+        "type": "reply",
+        "id": mid,
+        "ok": False,
+        "error": {
+            "type": "Interrupted",
+            "message": f"The kernel was interrupted while it ran {what}; it may have been done in part.",
+        },
+    }
+
+
 def dispatch(msg: Any, *, user_ns: Namespace | None = None) -> dict[str, Any]:
-    """Handle one Request and return its Reply (never raises). ``import_pinned`` binds into ``user_ns``."""
+    """Handle one Request and return its Reply (never raises). ``import_pinned`` binds into ``user_ns``.
+
+    A kernel interrupt (KeyboardInterrupt) during the op ends it with an ``Interrupted`` error reply: the
+    interrupt was meant for this op, and without a reply the frontend would wait for one forever."""
     raw_id = msg.get("id") if isinstance(msg, dict) else None
     mid = raw_id if isinstance(raw_id, str) else ""
+    op: str | None = None
     try:
         mid, op, args = validate_request(msg)
         result = _OPS[op](args, user_ns)
+    except KeyboardInterrupt:
+        return interrupted_reply(mid, op)
     except Exception as e:  # noqa: BLE001 - every failure becomes an error reply
         return error_reply(mid, e)
     return {"type": "reply", "id": mid, "ok": True, "result": result}

@@ -6,6 +6,7 @@ import {
   ICacheRow,
   IOpArgs,
   IOpResults,
+  IWireResults,
   JSONRecord,
   IRemoteStatus,
   Op,
@@ -29,18 +30,24 @@ export class FakeHelper {
   entries: ICacheRow[] = [
     {
       key: KEY_A,
+      kind: 'module',
       module_name: 'cython_pin_aaaaaaaaaaaaaaaa',
       size_bytes: 61440,
       created_utc: '2026-11-25T12:00:00Z',
       profile: 'fast-debug',
+      pgo: null,
+      numpy: false,
       aliases: []
     },
     {
       key: KEY_B,
+      kind: 'module',
       module_name: 'cython_pin_bbbbbbbbbbbbbbbb',
       size_bytes: 40960,
       created_utc: '2026-11-24T09:30:00Z',
       profile: 'release',
+      pgo: null,
+      numpy: true,
       aliases: []
     }
   ];
@@ -71,7 +78,7 @@ export class FakeHelper {
     const { id, op, args } = d.value;
     this.requests.push({ op, args });
     try {
-      const run = this.ops[op] as (a: typeof args) => IOpResults[typeof op];
+      const run = this.ops[op] as (a: typeof args) => IWireResults[typeof op];
       const result: JSONRecord = { ...run(args) };
       return { type: 'reply', id, ok: true, result };
     } catch (e) {
@@ -106,7 +113,7 @@ export class FakeHelper {
 
   /** One handler per op, typed by the generated OpArgs and OpResults. */
   private readonly ops: {
-    [K in Op]: (args: IOpArgs[K]) => IOpResults[K];
+    [K in Op]: (args: IOpArgs[K]) => IWireResults[K];
   } = {
     list_pins: () => ({
       cache_dir: this.cacheDir,
