@@ -86,7 +86,9 @@ def _meta_problem(d: str, key: str, meta: dict[str, Any]) -> str | None:
 
 
 def verify_entry(root: str, key: str, meta: dict[str, Any]) -> None:
-    """Check meta.json's shape and every artifact's sha256; raise CacheIntegrityError on any problem."""
+    """Check meta.json's shape and every artifact's sha256; raise CacheIntegrityError on any problem. Every
+    load is verified first, so this also records the entry's last use for the cache budget (its folder's
+    mtime)."""
     d = entry_dir(root, key)
     why = _meta_problem(d, key, meta)
     if why:
@@ -107,6 +109,10 @@ def verify_entry(root: str, key: str, meta: dict[str, Any]) -> None:
                 f"Refusing to load {path}: its sha256 does not match meta.json (the file was modified or "
                 "corrupted). Rebuild with force_rebuild=True, or delete the entry folder."
             )
+    try:
+        os.utime(d)
+    except OSError:  # a read-only cache is still loaded
+        pass
 
 
 def new_staging(root: str, key: str) -> str:
