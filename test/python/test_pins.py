@@ -203,7 +203,8 @@ def test_a_case_twin_alias_is_refused_not_replaced(square, pcache):
 def test_a_pins_json_of_earlier_versions_is_migrated_once(square, pcache):
     other = "e" * 64
     legacy = os.path.join(pcache, "pins.json")
-    with open(legacy, "w", encoding="utf-8") as f:  # as earlier versions wrote it (a repeated name: last wins)
+    # as earlier versions wrote it; of a repeated name the last counts
+    with open(legacy, "w", encoding="utf-8") as f:
         f.write(f'{{\n "a": "{other}",\n "a": "{square.key}",\n "b": "{other}"\n}}\n')
     assert cython_pin.resolve_pinned_key("a", cache_dir=pcache) == square.key
     assert not os.path.exists(legacy) and os.path.exists(legacy + ".migrated")
