@@ -149,14 +149,15 @@ def pinned_keys(root: str) -> set[str]:
 # ---------------------------------------------------------------- writing (the caller holds the pins lock)
 
 
-def _write(root: str, alias: str, key: str, previous: str | None) -> None:
-    """Point ``alias`` at ``key`` (``previous``: the key it pointed at)."""
+def _write(root: str, alias: str, key: str, previous: str | None, durable: bool = True) -> None:
+    """Point ``alias`` at ``key`` (``previous``: the key it pointed at). ``durable``: on disk when this
+    returns (else the caller syncs)."""
     from ..cache.atomic import atomic_write
 
     index = ensure_dir(_index_dir(root, key))
     os.close(os.open(os.path.join(index, alias), os.O_WRONLY | os.O_CREAT, 0o600))
     data = json.dumps({"alias": alias, "key": key, "pinned_utc": utc_now()}, indent=1) + "\n"
-    atomic_write(_alias_file(root, alias), lambda f: f.write(data))
+    atomic_write(_alias_file(root, alias), lambda f: f.write(data), durable=durable)
     if previous is not None and previous != key:
         _unindex(root, previous, alias)
 
@@ -202,7 +203,8 @@ def _migrate_held(root: str) -> None:
     except OSError as e:
         raise PinRegistryError(f"Cannot read the pins registry {legacy}: {e}.") from e
     for alias, key in _parse_legacy(legacy, raw).items():
-        _write(root, alias, key, _key_of(root, alias))
+        _write(root, alias, key, _key_of(root, alias), durable=False)
+    os.sync()  # every pin on disk before the old file goes: one sync, not one per pin
     os.replace(legacy, legacy + ".migrated")
 
 
@@ -281,7 +283,8 @@ def pin(
             )
         _refuse_case_twin(root, alias)
         current = _key_of(root, alias)
-        pins = dict.fromkeys(_aliases_of(root, key), key)  # the pins check_pin looks at
+        # the pins check_pin looks at: the key's other aliases matter only without overwrite
+        pins = {} if overwrite else dict.fromkeys(_aliases_of(root, key), key)
         if current is not None:
             pins[alias] = current
         if not check_pin(pins, key, alias, overwrite):
