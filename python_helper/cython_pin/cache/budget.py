@@ -118,7 +118,7 @@ def _unused(meta: dict[str, Any], last_use: float) -> bool:
 def enforce(root: str, limit: int | None = None) -> list[str]:
     """Evict entries of ``root`` until their total size is at most ``limit`` (default :func:`max_bytes`; 0:
     no eviction), then clean leftovers. Returns the evicted keys."""
-    from ..pins.registry import pinned_keys, pins_lock
+    from ..pins.registry import pins_lock, read_pins
 
     limit = max_bytes() if limit is None else limit
     evicted: list[str] = []
@@ -127,7 +127,7 @@ def enforce(root: str, limit: int | None = None) -> list[str]:
             entries = _scan(root)
             total = sum(e.size for e in entries)
             if total > limit:
-                pinned = pinned_keys(root)
+                pinned = set(read_pins(root).values())
                 users: dict[str, int] = {}
                 for e in entries:
                     if e.shared:

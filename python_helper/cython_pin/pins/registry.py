@@ -8,8 +8,10 @@ Layout, in ``<cache root>/pins/``:
   exist.
 - ``by-key/<key>/<alias>``: empty files, an index from a key to its aliases, so ``pin`` finds the other
   aliases of a key without reading every pin. It is written before the alias file and cleared after it, so
-  it may name an alias that no longer points there (a writer killed in between), never miss one; each name
-  is checked against its ``<alias>.json``.
+  it may name an alias that no longer points there (a writer killed in between); each name is checked
+  against its ``<alias>.json``. It is not synced to disk: after a power cut it may miss a pin made in the
+  last moments, and pin then accepts a second alias for that key without ``overwrite=True``. gc and the
+  cache budget read the alias files themselves.
 
 Every change holds the pins lock (``.locks/pins.lock``); gc holds it while it decides and removes entries,
 so a key cannot be pinned while gc removes it. A corrupt file raises PinRegistryError naming it and is never
@@ -133,17 +135,6 @@ def read_pins(root: str) -> dict[str, str]:
         if key is not None:
             pins[alias] = key
     return pins
-
-
-def pinned_keys(root: str) -> set[str]:
-    """Keys that may be pinned, from the index alone (no alias file read): never misses a pinned key, may
-    name one whose last alias was removed by a writer that was killed. For gc, which keeps them."""
-    _migrate(root)
-    try:
-        names = os.listdir(os.path.join(root, PINS_DIR, BY_KEY))
-    except FileNotFoundError:
-        return set()
-    return {k for k in names if is_key(k)}
 
 
 # ---------------------------------------------------------------- writing (the caller holds the pins lock)
