@@ -142,6 +142,7 @@ def enforce(root: str, limit: int | None = None) -> list[str]:
                     if e.shared:
                         users[e.shared] -= 1
     if os.path.isdir(root):
+        empty_trash(root)
         clean_leftovers(root)
     if evicted:
         from .. import events
@@ -151,18 +152,28 @@ def enforce(root: str, limit: int | None = None) -> list[str]:
 
 
 def remove_entry(root: str, key: str) -> bool:
-    """Remove the entry ``key`` unless its key lock is held; True if removed. The caller holds the pins lock
-    and has checked that ``key`` is not pinned."""
-    from .entries import key_lock, remove_tree
+    """Move the entry ``key`` into the trash unless its key lock is held; True if moved. The caller holds the
+    pins lock, has checked that ``key`` is not pinned, and empties the trash (:func:`empty_trash`) once it
+    has released the lock."""
+    from .entries import key_lock, move_to_trash
     from .locks import LockTimeout
     from .paths import entry_dir
 
     try:
         with key_lock(root, key, timeout=0):
-            remove_tree(root, entry_dir(root, key))
+            move_to_trash(root, entry_dir(root, key))
     except LockTimeout:
         return False
     return True
+
+
+def empty_trash(root: str) -> None:
+    """Delete what was moved into the trash (by this process or one that died before deleting it)."""
+    import shutil
+
+    from .paths import TRASH
+
+    shutil.rmtree(os.path.join(root, TRASH), ignore_errors=True)
 
 
 def clean_leftovers(root: str) -> None:

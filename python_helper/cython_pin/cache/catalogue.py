@@ -10,10 +10,10 @@ from .. import events
 from ..errors import CacheIntegrityError
 from ..names import is_key
 from ..pins.registry import pins_dir, pins_lock, read_pins
-from .budget import clean_leftovers, remove_entry
+from .budget import clean_leftovers, empty_trash, remove_entry
 from .entries import META, disk_size, read_meta
 from .locks import is_locked
-from .paths import STAGING, TRASH, entry_dir, get_cache_dir, lock_path
+from .paths import STAGING, entry_dir, get_cache_dir, lock_path
 
 if TYPE_CHECKING:
     from typing import Any
@@ -149,8 +149,8 @@ def _age_days(created: str | None, now: float) -> float:
 
 
 def _clean_private_dirs(root: str) -> None:
-    """Remove staging dirs whose builder is gone (key lock not held), leftover trash, and temporary files of
-    pin writers that were killed (the caller holds the pins lock, without which no pin is written)."""
+    """Remove staging dirs whose builder is gone (key lock not held) and temporary files of pin writers that
+    were killed (the caller holds the pins lock, without which no pin is written)."""
     import shutil
 
     staging = os.path.join(root, STAGING)
@@ -159,7 +159,6 @@ def _clean_private_dirs(root: str) -> None:
         if is_key(key) and is_locked(lock_path(root, key)):
             continue
         shutil.rmtree(os.path.join(staging, name), ignore_errors=True)
-    shutil.rmtree(os.path.join(root, TRASH), ignore_errors=True)
     folder = pins_dir(root)
     for n in os.listdir(folder) if os.path.isdir(folder) else []:
         if n.endswith(".tmp"):
@@ -204,6 +203,7 @@ def gc_cache(
             doomed = _doomed(root, rows, max_bytes, max_age_days, keep_n_newest)
             removed = [r for key, r in doomed.items() if remove_entry(root, key)]
             _clean_private_dirs(root)
+        empty_trash(root)
         clean_leftovers(root)
         if removed:
             events.emit("cache_changed", {"cache_dir": root})

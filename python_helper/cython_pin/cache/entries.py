@@ -131,17 +131,24 @@ def write_meta(staging: str, meta: dict[str, Any]) -> None:
     )
 
 
-def remove_tree(root: str, path: str) -> None:
-    """Move ``path`` into the trash (atomic disappearance) and delete it."""
-    import shutil
-
+def move_to_trash(root: str, path: str) -> str | None:
+    """Move ``path`` into the trash (an atomic disappearance); the path in the trash, None if it was gone."""
     trash = ensure_dir(os.path.join(root, TRASH))
     dest = os.path.join(trash, f"{os.path.basename(path)}.{os.getpid()}.{os.urandom(4).hex()}")
     try:
         os.rename(path, dest)
     except FileNotFoundError:
-        return
-    shutil.rmtree(dest, ignore_errors=True)
+        return None
+    return dest
+
+
+def remove_tree(root: str, path: str) -> None:
+    """Move ``path`` into the trash and delete it."""
+    import shutil
+
+    dest = move_to_trash(root, path)
+    if dest is not None:
+        shutil.rmtree(dest, ignore_errors=True)
 
 
 def publish(root: str, key: str, staging: str, replace: bool = False) -> str:
