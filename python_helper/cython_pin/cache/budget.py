@@ -217,16 +217,10 @@ def _clean_key_locks(folder: str) -> None:
 
 
 def _clean_pch(root: str) -> None:
-    import shutil
-
     from ..build.pch import HEADER, PCH_DIR
+    from .entries import remove_tree
 
     for folder in _children(os.path.join(root, PCH_DIR)):
         link = os.path.join(folder, HEADER)
         if os.path.islink(link) and not os.path.exists(link):  # the Python it was made for is gone
-            trash = f"{folder}.gone.{os.getpid()}.{os.urandom(4).hex()}"
-            try:
-                os.rename(folder, trash)
-            except OSError:
-                continue
-            shutil.rmtree(trash, ignore_errors=True)
+            remove_tree(root, folder)
