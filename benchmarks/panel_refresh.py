@@ -22,7 +22,6 @@ import time
 
 def _fill(root: str, entries: int, pins: int) -> None:
     import cython_pin
-    from cython_pin.pins.registry import _write_pins
 
     res = cython_pin.compile_and_load_result("def f(int n):\n    return n * n\n", cache_dir=root)
     src = os.path.join(root, res.key)
@@ -37,7 +36,8 @@ def _fill(root: str, entries: int, pins: int) -> None:
         with open(os.path.join(d, "meta.json"), "w", encoding="utf-8") as f:
             json.dump(m, f)
         keys.append(key)
-    _write_pins(root, {f"pin_{i}": keys[i] for i in range(min(pins, len(keys)))})
+    for i in range(min(pins, len(keys))):
+        cython_pin.pin(keys[i], alias=f"pin_{i}", cache_dir=root)
 
 
 def _time(dispatch: object, ops: list[str], repeat: int) -> list[float]:

@@ -48,8 +48,9 @@ class BuildError(RuntimeError):
 
 
 class PinRegistryError(RuntimeError):
-    """The pins registry file (``pins.json``) is unreadable or corrupt; it is never overwritten. Not a
-    ValueError: code that handles bad arguments must not swallow a broken registry."""
+    """A pin file (``pins/<alias>.json``, or a ``pins.json`` of earlier versions being migrated) is unreadable
+    or corrupt; it is never overwritten. Not a ValueError: code that handles bad arguments must not swallow a
+    broken registry."""
 
 
 class RemoteError(PinRegistryError):

@@ -32,6 +32,11 @@ def unsubscribe(fn: Listener) -> None:
         _listeners.remove(fn)
 
 
+def has_listeners() -> bool:
+    """Whether any listener is subscribed (an event whose data is costly to gather can then be skipped)."""
+    return bool(_listeners)
+
+
 def emit(event: str, data: dict[str, Any]) -> None:
     """Notify listeners; a failing listener never breaks the caller."""
     for fn in list(_listeners):

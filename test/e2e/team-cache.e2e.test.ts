@@ -82,9 +82,9 @@ describe('the team cache in the pin panel', () => {
       );
       expect(doc.signed.pins).toEqual({ [ALIAS]: key });
       // Personal pins are untouched.
-      expect(fs.existsSync(path.join(run.lab.cacheDir, 'pins.json'))).toBe(
-        false
-      );
+      expect(
+        fs.existsSync(path.join(run.lab.cacheDir, 'pins', `${ALIAS}.json`))
+      ).toBe(false);
     }
   );
 

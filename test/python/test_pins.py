@@ -120,11 +120,24 @@ def test_corrupt_pins_json_is_never_overwritten(square, pcache):
         cython_pin.list_pins(cache_dir=pcache)
 
 
-def test_pins_file_written_atomically_and_private(square, pcache):
+def _pin_file(root, alias):
+    return os.path.join(root, "pins", alias + ".json")
+
+
+def test_one_private_file_per_alias_written_atomically(square, pcache):
     cython_pin.pin(square.key, alias="sq", cache_dir=pcache)
-    assert json.load(open(os.path.join(pcache, "pins.json"))) == {"sq": square.key}
-    assert not [n for n in os.listdir(pcache) if n.endswith(".tmp")]
-    assert os.stat(os.path.join(pcache, "pins.json")).st_mode & 0o077 == 0
+    with open(_pin_file(pcache, "sq"), encoding="utf-8") as f:
+        data = json.load(f)
+    assert data["alias"] == "sq" and data["key"] == square.key and data["pinned_utc"].endswith("Z")
+    assert os.listdir(os.path.join(pcache, "pins", "by-key", square.key)) == ["sq"]
+    assert not [n for n in os.listdir(os.path.join(pcache, "pins")) if n.endswith(".tmp")]
+    assert os.stat(_pin_file(pcache, "sq")).st_mode & 0o077 == 0
+    assert not os.path.exists(os.path.join(pcache, "pins.json"))
+    cython_pin.rename_pin("sq", "sq2", cache_dir=pcache)
+    assert not os.path.exists(_pin_file(pcache, "sq"))
+    assert os.listdir(os.path.join(pcache, "pins", "by-key", square.key)) == ["sq2"]
+    cython_pin.unpin("sq2", cache_dir=pcache)
+    assert os.listdir(os.path.join(pcache, "pins", "by-key")) == []  # the index holds no empty folder
 
 
 def test_listeners_get_pins_changed(square, pcache):
@@ -145,66 +158,77 @@ def test_listeners_get_pins_changed(square, pcache):
     assert seen[-1][1]["pins"] == {}
 
 
-def test_a_registry_changed_by_another_writer_is_read_again(square, pcache):
-    """This process remembers the registry it last read or wrote; any other content on disk is read
-    (and checked) again, so an edit by another process or by hand is never hidden."""
+def test_a_pin_changed_by_another_writer_is_read_again(square, pcache):
     cython_pin.pin(square.key, alias="sq", cache_dir=pcache)
-    assert cython_pin.list_pins(cache_dir=pcache) == {"sq": square.key}
-    path = os.path.join(pcache, "pins.json")
-    with open(path, "w", encoding="utf-8") as f:  # another writer: same length, other alias
-        json.dump({"zz": square.key}, f, indent=1)
-    assert cython_pin.list_pins(cache_dir=pcache) == {"zz": square.key}
-    cython_pin.pin(square.key, alias="b2", overwrite=True, cache_dir=pcache)
-    assert cython_pin.list_pins(cache_dir=pcache) == {"b2": square.key, "zz": square.key}
-    with open(path, "w", encoding="utf-8") as f:
-        f.write('{"zz": "not a key"}')
-    with pytest.raises(PinRegistryError, match="invalid entry"):
-        cython_pin.list_pins(cache_dir=pcache)
-    with pytest.raises(PinRegistryError):
-        cython_pin.pin(square.key, alias="c3", overwrite=True, cache_dir=pcache)
-    with open(path, encoding="utf-8") as f:
-        assert f.read() == '{"zz": "not a key"}'  # left untouched
-
-
-def test_pins_json_text_is_sorted_and_indented(square, pcache):
-    cython_pin.pin(square.key, alias="b", cache_dir=pcache)
-    cython_pin.pin(square.key, alias="a", overwrite=True, cache_dir=pcache)
-    with open(os.path.join(pcache, "pins.json"), encoding="utf-8") as f:
-        text = f.read()
-    assert text == json.dumps({"a": square.key, "b": square.key}, indent=1) + "\n"
-
-
-def test_pin_edits_keep_the_file_exactly_as_a_full_write(square, pcache):
-    """pin edits the registry it just read line by line; the text is the same as writing it out in full
-    (sorted, one member per line), at the start, middle and end, and when re-pointing an alias."""
-    other = "f" * 64
-    path = os.path.join(pcache, "pins.json")
-    cython_pin.pin(square.key, alias="m", cache_dir=pcache)
-    expect = {"m": square.key}
-    for alias in ("z", "a", "k", "zz", "A", "_x", "m"):
-        cython_pin.pin(square.key, alias=alias, overwrite=True, cache_dir=pcache)
-        expect[alias] = square.key
-        with open(path, encoding="utf-8") as f:
-            assert f.read() == json.dumps(dict(sorted(expect.items())), indent=1) + "\n"
-    with open(path, encoding="utf-8") as f:  # re-point one alias to another key (written by hand here)
-        text = f.read()
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text.replace(f'"k": "{square.key}"', f'"k": "{other}"'))
-    cython_pin.pin(square.key, alias="k", overwrite=True, cache_dir=pcache)
-    with open(path, encoding="utf-8") as f:
-        assert f.read() == json.dumps(dict(sorted(expect.items())), indent=1) + "\n"
-    assert cython_pin.list_pins(cache_dir=pcache) == dict(sorted(expect.items()))
-
-
-def test_a_registry_naming_an_alias_twice_is_rewritten_whole(square, pcache):
-    """JSON keeps the last of two members with one name: an edit of one line could change the shadowed
-    one, so such a file is written out again in full."""
+    cython_pin.pin(square.key, alias="fine", overwrite=True, cache_dir=pcache)
     other = "e" * 64
-    path = os.path.join(pcache, "pins.json")
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(f'{{\n "a": "{other}",\n "a": "{other}",\n "b": "{other}"\n}}\n')
-    assert cython_pin.list_pins(cache_dir=pcache) == {"a": other, "b": other}
-    cython_pin.pin(square.key, alias="a", overwrite=True, cache_dir=pcache)
+    with open(_pin_file(pcache, "sq"), "w", encoding="utf-8") as f:  # another writer
+        json.dump({"alias": "sq", "key": other}, f)
+    assert cython_pin.list_pins(cache_dir=pcache) == {"fine": square.key, "sq": other}
+    assert cython_pin.resolve_pinned_key("sq", cache_dir=pcache) == other
+    with open(_pin_file(pcache, "sq"), "w", encoding="utf-8") as f:
+        f.write('{"alias": "sq", "key": "not a key"}')
+    with pytest.raises(PinRegistryError, match="sq.json"):
+        cython_pin.list_pins(cache_dir=pcache)
+    with pytest.raises(PinRegistryError, match="sq.json"):
+        cython_pin.pin(square.key, alias="sq", overwrite=True, cache_dir=pcache)
+    with open(_pin_file(pcache, "sq"), encoding="utf-8") as f:
+        assert f.read() == '{"alias": "sq", "key": "not a key"}'  # left untouched
+    assert cython_pin.resolve_pinned_key("fine", cache_dir=pcache) == square.key  # the others still work
+
+
+def test_the_index_may_name_a_stale_alias_and_is_checked(square, pcache):
+    """A writer killed between writing the index and the alias file leaves an index name with no pin behind
+    it: the key is not taken as pinned under it."""
+    index = os.path.join(pcache, "pins", "by-key", square.key)
+    os.makedirs(index)
+    open(os.path.join(index, "ghost"), "w").close()
+    assert cython_pin.list_pins(cache_dir=pcache) == {}
+    cython_pin.pin(square.key, alias="real", cache_dir=pcache)  # no key collision with the ghost
+    assert dataclasses.replace(square, cache_dir=pcache).aliases() == ["real"]
+
+
+def test_a_case_twin_alias_is_refused_not_replaced(square, pcache):
+    """On a case-insensitive file system Foo.json opens foo.json; the alias read back tells them apart
+    (simulated here by a file whose stored alias differs in case)."""
+    os.makedirs(os.path.join(pcache, "pins"))
+    with open(_pin_file(pcache, "Sq"), "w", encoding="utf-8") as f:
+        json.dump({"alias": "sq", "key": square.key}, f)
+    with pytest.raises(cython_pin.AliasCollisionError, match="differ only in case"):
+        cython_pin.pin(square.key, alias="Sq", overwrite=True, cache_dir=pcache)
+    with pytest.raises(KeyError):
+        cython_pin.resolve_pinned_key("Sq", cache_dir=pcache)
+
+
+def test_a_pins_json_of_earlier_versions_is_migrated_once(square, pcache):
+    other = "e" * 64
+    legacy = os.path.join(pcache, "pins.json")
+    # as earlier versions wrote it; of a repeated name the last counts
+    with open(legacy, "w", encoding="utf-8") as f:
+        f.write(f'{{\n "a": "{other}",\n "a": "{square.key}",\n "b": "{other}"\n}}\n')
+    assert cython_pin.resolve_pinned_key("a", cache_dir=pcache) == square.key
+    assert not os.path.exists(legacy) and os.path.exists(legacy + ".migrated")
     assert cython_pin.list_pins(cache_dir=pcache) == {"a": square.key, "b": other}
-    with open(path, encoding="utf-8") as f:
-        assert json.load(f) == {"a": square.key, "b": other}
+    with pytest.raises(cython_pin.KeyCollisionError, match="already pinned as 'a'"):
+        cython_pin.pin(square.key, alias="c", cache_dir=pcache)  # the index was built too
+    cython_pin.unpin("a", cache_dir=pcache)
+    assert cython_pin.list_pins(cache_dir=pcache) == {"b": other}  # not migrated a second time
+
+
+def test_migration_happens_under_the_pins_lock(square, pcache):
+    from cython_pin.cache.locks import FileLock
+    from cython_pin.cache.paths import lock_path
+    from cython_pin.pins import registry
+
+    with open(os.path.join(pcache, "pins.json"), "w", encoding="utf-8") as f:
+        json.dump({"a": square.key}, f)
+    registry_timeout = registry.PINS_LOCK_TIMEOUT_S
+    registry.PINS_LOCK_TIMEOUT_S = 0
+    try:
+        with FileLock(lock_path(pcache, "pins")):  # another process is changing the pins
+            with pytest.raises(TimeoutError):
+                cython_pin.list_pins(cache_dir=pcache)
+            assert os.path.exists(os.path.join(pcache, "pins.json"))
+    finally:
+        registry.PINS_LOCK_TIMEOUT_S = registry_timeout
+    assert cython_pin.list_pins(cache_dir=pcache) == {"a": square.key}

@@ -8,6 +8,7 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
+from ..cache.budget import after_publish
 from ..cache.entries import new_staging, publish, utc_now, write_meta
 from ..cache.hashing import sha256_file
 
@@ -169,6 +170,7 @@ def build(job: Job) -> tuple[dict[str, Any], dict[str, float]]:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    after_publish(job.root)
     timings = {"hash": job.t_hash, "cythonize": out.cythonize_s, "compile": out.compile_s}
     for k, v in job.extra_timings.items():
         timings[k] += v

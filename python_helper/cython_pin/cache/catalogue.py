@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING
 from .. import events
 from ..errors import CacheIntegrityError
 from ..names import is_key
-from ..pins.registry import read_pins
-from .entries import META, disk_size, key_lock, read_meta, remove_tree
-from .locks import FileLock, is_locked
-from .paths import STAGING, TRASH, ensure_root, entry_dir, get_cache_dir, lock_path
+from ..pins.registry import pins_dir, pins_lock, read_pins
+from .budget import clean_leftovers, empty_trash, remove_entry
+from .entries import META, disk_size, read_meta
+from .locks import is_locked
+from .paths import STAGING, entry_dir, get_cache_dir, lock_path
 
 if TYPE_CHECKING:
     from typing import Any
@@ -153,7 +154,8 @@ def _age_days(created: str | None, now: float) -> float:
 
 
 def _clean_private_dirs(root: str) -> None:
-    """Remove staging dirs whose builder is gone (key lock not held) and leftover trash."""
+    """Remove staging dirs whose builder is gone (key lock not held) and temporary files of pin writers that
+    were killed (the caller holds the pins lock, without which no pin is written)."""
     import shutil
 
     staging = os.path.join(root, STAGING)
@@ -162,20 +164,13 @@ def _clean_private_dirs(root: str) -> None:
         if is_key(key) and is_locked(lock_path(root, key)):
             continue
         shutil.rmtree(os.path.join(staging, name), ignore_errors=True)
-    shutil.rmtree(os.path.join(root, TRASH), ignore_errors=True)
-    # pins.json.<pid>.<rand>.tmp files exist only while a writer holds the pins lock: if we get the lock,
-    # any left over come from a writer that was killed.
-    tmps = [n for n in os.listdir(root) if n.startswith("pins.json.") and n.endswith(".tmp")]
-    if tmps:
-        try:
-            with FileLock(lock_path(root, "pins"), timeout=0):
-                for n in tmps:
-                    try:
-                        os.unlink(os.path.join(root, n))
-                    except OSError:
-                        pass
-        except TimeoutError:
-            pass
+    folder = pins_dir(root)
+    for n in os.listdir(folder) if os.path.isdir(folder) else []:
+        if n.endswith(".tmp"):
+            try:
+                os.unlink(os.path.join(folder, n))
+            except OSError:
+                pass
 
 
 def gc_cache(
@@ -188,7 +183,8 @@ def gc_cache(
 ) -> dict[str, Any]:
     """Remove cache entries: older than ``max_age_days``, beyond the ``keep_n_newest`` newest, then oldest
     first until the total is at most ``max_bytes``. Pinned entries and entries being built are never removed.
-    Returns ``{dry_run, removed: [CacheRow], freed_bytes, kept}``."""
+    Returns ``{dry_run, removed: [CacheRow], freed_bytes, kept}``. Also cleans the leftovers the cache budget
+    cleans (:func:`cython_pin.cache.budget.clean_leftovers`)."""
     if max_bytes is None and max_age_days is None and keep_n_newest is None:
         raise ValueError("gc_cache needs at least one criterion: max_bytes, max_age_days or keep_n_newest.")
     for name, v in (
@@ -201,7 +197,37 @@ def gc_cache(
         ):  # NaN too
             raise ValueError(f"{name} must be a non-negative number or None, got {v!r}.")
     root = get_cache_dir(cache_dir)
-    rows = _rows(root)  # newest first
+    if dry_run or not os.path.isdir(root):
+        rows = _rows(root)
+        removed = list(_doomed(root, rows, max_bytes, max_age_days, keep_n_newest).values())
+    else:
+        # pin checks that its entry exists under the pins lock: held from the decision to the removal, a key
+        # is either pinned before gc reads the pins (and kept) or finds its entry gone.
+        with pins_lock(root):
+            rows = _rows(root)
+            doomed = _doomed(root, rows, max_bytes, max_age_days, keep_n_newest)
+            removed = [r for key, r in doomed.items() if remove_entry(root, key)]
+            _clean_private_dirs(root)
+        empty_trash(root)
+        clean_leftovers(root)
+        if removed:
+            events.emit("cache_changed", {"cache_dir": root})
+    return {
+        "dry_run": bool(dry_run),
+        "removed": removed,
+        "freed_bytes": sum(r["size_bytes"] for r in removed),
+        "kept": len(rows) - len(removed),
+    }
+
+
+def _doomed(
+    root: str,
+    rows: list[dict[str, Any]],
+    max_bytes: int | None,
+    max_age_days: float | None,
+    keep_n_newest: int | None,
+) -> dict[str, dict[str, Any]]:
+    """The rows (newest first) gc_cache removes, by key."""
     now = time.time()
 
     def removable(r: dict[str, Any]) -> bool:
@@ -223,28 +249,7 @@ def gc_cache(
                 total -= r["size_bytes"]
     for key in _shared_needed(root, {r["key"] for r in rows} - set(doomed)):
         doomed.pop(key, None)  # a shared utility module stays while a kept entry imports it
-    removed: list[dict[str, Any]] = []
-    if not dry_run:
-        if os.path.isdir(root):
-            ensure_root(root)
-            _clean_private_dirs(root)
-        for key, r in doomed.items():
-            try:
-                with key_lock(root, key, timeout=0):
-                    remove_tree(root, entry_dir(root, key))
-            except TimeoutError:
-                continue
-            removed.append(r)
-        if removed:
-            events.emit("cache_changed", {"cache_dir": root})
-    else:
-        removed = list(doomed.values())
-    return {
-        "dry_run": bool(dry_run),
-        "removed": removed,
-        "freed_bytes": sum(r["size_bytes"] for r in removed),
-        "kept": len(rows) - len(removed),
-    }
+    return doomed
 
 
 def _shared_needed(root: str, kept: set[str]) -> set[str]:

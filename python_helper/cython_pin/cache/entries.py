@@ -86,7 +86,9 @@ def _meta_problem(d: str, key: str, meta: dict[str, Any]) -> str | None:
 
 
 def verify_entry(root: str, key: str, meta: dict[str, Any]) -> None:
-    """Check meta.json's shape and every artifact's sha256; raise CacheIntegrityError on any problem."""
+    """Check meta.json's shape and every artifact's sha256; raise CacheIntegrityError on any problem. Every
+    load is verified first, so this also records the entry's last use for the cache budget (its folder's
+    mtime)."""
     d = entry_dir(root, key)
     why = _meta_problem(d, key, meta)
     if why:
@@ -107,6 +109,10 @@ def verify_entry(root: str, key: str, meta: dict[str, Any]) -> None:
                 f"Refusing to load {path}: its sha256 does not match meta.json (the file was modified or "
                 "corrupted). Rebuild with force_rebuild=True, or delete the entry folder."
             )
+    try:
+        os.utime(d)
+    except OSError:  # a read-only cache is still loaded
+        pass
 
 
 def new_staging(root: str, key: str) -> str:
@@ -125,17 +131,24 @@ def write_meta(staging: str, meta: dict[str, Any]) -> None:
     )
 
 
-def remove_tree(root: str, path: str) -> None:
-    """Move ``path`` into the trash (atomic disappearance) and delete it."""
-    import shutil
-
+def move_to_trash(root: str, path: str) -> str | None:
+    """Move ``path`` into the trash (an atomic disappearance); the path in the trash, None if it was gone."""
     trash = ensure_dir(os.path.join(root, TRASH))
     dest = os.path.join(trash, f"{os.path.basename(path)}.{os.getpid()}.{os.urandom(4).hex()}")
     try:
         os.rename(path, dest)
     except FileNotFoundError:
-        return
-    shutil.rmtree(dest, ignore_errors=True)
+        return None
+    return dest
+
+
+def remove_tree(root: str, path: str) -> None:
+    """Move ``path`` into the trash and delete it."""
+    import shutil
+
+    dest = move_to_trash(root, path)
+    if dest is not None:
+        shutil.rmtree(dest, ignore_errors=True)
 
 
 def publish(root: str, key: str, staging: str, replace: bool = False) -> str:

@@ -24,27 +24,39 @@ class FileLock:
     def acquire(self) -> FileLock:
         import fcntl  # here, not at module level: a cache hit takes no lock and skips this import
 
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         deadline = None if self.timeout is None else time.monotonic() + self.timeout
         delay = 0.005
         while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
             except OSError as e:
-                if e.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                    os.close(fd)
-                    raise
-            if deadline is not None and time.monotonic() >= deadline:
                 os.close(fd)
+                if e.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                    raise
+            else:
+                if self._still_at_path(fd):
+                    break
+                os.close(fd)  # its file was removed (cache clean-up) while we waited: lock the new one
+                continue
+            if deadline is not None and time.monotonic() >= deadline:
                 raise LockTimeout(
                     f"Timed out after {self.timeout:g}s waiting for the lock on {self.what} ({self.path}). "
                     "Another process is building or editing it; wait and retry, or raise lock_timeout_s."
                 )
             time.sleep(delay)
-            delay = min(delay * 2, 0.02)  # a waiter notices the release within 20 ms (~50 cheap polls/s)
+            delay = min(delay * 2, 0.02)  # a waiter notices the release soon, with few polls
         self._fd = fd
         return self
+
+    def _still_at_path(self, fd: int) -> bool:
+        """Whether the file locked through ``fd`` is still the one at ``self.path``."""
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return False
+        mine = os.fstat(fd)
+        return (st.st_dev, st.st_ino) == (mine.st_dev, mine.st_ino)
 
     def release(self) -> None:
         import fcntl

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..errors import AliasCollisionError, KeyCollisionError
-from ..names import is_identifier
+from ..names import is_identifier, is_key
 
 if TYPE_CHECKING:
     from typing import Any
@@ -14,32 +14,9 @@ if TYPE_CHECKING:
 ALIAS_MAX_LEN = 100
 
 
-_HEX = b"0123456789abcdef"
-_IDENT = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
-
-
 def all_valid(data: dict[str, str]) -> bool:
-    """True if every alias passes ``alias_problem`` and every key is 64 lowercase hex (same rules as the
-    per-entry check, but with bulk str/bytes operations: 10,000 pins in about a millisecond)."""
-    if not data:
-        return True
-    aliases, keys = list(data), list(data.values())
-    if set(map(len, keys)) != {64}:
-        return False
-    joined = "".join(keys)
-    if not joined.isascii() or joined.encode("ascii").translate(None, _HEX):
-        return False
-    lens = set(map(len, aliases))
-    if min(lens) < 1 or max(lens) > ALIAS_MAX_LEN:
-        return False
-    joined = "".join(aliases)
-    if not joined.isascii() or joined.encode("ascii").translate(None, _IDENT):
-        return False
-    if not {a[0] for a in aliases}.isdisjoint("0123456789"):
-        return False
-    import keyword
-
-    return not any(kw in data for kw in keyword.kwlist)
+    """True if every alias passes ``alias_problem`` and every key is 64 lowercase hex."""
+    return all(alias_problem(a) is None and is_key(k) for a, k in data.items())
 
 
 def alias_problem(alias: Any) -> str | None:

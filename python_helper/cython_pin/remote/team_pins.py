@@ -81,10 +81,9 @@ def _remember(root: str, url: str, seq: int) -> None:
         if data.get(url, 0) >= seq:
             return
         data[url] = seq
-        tmp = f"{_seen_path(root)}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(data, f)
-        os.replace(tmp, _seen_path(root))
+        from ..cache.atomic import atomic_write
+
+        atomic_write(_seen_path(root), lambda f: json.dump(data, f))
     except OSError:
         pass
 

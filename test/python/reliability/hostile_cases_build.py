@@ -133,13 +133,21 @@ case(
     FileNotFoundError,
     "missing",
 )
+
+
+def _a_file(c: Ctx) -> str:
+    """A file (not a folder), in the sentinel's input folder."""
+    path = os.path.join(c.sentinel, "in", "a_file")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("not a folder\n")
+    return path
+
+
 case(
     "include_is_file",
-    lambda c: cython_pin.compile_and_load_result(
-        c.src, include_dirs=[os.path.join(c.root, "pins.json")], cache_dir=c.root
-    ),
+    lambda c: cython_pin.compile_and_load_result(c.src, include_dirs=[_a_file(c)], cache_dir=c.root),
     FileNotFoundError,
-    "pins.json",
+    "a_file",
 )
 case(
     "extra_source_missing",
@@ -183,9 +191,9 @@ case("cache_dir_int", lambda c: cython_pin.compile_and_load_result(c.src, cache_
 case("cache_dir_nul", lambda c: cython_pin.list_pins(cache_dir=c.root + "\x00x"), ValueError, "\\x00")
 case(
     "cache_dir_is_file",
-    lambda c: cython_pin.compile_and_load_result(c.src, cache_dir=os.path.join(c.root, "pins.json")),
+    lambda c: cython_pin.compile_and_load_result(c.src, cache_dir=_a_file(c)),
     (ValueError, OSError),
-    "pins.json",
+    "a_file",
 )
 GC_CASES: list[tuple[str, dict[str, Any], str]] = [
     ("none", {}, "criterion"),

@@ -208,10 +208,29 @@ def snapshot(path: str, skip: tuple[str, ...] = ()) -> dict[str, str]:
 
 
 def entries_and_pins(root: str) -> dict[str, str]:
-    """Snapshot of what must never change under bad input: the entry folders and pins.json (not the
+    """Snapshot of what must never change under bad input: the entry folders and the pins (not the
     toolchain's memo and precompiled headers, which any build attempt may make)."""
-    snap = snapshot(root, skip=(".staging", ".locks", ".trash", "toolchain.json", ".pch"))
+    snap = snapshot(root, skip=(".staging", ".locks", ".trash", "toolchain.json", ".pch", ".budget-checked"))
     return {k: v for k, v in snap.items() if not k.endswith(".tmp")}
+
+
+def pin_files(root: str) -> dict[str, bytes]:
+    """The pins as stored: every ``pins/<alias>.json`` and index name (``by-key/<key>/<alias>``) with its
+    bytes; temporary files of writers left out."""
+    folder = os.path.join(root, "pins")
+    out = {}
+    for d, _, files in os.walk(folder):
+        for n in files:
+            if not n.endswith(".tmp"):
+                with open(os.path.join(d, n), "rb") as f:
+                    out[os.path.relpath(os.path.join(d, n), folder)] = f.read()
+    return out
+
+
+def pin_temp_files(root: str) -> list[str]:
+    """Temporary files of pin writers (left only by writers that were killed)."""
+    folder = os.path.join(root, "pins")
+    return [n for n in os.listdir(folder) if n.endswith(".tmp")] if os.path.isdir(folder) else []
 
 
 def wait_for(pred, timeout: float, step: float = 0.005) -> bool:  # noqa: ANN001

@@ -47,7 +47,7 @@ elif point == "before_fsync":
 elif point == "before_replace":
     real_replace = os.replace
     def replace(a, b):
-        if b.endswith("pins.json"):
+        if b.endswith(os.path.join("pins", "new_alias.json")):
             pause()
         real_replace(a, b)
     os.replace = replace
@@ -68,11 +68,9 @@ def test_pins_write_killed_midway_keeps_previous_file(cache_copy, golden, tmp_pa
     root = cache_copy
     cython_pin.pin(golden.key_a, alias="base", cache_dir=root)
     cython_pin.pin(golden.key_b, alias="other", cache_dir=root)
-    pins_file = os.path.join(root, "pins.json")
     kills = 0
     for point in ("partial_tmp", "before_fsync", "before_replace", "loop", "loop"):
-        with open(pins_file, "rb") as f:
-            before = f.read()
+        before = cython_pin.list_pins(cache_dir=root)
         mark = str(tmp_path / f"mark_{point}_{kills}")
         p = subprocess.Popen(
             [sys.executable, "-c", PIN_VICTIM, root, golden.key_b, point, mark],
@@ -89,23 +87,24 @@ def test_pins_write_killed_midway_keeps_previous_file(cache_copy, golden, tmp_pa
         os.killpg(p.pid, signal.SIGKILL)
         p.communicate()
         kills += 1
-        with open(pins_file, "rb") as f:
-            after = f.read()
-        data = json.loads(after)  # always valid JSON
+        for name, raw in relutil.pin_files(root).items():
+            if name.endswith(".json"):
+                json.loads(raw)  # every pin file is always whole, valid JSON
+        after = cython_pin.list_pins(cache_dir=root)
         if point == "loop":
-            assert data["base"] == golden.key_a and data["other"] == golden.key_b
-            assert set(data) <= {"base", "other", "loop_0", "loop_1", "loop_2"}
+            assert after["base"] == golden.key_a and after["other"] == golden.key_b
+            assert set(after) <= {"base", "other", "loop_0", "loop_1", "loop_2"}
         else:
-            assert after == before, f"{point}: pins.json changed by a killed write"
+            assert after == before, f"{point}: the pins changed by a killed write"
         # the lock died with the writer: the next change happens at once
         cython_pin.pin(golden.key_a, alias=f"after_{kills}", overwrite=True, cache_dir=root)
         cython_pin.unpin(f"after_{kills}", cache_dir=root)
-    leftovers = [n for n in os.listdir(root) if n.startswith("pins.json.")]
+    leftovers = relutil.pin_temp_files(root)
     assert leftovers, "killed writes should leave their temp files (else the kills did not bite)"
     # gc_cache removes them (they only exist while a writer holds the pins lock)
     cython_pin.gc_cache(keep_n_newest=10**6, cache_dir=root)
-    assert [n for n in os.listdir(root) if n.startswith("pins.json.")] == []
-    assert json.loads(open(pins_file, "rb").read())["base"] == golden.key_a
+    assert relutil.pin_temp_files(root) == []
+    assert cython_pin.resolve_pinned_key("base", cache_dir=root) == golden.key_a
     relutil.add("pin_kills", kills)
     relutil.figure("pins_tmp_left_by_kills", len(leftovers))
 
@@ -180,8 +179,8 @@ attempt("list_pins", lambda: cython_pin.list_pins(cache_dir=root))
 attempt("list_cached", lambda: len(cython_pin.list_cached(cache_dir=root)))
 attempt("build_new", lambda: cython_pin.compile_and_load_result(src_new, cache_dir=root).module.f(2))
 attempt("pin", lambda: cython_pin.pin(key_a, alias="newpin", overwrite=True, cache_dir=root))
-attempt("unpin", lambda: cython_pin.unpin("keep", cache_dir=root))
 attempt("rename", lambda: cython_pin.rename_pin("keep", "keep2", cache_dir=root))
+attempt("unpin", lambda: cython_pin.unpin("keep", cache_dir=root))
 print(json.dumps(out))
 """
 
@@ -215,6 +214,24 @@ def _assert_previous_cache_usable(r: dict) -> None:
     assert r["list_pins"]["ok"] and r["list_cached"] == {"ok": True, "value": 2}, r
 
 
+def _assert_faulted(r: dict, root: str, before: dict, fault: str, want: tuple[str, int]) -> None:
+    """Every write failed with a clear error and changed nothing, except unpin on a full disk: it only
+    removes its pin's files, which a full file system allows."""
+    _assert_previous_cache_usable(r)
+    writes = ("build_new", "pin", "rename") if fault == "full" else ("build_new", "pin", "unpin", "rename")
+    for op in writes:
+        res = r[op]
+        assert not res["ok"], f"{fault}: {op} claimed success: {res}"
+        assert res["errno"] == want[1] or want[0] in res["msg"], f"{fault}: {op}: unclear error {res}"
+    after = relutil.entries_and_pins(root)
+    if fault == "full":
+        assert r["unpin"] == {"ok": True, "value": True}, r["unpin"]
+        assert "keep" not in cython_pin.list_pins(cache_dir=root)
+        before = {p: h for p, h in before.items() if not p.startswith("pins")}
+        after = {p: h for p, h in after.items() if not p.startswith("pins")}
+    assert after == before  # nothing else changed, nothing half-written
+
+
 @pytest.mark.parametrize("fault", ["full", "read-only"])
 def test_cache_on_full_or_read_only_fs_simulated(golden, tmp_path, fault):
     """The same checks with the fault simulated in the probe process (every write, create, mkdir or rename
@@ -225,12 +242,7 @@ def test_cache_on_full_or_read_only_fs_simulated(golden, tmp_path, fault):
     before = relutil.entries_and_pins(root)
     want = ("No space left", errno.ENOSPC) if fault == "full" else ("Read-only file system", errno.EROFS)
     r = _probe(root, golden, "ENOSPC" if fault == "full" else "EROFS")
-    _assert_previous_cache_usable(r)
-    for op in ("build_new", "pin", "unpin", "rename"):
-        res = r[op]
-        assert not res["ok"], f"{fault}: {op} claimed success: {res}"
-        assert res["errno"] == want[1] or want[0] in res["msg"], f"{fault}: {op}: unclear error {res}"
-    assert relutil.entries_and_pins(root) == before
+    _assert_faulted(r, root, before, fault, want)
     assert os.listdir(os.path.join(root, ".staging")) == []
     assert [n for n in os.listdir(root) if n.endswith(".tmp")] == []
     r2 = _probe(root, golden)
@@ -266,12 +278,7 @@ def test_cache_on_full_or_read_only_fs(golden, tmp_path, fault):
             want = ("Read-only file system", errno.EROFS)
 
         r = _probe(root, golden)
-        _assert_previous_cache_usable(r)
-        for op in ("build_new", "pin", "unpin", "rename"):
-            res = r[op]
-            assert not res["ok"], f"{fault}: {op} claimed success: {res}"
-            assert res["errno"] == want[1] or want[0] in res["msg"], f"{fault}: {op}: unclear error {res}"
-        assert relutil.entries_and_pins(root) == before  # nothing changed, nothing half-written
+        _assert_faulted(r, root, before, fault, want)
         assert os.listdir(os.path.join(root, ".staging")) == []
         leftovers = [n for n in os.listdir(root) if n.endswith(".tmp")]
         assert leftovers == [], f"{fault}: temp files left behind: {leftovers}"

@@ -245,7 +245,7 @@ def test_sigkill_builds_at_20_moments(cache_copy, golden, tmp_path):
     d = str(tmp_path / "marks")
     os.mkdir(d)
     cython_pin.pin(golden.key_b, alias="keep_b", cache_dir=root)
-    pins_before = open(os.path.join(root, "pins.json"), "rb").read()
+    pins_before = relutil.pin_files(root)
     z = Zygote()
     try:
         # 1. during Cython (the zygote has not imported Cython: the phase is import + compile, ~1 s)
@@ -340,8 +340,7 @@ def test_sigkill_builds_at_20_moments(cache_copy, golden, tmp_path):
 
     leftovers = os.listdir(os.path.join(root, ".staging"))
     assert leftovers, "kills mid-build should leave staging folders behind (else the test did not bite)"
-    with open(os.path.join(root, "pins.json"), "rb") as f:
-        assert f.read() == pins_before
+    assert relutil.pin_files(root) == pins_before
 
     # the next build of each source, in new processes, succeeds at once (lock_timeout_s=0: no waiting)
     jobs = [{"id": pl["id"], "src": pl["src"], "key": pl["key"]} for pl in killed if pl["id"] != 16]

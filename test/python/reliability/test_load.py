@@ -121,10 +121,12 @@ def test_16_processes_x_50_pin_operations_lose_nothing(cache_copy, golden, tmp_p
         results.append(relutil.last_json((out, err), "pin worker"))
     elapsed = time.perf_counter() - t0
 
-    # pins.json: valid JSON, an object of alias -> key
-    with open(os.path.join(root, "pins.json"), encoding="utf-8") as f:
-        final = json.load(f)
-    assert isinstance(final, dict)
+    # every pin file: valid JSON naming its alias and key
+    final = {}
+    for name, raw in relutil.pin_files(root).items():
+        if name.endswith(".json"):
+            data = json.loads(raw)
+            final[data["alias"]] = data["key"]
     assert final == cython_pin.list_pins(cache_dir=root)
 
     expected: dict[str, str] = {}
@@ -148,7 +150,7 @@ def test_16_processes_x_50_pin_operations_lose_nothing(cache_copy, golden, tmp_p
     assert mismatch == [], mismatch[:10]
     assert ok + clear == N_PROCS * N_OPS
     # no stray temp files left by finished writers
-    assert [n for n in os.listdir(root) if n.startswith("pins.json.")] == []
+    assert relutil.pin_temp_files(root) == []
 
     relutil.add("processes", N_PROCS)
     relutil.add("operations", N_PROCS * N_OPS)
