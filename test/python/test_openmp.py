@@ -1,5 +1,5 @@
 """OpenMP when the code asks for it: a source that uses cython.parallel or cimports openmp is compiled and
-linked with the compiler's OpenMP flag (part of the key), and ``openmp=False`` / ``--no-openmp`` turns it off."""
+linked with the compiler's OpenMP flag (part of the key); ``openmp=False`` / ``--no-openmp`` turns it off."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """Cython's documentation examples, built by cython_pin and by plain cythonize in the same run.
 
-Prints ``docs examples: ours A/N, cythonize B/N, only-cythonize C, only-ours D`` and writes every example's outcome to
-``test-output/docs-examples.json``. Fails when cythonize builds an example that cython_pin does not (C > 0),
-or when cythonize's build of an example imports (runs its module-level code) and cython_pin's does not.
+Prints ``docs examples: ours A/N, cythonize B/N, only-cythonize C, only-ours D`` and writes every example's
+outcome to ``test-output/docs-examples.json``. Fails when cythonize builds an example that cython_pin does
+not (C > 0), or when cythonize's build of an example imports (runs its module-level code) and cython_pin's
+does not.
 """
 
 from __future__ import annotations
