@@ -1,7 +1,7 @@
-"""Dask distributed with a real ``dask scheduler`` and ``dask worker`` processes, each worker a "node" with its
-own environment: the user's cache shared, a compiler and nothing else, neither (an error naming the build,
-then ``register(client)`` with no compiler run), the team cache (file:// store, keys from ``keygen``) with no
-compiler run. The scheduler is a node with neither too: it never needs the binary for functions."""
+"""Dask distributed with a real ``dask scheduler`` and ``dask worker`` processes, each worker a "node" with
+its own environment: the user's cache shared, a compiler and nothing else, neither (an error naming the
+build, then ``register(client)`` with no compiler run), the team cache (file:// store, keys from ``keygen``)
+with no compiler run. The scheduler is a node with neither too: it never needs the binary for functions."""
 
 from __future__ import annotations
 
@@ -11,10 +11,9 @@ import socket
 import subprocess
 import sys
 
+import cython_pin
 import pytest
 from conftest import BASE, CACHE, Node, expected, source
-
-import cython_pin
 
 distributed = pytest.importorskip("distributed")
 DASK = os.path.join(os.path.dirname(sys.executable), "dask")

@@ -8,10 +8,9 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 
+import cython_pin
 import pytest
 from conftest import BASE, expected, source
-
-import cython_pin
 from cython_pin.errors import BuildUnavailableError
 
 TAG = "pools"
