@@ -1,16 +1,15 @@
 """cython_pin's import hook: any process can import a cython_pin build by its module name.
 
-Python runs it at start-up through ``cython_pin_import_hook.pth`` (both ship in the cython-pin wheel, at the
-top of site-packages). It imports nothing of cython_pin, and nothing else, until a build's module name is
-imported and no other finder has it: a default name ``cython_pin_<16 hex>``, or a name a pickled reference
-registered in this process (a ``-n NAME`` build). Pickled functions of a build name :func:`load_global`, so
-an unpickling process imports this module (and installs the finder) even where the ``.pth`` was not run.
-It lives outside the cython_pin package so that start-up never imports the package itself.
+Its :class:`BuildFinder` (last on ``sys.meta_path``) answers only for a module name no other finder
+found: a default name ``cython_pin_<16 hex>``, or a name a pickled reference registered in this process (a
+``-n NAME`` build); it imports nothing of cython_pin until then. Pickled functions of a build name
+:func:`load_global`, so an unpickling process imports this module (and installs the finder). At start-up the
+wheel's ``cython_pin_import_hook.pth`` adds a one-line finder that imports this module only when a default
+name is imported (a class or module pickled alone). It lives outside the cython_pin package so that neither
+ever imports the package itself before a build is met.
 """
 
-from __future__ import annotations
-
-import sys
+import sys  # no __future__ import: start-up pays for every module
 
 _PREFIX = "cython_pin_"
 _HEX = frozenset("0123456789abcdef")

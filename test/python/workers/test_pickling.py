@@ -134,7 +134,11 @@ def test_pins_travel_by_key() -> None:
     assert out["value"] == expected("pin-a"), out
 
 
-def test_python_start_up_imports_only_the_hook() -> None:
-    code = "import sys; print(sorted(m for m in sys.modules if 'cython' in m.lower()))"
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
-    assert p.stdout.strip() == "['_cython_pin_import_hook']", p.stdout
+def test_python_start_up_imports_nothing_of_cython_pin() -> None:
+    code = (
+        "import sys; print(sorted(m for m in sys.modules if 'cython' in m.lower()), "
+        "sys.meta_path[-1].__name__)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # the installed wheel's .pth alone
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+    assert p.stdout.strip() == "[] CythonPinStartupFinder", p.stdout + p.stderr

@@ -41,8 +41,12 @@ def test_process_pool_executor(cell: object) -> None:
 
 def test_joblib_loky(cell: object) -> None:
     from joblib import Parallel, delayed
+    from joblib.externals.loky import get_reusable_executor
 
-    out = Parallel(n_jobs=2, backend="loky", timeout=120)(delayed(cell.f)(n) for n in range(4))  # type: ignore[attr-defined]
+    try:
+        out = Parallel(n_jobs=2, backend="loky", timeout=120)(delayed(cell.f)(n) for n in range(4))  # type: ignore[attr-defined]
+    finally:
+        get_reusable_executor().shutdown(wait=True)  # loky keeps its workers for reuse otherwise
     assert out == [expected(TAG, n) for n in range(4)]
 
 
