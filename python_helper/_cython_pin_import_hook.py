@@ -9,7 +9,7 @@ name is imported (a class or module pickled alone). It lives outside the cython_
 ever imports the package itself before a build is met.
 """
 
-import sys  # no __future__ import: start-up pays for every module
+import sys
 
 _PREFIX = "cython_pin_"
 _HEX = frozenset("0123456789abcdef")
