@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-from importlib.abc import Loader
 from typing import TYPE_CHECKING
 
 from .. import engine
@@ -203,7 +202,7 @@ def unavailable(ref: tuple[Any, ...], reasons: list[str]) -> BuildUnavailableErr
     return err
 
 
-class _Handover(Loader):
+class _Handover:
     """The import system's loader for a build this module already loaded: hands the module over as is."""
 
     def __init__(self, module: ModuleType) -> None:
@@ -223,7 +222,8 @@ def find_spec(name: str, ref: object) -> ModuleSpec:
 
     module = resolve(ref if ref is not None else _by_default_name(name))
     sys.modules.pop(name, None)  # the import system puts it back, through _Handover
-    return ModuleSpec(name, _Handover(module), origin=getattr(module, "__file__", None))
+    # a plain class, not importlib.abc.Loader: importing importlib.abc costs more than a cache hit
+    return ModuleSpec(name, _Handover(module), origin=getattr(module, "__file__", None))  # type: ignore[arg-type]
 
 
 def _by_default_name(name: str) -> tuple[Any, ...]:
