@@ -100,7 +100,6 @@ def main() -> int:
     os.environ["PYTHONPATH"] = os.pathsep.join([HELPER, os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     sys.path.insert(0, HELPER)
     import cloudpickle
-
     import cython_pin
 
     ms = lambda xs: statistics.median(xs) * 1e3  # noqa: E731
