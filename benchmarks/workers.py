@@ -6,7 +6,7 @@ Run from the repository root with .venv's Python (the installed wheel's import h
 - pickled size of a function of a tiny cell and of a 300-line cell, with pickle and cloudpickle (the
   reference carries key, module name, aliases and the compressed recipe);
 - resolve: a fresh process unpickling a function whose build is in its local cache (wall time of
-  ``pickle.loads`` alone, median);
+  ``pickle.loads`` alone, median), beside the same hit through ``import_cached`` (the baseline);
 - joblib: a batch on fresh loky workers (a new executor per sample) with the compiled function, and the same
   batch with a stdlib function; the difference per worker is the cost of resolving the build there
   (target: <= 30 ms per worker on a local-cache hit);
@@ -48,6 +48,20 @@ def resolve_times(data: bytes, env: dict[str, str], runs: int) -> list[float]:
     out = []
     for _ in range(runs):
         p = subprocess.run([sys.executable, "-c", code], input=data, env=env, capture_output=True, check=True)
+        out.append(float(p.stdout))
+    return out
+
+
+def hit_times(key: str, env: dict[str, str], runs: int) -> list[float]:
+    """The same build through ``import cython_pin; import_cached(key)`` in a fresh process: the baseline."""
+    code = (
+        "import time\n"
+        f"t = time.perf_counter(); import cython_pin; m = cython_pin.import_cached({key!r})\n"
+        "print(time.perf_counter() - t)\n"
+    )
+    out = []
+    for _ in range(runs):
+        p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, check=True)
         out.append(float(p.stdout))
     return out
 
@@ -110,7 +124,11 @@ def main() -> int:
         for label, m in (("tiny cell (3 lines)", tiny), ("300-line cell", big)):
             print(f"  {label:<42} {len(pickle.dumps(m.f)):>6} B {len(cloudpickle.dumps(m.f)):>10} B")
         r = resolve_times(pickle.dumps(tiny.f), dict(os.environ), args.runs)
-        print(f"resolve in a fresh process, local cache hit: {ms(r):.1f} ms (pickle.loads, median)")
+        h = hit_times(cython_pin.key_for(cell(2)), dict(os.environ), args.runs)
+        print(
+            f"resolve in a fresh process, local cache hit: {ms(r):.1f} ms (pickle.loads, median); the same "
+            f"hit through import cython_pin + import_cached: {ms(h):.1f} ms"
+        )
         compiled = joblib_times(tiny.f, args.workers, args.runs)
         stdlib = joblib_times(abs, args.workers, args.runs)
         per_worker = (ms(compiled) - ms(stdlib)) / args.workers
