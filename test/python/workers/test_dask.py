@@ -14,6 +14,7 @@ import sys
 import cython_pin
 import pytest
 from conftest import BASE, CACHE, Node, expected, source
+from tasks import loaded_builds, total
 
 distributed = pytest.importorskip("distributed")
 DASK = os.path.join(os.path.dirname(sys.executable), "dask")
@@ -65,10 +66,6 @@ class Cluster:
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait(10)
-
-
-def _total(acc: object) -> int:
-    return acc.add(1)  # type: ignore[attr-defined,no-any-return]
 
 
 def _keys(base: str) -> tuple[str, str]:
@@ -156,12 +153,14 @@ def test_register_sends_builds_to_workers_with_neither(tmp_path: os.PathLike[str
         early = cython_pin.compile_and_load_result(source("dask-register"), module_name="dask_registered")
         assert early.key in register(c.client)
         assert c.run(early.module.f, 7, on="bare1") == expected("dask-register")
-        assert c.run(_total, early.module.Acc(1), on="bare1") == 2
+        assert c.run(total, early.module.Acc(1), on="bare1") == 2
         late = cython_pin.compile_and_load(source("dask-register-late"))  # built after register: sent too
         c.add_worker("joined-later", Node(compiler=False))
         c.wait()
         assert c.run(late.f, 7, on="joined-later") == expected("dask-register-late")
         assert c.run(early.module.f, 1, on="joined-later") == expected("dask-register", 1)
         assert all(n.compiler_runs() == 0 for n in [scheduler, *c.nodes.values()])
+        # the scheduler loaded only what a task's arguments needed (the instance's class), not late's build
+        assert c.client.run_on_scheduler(loaded_builds) == ["dask_registered"]
     finally:
         c.stop()

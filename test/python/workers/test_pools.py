@@ -12,6 +12,7 @@ import cython_pin
 import pytest
 from conftest import BASE, expected, source
 from cython_pin.errors import BuildUnavailableError
+from tasks import total
 
 TAG = "pools"
 
@@ -21,15 +22,11 @@ def cell():  # noqa: ANN201
     return cython_pin.compile_and_load(source(TAG))
 
 
-def _total(acc: object) -> int:
-    return acc.add(1)  # type: ignore[attr-defined,no-any-return]
-
-
 @pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
 def test_multiprocessing_pool(cell: object, method: str) -> None:
     with multiprocessing.get_context(method).Pool(2) as pool:
         values = pool.map_async(cell.f, range(4)).get(timeout=120)  # type: ignore[attr-defined]
-        totals = pool.map_async(_total, [cell.Acc(i) for i in range(3)]).get(timeout=120)  # type: ignore[attr-defined]
+        totals = pool.map_async(total, [cell.Acc(i) for i in range(3)]).get(timeout=120)  # type: ignore[attr-defined]
     assert values == [expected(TAG, n) for n in range(4)]
     assert totals == [1, 2, 3]
 
