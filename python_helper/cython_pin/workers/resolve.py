@@ -70,8 +70,8 @@ def load_global(ref: object, path: str) -> Any:
     key, name, _aliases, _recipe = check_reference(ref)
     assert isinstance(ref, tuple)
     hook.names[name] = ref
-    module = loader.loaded(key)
-    if module is None and not _state["defer"]:
+    module = None
+    if not _state["defer"] or loader.loaded(key) is not None:
         try:
             module = _from_caches(ref)[0]
         except BuildUnavailableError:
@@ -110,11 +110,10 @@ def _from_caches(ref: tuple[Any, ...]) -> tuple[ModuleType | None, str]:
     """The build from the local cache, else the team cache; (None, why) when neither has it."""
     key, name, _a, _r = check_reference(ref)
     module = loader.loaded(key)
-    if module is not None:
-        return module, ""
     try:
-        engine.check_name_free(name)
-        return engine.import_cached(key), ""
+        if module is None:
+            engine.check_name_free(name)
+            module = engine.import_cached(key)
     except FileNotFoundError as e:
         why = str(e)
         if not os.environ.get("CYTHON_PIN_REMOTE"):
@@ -122,6 +121,9 @@ def _from_caches(ref: tuple[Any, ...]) -> tuple[ModuleType | None, str]:
         return None, why
     except (CacheIntegrityError, ValueError) as e:
         raise unavailable(ref, [f"its cache entry was refused: {e}"]) from e
+    if module.__name__ != name:
+        raise unavailable(ref, [f"key {key[:16]}... is the build of module {module.__name__}, not of {name}"])
+    return module, ""
 
 
 def resolve(ref: object) -> ModuleType:

@@ -82,14 +82,15 @@ def test_a_node_with_neither_gets_an_error_naming_the_build() -> None:
     assert cls["error"] == "BuildUnavailableError" and res.module_name in cls["message"], cls
 
 
-def _tampered(data: bytes, ref: tuple, path: str) -> bytes:
+def _forged(ref: tuple, path: str) -> bytes:
+    """A pickle that names ``ref`` as a build's function would."""
+
     class Forged:
         def __reduce__(self):  # noqa: ANN204
             import _cython_pin_import_hook as hook
 
             return hook.load_global, (ref, path)
 
-    del data
     return pickle.dumps(Forged())
 
 
@@ -100,12 +101,21 @@ def test_a_tampered_recipe_is_refused_before_compiling() -> None:
     recipe = zlib.decompress(ref[4]).replace(b"return n * 6", b"return n * 9")
     forged = (ref[0], ref[1], ref[2], ref[3], zlib.compress(recipe))
     node = Node(compiler=True)
-    out = node.unpickle(_tampered(b"", forged, path), "obj(7)")
+    out = node.unpickle(_forged(forged, path), "obj(7)")
     assert out["error"] == "BuildUnavailableError" and "recipe was refused" in out["message"], out
     assert node.compiler_runs() == 0 and not os.path.isdir(os.path.join(node.cache, key))
     garbage = (ref[0], ref[1], ref[2], ref[3], b"not a recipe")
-    out = node.unpickle(_tampered(b"", garbage, path), "obj(7)")
+    out = node.unpickle(_forged(garbage, path), "obj(7)")
     assert "recipe was refused" in out["message"], out
+
+
+def test_a_reference_naming_another_module_for_its_key_is_refused() -> None:
+    res = _build("wrong-name")
+    key, name, root, path = tracking.find(res.module.f)  # type: ignore[misc]
+    ref = tracking.reference(key, name, root)
+    forged = (ref[0], ref[1], "json_lookalike", ref[3], None)
+    out = Node(shared_cache=True, compiler=False).unpickle(_forged(forged, path), "obj(7)")
+    assert out["error"] == "BuildUnavailableError" and "not of json_lookalike" in out["message"], out
 
 
 def test_a_tampered_entry_is_refused(tmp_path: os.PathLike[str]) -> None:
