@@ -42,6 +42,16 @@ def test_function_instance_class_and_module_load_from_the_shared_cache(named: bo
         assert mod["value"] == expected(tag, 1), mod
 
 
+def test_a_notebook_function_calling_the_cell_travels_by_value_with_cloudpickle() -> None:
+    m = _build("notebook").module
+    ns: dict[str, object] = {"__name__": "__main__", "f": m.f}  # as a function defined in a notebook cell
+    exec("def work(x):\n    return f(x) * 2\n", ns)
+    out = Node(shared_cache=True, compiler=False).unpickle(
+        cloudpickle.dumps(ns["work"]), "obj(7)", "cloudpickle"
+    )
+    assert out["value"] == 2 * expected("notebook"), out
+
+
 def test_reference_carries_key_name_aliases_and_recipe() -> None:
     res = _build("reference")
     cython_pin.pin(res.key, alias="workers_ref_alias")
