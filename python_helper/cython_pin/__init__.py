@@ -38,6 +38,7 @@ _EXPORTS = {
     "PinRegistryError": "errors",
     "RemoteError": "errors",
     "CacheIntegrityError": "errors",
+    "BuildUnavailableError": "errors",
     "AliasCollisionError": "errors",
     "KeyCollisionError": "errors",
 }

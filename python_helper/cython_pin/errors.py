@@ -71,6 +71,11 @@ class CacheIntegrityError(RuntimeError):
     """A cache entry is incomplete or its artifact does not match the sha256 recorded in ``meta.json``."""
 
 
+class BuildUnavailableError(ImportError):
+    """A process cannot get the build a pickled reference names (no cache entry, no team cache hit, no way to
+    rebuild it, or an entry or recipe it refused); the message names the build and the remedies."""
+
+
 def exception_message(exc: BaseException) -> str:
     """The text to show for ``exc`` (a KeyError without the quotes ``str()`` adds)."""
     if isinstance(exc, KeyError) and exc.args:

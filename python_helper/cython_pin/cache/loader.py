@@ -49,9 +49,11 @@ def load_module(key: str, name: str, path: str) -> ModuleType:
     """Load the extension at ``path`` as ``name`` (registered in sys.modules) and remember it for ``key``."""
     with _lock:
         mod = _by_key.get(key)
+        new = mod is None
         if mod is None:
-            mod = _load_extension(name, path)
-            _by_key[key] = mod
+            mod = _by_key[key] = _load_extension(name, path)
+    if new:
+        _loaded(key, mod, path)
     return mod
 
 
@@ -59,10 +61,19 @@ def load_package(key: str, package: str, init_path: str, submodules: list[tuple[
     """Load a built package: ``__init__.py`` then every ``package.sub`` extension, bound as attributes."""
     with _lock:
         mod = _by_key.get(key)
+        new = mod is None
         if mod is None:
-            mod = _load_package(package, init_path, submodules)
-            _by_key[key] = mod
+            mod = _by_key[key] = _load_package(package, init_path, submodules)
+    if new:
+        _loaded(key, mod, init_path)
     return mod
+
+
+def _loaded(key: str, module: ModuleType, path: str) -> None:
+    """After a build's first load here: its functions now pickle by reference (workers.tracking)."""
+    from ..workers.tracking import track
+
+    track(key, module, path)
 
 
 def _load_package(package: str, init_path: str, submodules: list[tuple[str, str]]) -> ModuleType:
