@@ -30,7 +30,7 @@ MAX_ATTEMPTS = 64
 
 
 def _tier(write: bool) -> Tier:
-    from . import current_tier
+    from .tier import current_tier
 
     t = current_tier()
     if t is None or t.mode == "off":
