@@ -204,16 +204,12 @@ class Tier:
             raise Refused("missing-archive", "the manifest's archive is not in the store")
         return Fetched(m, signer, data)
 
-    def fetch_into(
-        self, root: str, key: str, deadline: float | None = None
-    ) -> tuple[str | None, list[Diagnostic]]:
+    def fetch_into(self, root: str, key: str) -> tuple[str | None, list[Diagnostic]]:
         """Bring ``key`` from the store into the local cache ``root`` (caller holds the key lock): the first
-        generation whose manifest and archive verify is published there. At most CYTHON_PIN_REMOTE_TIMEOUT
-        seconds of waiting on the store (or until the ``time.monotonic()`` ``deadline``). Returns (the
-        signer's label, or None on a miss, a refusal or an unreachable store; warnings)."""
+        generation whose manifest and archive verify is published there, after at most
+        CYTHON_PIN_REMOTE_TIMEOUT seconds of waiting on the store in all. Returns (the signer's label, or
+        None on a miss, a refusal or an unreachable store; warnings)."""
         t0 = time.monotonic()
-        if deadline is None:
-            deadline = t0 + self.cfg.timeout_s
         if not self.readable():
             return None, (
                 self.once("problem", f"Team cache {self.cfg.url}: {self.problem}.") if self.problem else []
@@ -223,7 +219,7 @@ class Tier:
             return None, []
         self.stats["lookups"] += 1
         try:
-            signer, refusals = self._walk(root, key, deadline)
+            signer, refusals = self._walk(root, key, t0 + self.cfg.timeout_s)
         except StoreForbidden as e:
             self._answered()
             return None, self.once("forbidden-read", f"Team cache {self.cfg.url}: not allowed to read ({e}).")
