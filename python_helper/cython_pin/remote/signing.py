@@ -22,7 +22,18 @@ SSH_TYPE = "ssh-ed25519"
 
 
 class KeyFileError(ValueError):
-    """A key file that cannot be used (unreadable, malformed, wrong key type)."""
+    """A key file that cannot be used (unreadable, malformed, wrong key type, no library to read it)."""
+
+
+def _need_cryptography() -> None:
+    """KeyFileError when the ``remote`` extra's cryptography is missing: the remote is then not used, and
+    the builds go on locally."""
+    try:
+        import cryptography  # noqa: F401
+    except ImportError:
+        raise KeyFileError(
+            "reading ed25519 keys needs the cryptography package (pip install 'cython-pin[remote]')."
+        ) from None
 
 
 def openssh_line(public: Ed25519PublicKey, comment: str = "") -> str:
@@ -77,6 +88,7 @@ def _parse_line(line: str) -> TrustedKey:
 def parse_trusted_keys(text: str, where: str = "trusted keys") -> list[TrustedKey]:
     """Keys from a trusted-keys file: ``ssh-ed25519 AAAA... comment`` or raw base64 lines; ``#`` comments and
     blank lines are ignored. Any other line is an error naming it (a typo must not silently drop a key)."""
+    _need_cryptography()
     keys: list[TrustedKey] = []
     for n, line in enumerate(text.splitlines(), 1):
         line = line.strip()
@@ -101,6 +113,7 @@ def load_trusted_keys(path: str) -> list[TrustedKey]:
 
 def load_private_key(path: str) -> Ed25519PrivateKey:
     """An ed25519 private key from a PEM (PKCS#8) or OpenSSH private key file without a passphrase."""
+    _need_cryptography()
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 

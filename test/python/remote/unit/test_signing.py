@@ -153,3 +153,14 @@ def test_key_id_is_what_ssh_keygen_shows(tmp_path) -> None:
     out = subprocess.run(["ssh-keygen", "-lf", pub], capture_output=True, text=True, check=True).stdout
     key_id = signing.signer_id(signing.load_private_key(priv))
     assert out.split()[1] == key_id and out.split()[2] == "ci@example" and line.endswith(" ci@example")
+
+
+def test_without_cryptography_keys_are_a_clear_error(pair, tmp_path, monkeypatch) -> None:
+    """The remote extra missing: a KeyFileError (the remote is not used), never an ImportError in a build."""
+    import sys
+
+    _key, line = pair
+    monkeypatch.setitem(sys.modules, "cryptography", None)
+    for call in (lambda: signing.parse_trusted_keys(line), lambda: signing.load_private_key(str(tmp_path))):
+        with pytest.raises(signing.KeyFileError, match=r"cython-pin\[remote\]"):
+            call()
