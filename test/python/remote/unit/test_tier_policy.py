@@ -144,3 +144,28 @@ def test_config_defaults(monkeypatch) -> None:
     monkeypatch.setenv("CYTHON_PIN_REMOTE", "file:///shared")
     c = config.from_env()
     assert c is not None and c.mode == "read-only" and c.timeout_s == 5.0
+
+
+def test_team_tier_is_asked_for_in_one_place() -> None:
+    """cache.tiers.team_tier(): None without importing cython_pin.remote when CYTHON_PIN_REMOTE is unset or
+    blank; the team cache (with the unusable setting as a warning, not an error) when it is set."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import os, sys\n"
+        "from cython_pin.cache.tiers import team_tier\n"
+        "os.environ['CYTHON_PIN_REMOTE'] = '  '\n"
+        "assert team_tier() is None and 'cython_pin.remote' not in sys.modules\n"
+        "os.environ['CYTHON_PIN_REMOTE'] = 'http://not-a-store'\n"
+        "team = team_tier()\n"
+        "signer, diags = team.fetch('/nonexistent', 'a' * 64, None)\n"
+        "assert signer is None and 'Team cache not used' in diags[0].message, diags\n"
+        "assert team.after_build('/nonexistent', 'a' * 64, None) == []  # said once per build\n"
+        "print('ok')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CYTHON_PIN_")}
+    env["PYTHONPATH"] = os.pathsep.join(sys.path)
+    p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert p.stdout.strip() == "ok", p.stderr
