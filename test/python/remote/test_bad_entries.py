@@ -133,6 +133,22 @@ def _wait_for(path: str, timeout: float = 120) -> None:
         time.sleep(0.02)
 
 
+def test_a_team_pin_supersedes_a_refused_manifest(nodes: Nodes, target: Target, keys) -> None:
+    """Pinning a key whose only manifest readers refuse uploads the pinning node's good entry."""
+    tag = f"pin-superseded-{target.kind}"
+    poisoned_cache, (key,) = _build_locally(nodes, target, [tag])
+    _publish_poisoned(target, keys, poisoned_cache, key)
+    good_cache, _ = _build_locally(nodes, target, [tag])
+    rows = nodes.run(
+        _writer(nodes, target, keys, cache=good_cache), [{"op": "pin", "key": key, "alias": "good"}]
+    )
+    assert rows[0] == {"op": "pin", "key": key}
+    assert target.admin.get(manifest.manifest_path(_abi(), key, 1)) is not None
+    reader = nodes.env(target.url, extra=target.ro, refuse_cc=True)
+    got = nodes.run(reader, [{"op": "import_pinned", "alias": "good"}])[0]
+    assert got == {"op": "import_pinned", "key": key, "origin": "remote", "value": expected(tag)}
+
+
 def _hold_lock(cache: str, key: str):  # noqa: ANN202
     from cython_pin.cache.entries import key_lock
 
