@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from .build.job import Job
     from .build.options import BuildOptions
+    from .cache.tiers import TeamTier
     from .report.diagnostics import Diagnostic
 
 _meta_by_key: dict[str, dict[str, Any]] = {}
@@ -154,6 +155,7 @@ def _try_hit(
 
 
 def _remote_hit(
+    team: TeamTier,
     root: str,
     key: str,
     t0: float,
@@ -162,11 +164,9 @@ def _remote_hit(
     extra: tuple[Diagnostic, ...],
     opts: Any,
 ) -> tuple[BuildResult | None, tuple[Diagnostic, ...]]:
-    """Team cache hook (caller holds the key lock, the local cache missed): fetch ``key`` through
-    cython_pin.remote into the local cache and load it from there. Returns (hit or None, diagnostics)."""
-    from .remote import fetch
-
-    signer, diags = fetch(root, key, opts)
+    """The local cache missed (caller holds the key lock): fetch ``key`` from the team cache into the local
+    cache and load it from there. Returns (hit or None, diagnostics)."""
+    signer, diags = team.fetch(root, key, opts)
     extra = (*extra, *diags)
     if signer is None:
         return None, extra
@@ -204,6 +204,7 @@ def run_job(job: Job, *, hit_checked: bool = False) -> BuildResult:
 
 def _run_job(job: Job, hit_checked: bool) -> BuildResult:
     from . import events
+    from .cache.tiers import team_tier
 
     o = job.opts
     extra: tuple[Diagnostic, ...] = (_named_module_warning(job.name),) if o.module_name else ()
@@ -215,6 +216,7 @@ def _run_job(job: Job, hit_checked: bool) -> BuildResult:
     # force_rebuild with the module already loaded: the entry is rebuilt on disk, but the process keeps its
     # module object (same key = same inputs; CPython cannot load a second copy from the same path).
     ensure_root(job.root)
+    team = team_tier()
     lock = key_lock(job.root, job.key, o.lock_timeout_s)
     if not fresh:
         from .cache.locks import is_locked
@@ -229,8 +231,8 @@ def _run_job(job: Job, hit_checked: bool) -> BuildResult:
             if hit is not None:
                 _report(hit, o.verbose)
                 return hit
-            if os.environ.get("CYTHON_PIN_REMOTE"):  # team cache hook: ask the remote tier
-                hit, extra = _remote_hit(job.root, job.key, job.t0, job.t_hash, o.profile, extra, o)
+            if team is not None:
+                hit, extra = _remote_hit(team, job.root, job.key, job.t0, job.t_hash, o.profile, extra, o)
                 if hit is not None:
                     events.emit("cache_changed", {"cache_dir": job.root})
                     _report(hit, o.verbose)
@@ -238,10 +240,8 @@ def _run_job(job: Job, hit_checked: bool) -> BuildResult:
         from .build.cold import build
 
         meta, timings = build(job)
-    if os.environ.get("CYTHON_PIN_REMOTE"):  # team cache hook: queue the upload (read-write mode)
-        from .remote import after_build
-
-        extra = (*extra, *after_build(job.root, job.key, o))
+    if team is not None:
+        extra = (*extra, *team.after_build(job.root, job.key, o))
     events.emit("cache_changed", {"cache_dir": job.root})
     t1 = time.perf_counter()
     reused = loader.loaded(job.key) is not None
@@ -400,12 +400,17 @@ def import_cached_result(key: str, *, cache_dir: str | os.PathLike[str] | None =
     root = get_cache_dir(cache_dir)
     res = _try_hit(root, key, t0, 0.0, None)
     remote_diags: tuple[Diagnostic, ...] = ()
-    if res is None and os.environ.get("CYTHON_PIN_REMOTE"):  # team cache hook: ask the remote tier
+    team: TeamTier | None = None
+    if res is None:
+        from .cache.tiers import team_tier
+
+        team = team_tier()
+    if team is not None:
         ensure_root(root)
         with key_lock(root, key, None):
             res = _try_hit(root, key, t0, 0.0, None)
             if res is None:
-                res, remote_diags = _remote_hit(root, key, t0, 0.0, None, (), None)
+                res, remote_diags = _remote_hit(team, root, key, t0, 0.0, None, (), None)
     if res is None:
         raise FileNotFoundError(
             f"No cache entry for key {key[:16]}... in {root}. Rebuild it with compile_and_load_result (same "

@@ -461,16 +461,23 @@ def test_a_cancel_once_the_build_is_being_published_is_too_late(tmp_path, monkey
     import signal
 
     import cython_pin.build.cold as cold
-    import cython_pin.remote as remote
+    import cython_pin.cache.tiers as tiers
     from cython_pin.ahead.worker import Worker
     from cython_pin.build import progress
 
     root = tmp_path / "cache"
     monkeypatch.setenv("CYTHON_PIN_CACHE_DIR", str(root))
-    monkeypatch.setenv("CYTHON_PIN_REMOTE", "file://" + str(tmp_path / "team"))
     uploads: list[str] = []
-    monkeypatch.setattr(remote, "fetch", lambda root, key, opts: (None, []))
-    monkeypatch.setattr(remote, "after_build", lambda root, key, opts: uploads.append(key))
+
+    class RecordingTeam:
+        def fetch(self, root: str, key: str, opts: Any) -> tuple[None, list[Any]]:
+            return None, []
+
+        def after_build(self, root: str, key: str, opts: Any) -> list[Any]:
+            uploads.append(key)
+            return []
+
+    monkeypatch.setattr(tiers, "team_tier", RecordingTeam)
     out = io.BytesIO()
     worker = Worker(out)
     real_publish = cold.publish

@@ -37,6 +37,37 @@ def test_export_import_and_tamper_refused(square, tmp_path):
     assert "CacheIntegrityError" in p.stderr and "sha256 does not match" in p.stderr
 
 
+@pytest.mark.parametrize("kind", ["dotdot", "symlink", "hardlink", "duplicate"])
+def test_import_refuses_a_hostile_archive(square, tmp_path, kind):
+    """A real export with one hostile member added: refused with a message naming it, nothing written
+    outside the cache's staging folder and nothing imported."""
+    import io
+    import tarfile
+
+    good = cython_pin.export_cached(square.key, tmp_path)
+    hostile = str(tmp_path / "hostile.tar.gz")
+    with tarfile.open(good) as src, tarfile.open(hostile, "w:gz") as out:
+        for m in src.getmembers():
+            out.addfile(m, src.extractfile(m) if m.isfile() else None)
+        bad = tarfile.TarInfo(f"{square.key}/escape.so")
+        if kind == "dotdot":
+            bad.name = f"{square.key}/../../../escape.so"
+        elif kind == "symlink":
+            bad.type, bad.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        elif kind == "hardlink":
+            bad.type, bad.linkname = tarfile.LNKTYPE, "/etc/passwd"
+        else:
+            bad = src.getmember(f"{square.key}/meta.json")
+        out.addfile(bad, io.BytesIO(b"x" * bad.size) if bad.isfile() else None)
+    other = tmp_path / "other_cache"
+    with pytest.raises(ValueError, match="refused") as e:
+        cython_pin.import_exported(hostile, cache_dir=str(other))
+    words = {"dotdot": "outside", "symlink": "escape.so", "hardlink": "escape.so", "duplicate": "twice"}
+    assert words[kind] in str(e.value)
+    assert not list(tmp_path.rglob("escape.so"))
+    assert not (other / square.key).exists() and os.listdir(other / ".staging") == []
+
+
 def test_check_build_prereqs():
     rep = cython_pin.check_build_prereqs(numpy=True)
     for part in ("cython", "compiler", "python_headers", "numpy"):

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from typing import TYPE_CHECKING
 
@@ -48,21 +47,17 @@ def _build(job: Job) -> str:
     from ..build.cold import build
     from ..cache.entries import key_lock, read_meta
     from ..cache.paths import ensure_root
+    from ..cache.tiers import team_tier
 
-    team = bool(os.environ.get("CYTHON_PIN_REMOTE"))
+    team = team_tier()
     job.meta_extra["built_ahead"] = True
     ensure_root(job.root)
     with key_lock(job.root, job.key, None):
         if read_meta(job.root, job.key) is not None:  # a run in the kernel may have built it meanwhile
             return job.key
-        if team:
-            from ..remote import fetch
-
-            if fetch(job.root, job.key, job.opts)[0] is not None:
-                return job.key
+        if team is not None and team.fetch(job.root, job.key, job.opts)[0] is not None:
+            return job.key
         build(job)
-    if team:
-        from ..remote import after_build
-
-        after_build(job.root, job.key, job.opts)
+    if team is not None:
+        team.after_build(job.root, job.key, job.opts)
     return job.key

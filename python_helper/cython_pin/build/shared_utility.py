@@ -157,24 +157,22 @@ def ensure(
     ``children``: runs the build's commands (stoppable from another thread)."""
     from ..cache.entries import key_lock
     from ..cache.paths import ensure_root
+    from ..cache.tiers import team_tier
 
     if _present(root, s["key"]) is not None:
         return
     ensure_root(root)
+    team = team_tier()
     with key_lock(root, s["key"], lock_timeout_s):
         if _present(root, s["key"]) is not None:
             return
-        if os.environ.get("CYTHON_PIN_REMOTE"):  # team cache hook: the signed entry may be there
-            from ..remote import fetch
-
-            signer, _diags = fetch(root, s["key"], None)
+        if team is not None:  # the signed entry may be in the team cache
+            signer, _diags = team.fetch(root, s["key"], None)
             if signer is not None and _present(root, s["key"]) is not None:
                 return
         _build(root, s, children or Children())
-    if os.environ.get("CYTHON_PIN_REMOTE"):  # team cache hook: queue its upload (read-write mode)
-        from ..remote import after_build
-
-        after_build(root, s["key"], None)
+    if team is not None:
+        team.after_build(root, s["key"], None)
 
 
 class Stopped(Exception):

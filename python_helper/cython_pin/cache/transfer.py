@@ -10,6 +10,7 @@ from ..names import is_key, validate_key
 from .atomic import atomic_write
 from .entries import key_lock, publish, read_meta, verify_entry
 from .paths import STAGING, ensure_root, entry_dir, get_cache_dir
+from .untar import extract_checked
 
 if TYPE_CHECKING:
     from typing import IO, Any
@@ -68,9 +69,6 @@ def import_exported(path: str | os.PathLike[str], *, cache_dir: str | os.PathLik
                 f"{path} is not a cython_pin export (expected one top folder named by a key, or a shared "
                 "utility module's and then the module's)."
             )
-        for m in members:
-            if not (m.isfile() or m.isdir()) or m.name.startswith("/") or ".." in m.name.split("/"):
-                raise ValueError(f"{path}: refusing unsafe archive member {m.name!r}.")
         staged: list[tuple[str, str]] = []
         metas: dict[str, dict[str, Any]] = {}
         for key in tops:
@@ -79,7 +77,10 @@ def import_exported(path: str | os.PathLike[str], *, cache_dir: str | os.PathLik
             tmp = os.path.join(staging_parent, f"{key}.{os.getpid()}.{os.urandom(4).hex()}.import")
             os.mkdir(tmp, 0o700)
             stack.callback(shutil.rmtree, tmp, True)
-            tar.extractall(tmp, members=[m for m in members if m.name.split("/", 1)[0] == key])
+            try:
+                extract_checked(tar, tmp, [m for m in members if m.name.split("/", 1)[0] == key])
+            except ValueError as e:
+                raise ValueError(f"{path}: refused: {e}.") from None
             meta = read_meta(tmp, key)
             if meta is None or meta.get("key") != key:
                 raise ValueError(f"{path}: meta.json missing or for another key.")

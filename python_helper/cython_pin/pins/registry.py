@@ -367,12 +367,11 @@ def resolve_pinned_key(
     _migrate(root)
     key = _key_of(root, alias)
     if key is None:
-        if os.environ.get("CYTHON_PIN_REMOTE"):  # team cache hook: personal first, then team
-            from ..remote import team_pins
+        from ..cache.tiers import team_tier
 
-            return team_pins.resolve_after_personal(
-                alias, _unknown_alias_message(alias, root, read_pins(root)), cache_dir
-            )
+        tier = team_tier()  # personal first, then team
+        if tier is not None:
+            return tier.resolve_pin(alias, _unknown_alias_message(alias, root, read_pins(root)), cache_dir)
         raise KeyError(_unknown_alias_message(alias, root, read_pins(root)))
     return key
 

@@ -1,8 +1,9 @@
 """Team cache: a remote tier (S3-compatible store or shared directory) behind the local cache, with signed
 manifests, background uploads and team pins.
 
-Imported only when ``CYTHON_PIN_REMOTE`` is set: the engine and pins call the hooks below from their miss
-paths, so a local hit with no remote configured never imports this package.
+Imported only when ``CYTHON_PIN_REMOTE`` is set: the core reaches it through
+``cython_pin.cache.tiers.team_tier()``, which returns the :class:`TeamCache` below, so a local hit with no
+remote configured never imports this package.
 """
 
 from __future__ import annotations
@@ -11,123 +12,80 @@ import os
 from typing import TYPE_CHECKING
 
 from .config import RemoteConfig, RemoteConfigError, from_env
+from .tier import Tier, current_tier
 
 if TYPE_CHECKING:
     from typing import Any
 
     from ..report.diagnostics import Diagnostic
-    from .tier import Tier
-    from .uploader import Uploader
 
 __all__ = [
     "RemoteConfig",
     "RemoteConfigError",
-    "from_env",
+    "TeamCache",
     "current_tier",
-    "fetch",
-    "after_build",
+    "from_env",
     "remote_flush",
+    "team_tier",
 ]
 
-_state: dict[str, Any] = {}
+
+class TeamCache:
+    """The team cache behind the local cache for one build (cython_pin.cache.tiers.TeamTier): the tier of
+    the environment it was made in, or why that environment's settings cannot be used."""
+
+    def __init__(self) -> None:
+        self.tier: Tier | None = None
+        self._unusable: list[Diagnostic] = []
+        try:
+            self.tier = current_tier()
+        except RemoteConfigError as e:
+            from .tier import warning
+
+            self._unusable = [warning(f"Team cache not used: {e}")]
+
+    def _said(self) -> list[Diagnostic]:
+        """The unusable-settings warning, once per build; else warnings left by background uploads."""
+        out, self._unusable = self._unusable, []
+        return out + (self.tier.take_pending() if self.tier is not None else [])
+
+    def fetch(self, root: str, key: str, opts: Any) -> tuple[str | None, list[Diagnostic]]:
+        """See cython_pin.cache.tiers.TeamTier.fetch."""
+        from .tier import not_shareable
+
+        diags = self._said()
+        if self.tier is None or (opts is not None and not_shareable(opts)):
+            return None, diags
+        signer, more = self.tier.fetch_into(root, key)
+        return signer, diags + more
+
+    def after_build(self, root: str, key: str, opts: Any) -> list[Diagnostic]:
+        """See cython_pin.cache.tiers.TeamTier.after_build."""
+        from .uploader import UPLOADER
+
+        t = self.tier
+        if t is None or t.mode != "read-write":
+            return self._said()
+        diags = t.upload_refusal(opts)
+        if not diags:
+            UPLOADER.submit(t, root, key)
+        return diags + self._said()
+
+    def resolve_pin(self, alias: str, personal_message: str, cache_dir: str | os.PathLike[str] | None) -> str:
+        """See cython_pin.cache.tiers.TeamTier.resolve_pin."""
+        from . import team_pins
+
+        return team_pins.resolve_after_personal(alias, personal_message, cache_dir)
 
 
-def current_tier() -> Tier | None:
-    """The process's tier for the current environment (rebuilt when the variables change), or None when no
-    remote is configured. RemoteConfigError for an unusable setting."""
-    from .tier import Tier
-
-    env = tuple(
-        os.environ.get(n)
-        for n in (
-            "CYTHON_PIN_REMOTE",
-            "CYTHON_PIN_REMOTE_MODE",
-            "CYTHON_PIN_TRUSTED_KEYS",
-            "CYTHON_PIN_SIGNING_KEY",
-            "CYTHON_PIN_REMOTE_TIMEOUT",
-            "CYTHON_PIN_REMOTE_BACKOFF",
-        )
-    )
-    if _state.get("env") != env:
-        cfg = from_env()
-        _state["env"], _state["tier"] = env, (Tier(cfg) if cfg is not None else None)
-        _state.pop("uploader", None)
-    t: Tier | None = _state["tier"]
-    return t
-
-
-def _uploader(t: Tier) -> Uploader:
-    from .uploader import Uploader
-
-    up: Uploader | None = _state.get("uploader")
-    if up is None or up.tier is not t:
-        up = _state["uploader"] = Uploader(t)
-        if not _state.get("atexit"):
-            import atexit
-
-            atexit.register(_flush_at_exit)
-            _state["atexit"] = True
-    return up
-
-
-def _flush_at_exit() -> None:
-    up = _state.get("uploader")
-    if up is not None:
-        up.flush(up.tier.cfg.timeout_s)
-
-
-def _configured_tier() -> tuple[Tier | None, list[Diagnostic]]:
-    from .tier import warning
-
-    try:
-        return current_tier(), []
-    except RemoteConfigError as e:
-        return None, [warning(f"Team cache not used: {e}")]
-
-
-def fetch(root: str, key: str, opts: Any = None) -> tuple[str | None, list[Diagnostic]]:
-    """Engine hook on a local miss, inside the key lock: bring ``key`` from the remote into the local cache.
-    Returns (signer label or None when nothing was published, warnings for the result)."""
-    import time
-
-    from .tier import Refused, not_shareable
-
-    t0 = time.monotonic()
-    t, diags = _configured_tier()
-    if t is None:
-        return None, diags
-    diags += t.take_pending()
-    if opts is not None and not_shareable(opts):
-        return None, diags
-    fetched, more = t.lookup(key, deadline=t0 + t.cfg.timeout_s)
-    t.stats["max_lookup_s"] = max(t.stats["max_lookup_s"], time.monotonic() - t0)
-    diags += more
-    if fetched is None:
-        return None, diags
-    try:
-        t.install(root, key, fetched)
-    except Refused as e:
-        t.count_refusal(e.reason)
-        from .tier import warning
-
-        return None, [*diags, warning(f"Team cache entry {key[:16]}... refused: {e}. Built locally instead.")]
-    t.stats["hits"] += 1
-    return fetched.signer.label(), diags
-
-
-def after_build(root: str, key: str, opts: Any) -> list[Diagnostic]:
-    """Engine hook after a local build: queue the upload in read-write mode; warnings for the result."""
-    t, diags = _configured_tier()
-    if t is None or t.mode != "read-write":
-        return diags + (t.take_pending() if t is not None else [])
-    diags += t.upload_refusal(opts)
-    if not diags:
-        _uploader(t).submit(root, key)
-    return diags + t.take_pending()
+def team_tier() -> TeamCache:
+    """The team cache as the current environment configures it (see cython_pin.cache.tiers.team_tier)."""
+    return TeamCache()
 
 
 def remote_flush(timeout_s: float | None = 30.0) -> bool:
-    """Wait up to ``timeout_s`` seconds for this process's pending team-cache uploads (for scripts and CI).
-    True when nothing is left pending."""
-    up: Uploader | None = _state.get("uploader")
-    return True if up is None else up.flush(timeout_s)
+    """Wait up to ``timeout_s`` seconds for this process's pending team-cache uploads, including those queued
+    under an earlier environment (for scripts and CI). True when nothing is left pending."""
+    from .uploader import UPLOADER
+
+    return UPLOADER.flush(timeout_s)

@@ -16,9 +16,9 @@ class ArchiveRefused(ValueError):
 def pack(entry: str) -> bytes:
     """Every regular file under ``entry``, sorted, with fixed owner, mode and time: the same files give the
     same bytes, so the archive's sha256 names its content."""
-    buf = io.BytesIO()
     import gzip
 
+    buf = io.BytesIO()
     with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0) as gz, tarfile.open(fileobj=gz, mode="w") as tar:
         files = []
         for dirpath, dirs, names in os.walk(entry):
@@ -39,33 +39,13 @@ def pack(entry: str) -> bytes:
 
 
 def unpack(data: bytes, dest: str) -> list[str]:
-    """Extract regular files into the existing folder ``dest``; ArchiveRefused on any link, device, absolute
-    or ``..`` member. Returns the relative paths written."""
-    written = []
+    """Extract the archive into the existing folder ``dest`` (cython_pin.cache.untar.extract_checked: the
+    ``data`` filter, regular files only, each once, bounded size); ArchiveRefused otherwise. Returns the
+    relative paths of the files written."""
+    from ..cache.untar import extract_checked
+
     try:
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-            for m in tar.getmembers():
-                name = m.name
-                if m.isdir():
-                    continue
-                if (
-                    not m.isfile()
-                    or not name
-                    or name.startswith("/")
-                    or ".." in name.split("/")
-                    or "\0" in name
-                ):
-                    raise ArchiveRefused(f"unsafe archive member {name!r}")
-                target = os.path.join(dest, *name.split("/"))
-                os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
-                src = tar.extractfile(m)
-                if src is None:
-                    raise ArchiveRefused(f"unreadable archive member {name!r}")
-                with open(target, "xb") as out:  # "x": a duplicate member is refused, not overwritten
-                    out.write(src.read())
-                written.append(name)
-    except (tarfile.TarError, EOFError, OSError) as e:
-        if isinstance(e, FileExistsError):
-            raise ArchiveRefused("the archive lists a file twice") from None
-        raise ArchiveRefused(f"the archive cannot be read ({e})") from None
-    return written
+            return extract_checked(tar, dest, tar.getmembers())
+    except (tarfile.TarError, EOFError, OSError, ValueError) as e:
+        raise ArchiveRefused(f"the archive cannot be unpacked safely ({e})") from None

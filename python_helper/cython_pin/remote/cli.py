@@ -22,8 +22,9 @@ def _keygen(args: argparse.Namespace) -> int:
 
 def status() -> int:
     """Print the remote's configuration and health; 1 when it is configured but unusable."""
-    from . import RemoteConfigError, current_tier
+    from .config import RemoteConfigError
     from .status import check, status_of
+    from .tier import current_tier
 
     try:
         t = current_tier()
@@ -69,7 +70,7 @@ def push(key: str, cache_dir: str | None) -> int:
     """Upload one local entry now (read-write mode)."""
     from ..cache.paths import get_cache_dir
     from ..names import validate_key
-    from . import current_tier
+    from .tier import current_tier
 
     validate_key(key)
     t = current_tier()

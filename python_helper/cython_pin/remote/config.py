@@ -5,12 +5,25 @@ from __future__ import annotations
 import os
 
 MODES = ("read-only", "read-write", "off")
+VARIABLES = (
+    "CYTHON_PIN_REMOTE",
+    "CYTHON_PIN_REMOTE_MODE",
+    "CYTHON_PIN_TRUSTED_KEYS",
+    "CYTHON_PIN_SIGNING_KEY",
+    "CYTHON_PIN_REMOTE_TIMEOUT",
+    "CYTHON_PIN_REMOTE_BACKOFF",
+)
 DEFAULT_TIMEOUT_S = 5.0
 DEFAULT_BACKOFF_S = 30.0
 
 
 class RemoteConfigError(ValueError):
-    """The environment describes a remote that cannot be used as written."""
+    """The environment describes a remote that cannot be used as written: ``url`` and ``mode`` (None when
+    not one of MODES) as set, for a status that says what is wrong with which remote."""
+
+    def __init__(self, message: str, url: str = "", mode: str | None = None) -> None:
+        super().__init__(message)
+        self.url, self.mode = url, mode
 
 
 class RemoteConfig:
@@ -41,8 +54,13 @@ def _seconds(name: str, default: float) -> float:
     except ValueError:
         value = -1.0
     if not 0 < value < 3600:  # NaN too
-        raise RemoteConfigError(f"{name}={raw!r}: expected a number of seconds between 0 and 3600.")
+        raise ValueError(f"{name}={raw!r}: expected a number of seconds between 0 and 3600.")
     return value
+
+
+def snapshot() -> tuple[str | None, ...]:
+    """The team-cache variables as set now: when they change, the configuration is read again."""
+    return tuple(os.environ.get(n) for n in VARIABLES)
 
 
 def from_env() -> RemoteConfig | None:
@@ -52,18 +70,21 @@ def from_env() -> RemoteConfig | None:
     if not url:
         return None
     mode = os.environ.get("CYTHON_PIN_REMOTE_MODE", "").strip() or "read-only"
-    if mode not in MODES:
-        raise RemoteConfigError(f"CYTHON_PIN_REMOTE_MODE={mode!r}: expected one of {', '.join(MODES)}.")
-    scheme = url.split("://", 1)[0] if "://" in url else ""
-    if scheme not in ("s3", "gs", "az", "file"):
-        raise RemoteConfigError(
-            f"CYTHON_PIN_REMOTE={url!r}: expected s3://bucket/prefix, gs://, az:// or file:///shared/dir."
+    try:
+        if mode not in MODES:
+            raise ValueError(f"CYTHON_PIN_REMOTE_MODE={mode!r}: expected one of {', '.join(MODES)}.")
+        scheme = url.split("://", 1)[0] if "://" in url else ""
+        if scheme not in ("s3", "gs", "az", "file"):
+            raise ValueError(
+                f"CYTHON_PIN_REMOTE={url!r}: expected s3://bucket/prefix, gs://, az:// or file:///shared/dir."
+            )
+        return RemoteConfig(
+            url=url,
+            mode=mode,
+            trusted_keys=os.environ.get("CYTHON_PIN_TRUSTED_KEYS") or None,
+            signing_key=os.environ.get("CYTHON_PIN_SIGNING_KEY") or None,
+            timeout_s=_seconds("CYTHON_PIN_REMOTE_TIMEOUT", DEFAULT_TIMEOUT_S),
+            backoff_s=_seconds("CYTHON_PIN_REMOTE_BACKOFF", DEFAULT_BACKOFF_S),
         )
-    return RemoteConfig(
-        url=url,
-        mode=mode,
-        trusted_keys=os.environ.get("CYTHON_PIN_TRUSTED_KEYS") or None,
-        signing_key=os.environ.get("CYTHON_PIN_SIGNING_KEY") or None,
-        timeout_s=_seconds("CYTHON_PIN_REMOTE_TIMEOUT", DEFAULT_TIMEOUT_S),
-        backoff_s=_seconds("CYTHON_PIN_REMOTE_BACKOFF", DEFAULT_BACKOFF_S),
-    )
+    except ValueError as e:
+        raise RemoteConfigError(str(e), url, mode if mode in MODES else None) from None

@@ -1,10 +1,17 @@
 """Entry manifests and the store layout.
 
-Layout under the store's prefix (all names content-addressed, every object written once)::
+Layout under the store's prefix (every object written once)::
 
     v1/<abi tag>/archives/<archive sha256>.tar.gz   the entry's files (meta.json included)
     v1/<abi tag>/manifests/<key>.json              signed manifest, written last, create-only
+    v1/<abi tag>/manifests/<key>.<n>.json          generation n >= 1: written only when every earlier one
+                                                   is refused (a bad upload never blocks a good one)
     v1/team-pins...                                team pins (see team_pins.py)
+
+Readers take the first generation that verifies; writers upload only when none does, as the next
+generation. Concurrent writers that find the same generation free race for one create-only name, so one
+manifest per generation is ever published. Generation 0 is where every earlier version wrote, so stores
+made before generations existed are read as they are.
 
 The ABI tag partitions the store so a manifest built for another interpreter, platform or libc is never
 even read.
@@ -22,6 +29,7 @@ if TYPE_CHECKING:
 
 LAYOUT = "v1"
 MANIFEST_FORMAT = 1
+MAX_GENERATIONS = 16  # refused manifests of one key walked past before giving up
 _SHA_RE = re.compile(r"^[0-9a-f]{64}\Z")
 
 
@@ -42,11 +50,15 @@ def abi_tag() -> str:
     return f"{tag}-{libc or 'nolibc'}"
 
 
-def manifest_path(abi: str, key: str) -> str:
-    return f"{LAYOUT}/{abi}/manifests/{key}.json"
+def manifest_path(abi: str, key: str, generation: int = 0) -> str:
+    """Where generation ``generation`` of ``key``'s manifest is (see the layout above)."""
+    if generation == 0:
+        return f"{LAYOUT}/{abi}/manifests/{key}.json"
+    return f"{LAYOUT}/{abi}/manifests/{key}.{generation}.json"
 
 
 def archive_path(abi: str, archive_sha256: str) -> str:
+    """Where the archive with this sha256 is."""
     return f"{LAYOUT}/{abi}/archives/{archive_sha256}.tar.gz"
 
 

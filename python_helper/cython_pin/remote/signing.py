@@ -1,7 +1,8 @@
 """ed25519 keys: key pairs for writers, the trusted-keys file for readers, signatures over canonical JSON.
 
-A key id is OpenSSH's fingerprint of the public key (``SHA256:`` + unpadded base64 of the sha256 of its
-``ssh-ed25519`` wire blob), so ``ssh-keygen -lf key.pub`` shows the same id an admin sees in results.
+Keys are read and written in OpenSSH's formats by ``cryptography``. A key id is OpenSSH's fingerprint of
+the public key (``SHA256:`` + unpadded base64 of the sha256 of its wire blob), so ``ssh-keygen -lf key.pub``
+shows the same id an admin sees in results.
 """
 
 from __future__ import annotations
@@ -10,69 +11,84 @@ import base64
 import hashlib
 import json
 import os
-import struct
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from typing import Any
 
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 SSH_TYPE = "ssh-ed25519"
 
 
 class KeyFileError(ValueError):
-    """A key file that cannot be used (unreadable, malformed, wrong key type)."""
+    """A key file that cannot be used (unreadable, malformed, wrong key type, no library to read it)."""
+
+
+def _need_cryptography() -> None:
+    """KeyFileError when the ``remote`` extra's cryptography is missing: the remote is then not used, and
+    the builds go on locally."""
+    try:
+        import cryptography  # noqa: F401
+    except ImportError:
+        raise KeyFileError(
+            "reading ed25519 keys needs the cryptography package (pip install 'cython-pin[remote]')."
+        ) from None
+
+
+def openssh_line(public: Ed25519PublicKey, comment: str = "") -> str:
+    """``ssh-ed25519 AAAA... comment``: the key as one line of a trusted-keys (or authorized_keys) file."""
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    line = public.public_bytes(Encoding.OpenSSH, PublicFormat.OpenSSH).decode("ascii")
+    return f"{line} {comment}".rstrip()
+
+
+def key_id(public: Ed25519PublicKey) -> str:
+    """OpenSSH's fingerprint of ``public``: the sha256 of its wire blob (the line's base64 field)."""
+    blob = base64.b64decode(openssh_line(public).split()[1])
+    return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
 
 
 class TrustedKey:
-    """One trusted public key: raw 32 bytes, its key id and the comment from the trusted-keys file."""
+    """One trusted public key, its key id and the comment from the trusted-keys file."""
 
-    def __init__(self, raw: bytes, comment: str = "") -> None:
-        self.raw, self.comment, self.key_id = raw, comment, key_id(raw)
+    def __init__(self, public: Ed25519PublicKey, comment: str = "") -> None:
+        self.public, self.comment, self.key_id = public, comment, key_id(public)
 
     def label(self) -> str:
         """``SHA256:... (comment)`` for results and status lines."""
         return f"{self.key_id} ({self.comment})" if self.comment else self.key_id
 
 
-def _ssh_blob(raw: bytes) -> bytes:
-    t = SSH_TYPE.encode()
-    return struct.pack(">I", len(t)) + t + struct.pack(">I", len(raw)) + raw
-
-
-def key_id(raw: bytes) -> str:
-    """OpenSSH-style fingerprint of a raw ed25519 public key."""
-    digest = hashlib.sha256(_ssh_blob(raw)).digest()
-    return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
-
-
-def public_line(raw: bytes, comment: str = "") -> str:
-    """``ssh-ed25519 AAAA... comment``: one line of a trusted-keys file."""
-    line = f"{SSH_TYPE} {base64.b64encode(_ssh_blob(raw)).decode()}"
-    return f"{line} {comment}".rstrip()
-
-
 def _parse_line(line: str) -> TrustedKey:
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    from cryptography.hazmat.primitives.serialization import load_ssh_public_key
+
     parts = line.split(None, 2)
-    if parts[0] == SSH_TYPE:
+    if parts[0].startswith(("ssh-", "ecdsa-", "sk-")):
+        if parts[0] != SSH_TYPE:
+            raise ValueError(f"key type {parts[0]} is not ed25519")
         if len(parts) < 2:
             raise ValueError("no key after ssh-ed25519")
-        blob = base64.b64decode(parts[1], validate=True)
-        if len(blob) != 51 or blob[:15] != _ssh_blob(b"")[:15] or blob[15:19] != b"\0\0\0\x20":
-            raise ValueError("not an ssh-ed25519 public key blob")
-        return TrustedKey(blob[19:], parts[2].strip() if len(parts) > 2 else "")
-    if parts[0].startswith("ssh-") or parts[0].startswith("ecdsa-"):
-        raise ValueError(f"key type {parts[0]} is not ed25519")
+        try:
+            key = load_ssh_public_key(f"{parts[0]} {parts[1]}".encode())
+        except (ValueError, UnsupportedAlgorithm) as e:
+            raise ValueError(f"not an ssh-ed25519 public key ({e})") from None
+        if not isinstance(key, Ed25519PublicKey):
+            raise ValueError(f"not an ssh-ed25519 public key (a {type(key).__name__})")
+        return TrustedKey(key, parts[2].strip() if len(parts) > 2 else "")
+    # the other form: base64 of the 32 raw bytes, then an optional comment
+    parts = line.split(None, 1)
     raw = base64.b64decode(parts[0], validate=True)
-    if len(raw) != 32:
-        raise ValueError(f"raw base64 key decodes to {len(raw)} bytes, an ed25519 public key has 32")
-    return TrustedKey(raw, parts[1].strip() if len(parts) > 1 else "")
+    return TrustedKey(Ed25519PublicKey.from_public_bytes(raw), parts[1].strip() if len(parts) > 1 else "")
 
 
 def parse_trusted_keys(text: str, where: str = "trusted keys") -> list[TrustedKey]:
     """Keys from a trusted-keys file: ``ssh-ed25519 AAAA... comment`` or raw base64 lines; ``#`` comments and
     blank lines are ignored. Any other line is an error naming it (a typo must not silently drop a key)."""
+    _need_cryptography()
     keys: list[TrustedKey] = []
     for n, line in enumerate(text.splitlines(), 1):
         line = line.strip()
@@ -97,6 +113,7 @@ def load_trusted_keys(path: str) -> list[TrustedKey]:
 
 def load_private_key(path: str) -> Ed25519PrivateKey:
     """An ed25519 private key from a PEM (PKCS#8) or OpenSSH private key file without a passphrase."""
+    _need_cryptography()
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -118,15 +135,14 @@ def load_private_key(path: str) -> Ed25519PrivateKey:
     return key
 
 
-def raw_public(key: Ed25519PrivateKey) -> bytes:
-    from cryptography.hazmat.primitives import serialization
-
-    return key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+def signer_id(key: Ed25519PrivateKey) -> str:
+    """The key id of a writer's private key (what its signatures name)."""
+    return key_id(key.public_key())
 
 
 def keygen(directory: str, name: str = "cython-pin-signing", comment: str = "") -> tuple[str, str, str]:
-    """Write ``<dir>/<name>.pem`` (private, mode 0600, never overwritten) and ``<dir>/<name>.pub``;
-    return (private path, public path, public line)."""
+    """Write ``<dir>/<name>.pem`` (private, PKCS#8 PEM, mode 0600, never overwritten) and
+    ``<dir>/<name>.pub`` (its OpenSSH public line); return (private path, public path, public line)."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -141,7 +157,7 @@ def keygen(directory: str, name: str = "cython-pin-signing", comment: str = "") 
     with os.fdopen(fd, "wb") as f:
         f.write(pem)
     os.chmod(priv, 0o600)  # whatever the umask
-    line = public_line(raw_public(key), comment or name)
+    line = openssh_line(key.public_key(), comment or name)
     with open(pub, "w", encoding="utf-8") as f:
         f.write(line + "\n")
     return priv, pub, line
@@ -156,7 +172,7 @@ def sign(doc: dict[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:
     """The signed envelope ``{"signed": doc, "key_id": ..., "signature": base64}``."""
     return {
         "signed": doc,
-        "key_id": key_id(raw_public(key)),
+        "key_id": signer_id(key),
         "signature": base64.b64encode(key.sign(canonical(doc))).decode(),
     }
 
@@ -173,7 +189,6 @@ def verify(envelope: Any, trusted: list[TrustedKey]) -> tuple[dict[str, Any], Tr
     """The signed document and its signer, or SignatureRefused (reason ``unsigned``, ``untrusted`` or
     ``bad-signature``)."""
     from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
     if (
         not isinstance(envelope, dict)
@@ -189,7 +204,7 @@ def verify(envelope: Any, trusted: list[TrustedKey]) -> tuple[dict[str, Any], Tr
         )
     try:
         sig = base64.b64decode(envelope["signature"], validate=True)
-        Ed25519PublicKey.from_public_bytes(signer.raw).verify(sig, canonical(envelope["signed"]))
+        signer.public.verify(sig, canonical(envelope["signed"]))
     except (ValueError, InvalidSignature):
         raise SignatureRefused("bad-signature", f"its signature by {signer.key_id} does not verify") from None
     return envelope["signed"], signer

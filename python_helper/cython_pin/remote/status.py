@@ -1,18 +1,16 @@
 """The team cache as this kernel sees it: the RemoteStatus of the protocol (what the pin panel shows and
 ``python -m cython_pin remote status`` prints) and the team catalogue (that status and the team pins).
 
-Every store access here runs in a daemon thread joined for at most CYTHON_PIN_REMOTE_TIMEOUT seconds in all,
-so a hung store (a server that accepts and never answers, a stuck NFS mount) never holds up the panel or
-the kernel's comm; a late answer is dropped.
+Every store access here is waited for at most CYTHON_PIN_REMOTE_TIMEOUT seconds in all (stores.within), so
+a hung store (a server that accepts and never answers, a stuck NFS mount) never holds up the panel or the
+kernel's comm; a late answer is dropped.
 """
 
 from __future__ import annotations
 
-import os
-import threading
 from typing import TYPE_CHECKING
 
-from .config import MODES, RemoteConfigError
+from .config import RemoteConfigError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -34,31 +32,11 @@ class Check:
         self.extra_error: str | None = None
 
 
-def _bounded(t: Tier, work: Callable[[], None]) -> str | None:
-    """Run ``work`` for at most the remote's timeout; None when it finished, else why not (its exception's
-    text, or that no answer came in time)."""
-    box: dict[str, BaseException] = {}
-
-    def run() -> None:
-        try:
-            work()
-        except BaseException as e:  # handed to the waiting thread
-            box["error"] = e
-
-    th = threading.Thread(target=run, name="cython-pin-remote-status", daemon=True)
-    th.start()
-    th.join(t.cfg.timeout_s)
-    if th.is_alive():
-        return f"no answer within {t.cfg.timeout_s:g} s"
-    err = box.get("error")
-    return None if err is None else str(err) or type(err).__name__
-
-
 def _signing(t: Tier, c: Check) -> None:
     from . import signing
 
     try:
-        c.signer_id = signing.key_id(signing.raw_public(t.signing_key()))
+        c.signer_id = signing.signer_id(t.signing_key())
     except signing.KeyFileError as e:
         c.signing_error = str(e)
         c.signing_problem = f"signing key unusable: {e}"
@@ -74,7 +52,7 @@ def check(t: Tier, extra: Callable[[], Any] | None = None, *, respect_backoff: b
     off; look at the signing key in read-write mode. ``respect_backoff``: while builds skip the remote after
     a failure, say so instead of asking (the panel's question then never waits on a store known to hang)."""
     from .manifest import manifest_path
-    from .stores import StoreError
+    from .stores import StoreError, within
 
     c = Check()
     if t.mode == "off":
@@ -95,7 +73,11 @@ def check(t: Tier, extra: Callable[[], Any] | None = None, *, respect_backoff: b
             except (StoreError, ValueError, RuntimeError, OSError) as e:
                 c.extra_error = str(e)
 
-    why = _bounded(t, work)
+    try:
+        within(work, t.cfg.timeout_s, t.cfg.timeout_s)
+        why = None
+    except Exception as e:  # whatever the store raised is why it did not answer
+        why = str(e) or type(e).__name__
     if why is not None and not state.get("answered"):
         c.unreachable = why
     elif why is not None:
@@ -116,12 +98,11 @@ def _not_configured() -> dict[str, Any]:
 
 
 def _unusable_settings(e: RemoteConfigError) -> dict[str, Any]:
-    mode = os.environ.get("CYTHON_PIN_REMOTE_MODE", "").strip() or "read-only"
     return {
         **_not_configured(),
         "configured": True,
-        "url": os.environ.get("CYTHON_PIN_REMOTE", "").strip(),
-        "mode": mode if mode in MODES else None,
+        "url": e.url,
+        "mode": e.mode,
         "message": f"Team cache unusable: {e}",
     }
 
@@ -165,7 +146,7 @@ def status_of(t: Tier, c: Check) -> dict[str, Any]:
 
 def remote_status() -> dict[str, Any]:
     """The team cache's RemoteStatus for the current environment (asks the store, within the timeout)."""
-    from . import current_tier
+    from .tier import current_tier
 
     try:
         t = current_tier()
@@ -181,7 +162,8 @@ def team_catalogue(root: str) -> dict[str, Any]:
     cache ``root``); no pins when the team cache is not configured, unusable or unreachable."""
     from ..cache.entries import read_meta
     from ..errors import CacheIntegrityError
-    from . import current_tier, team_pins
+    from . import team_pins
+    from .tier import current_tier
 
     try:
         t = current_tier()

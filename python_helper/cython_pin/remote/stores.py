@@ -2,7 +2,8 @@
 
 Every write of an entry is create-only; the team-pins document is the one object that changes, and only by
 compare-and-swap. Errors come out as StoreUnavailable (network, timeout, server error) or StoreForbidden
-(the credentials may not do this), never as a library's own exception types.
+(the credentials may not do this), never as a library's own exception types. :func:`within` bounds the
+wait for any store work.
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ import os
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from typing import Any
+    from collections.abc import Callable
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
 
 PINS_OBJECT = "v1/team-pins.json"
 PINS_DIR = "v1/team-pins"
@@ -212,6 +216,28 @@ class ObjectStore(Store):
         except (ex.AlreadyExistsError, ex.PreconditionError):
             return False
         return True
+
+
+def within(work: Callable[[], T], seconds: float, limit_s: float) -> T:
+    """``work()``'s result (or exception) if it finishes within ``seconds``, else StoreUnavailable("no answer
+    within ``limit_s`` s": the configured limit, of which ``seconds`` is what remains). The work runs in a
+    daemon thread, so a store that never answers (a server that accepts and stays silent, a stuck NFS
+    mount) holds up nothing, not even the interpreter's exit; a late answer is dropped."""
+    import threading
+    from concurrent.futures import Future, wait
+
+    done: Future[T] = Future()
+
+    def run() -> None:
+        try:
+            done.set_result(work())
+        except BaseException as e:  # handed to the waiting thread
+            done.set_exception(e)
+
+    threading.Thread(target=run, name="cython-pin-remote", daemon=True).start()
+    if not wait([done], timeout=max(0.0, seconds)).done:
+        raise StoreUnavailable(f"no answer within {limit_s:g} s")
+    return done.result()
 
 
 def _short(e: BaseException) -> str:

@@ -30,7 +30,7 @@ MAX_ATTEMPTS = 64
 
 
 def _tier(write: bool) -> Tier:
-    from . import current_tier
+    from .tier import current_tier
 
     t = current_tier()
     if t is None or t.mode == "off":
@@ -175,26 +175,29 @@ def _root(cache_dir: str | os.PathLike[str] | None) -> str:
 
 
 def _ensure_shared(t: Tier, root: str, key: str) -> None:
-    """A team pin must name a build others can fetch: the store's manifest, uploaded now from the local
-    cache if needed."""
+    """A team pin must name a build others can fetch: with the entry in the local cache, it is uploaded
+    unless the store has a manifest for it that verifies (so a refused one is superseded); without it, the
+    store must have a manifest."""
     from ..cache.entries import read_meta
     from . import manifest as _manifest
 
+    if read_meta(root, key) is not None:
+        outcome = t.upload(root, key)
+        if outcome in ("created", "existing"):
+            return
+        why = "; ".join(d.message for d in t.take_pending()) or outcome
+        raise RemoteError(
+            f"Could not upload key {key[:16]}... to team cache {t.cfg.url} ({why}); not pinned."
+        )
     try:
         if t.store().get(_manifest.manifest_path(t.abi, key)) is not None:
             return
     except StoreError as e:
         raise RemoteError(f"Cannot read team cache {t.cfg.url}: {e}.") from None
-    if read_meta(root, key) is None:
-        raise FileNotFoundError(
-            f"No cache entry for key {key[:16]}... in {root} or in team cache {t.cfg.url}. Build it first "
-            "(compile_and_load_result) or import an exported archive (import_exported)."
-        )
-    outcome = t.upload(root, key)
-    if outcome not in ("created", "existing"):
-        raise RemoteError(
-            f"Could not upload key {key[:16]}... to team cache {t.cfg.url} ({outcome}); not pinned."
-        )
+    raise FileNotFoundError(
+        f"No cache entry for key {key[:16]}... in {root} or in team cache {t.cfg.url}. Build it first "
+        "(compile_and_load_result) or import an exported archive (import_exported)."
+    )
 
 
 def pin(

@@ -3,7 +3,8 @@ and upload fresh builds in the background.
 
 Nothing here is ever loaded from the store: an entry is downloaded into local staging, every sha256 and the
 manifest's signature are checked, and the existing atomic publish moves it into the local cache, from which
-the engine loads it as from any local entry.
+the engine loads it as from any local entry. A key's manifests come in generations (see manifest.py): a
+lookup takes the first that verifies, an upload adds one only when none does.
 """
 
 from __future__ import annotations
@@ -14,20 +15,22 @@ import os
 import shutil
 import threading
 import time
+from functools import partial
 from typing import TYPE_CHECKING
 
 from ..report.diagnostics import Diagnostic
 from . import archive as _archive
 from . import manifest as _manifest
 from . import signing
-from .config import RemoteConfig
-from .stores import Store, StoreError, StoreForbidden, StoreUnavailable, open_store
+from .config import RemoteConfig, from_env, snapshot
+from .stores import Store, StoreError, StoreForbidden, StoreUnavailable, open_store, within
 
 if TYPE_CHECKING:
     from typing import Any
 
 MAX_BACKOFF_S = 3600.0
 MAX_MANIFEST_BYTES = 1 << 20
+LOCK_WAIT_S = 60.0  # an upload waits this long for a build of the same key to finish before giving up
 _NATIVE_FLAGS = ("-march=native", "-mtune=native", "-mcpu=native")
 _STANDARD_LIB_DIRS = ("/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/local/lib", "/usr/local/lib64")
 
@@ -46,10 +49,19 @@ class Refused(Exception):
 
 
 class Fetched:
-    """A verified download, ready to unpack: the manifest, its signer and the archive bytes."""
+    """A download whose manifest verified, ready to unpack: the manifest, its signer and the archive bytes."""
 
     def __init__(self, manifest: dict[str, Any], signer: signing.TrustedKey, data: bytes) -> None:
         self.manifest, self.signer, self.data = manifest, signer, data
+
+
+def _staging_scratch(root: str, key: str) -> str:
+    """A private folder under the cache's staging area to unpack into, for a check only."""
+    from ..cache.entries import new_staging
+    from ..cache.paths import ensure_root
+
+    ensure_root(root)
+    return new_staging(root, key)
 
 
 def not_shareable(opts: Any) -> str | None:
@@ -164,9 +176,11 @@ class Tier:
             self.stats["refused"][reason] = self.stats["refused"].get(reason, 0) + 1
 
     # --- lookup ------------------------------------------------------------------------------------------
-    def _download(self, key: str) -> Fetched | None:
+    def _download(self, key: str, generation: int) -> Fetched | None:
+        """The verified manifest of ``key``'s ``generation`` and its archive, or None when there is no such
+        generation. Refused when either fails a check; StoreError when the store does not answer."""
         store = self.store()
-        raw = store.get(_manifest.manifest_path(self.abi, key))
+        raw = store.get(_manifest.manifest_path(self.abi, key, generation))
         if raw is None:
             return None
         if len(raw) > MAX_MANIFEST_BYTES:
@@ -190,12 +204,12 @@ class Tier:
             raise Refused("missing-archive", "the manifest's archive is not in the store")
         return Fetched(m, signer, data)
 
-    def lookup(self, key: str, deadline: float | None = None) -> tuple[Fetched | None, list[Diagnostic]]:
-        """Download and verify ``key``'s signed manifest and archive, in at most CYTHON_PIN_REMOTE_TIMEOUT
-        seconds (or until the ``time.monotonic()`` ``deadline``). (None, warnings) on a miss, a refusal or
-        an unreachable store."""
-        if deadline is None:
-            deadline = time.monotonic() + self.cfg.timeout_s
+    def fetch_into(self, root: str, key: str) -> tuple[str | None, list[Diagnostic]]:
+        """Bring ``key`` from the store into the local cache ``root`` (caller holds the key lock): the first
+        generation whose manifest and archive verify is published there, after at most
+        CYTHON_PIN_REMOTE_TIMEOUT seconds of waiting on the store in all. Returns (the signer's label, or
+        None on a miss, a refusal or an unreachable store; warnings)."""
+        t0 = time.monotonic()
         if not self.readable():
             return None, (
                 self.once("problem", f"Team cache {self.cfg.url}: {self.problem}.") if self.problem else []
@@ -204,79 +218,100 @@ class Tier:
             self.stats["skipped_backoff"] += 1
             return None, []
         self.stats["lookups"] += 1
-        box: dict[str, Any] = {}
-
-        def work() -> None:
-            try:
-                box["fetched"] = self._download(key)
-            except BaseException as e:  # handed to the waiting thread
-                box["error"] = e
-
-        # The download runs in a daemon thread so the wait is bounded whatever the store does (a hung NFS
-        # mount, a server that accepts and never answers); a late answer is simply dropped.
-        t = threading.Thread(target=work, name="cython-pin-remote-lookup", daemon=True)
-        t.start()
-        t.join(max(0.0, deadline - time.monotonic()))
-        if t.is_alive():
-            return None, [self._failed(f"no answer within {self.cfg.timeout_s:g} s")]
-        err = box.get("error")
-        if isinstance(err, Refused):
+        try:
+            signer, refusals = self._walk(root, key, t0 + self.cfg.timeout_s)
+        except StoreForbidden as e:
             self._answered()
-            self.count_refusal(err.reason)
-            return None, [warning(f"Team cache entry {key[:16]}... refused: {err}. Built locally instead.")]
-        if isinstance(err, StoreForbidden):
-            self._answered()
-            return None, self.once(
-                "forbidden-read", f"Team cache {self.cfg.url}: not allowed to read ({err})."
-            )
-        if isinstance(err, StoreError):
-            return None, [self._failed(str(err))]
-        if err is not None:
-            return None, [self._failed(f"{type(err).__name__}: {err}")]
+            return None, self.once("forbidden-read", f"Team cache {self.cfg.url}: not allowed to read ({e}).")
+        except StoreError as e:
+            return None, [self._failed(str(e))]
+        except Exception as e:  # a store library's surprise is an unreachable store, never a failed build
+            return None, [self._failed(f"{type(e).__name__}: {e}")]
+        finally:
+            self.stats["max_lookup_s"] = max(self.stats["max_lookup_s"], time.monotonic() - t0)
         self._answered()
-        fetched = box.get("fetched")
-        if fetched is None:
+        if signer is not None:
+            self.stats["hits"] += 1
+            return signer, []
+        if not refusals:
             self.stats["misses"] += 1
-        return fetched, []
+            return None, []
+        why = "; ".join(refusals)
+        return None, [warning(f"Team cache entry {key[:16]}... refused: {why}. Built locally instead.")]
 
-    def install(self, root: str, key: str, fetched: Fetched) -> None:
-        """Check the archive against the manifest, unpack it into local staging and publish it into the local
-        cache (caller holds the key lock). Refused on any mismatch; nothing is published then."""
-        from ..cache.entries import META, new_staging, publish
+    def _walk(self, root: str, key: str, deadline: float) -> tuple[str | None, list[str]]:
+        """The generations of ``key`` in order until one installs or one is missing: (its signer's label or
+        None, why each earlier one was refused)."""
+        refusals: list[str] = []
+        for generation in range(_manifest.MAX_GENERATIONS):
+            try:
+                left = deadline - time.monotonic()
+                fetched = within(partial(self._download, key, generation), left, self.cfg.timeout_s)
+                if fetched is None:
+                    break
+                self.install(root, key, fetched)
+            except Refused as e:
+                self.count_refusal(e.reason)
+                refusals.append(str(e))
+                continue
+            return fetched.signer.label(), refusals
+        return None, refusals
+
+    def _unpack_verified(self, key: str, fetched: Fetched, staging: str) -> None:
+        """Check the archive against its manifest and unpack it into ``staging``; Refused on any mismatch."""
+        from ..cache.entries import META
         from ..cache.hashing import sha256_file
 
         m = fetched.manifest
         if hashlib.sha256(fetched.data).hexdigest() != m["archive_sha256"]:
             raise Refused("archive-sha256", "the archive's sha256 does not match the signed manifest")
-        staging = new_staging(root, key)
         try:
-            try:
-                names = set(_archive.unpack(fetched.data, staging))
-            except _archive.ArchiveRefused as e:
-                raise Refused("archive", str(e)) from None
-            if META not in names:
-                raise Refused("archive", "the archive has no meta.json")
-            try:
-                with open(os.path.join(staging, META), encoding="utf-8") as f:
-                    meta = json.load(f)
-            except ValueError:
-                raise Refused("archive", "the archive's meta.json is not JSON") from None
-            if not isinstance(meta, dict) or meta.get("key") != key:
-                raise Refused("other-key", "the archive holds another key's entry")
-            listed = [{"path": a.get("path"), "sha256": a.get("sha256")} for a in meta.get("artifacts") or []]
-            if listed != m["artifacts"] or meta.get("module_name") != m["module_name"]:
-                raise Refused("archive", "the archive's meta.json does not match the signed manifest")
-            for a in m["artifacts"]:
-                p = os.path.join(staging, *a["path"].split("/"))
-                real = os.path.realpath(p)
-                if not real.startswith(os.path.realpath(staging) + os.sep) or not os.path.isfile(p):
-                    raise Refused("path", f"artifact {a['path']!r} is missing or escapes the entry")
-                if sha256_file(p) != a["sha256"]:
-                    raise Refused("artifact-sha256", f"artifact {a['path']!r} does not match its sha256")
+            names = set(_archive.unpack(fetched.data, staging))
+        except _archive.ArchiveRefused as e:
+            raise Refused("archive", str(e)) from None
+        if META not in names:
+            raise Refused("archive", "the archive has no meta.json")
+        try:
+            with open(os.path.join(staging, META), encoding="utf-8") as f:
+                meta = json.load(f)
+        except ValueError:
+            raise Refused("archive", "the archive's meta.json is not JSON") from None
+        if not isinstance(meta, dict) or meta.get("key") != key:
+            raise Refused("other-key", "the archive holds another key's entry")
+        listed = [{"path": a.get("path"), "sha256": a.get("sha256")} for a in meta.get("artifacts") or []]
+        if listed != m["artifacts"] or meta.get("module_name") != m["module_name"]:
+            raise Refused("archive", "the archive's meta.json does not match the signed manifest")
+        for a in m["artifacts"]:
+            p = os.path.join(staging, *a["path"].split("/"))
+            real = os.path.realpath(p)
+            if not real.startswith(os.path.realpath(staging) + os.sep) or not os.path.isfile(p):
+                raise Refused("path", f"artifact {a['path']!r} is missing or escapes the entry")
+            if sha256_file(p) != a["sha256"]:
+                raise Refused("artifact-sha256", f"artifact {a['path']!r} does not match its sha256")
+
+    def install(self, root: str, key: str, fetched: Fetched) -> None:
+        """Check the archive against the manifest, unpack it into local staging and publish it into the local
+        cache (caller holds the key lock). Refused on any mismatch; nothing is published then."""
+        from ..cache.entries import publish
+
+        staging = _staging_scratch(root, key)
+        try:
+            self._unpack_verified(key, fetched, staging)
             publish(root, key, staging, replace=False)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
+
+    def _verifies(self, root: str, key: str, fetched: Fetched) -> bool:
+        """Whether a reader would install ``fetched`` (unpacked into scratch staging, then removed)."""
+        staging = _staging_scratch(root, key)
+        try:
+            self._unpack_verified(key, fetched, staging)
+        except Refused:
+            return False
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return True
 
     # --- upload ------------------------------------------------------------------------------------------
     def upload_refusal(self, opts: Any) -> list[Diagnostic]:
@@ -290,33 +325,35 @@ class Tier:
             return self.once("no-signing-key", f"Team cache is read-write but nothing is uploaded: {e}.")
         return []
 
+    def _tell(self, message: str) -> None:
+        """A warning from a background upload, for the next build result."""
+        with self._lock:
+            self.pending.append(message)
+
     def upload(self, root: str, key: str) -> str:
-        """Upload the local entry for ``key`` if the store has no manifest for it: archive first (create-only,
-        content-addressed), then the signed manifest (create-only, last). Returns "created", "existing",
-        "skipped" or "failed"."""
-        from ..cache.entries import read_meta
-        from ..cache.paths import entry_dir
+        """Upload the local entry for ``key`` unless the store has a manifest for it that verifies: the entry
+        is verified and packed under its key lock (a corrupt or half-replaced entry is never published),
+        then the archive goes up (create-only, content-addressed) and last the signed manifest, as the next
+        generation (create-only). Returns "created", "existing", "skipped" or "failed"."""
+        from ..cache.locks import LockTimeout
+        from ..errors import CacheIntegrityError
 
         if self.mode != "read-write" or self.backing_off():
             return "skipped"
-        store = self.store()
-        mpath = _manifest.manifest_path(self.abi, key)
         try:
-            if store.get(mpath) is not None:
-                self.stats["uploads_existing"] += 1
-                return "existing"
-            meta = read_meta(root, key)
-            if meta is None:
-                return "skipped"
-            data = _archive.pack(entry_dir(root, key))
-            sha = hashlib.sha256(data).hexdigest()
-            store.put_create(_manifest.archive_path(self.abi, sha), data)
-            key_ = self.signing_key()
-            m = _manifest.make_manifest(
-                key, self.abi, meta, sha, len(data), signing.key_id(signing.raw_public(key_))
-            )
-            body = json.dumps(signing.sign(m, key_), sort_keys=True).encode()
-            created = store.put_create(mpath, body)
+            packed = self._pack_verified(root, key)
+        except CacheIntegrityError as e:
+            self.stats["upload_failures"] += 1
+            self._tell(f"Not uploaded to the team cache: the local entry does not verify. {e}")
+            return "failed"
+        except LockTimeout as e:
+            self.stats["upload_failures"] += 1
+            self._tell(f"Not uploaded to the team cache: {e}")
+            return "failed"
+        if packed is None:
+            return "skipped"
+        try:
+            outcome = self._publish(root, key, *packed)
         except StoreForbidden as e:
             with self._lock:
                 self.mode = "read-only"
@@ -330,9 +367,67 @@ class Tier:
         except (StoreUnavailable, OSError, signing.KeyFileError) as e:
             self.stats["upload_failures"] += 1
             if isinstance(e, StoreUnavailable):
-                msg = self._failed(str(e)).message
-                with self._lock:
-                    self.pending.append(msg)
+                self._tell(self._failed(str(e)).message)
             return "failed"
-        self.stats["uploads_created" if created else "uploads_existing"] += 1
-        return "created" if created else "existing"
+        if outcome == "failed":
+            self.stats["upload_failures"] += 1
+        else:
+            self.stats[f"uploads_{outcome}"] += 1
+        return outcome
+
+    def _pack_verified(self, root: str, key: str) -> tuple[dict[str, Any], bytes] | None:
+        """(meta, archive bytes) of the local entry, verified and packed under its key lock; None when there
+        is no entry. CacheIntegrityError when it does not verify, LockTimeout when a build holds the lock
+        too long."""
+        from ..cache.entries import key_lock, read_meta, verify_entry
+        from ..cache.paths import ensure_root, entry_dir
+
+        if read_meta(root, key) is None:
+            return None
+        ensure_root(root)
+        with key_lock(root, key, LOCK_WAIT_S):
+            meta = read_meta(root, key)  # again: a force_rebuild may have replaced it meanwhile
+            if meta is None:
+                return None
+            verify_entry(root, key, meta)
+            return meta, _archive.pack(entry_dir(root, key))
+
+    def _publish(self, root: str, key: str, meta: dict[str, Any], data: bytes) -> str:
+        """Walk ``key``'s generations: "existing" at the first that verifies, else the packed entry becomes
+        the first free generation ("created"; "existing" when another writer took that name first)."""
+        store = self.store()
+        key_ = self.signing_key()
+        for generation in range(_manifest.MAX_GENERATIONS):
+            try:
+                there = self._download(key, generation)
+            except Refused:
+                continue
+            if there is not None:
+                if self._verifies(root, key, there):
+                    return "existing"
+                continue
+            sha = hashlib.sha256(data).hexdigest()
+            store.put_create(_manifest.archive_path(self.abi, sha), data)
+            m = _manifest.make_manifest(key, self.abi, meta, sha, len(data), signing.signer_id(key_))
+            body = json.dumps(signing.sign(m, key_), sort_keys=True).encode()
+            created = store.put_create(_manifest.manifest_path(self.abi, key, generation), body)
+            return "created" if created else "existing"
+        self._tell(
+            f"Not uploaded to the team cache: key {key[:16]}... already has {_manifest.MAX_GENERATIONS} "
+            "manifests that this process refuses; ask the store's admin to remove them."
+        )
+        return "failed"
+
+
+_current: dict[str, Any] = {}  # "env": the variables the "tier" was made from
+
+
+def current_tier() -> Tier | None:
+    """The process's tier for the current environment (rebuilt when the variables change), or None when no
+    remote is configured. RemoteConfigError for an unusable setting."""
+    env = snapshot()
+    if _current.get("env") != env:
+        cfg = from_env()
+        _current["env"], _current["tier"] = env, (Tier(cfg) if cfg is not None else None)
+    t: Tier | None = _current["tier"]
+    return t

@@ -63,6 +63,20 @@ def main() -> None:
                 open(step["path"], "w").close()
             elif op == "sleep":
                 time.sleep(step["s"])
+            elif op == "queue_upload":  # what a build does after it built: queue the upload of its entry
+                from cython_pin.cache.paths import get_cache_dir
+                from cython_pin.cache.tiers import team_tier
+
+                team = team_tier()
+                assert team is not None
+                out["diagnostics"] = [d.message for d in team.after_build(get_cache_dir(), step["key"], None)]
+            elif op == "setenv":
+                os.environ.update(step["env"])
+            elif op == "pending":  # warnings left by background uploads for the next result
+                from cython_pin.remote import current_tier
+
+                t = current_tier()
+                out["messages"] = [d.message for d in t.take_pending()] if t else []
             elif op == "stats":
                 from cython_pin.remote import current_tier
 

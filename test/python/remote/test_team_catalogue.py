@@ -178,7 +178,7 @@ def test_unreachable_and_hung_stores_are_bounded(nodes: Nodes, monkeypatch: pyte
         FIGURES["team_catalogue_hung_s"] = round(took, 3)
         # a build's lookup fails too and the remote is skipped for a while: the panel is not kept waiting
         t = current_tier()
-        assert t is not None and t.lookup("0" * 64)[0] is None and t.backing_off()
+        assert t is not None and t.fetch_into(nodes.base, "0" * 64)[0] is None and t.backing_off()
         t0 = time.monotonic()
         cat = ok("team_catalogue")
         FIGURES["team_catalogue_backing_off_s"] = round(time.monotonic() - t0, 3)

@@ -74,23 +74,52 @@ def test_pack_is_deterministic_and_unpacks(tmp_path) -> None:
     assert (out / "sub" / "b.txt").read_bytes() == b"def"
 
 
-@pytest.mark.parametrize("kind", ["dotdot", "absolute", "symlink", "duplicate"])
+@pytest.mark.parametrize("kind", ["dotdot", "symlink", "inner-symlink", "hardlink", "fifo", "duplicate"])
 def test_unsafe_members_are_refused(tmp_path, kind: str) -> None:
-    if kind == "symlink":
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    if kind in ("symlink", "inner-symlink", "hardlink"):
         m = tarfile.TarInfo("link.so")
-        m.type, m.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        m.type = tarfile.LNKTYPE if kind == "hardlink" else tarfile.SYMTYPE
+        m.linkname = "/etc/passwd" if kind == "symlink" else "m.so"
+        members = [m]
+    elif kind == "fifo":
+        m = tarfile.TarInfo("pipe")
+        m.type = tarfile.FIFOTYPE
         members = [m]
     elif kind == "duplicate":
         a, b = tarfile.TarInfo("m.so"), tarfile.TarInfo("m.so")
         a.size = b.size = 1
         members = [a, b]
     else:
-        m = tarfile.TarInfo("../evil.so" if kind == "dotdot" else "/tmp/evil.so")
+        m = tarfile.TarInfo("sub/../../evil.so")
         m.size = 1
         members = [m]
     with pytest.raises(archive.ArchiveRefused):
-        archive.unpack(_tar(members), str(tmp_path))
-    assert not (tmp_path.parent / "evil.so").exists()
+        archive.unpack(_tar(members), str(dest))
+    assert not (tmp_path / "evil.so").exists() and list(dest.iterdir()) == []
+
+
+def test_absolute_names_stay_inside(tmp_path) -> None:
+    """tarfile's data filter strips the leading slash: the file lands inside the destination."""
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    m = tarfile.TarInfo(str(tmp_path / "evil.so"))
+    m.size = 1
+    archive.unpack(_tar([m]), str(dest))
+    assert not (tmp_path / "evil.so").exists()
+    assert (dest / str(tmp_path).lstrip("/") / "evil.so").read_bytes() == b"x"
+
+
+def test_an_archive_too_large_unpacked_is_refused(tmp_path, monkeypatch) -> None:
+    from cython_pin.cache import untar
+
+    monkeypatch.setattr(untar, "MAX_UNPACKED_BYTES", 1000)
+    a, b = tarfile.TarInfo("a.so"), tarfile.TarInfo("b.so")
+    a.size = b.size = 600
+    with pytest.raises(archive.ArchiveRefused, match="more than"):
+        archive.unpack(_tar([a, b]), str(tmp_path))
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_garbage_is_refused(tmp_path) -> None:

@@ -64,8 +64,10 @@ def test_other_signer_is_untrusted(pair, tmp_path) -> None:
 
 
 def test_trusted_keys_file_forms(pair) -> None:
+    from cryptography.hazmat.primitives import serialization
+
     key, line = pair
-    raw = signing.raw_public(key)
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     text = f"# comment\n\n{line}\n{base64.b64encode(raw).decode()} raw-form\n"
     keys = signing.parse_trusted_keys(text)
     assert [k.key_id for k in keys] == [keys[0].key_id] * 2
@@ -98,7 +100,7 @@ def test_openssh_private_key_is_accepted(tmp_path) -> None:
             serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption()
         )
     )
-    assert signing.raw_public(signing.load_private_key(str(p))) == signing.raw_public(k)
+    assert signing.signer_id(signing.load_private_key(str(p))) == signing.signer_id(k)
 
 
 def test_non_ed25519_private_key_is_refused(tmp_path) -> None:
@@ -113,3 +115,52 @@ def test_non_ed25519_private_key_is_refused(tmp_path) -> None:
     )
     with pytest.raises(signing.KeyFileError, match="not ed25519"):
         signing.load_private_key(str(p))
+
+
+# A key pair written by `python -m cython_pin keygen` before keys were read and written through
+# cryptography's OpenSSH support (a throwaway test key), with the id ssh-keygen -lf gave for it then.
+OLD_PEM = b"""-----BEGIN PRIVATE KEY-----
+MC4CAQAwBQYDK2VwBCIEIF+6qHRErDoeUlkxEOXckQOAcaoksr+BwpkVVEfJ7p1g
+-----END PRIVATE KEY-----
+"""
+OLD_PUB = (
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIy0z15wsoCv9WVJi9lUk2zG1SSUIMEzqYivtgiZUG1N made-by-old-code\n"
+)
+OLD_ID = "SHA256:kbLckDy/+3WdQN1HXHjxch5FC2I685x3Uz1Yf5CVUEw"
+OLD_SIGNATURE = "iRHH+Ccgb53li8lwQGKTXEh2Bnk72qSWWqqnxiYbLzAqqT7KTFt5sIKD1FYNUvd6xyK9pxlegeLPLA7vzZJDAA=="
+
+
+def test_key_files_written_by_the_old_keygen_still_load(tmp_path) -> None:
+    priv = tmp_path / "old.pem"
+    priv.write_bytes(OLD_PEM)
+    key = signing.load_private_key(str(priv))
+    (trusted,) = signing.parse_trusted_keys(OLD_PUB)
+    assert signing.signer_id(key) == trusted.key_id == OLD_ID and trusted.comment == "made-by-old-code"
+    # ed25519 signatures are deterministic: the same bytes as the old code signed, and they verify
+    env = signing.sign({"a": 1}, key)
+    assert env["signature"] == OLD_SIGNATURE
+    assert signing.verify(env, [trusted])[0] == {"a": 1}
+    assert signing.openssh_line(key.public_key(), "made-by-old-code") + "\n" == OLD_PUB
+
+
+def test_key_id_is_what_ssh_keygen_shows(tmp_path) -> None:
+    import shutil
+    import subprocess
+
+    if shutil.which("ssh-keygen") is None:
+        pytest.skip("ssh-keygen is not installed")
+    priv, pub, line = signing.keygen(str(tmp_path), "k", "ci@example")
+    out = subprocess.run(["ssh-keygen", "-lf", pub], capture_output=True, text=True, check=True).stdout
+    key_id = signing.signer_id(signing.load_private_key(priv))
+    assert out.split()[1] == key_id and out.split()[2] == "ci@example" and line.endswith(" ci@example")
+
+
+def test_without_cryptography_keys_are_a_clear_error(pair, tmp_path, monkeypatch) -> None:
+    """The remote extra missing: a KeyFileError (the remote is not used), never an ImportError in a build."""
+    import sys
+
+    _key, line = pair
+    monkeypatch.setitem(sys.modules, "cryptography", None)
+    for call in (lambda: signing.parse_trusted_keys(line), lambda: signing.load_private_key(str(tmp_path))):
+        with pytest.raises(signing.KeyFileError, match=r"cython-pin\[remote\]"):
+            call()
