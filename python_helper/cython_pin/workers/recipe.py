@@ -112,6 +112,7 @@ class Recipe:
             lock_timeout_s=600.0,
             pure_python=bool(d.get("pure_python")),
             pgo=bool(d.get("pgo")),
+            openmp=bool(d.get("openmp")),
             **lists,
         )
 
