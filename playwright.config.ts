@@ -6,9 +6,8 @@
  * One project per story (spec file), each with its own server (test/e2e/jupyter_server_test_config.py) on a
  * free port of 127.0.0.1 and its own temp folder (root, cache…), as a user's own session would be:
  * `cython-pin` (the main story), `build-ahead`, and `team-cache` (its kernels also see a signed `file://`
- * team store). Screenshots (one per step), the browser figures (perf.json,
- * perf-ahead.json: benchmarks/ reads them) and failure traces go to test-output/e2e/, the JSON report to
- * test-output/e2e.json (scripts/test counts from it).
+ * team store). Screenshots (one per step) and the browser figures (perf.json, perf-ahead.json: benchmarks/
+ * reads them) go to test-output/e2e/, the JSON report to test-output/e2e.json (scripts/test counts from it).
  */
 import { execFileSync } from 'child_process';
 import * as crypto from 'crypto';
@@ -74,7 +73,7 @@ export default defineConfig({
   ...baseConfig,
   testDir: 'test/e2e',
   testMatch: '*.spec.ts',
-  // Emptied at the start of each run: screenshots, perf figures, and each failed test's trace.
+  // Emptied at the start of each run: screenshots and perf figures.
   outputDir: 'test-output/e2e',
   // Each file is one story whose steps build on each other; the machine has two cores.
   workers: 1,
@@ -86,7 +85,9 @@ export default defineConfig({
     viewport: { width: 1400, height: 850 },
     // Galata's default records a video: that needs Playwright's own ffmpeg download, which cannot work here.
     video: 'off',
-    trace: 'retain-on-failure',
+    // Recording a trace slows every step down severalfold on this 2-core machine; a failed step leaves its
+    // screenshot. For a trace: `npx playwright test --trace=on`.
+    trace: 'off',
     launchOptions: { ...chromium, headless: true }
   },
   projects: servers.map(s => ({

@@ -67,7 +67,7 @@ export class Story {
     await this.page.context().close();
   }
 
-  /** test-output/e2e/<spec>-<step>.png after each step (…-FAILED.png when it failed), attached to the report. */
+  /** test-output/e2e/<spec>-<step>.png after each step (…-FAILED.png when it failed). */
   async screenshot(testInfo: TestInfo): Promise<void> {
     const spec = path.basename(testInfo.file, '.spec.ts');
     const step = testInfo.title
@@ -81,10 +81,6 @@ export class Story {
       `${spec}-${step}${failed ? '-FAILED' : ''}.png`
     );
     await this.page.screenshot({ path: file });
-    await testInfo.attach('screenshot', {
-      path: file,
-      contentType: 'image/png'
-    });
   }
 
   /** The kernels' cython_pin cache. */
