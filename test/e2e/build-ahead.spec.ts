@@ -25,7 +25,7 @@ test.afterAll(async () => {
 });
 // eslint-disable-next-line no-empty-pattern
 test.afterEach(async ({}, testInfo) => {
-  await nb.screenshot(testInfo);
+  await nb?.screenshot(testInfo);
 });
 
 const SAMPLES = Math.max(1, Number(process.env.CYTHON_PIN_E2E_PERF ?? '1'));

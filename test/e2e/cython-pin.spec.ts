@@ -26,7 +26,7 @@ test.afterAll(async () => {
 });
 // eslint-disable-next-line no-empty-pattern
 test.afterEach(async ({}, testInfo) => {
-  await nb.screenshot(testInfo);
+  await nb?.screenshot(testInfo);
 });
 
 test('0. the notebook opens with the extension loaded and a Python kernel that runs', async () => {

@@ -26,7 +26,7 @@ test.afterAll(async () => {
 });
 // eslint-disable-next-line no-empty-pattern
 test.afterEach(async ({}, testInfo) => {
-  await nb.screenshot(testInfo);
+  await nb?.screenshot(testInfo);
 });
 
 const teamRow = () =>
