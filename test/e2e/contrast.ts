@@ -2,7 +2,7 @@
  * WCAG contrast of the text the page shows, from computed styles: for every visible element with its own
  * text under the given roots, the text colour composited over the backgrounds beneath it.
  */
-import { Page } from 'playwright-core';
+import { Page } from '@playwright/test';
 
 export interface ILowContrast {
   text: string;
