@@ -2,6 +2,7 @@ import { JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { buildAheadPlugin } from './ahead/plugin';
 import { compilePlugin } from './compile/plugin';
 import { settingsPlugin } from './config/plugin';
+import { heatPlugin } from './heat/plugin';
 import { kernelPlugin } from './kernel/plugin';
 import { panelPlugin } from './panel/plugin';
 import { rendererPlugin } from './renderer/plugin';
@@ -19,6 +20,7 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   kernelPlugin,
   compilePlugin,
   buildAheadPlugin,
+  heatPlugin,
   rendererPlugin,
   panelPlugin
 ];

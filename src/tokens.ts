@@ -20,6 +20,7 @@ export namespace CommandIDs {
   export const refreshPanel = 'cython-pin:refresh-pin-manager';
   export const pinKey = 'cython-pin:pin-key';
   export const insertImport = 'cython-pin:insert-import';
+  export const showLineC = 'cython-pin:show-line-c';
 }
 
 export const PLUGIN_PREFIX = 'jupyterlab-cython-pin';

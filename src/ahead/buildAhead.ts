@@ -1,6 +1,7 @@
 import { CodeCell } from '@jupyterlab/cells';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { showCellDiagnostics } from '../diagnostics/cellMarkers';
+import { showCellHeat } from '../heat/cellHeat';
 import type {
   IBuildStateTracker,
   IConnectorRegistry,
@@ -30,7 +31,8 @@ function cellById(panel: NotebookPanel, id: string): CodeCell | null {
  * Build ahead while the user types: each notebook gets a scheduler that
  * sends `prebuild` after a pause in a magic cell's edits (when the setting
  * is on and the helper is ready), and the helper's prebuild_state events
- * about a cell's current text become its lint markers.
+ * about a cell's current text become its lint markers, and with
+ * liveAnnotation its heat gutter.
  */
 export function startBuildAhead(options: IBuildAheadOptions): void {
   const { tracker, registry, builds, settings } = options;
@@ -49,7 +51,8 @@ export function startBuildAhead(options: IBuildAheadOptions): void {
           return connector.request('prebuild', {
             cell_id: cellId,
             generation,
-            source
+            source,
+            ...(settings.config.liveAnnotation ? { annotate: true } : {})
           });
         },
         delayMs: () => settings.config.buildAheadDelayMs
@@ -107,6 +110,10 @@ export function startBuildAhead(options: IBuildAheadOptions): void {
     const cell = cellById(panel, cell_id);
     if (diagnostics && cell) {
       showCellDiagnostics(cell, diagnostics, current);
+    }
+    const annotation = event.data.annotation;
+    if (annotation && cell && settings.config.liveAnnotation && current()) {
+      showCellHeat(cell, annotation, current);
     }
   });
 }

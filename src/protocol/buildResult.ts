@@ -1,6 +1,5 @@
 /** Decoder for the build-result bundle (BuildResult in the schema). */
 import {
-  Annotation,
   BUILD_ORIGINS,
   BUILD_STATUSES,
   BuildResult,
@@ -14,7 +13,6 @@ import {
   bool,
   Decoded,
   fail,
-  int,
   nonEmpty,
   nullable,
   num,
@@ -23,27 +21,9 @@ import {
   run,
   str
 } from './decode';
+import { annotation } from './annotation';
 import { diagnostic } from './diagnostic';
 import { errorInfo } from './messages';
-
-function annotation(v: unknown, path: string): Annotation {
-  const a = rec(v, path);
-  return {
-    max_score: num(a.max_score, `${path}.max_score`),
-    lines: arr(a.lines, `${path}.lines`, (l, lp) => {
-      const r = rec(l, lp);
-      return {
-        line: int(r.line, `${lp}.line`),
-        score: num(r.score, `${lp}.score`),
-        source: str(r.source, `${lp}.source`),
-        c_code: str(r.c_code, `${lp}.c_code`)
-      };
-    }),
-    ...(a.full_c !== undefined
-      ? { full_c: str(a.full_c, `${path}.full_c`) }
-      : {})
-  };
-}
 
 function timings(v: unknown, path: string): Timings {
   const t = rec(v, path);

@@ -11,6 +11,7 @@ import {
   PrebuildStateEvent,
   Reply
 } from '../_generated/protocol';
+import { annotation } from './annotation';
 import { diagnostic } from './diagnostic';
 import {
   arr,
@@ -88,7 +89,10 @@ function prebuildState(d: JSONRecord): PrebuildStateEvent {
       key: nonEmpty(d.key, 'data.key'),
       stage: oneOf(d.stage, 'data.stage', PREBUILD_STAGES),
       diagnostics: arr(d.diagnostics, 'data.diagnostics', diagnostic),
-      elapsed_s: seconds(d.elapsed_s, 'data.elapsed_s')
+      elapsed_s: seconds(d.elapsed_s, 'data.elapsed_s'),
+      ...(d.annotation !== undefined
+        ? { annotation: annotation(d.annotation, 'data.annotation') }
+        : {})
     }
   };
 }

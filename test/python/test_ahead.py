@@ -24,6 +24,7 @@ from cython_pin.ahead.worker import NICE
 from cython_pin.jupyter.magic import CELL_LINE_OFFSET
 from cython_pin.jupyter.prebuild import prebuild, split_cell
 from cython_pin.jupyter.protocol import make_event
+from protocol_checks import check
 from support import HELPER, live_processes
 
 
@@ -152,6 +153,59 @@ def test_prebuild_then_run_is_a_hit_that_says_built_ahead(shell, shown, seen):
     assert again["used_cache"] is True and again["built_ahead_utc"] is None
     assert "built ahead" not in shown[-1]["text/plain"]
     assert prebuild({"cell_id": "c1", "generation": 2, "source": cell}, shell)["decision"] == "cached"
+
+
+def test_an_annotated_build_ahead_brings_the_cells_line_scores_and_the_run_shows_none(shell, shown, seen):
+    more = "def g(x):\n    return x + 1\n\ncdef int h(int a):\n    return a * 2\n"
+    cell = "%%cython_pin\n" + _fresh_source() + more
+    res = prebuild({"cell_id": "ann", "generation": 4, "source": cell, "annotate": True}, shell)
+    assert res["decision"] == "started"
+    _wait(lambda: _final(seen, 4))
+    (done,) = [d for e, d in seen if e == "prebuild_state" and d["stage"] == "done"]
+    cython_state = [d for e, d in seen if e == "prebuild_state" and d["stage"] == "cython"]
+    assert "annotation" not in cython_state[0]  # only the done event carries it
+    lines = {ln["line"]: ln for ln in done["annotation"]["lines"]}
+    cell_lines = cell.split("\n")
+    for n in (2, 3, 4, 5, 7, 8):  # on the cell's lines: the magic line is 1
+        assert lines[n]["source"] == cell_lines[n - 1]
+    assert lines[5]["score"] > 0 and "__pyx_v_x" in lines[5]["c_code"]  # x + 1 on a Python object
+    assert lines[8]["score"] == 0 and "__pyx_v_a * 2" in lines[8]["c_code"]  # pure C
+    assert done["annotation"]["max_score"] == max(ln["score"] for ln in lines.values())
+    assert "full_c" not in done["annotation"]
+    check("Event", make_event("prebuild_state", done))  # the contract's shape
+
+    # The entry is the one the plain cell's run uses (same key), and that run shows no annotation.
+    shell.run_cell(cell)
+    payload = shown[-1]["application/vnd.cython-pin.build+json"]
+    assert payload["key"] == res["key"] and payload["used_cache"] is True
+    assert payload["annotation"] is None and "text/html" not in shown[-1]
+    assert shell.user_ns["g"](2) == 3
+    entry = os.path.join(os.environ["CYTHON_PIN_CACHE_DIR"], res["key"])
+    with open(os.path.join(entry, "meta.json")) as f:
+        assert json.load(f)["annotation"] is None
+    assert os.path.exists(os.path.join(entry, "annotation.json"))
+
+
+def test_a_build_ahead_not_asked_to_annotate_writes_and_sends_no_annotation(shell, seen):
+    cell = "%%cython_pin\n" + _fresh_source()
+    res = prebuild({"cell_id": "plain", "generation": 1, "source": cell}, shell)
+    _wait(lambda: _final(seen, 1))
+    (done,) = [d for e, d in seen if e == "prebuild_state" and d["stage"] == "done"]
+    assert "annotation" not in done
+    entry = os.path.join(os.environ["CYTHON_PIN_CACHE_DIR"], res["key"])
+    assert not os.path.exists(os.path.join(entry, "annotation.json"))
+
+
+def test_an_annotated_cell_built_ahead_keeps_its_annotation_for_the_run(shell, shown, seen):
+    cell = "%%cython_pin -a\n" + _fresh_source()
+    res = prebuild({"cell_id": "a", "generation": 2, "source": cell, "annotate": True}, shell)
+    _wait(lambda: _final(seen, 2))
+    (done,) = [d for e, d in seen if e == "prebuild_state" and d["stage"] == "done"]
+    assert [ln["line"] for ln in done["annotation"]["lines"]][:2] == [2, 3]
+    shell.run_cell(cell)
+    payload = shown[-1]["application/vnd.cython-pin.build+json"]
+    assert payload["key"] == res["key"] and payload["used_cache"] is True
+    assert [ln["line"] for ln in payload["annotation"]["lines"]][:2] == [2, 3]
 
 
 def test_cython_error_arrives_as_a_live_diagnostic_on_the_cell_line(shell, seen):

@@ -247,6 +247,7 @@ def test_every_op_result_and_error_of_the_real_dispatcher(cache, emitted):
         "reason": None,
     }
     assert s.ok("prebuild", cell_id="c1", generation=4, source="print(1)\n")["decision"] == "skipped"
+    assert s.ok("prebuild", cell_id="c1", generation=5, source=cell, annotate=True)["decision"] == "cached"
     assert s.ok("team_catalogue") == {  # no CYTHON_PIN_REMOTE here
         "remote": {
             "configured": False,

@@ -76,7 +76,10 @@ describe('startBuildAhead', () => {
   afterEach(() => jest.useRealTimers());
 
   it('sends prebuild for an edited magic cell after the configured pause, not for the cell being first seen', () => {
-    const { sent, edit } = setup({ buildAheadDelayMs: 400 });
+    const { sent, edit } = setup({
+      buildAheadDelayMs: 400,
+      liveAnnotation: false
+    });
     edit(MAGIC); // the notebook opened: the cell is seen
     jest.advanceTimersByTime(5000);
     expect(sent).toHaveLength(0);
@@ -90,6 +93,18 @@ describe('startBuildAhead', () => {
         args: { cell_id: 'cell-1', generation: 1, source: `${MAGIC} + 1` }
       }
     ]);
+  });
+
+  it('asks for the annotation when liveAnnotation is on, and only then', () => {
+    for (const liveAnnotation of [true, false]) {
+      const { sent, edit } = setup({ liveAnnotation });
+      edit(MAGIC);
+      edit(`${MAGIC} + 1`);
+      jest.advanceTimersByTime(5000);
+      expect(sent.map(r => r.args.annotate)).toEqual([
+        liveAnnotation ? true : undefined
+      ]);
+    }
   });
 
   it('sends nothing when the setting is off, and turning it off drops a pending send', () => {

@@ -143,7 +143,8 @@ describe('settings', () => {
       showAnnotation: true,
       takeOverCythonMagic: false,
       buildAhead: true,
-      buildAheadDelayMs: 1000
+      buildAheadDelayMs: 1000,
+      liveAnnotation: true
     });
     // The magic line's ALIAS is the pin instruction (the helper pins it, collision rule included): there is
     // no separate auto-pin setting that could re-pin with overwrite.

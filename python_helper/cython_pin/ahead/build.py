@@ -16,11 +16,12 @@ class KeyMismatch(RuntimeError):
     """The worker computed another key than the kernel did (a different environment or working folder)."""
 
 
-def build_ahead(source: str, opts: dict[str, Any], expected_key: str) -> str:
+def build_ahead(source: str, opts: dict[str, Any], expected_key: str, annotate: bool = False) -> str:
     """Build ``source`` with ``opts`` into the cache (nothing to do when the entry is there already) and
-    return its key. The entry's meta says ``built_ahead`` (made at its ``created_utc``). Raises KeyMismatch
-    when this process computes another key than ``expected_key``, BuildError when Cython or the compiler
-    fails."""
+    return its key. The entry's meta says ``built_ahead`` (made at its ``created_utc``). ``annotate``: Cython
+    also writes its annotation, kept in the entry for :func:`annotation_field` (see :func:`_annotate`).
+    Raises KeyMismatch when this process computes another key than ``expected_key``, BuildError when Cython
+    or the compiler fails."""
     from ..build.numpy_detect import NumpyNeeded, remember
     from ..engine import module_job, module_key
 
@@ -33,12 +34,46 @@ def build_ahead(source: str, opts: dict[str, Any], expected_key: str) -> str:
         )
     job = module_job(source, key, o, root, numpy_used, t0)
     try:
-        return _build(job)
+        return _build(_annotate(job) if annotate else job)
     except NumpyNeeded:  # as the engine does: remember it, build under the key with numpy
         if job.with_numpy is None:
             raise
         remember(root, key)
-        return _build(job.with_numpy())
+        numpy_job = job.with_numpy()
+        return _build(_annotate(numpy_job) if annotate else numpy_job)
+
+
+def _annotate(job: Job) -> Job:
+    """Have Cython write its annotation during its pass, under the plain build's key (the generated C is the
+    same): the entry keeps annotation.json, but its meta does not offer it, so running the plain cell later
+    shows no annotation it did not ask for. A build that asks for the annotation anyway is left as it is."""
+    from ..build.options import BuildOptions
+
+    plain = job.opts
+    if not plain.annotate:
+        job.build_opts = lambda staging: BuildOptions(**dict(plain.__dict__, annotate=True))
+        job.meta_extra["annotation"] = None
+    return job
+
+
+def annotation_field(root: str, key: str, line_offset: int) -> dict[str, Any]:
+    """``{"annotation": ...}`` for the done prebuild_state event of a request that asked for it: what Cython
+    wrote for the entry (annotation.json) on the cell's lines, without the whole generated C; ``{}`` when the
+    entry has none."""
+    import json
+
+    from ..cache.paths import entry_dir
+    from ..report.annotation import shift
+
+    try:
+        with open(os.path.join(entry_dir(root, key), "annotation.json"), encoding="utf-8") as f:
+            annotation = json.load(f)
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(annotation, dict) or not isinstance(annotation.get("lines"), list):
+        return {}
+    annotation.pop("full_c", None)
+    return {"annotation": shift(annotation, line_offset)}
 
 
 def _build(job: Job) -> str:

@@ -16,6 +16,8 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
+from .build import annotation_field
+
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import IO, Any
@@ -35,8 +37,10 @@ class Request:
         opts: dict[str, Any],
         root: str,
         line_offset: int,
+        annotate: bool = False,
     ) -> None:
         self.cell_id, self.generation, self.key = cell_id, generation, key
+        self.annotate = annotate  # the done event carries the annotation Cython wrote on the way
         self.source, self.opts, self.root, self.line_offset = source, opts, root, line_offset
         self.cwd = os.getcwd()
         from ..build.toolchain import compiler_environment
@@ -136,6 +140,11 @@ class Scheduler:
                 "stage": stage,
                 "diagnostics": diagnostics,
                 "elapsed_s": round(time.monotonic() - req.started, 3),
+                **(
+                    annotation_field(req.root, req.key, req.line_offset)
+                    if stage == "done" and req.annotate
+                    else {}
+                ),
             },
         )
 
@@ -158,6 +167,7 @@ class Scheduler:
                 "cwd": req.cwd,
                 "line_offset": req.line_offset,
                 "compiler_env": req.compiler_env,
+                "annotate": req.annotate,
             }
         )
 

@@ -120,7 +120,7 @@ class Worker:
         try:
             os.chdir(msg["cwd"])  # relative paths in the options mean what they mean in the kernel
             _use_compiler_environment(msg.get("compiler_env") or {})
-            build_ahead(msg["source"], msg["opts"], msg["key"])
+            build_ahead(msg["source"], msg["opts"], msg["key"], annotate=bool(msg.get("annotate")))
         except Cancelled:
             self._finish(job, "cancelled")
         except BuildError as e:

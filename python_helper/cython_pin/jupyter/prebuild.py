@@ -98,5 +98,6 @@ def prebuild(args: dict[str, Any], shell: Any | None) -> dict[str, Any]:
     if read_meta(root, key) is not None:
         scheduler().start_worker()  # a notebook of built cells gets edited next: be warm for that edit
         return answer("cached", key)
-    scheduler().submit(Request(cell_id, generation, key, body, opts, root, CELL_LINE_OFFSET))
+    annotate = bool(args.get("annotate", False))
+    scheduler().submit(Request(cell_id, generation, key, body, opts, root, CELL_LINE_OFFSET, annotate))
     return answer("started", key)

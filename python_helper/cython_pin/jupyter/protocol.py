@@ -34,7 +34,7 @@ _ARGS: dict[str, tuple[dict[str, tuple[type, ...]], dict[str, tuple[type, ...]]]
     ),
     "import_pinned": ({"alias": (str,)}, {"team": (bool,)}),
     "catalogue": ({}, {}),
-    "prebuild": ({"cell_id": (str,), "generation": (int,), "source": (str,)}, {}),
+    "prebuild": ({"cell_id": (str,), "generation": (int,), "source": (str,)}, {"annotate": (bool,)}),
     "team_catalogue": ({}, {}),
 }
 OPS = tuple(_ARGS)
@@ -87,6 +87,8 @@ def _check_stage_event(name: str, data: dict[str, Any]) -> None:
         if require_field(data, "generation", (int,), what) < 0:
             raise ProtocolError(f"{what}: generation must be >= 0.")
         require_field(data, "diagnostics", (list,), what)
+        if "annotation" in data:
+            require_field(data["annotation"], "lines", (list,), f"{what} annotation")
         stages = PREBUILD_STAGES
     else:
         require_field(data, "module_name", (str,), what)
