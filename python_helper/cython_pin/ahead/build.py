@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from typing import TYPE_CHECKING
 
@@ -60,8 +62,6 @@ def annotation_field(root: str, key: str, line_offset: int) -> dict[str, Any]:
     """``{"annotation": ...}`` for the done prebuild_state event of a request that asked for it: what Cython
     wrote for the entry (annotation.json) on the cell's lines, without the whole generated C; ``{}`` when the
     entry has none."""
-    import json
-
     from ..cache.paths import entry_dir
     from ..report.annotation import shift
 
