@@ -26,7 +26,7 @@ def _is_us(node: ast.expr, namespace: dict[str, Any]) -> bool:
         value = eval(builtins.compile(ast.Expression(target), "<decorator>", "eval"), dict(namespace))  # noqa: S307
     except Exception:  # noqa: BLE001 - an unresolvable decorator is not ours
         return False
-    return value is compile_function
+    return value is _compile_function
 
 
 def function_module_source(func: Callable[..., Any]) -> str:
@@ -56,12 +56,12 @@ def function_module_source(func: Callable[..., Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def compile_function(func: Callable[..., Any] | None = None, **opts: Any) -> Any:
+def _compile_function(func: Callable[..., Any] | None = None, **opts: Any) -> Any:
     """``@cython_pin.compile`` or ``@cython_pin.compile(profile="release", ...)`` on a pure-Python-mode
     function: returns the Cython-compiled function (options as for ``compile_and_load_result``).
     The build result is on the function as ``__cython_pin_result__`` when the function type allows it."""
     if func is None:
-        return lambda f: compile_function(f, **opts)
+        return lambda f: _compile_function(f, **opts)
     from .engine import compile_and_load_result
 
     result = compile_and_load_result(function_module_source(func), pure_python=True, **opts)
@@ -73,4 +73,4 @@ def compile_function(func: Callable[..., Any] | None = None, **opts: Any) -> Any
     return compiled
 
 
-compile = compile_function  # noqa: A001 - the public name, ``cython_pin.compile``
+compile = _compile_function  # noqa: A001 - the public name, ``cython_pin.compile``

@@ -75,7 +75,7 @@ def needs_reading(source: str, support_files: dict[str, bytes]) -> bool:
     )
 
 
-def read_build_settings(
+def _read_build_settings(
     source: str,
     file_name: str,
     support_files: dict[str, bytes],
@@ -174,13 +174,13 @@ def _memoised_settings(
     base: dict[str, Any],
     root: str | None,
 ) -> dict[str, Any]:
-    """:func:`read_build_settings`, remembered in ``<root>/build-settings/<digest>.json``. The digest covers
+    """:func:`_read_build_settings`, remembered in ``<root>/build-settings/<digest>.json``. The digest covers
     everything the settings depend on: Cython's version, the file name, the source, the support files, the
     include directories and their header-like files (a cimported .pxd may come from there), and ``base``."""
     import json
 
     if root is None:
-        return read_build_settings(source, file_name, support_files, include_dirs, base)
+        return _read_build_settings(source, file_name, support_files, include_dirs, base)
     import hashlib
 
     from ..cache.keys import include_dir_digest
@@ -203,7 +203,7 @@ def _memoised_settings(
             return memo
     except (OSError, ValueError):
         pass
-    values = read_build_settings(source, file_name, support_files, include_dirs, base)
+    values = _read_build_settings(source, file_name, support_files, include_dirs, base)
     try:
         from ..cache.atomic import atomic_write
 

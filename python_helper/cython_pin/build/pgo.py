@@ -36,7 +36,7 @@ GCC_FLAGS = {
 }
 
 
-def compiler_family(language: str, root: str | None) -> str | None:
+def _compiler_family(language: str, root: str | None) -> str | None:
     """``"gcc"`` when the compiler is GCC (the only one with PGO flags here), else its name."""
     from .toolchain import compiler_identity
 
@@ -54,15 +54,15 @@ def flags(step: str, profile_dir: str, work_dir: str) -> list[str]:
     return [f.format(profile=profile_dir, work=work_dir) for f in GCC_FLAGS[step]]
 
 
-def training_name(module_name: str) -> str:
+def _training_name(module_name: str) -> str:
     """The name the instrumented module is imported under (``"_pgo_" in __name__`` is how a cell tells)."""
     return "_pgo_" + module_name
 
 
-def wrapper_source(module_name: str) -> str:
+def _wrapper_source(module_name: str) -> str:
     """A C file giving the instrumented library a second init function, so it is imported as
     ``_pgo_<name>`` while the profile is recorded for the very code the final ``<name>`` is built from."""
-    pgo = training_name(module_name)
+    pgo = _training_name(module_name)
     return (
         '#include "Python.h"\n'
         f"extern PyMODINIT_FUNC PyInit_{module_name}(void);\n"
@@ -93,7 +93,7 @@ def train(artifact: str, module_name: str, compiled_profile_dir: str, profile_di
     parts = [p for p in os.path.abspath(compiled_profile_dir).split(os.sep) if p]
     env = dict(os.environ, GCOV_PREFIX=profile_dir, GCOV_PREFIX_STRIP=str(len(parts)))
     env.pop("PYTHONSTARTUP", None)
-    cmd = [sys.executable, "-c", _TRAIN, training_name(module_name), artifact, json.dumps(sys.path)]
+    cmd = [sys.executable, "-c", _TRAIN, _training_name(module_name), artifact, json.dumps(sys.path)]
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
     try:
@@ -113,7 +113,7 @@ def train(artifact: str, module_name: str, compiled_profile_dir: str, profile_di
             msg,
             diagnostics=[Diagnostic(0, 0, "error", msg, "helper", None)],
             output=text,
-            log=f"$ {' '.join(cmd[:2])} <import {training_name(module_name)}>\n{text}",
+            log=f"$ {' '.join(cmd[:2])} <import {_training_name(module_name)}>\n{text}",
             stage="PGO training",
         )
     return text, time.perf_counter() - t0
@@ -128,7 +128,7 @@ def _flatten(profile_dir: str) -> None:
                 os.replace(os.path.join(dirpath, n), os.path.join(profile_dir, n))
 
 
-def has_profile(profile_dir: str) -> bool:
+def _has_profile(profile_dir: str) -> bool:
     """True when ``profile_dir`` holds recorded profile data."""
     try:
         return any(n.endswith(".gcda") for n in os.listdir(profile_dir))
@@ -136,7 +136,7 @@ def has_profile(profile_dir: str) -> bool:
         return False
 
 
-def with_flags(opts: BuildOptions, extra: list[str], extra_sources: tuple[str, ...] = ()) -> BuildOptions:
+def _with_flags(opts: BuildOptions, extra: list[str], extra_sources: tuple[str, ...] = ()) -> BuildOptions:
     """A copy of ``opts`` with ``extra`` compiler and linker flags (the link needs them too when LDSHARED
     links separately) and more sources. Not part of any key: both PGO steps are derived from the same
     inputs."""
@@ -161,28 +161,28 @@ def use_opts(job: Job, staging: str) -> BuildOptions:
     from .job import Job
 
     o = job.opts
-    family = compiler_family(o.language, job.root)
+    family = _compiler_family(o.language, job.root)
     if family != "gcc":
         job.log.append(f"No PGO configuration known for C compiler '{family}': built without the profile.\n")
         return o
     gen_key = hashlib.sha256(f"pgo-generate:{job.key}".encode()).hexdigest()
-    gen = Job("module", gen_key, training_name(job.name), job.root, o, job.numpy_used, job.prepare, 0, 0)
+    gen = Job("module", gen_key, _training_name(job.name), job.root, o, job.numpy_used, job.prepare, 0, 0)
     times: dict[str, float] = {"cythonize": 0.0, "compile": 0.0}
     gen.meta_extra = {"pgo": "generate"}
 
     def gen_opts(gen_staging: str) -> BuildOptions:
         profile = os.path.join(gen_staging, PROFILE_DIR)
         gen.meta_extra["pgo_compiled_profile_dir"] = profile
-        wrapper = os.path.join(gen_staging, training_name(job.name) + ".c")
+        wrapper = os.path.join(gen_staging, _training_name(job.name) + ".c")
         with open(wrapper, "w", encoding="utf-8") as f:
-            f.write(wrapper_source(job.name))
-        return with_flags(o, flags("generate", profile, gen_staging), (wrapper,))
+            f.write(_wrapper_source(job.name))
+        return _with_flags(o, flags("generate", profile, gen_staging), (wrapper,))
 
     def train_in_staging(gen_staging: str, units: list[Any]) -> set[str]:
         profile = os.path.join(gen_staging, PROFILE_DIR)
         output, seconds = train(units[0].artifact_path, job.name, profile, profile)
         times["compile"] += seconds
-        gen.log.append(f"$ <training run: import {training_name(job.name)}>\n{output}")
+        gen.log.append(f"$ <training run: import {_training_name(job.name)}>\n{output}")
         names = os.listdir(profile) if os.path.isdir(profile) else []
         return {os.path.join(PROFILE_DIR, n) for n in names}
 
@@ -194,13 +194,13 @@ def use_opts(job: Job, staging: str) -> BuildOptions:
             meta, t = build(gen)
             times["cythonize"] += t["cythonize"]
             times["compile"] += t["compile"]
-        elif not has_profile(profile):  # the profile was removed: train the cached build again
+        elif not _has_profile(profile):  # the profile was removed: train the cached build again
             art = os.path.join(entry_dir(job.root, gen_key), meta["artifacts"][0]["path"])
             output, seconds = train(art, job.name, meta["pgo_compiled_profile_dir"], profile)
             times["compile"] += seconds
-            gen.log.append(f"$ <training run: import {training_name(job.name)}>\n{output}")
+            gen.log.append(f"$ <training run: import {_training_name(job.name)}>\n{output}")
         else:
             gen.log.append(f"(instrumented build and its profile from the cache: {gen_key})\n")
     job.log += gen.log
     job.meta_extra, job.extra_timings = {"pgo": "use"}, times
-    return with_flags(o, flags("use", profile, staging))
+    return _with_flags(o, flags("use", profile, staging))

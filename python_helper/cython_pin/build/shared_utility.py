@@ -36,7 +36,7 @@ SCHEMA = 1
 MEMORYVIEW = r"\[\s*:[\s:1]*[,\]]"
 
 
-def may_use_memoryviews(source: str) -> bool:
+def _may_use_memoryviews(source: str) -> bool:
     """The cheap test the key makes first: does ``source`` contain memoryview syntax at all."""
     return re.search(MEMORYVIEW, source) is not None
 
@@ -44,7 +44,7 @@ def may_use_memoryviews(source: str) -> bool:
 def spec(source: str, opts: BuildOptions, root: str) -> dict[str, Any] | None:
     """The shared module a build of ``source`` with ``opts`` depends on (``key``, ``module``, and the flags
     to build it with), or None when it is built without one."""
-    if not may_use_memoryviews(source) or not _eligible(opts):
+    if not _may_use_memoryviews(source) or not _eligible(opts):
         return None
     macros = [[n, v] for n, v in opts.define_macros]
     key = _key(opts.opt_flags, macros, root)

@@ -107,7 +107,7 @@ def _load_package(package: str, init_path: str, submodules: list[tuple[str, str]
     return pkg
 
 
-def public_names(module: ModuleType) -> list[str]:
+def _public_names(module: ModuleType) -> list[str]:
     """``__all__`` if the module defines it, else its names not starting with ``_``."""
     names = getattr(module, "__all__", None)
     if names is not None:
@@ -116,9 +116,9 @@ def public_names(module: ModuleType) -> list[str]:
 
 
 def bind_public_names(module: ModuleType, namespace: dict[str, object]) -> list[str]:
-    """Bind the module's public names (:func:`public_names`) in ``namespace``; return the names bound
+    """Bind the module's public names (:func:`_public_names`) in ``namespace``; return the names bound
     (a name listed in ``__all__`` that the module lacks is skipped)."""
-    bound = [n for n in public_names(module) if hasattr(module, n)]
+    bound = [n for n in _public_names(module) if hasattr(module, n)]
     for n in bound:
         namespace[n] = getattr(module, n)
     return bound

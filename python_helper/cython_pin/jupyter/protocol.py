@@ -46,7 +46,7 @@ def _is(value: Any, types: tuple[type, ...]) -> bool:
     return isinstance(value, types)
 
 
-def require_field(msg: Any, field: str, types: tuple[type, ...], what: str) -> Any:
+def _require_field(msg: Any, field: str, types: tuple[type, ...], what: str) -> Any:
     """``msg[field]``, after checking ``msg`` is an object holding ``field`` of one of ``types``."""
     if not isinstance(msg, dict) or field not in msg:
         raise ProtocolError(f"{what}: missing field '{field}'.")
@@ -61,14 +61,14 @@ def validate_request(msg: Any) -> tuple[str, str, dict[str, Any]]:
         raise ProtocolError("request: message data must be a JSON object.")
     if msg.get("type") != "request":
         raise ProtocolError(f"request: type must be 'request', got {msg.get('type')!r}.")
-    mid = require_field(msg, "id", (str,), "request")
-    op = require_field(msg, "op", (str,), "request")
+    mid = _require_field(msg, "id", (str,), "request")
+    op = _require_field(msg, "op", (str,), "request")
     if op not in _ARGS:
         raise ProtocolError(f"request: unknown op {op!r}; known ops: {', '.join(OPS)}.")
-    args = require_field(msg, "args", (dict,), f"request {op}")
+    args = _require_field(msg, "args", (dict,), f"request {op}")
     required, optional = _ARGS[op]
     for name, types in required.items():
-        require_field(args, name, types, f"request {op} args")
+        _require_field(args, name, types, f"request {op} args")
     for name, value in args.items():
         if name in required:
             continue
@@ -83,37 +83,37 @@ def _check_stage_event(name: str, data: dict[str, Any]) -> None:
     """The fields of a ``prebuild_state`` or ``build_progress`` event."""
     what = f"event {name} data"
     if name == "prebuild_state":
-        require_field(data, "cell_id", (str,), what)
-        if require_field(data, "generation", (int,), what) < 0:
+        _require_field(data, "cell_id", (str,), what)
+        if _require_field(data, "generation", (int,), what) < 0:
             raise ProtocolError(f"{what}: generation must be >= 0.")
-        require_field(data, "diagnostics", (list,), what)
+        _require_field(data, "diagnostics", (list,), what)
         if "annotation" in data:
-            require_field(data["annotation"], "lines", (list,), f"{what} annotation")
+            _require_field(data["annotation"], "lines", (list,), f"{what} annotation")
         stages = PREBUILD_STAGES
     else:
-        require_field(data, "module_name", (str,), what)
+        _require_field(data, "module_name", (str,), what)
         stages = BUILD_STAGES
-    require_field(data, "key", (str,), what)
-    if require_field(data, "stage", (str,), what) not in stages:
+    _require_field(data, "key", (str,), what)
+    if _require_field(data, "stage", (str,), what) not in stages:
         raise ProtocolError(f"{what}: stage must be one of {', '.join(stages)}.")
-    if require_field(data, "elapsed_s", _NUM, what) < 0:
+    if _require_field(data, "elapsed_s", _NUM, what) < 0:
         raise ProtocolError(f"{what}: elapsed_s must be >= 0.")
 
 
-def validate_event(msg: Any) -> None:
+def _validate_event(msg: Any) -> None:
     """Check an Event (``pins_changed``, ``cache_changed``, ``prebuild_state``, ``build_progress``)."""
     if not isinstance(msg, dict) or msg.get("type") != "event":
         raise ProtocolError("event: type must be 'event'.")
-    name = require_field(msg, "event", (str,), "event")
+    name = _require_field(msg, "event", (str,), "event")
     if name not in EVENTS:
         raise ProtocolError(f"event: unknown event {name!r}.")
-    data = require_field(msg, "data", (dict,), "event")
+    data = _require_field(msg, "data", (dict,), "event")
     if name in ("prebuild_state", "build_progress"):
         _check_stage_event(name, data)
         return
-    require_field(data, "cache_dir", (str,), f"event {name} data")
+    _require_field(data, "cache_dir", (str,), f"event {name} data")
     if name == "pins_changed":
-        pins = require_field(data, "pins", (dict,), "event pins_changed data")
+        pins = _require_field(data, "pins", (dict,), "event pins_changed data")
         if not all(isinstance(k, str) and isinstance(v, str) for k, v in pins.items()):
             raise ProtocolError("event pins_changed: pins must map alias -> key strings.")
 
@@ -121,5 +121,5 @@ def validate_event(msg: Any) -> None:
 def make_event(event: str, data: dict[str, Any]) -> dict[str, Any]:
     """An Event message."""
     msg = {"type": "event", "event": event, "data": data}
-    validate_event(msg)
+    _validate_event(msg)
     return msg

@@ -144,7 +144,7 @@ def status_of(t: Tier, c: Check) -> dict[str, Any]:
     }
 
 
-def remote_status() -> dict[str, Any]:
+def _remote_status() -> dict[str, Any]:
     """The team cache's RemoteStatus for the current environment (asks the store, within the timeout)."""
     from .tier import current_tier
 

@@ -35,7 +35,7 @@ def defer_loading() -> None:
     _state["defer"] = True
 
 
-def check_reference(ref: object) -> tuple[str, str, tuple[str, ...], bytes | None]:
+def _check_reference(ref: object) -> tuple[str, str, tuple[str, ...], bytes | None]:
     """(key, module name, aliases, recipe) of a reference; BuildUnavailableError if it is not one."""
     if (
         isinstance(ref, tuple)
@@ -67,7 +67,7 @@ def load_global(ref: object, path: str) -> Any:
     name with the import hook, so its classes resolve by name in this process."""
     import _cython_pin_import_hook as hook
 
-    key, name, _aliases, _recipe = check_reference(ref)
+    key, name, _aliases, _recipe = _check_reference(ref)
     assert isinstance(ref, tuple)
     hook.names[name] = ref
     module = None
@@ -102,13 +102,13 @@ class Unresolved:
         return hook.load_global, (self.reference, self.path)
 
     def __repr__(self) -> str:
-        key, name, _a, _r = check_reference(self.reference)
+        key, name, _a, _r = _check_reference(self.reference)
         return f"<cython_pin function {self.path} of {name} (key {key[:16]}...), not loaded yet>"
 
 
 def _from_caches(ref: tuple[Any, ...]) -> tuple[ModuleType | None, str]:
     """The build from the local cache, else the team cache; (None, why) when neither has it."""
-    key, name, _a, _r = check_reference(ref)
+    key, name, _a, _r = _check_reference(ref)
     module = loader.loaded(key)
     try:
         if module is None:
@@ -129,7 +129,7 @@ def _from_caches(ref: tuple[Any, ...]) -> tuple[ModuleType | None, str]:
 def resolve(ref: object) -> ModuleType:
     """The module of the build ``ref`` names, loaded and verified in this process (see the module's doc).
     BuildUnavailableError, naming the build and the remedies, when it cannot be had."""
-    key, name, _aliases, recipe = check_reference(ref)
+    key, name, _aliases, recipe = _check_reference(ref)
     assert isinstance(ref, tuple)
     module, why = _from_caches(ref)
     if module is not None:
@@ -187,7 +187,7 @@ def _rebuild(ref: tuple[Any, ...], key: str, name: str, blob: bytes) -> ModuleTy
 def unavailable(ref: tuple[Any, ...], reasons: list[str]) -> BuildUnavailableError:
     """The error for a build this process cannot have: the build (module, key prefix, aliases), why, and
     the remedies."""
-    key, name, aliases, _r = check_reference(ref)
+    key, name, aliases, _r = _check_reference(ref)
     pinned = f", pinned as {', '.join(repr(a) for a in aliases)}" if aliases else ""
     import socket
 
