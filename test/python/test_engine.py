@@ -181,11 +181,12 @@ def test_timings_name_every_phase_and_add_up():
 
     t = {"hash": 0.001, "cythonize": 0.109, "compile": 0.409, "shared": 4.3, "load": 0.001, "total": 4.86}
     assert timings_text(t) == (
-        "4.86 s total (hash 1 ms, cythonize 109 ms, compile 409 ms, shared 4.30 s, load 1 ms, other 40 ms)"
+        "4.86 s total (hash 1 ms, cythonize 109 ms, compile 409 ms, shared module 4.30 s, load 1 ms, "
+        "other 40 ms)"
     )
     assert sum(v for _, v in timing_parts(t)) == pytest.approx(4.86)
     assert timings_text({"hash": 0.0001, "wait": 0.32, "load": 0.001, "total": 0.3212}) == (
-        "321 ms total (wait 320 ms, load 1 ms)"
+        "321 ms total (lock wait 320 ms, load 1 ms)"
     )
 
 

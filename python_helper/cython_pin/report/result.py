@@ -45,9 +45,19 @@ def format_seconds(s: float) -> str:
     return f"{s * 1e3:.0f} ms" if s < 1 else f"{s:.2f} s"
 
 
+# The phases' names in the summary (the frontend's result view uses the same).
+_PART_NAMES = {
+    "wait": "lock wait",
+    "fetch": "team fetch",
+    "shared": "shared module",
+    "rebuild": "numpy rebuild",
+}
+
+
 def timings_text(timings: dict[str, float]) -> str:
-    """``4.86 s total (hash 1 ms, shared 4.31 s, cythonize 109 ms, ...)``: only the phases that took time."""
-    parts = ", ".join(f"{k} {format_seconds(v)}" for k, v in timing_parts(timings))
+    """``4.86 s total (hash 1 ms, cythonize 109 ms, ..., shared module 4.30 s)``: only the phases that took
+    time, then "other" for the rest."""
+    parts = ", ".join(f"{_PART_NAMES.get(k, k)} {format_seconds(v)}" for k, v in timing_parts(timings))
     total = format_seconds(timings_json(timings)["total"])
     return f"{total} total ({parts})" if parts else f"{total} total"
 
