@@ -130,6 +130,9 @@ def _try_hit(
             mod = _load_entry(root, key, meta)
             # its first load in this process says when the build ahead made it (when published, not started)
             ahead = meta.get("created_utc") if meta.get("built_ahead") else None
+            fetched = meta.get("fetched_ahead")
+            if isinstance(fetched, dict):  # a build ahead brought it from the team cache: say who signed it
+                ahead, origin, signer = fetched.get("utc"), "remote", fetched.get("signer")
         _meta_by_key[key] = meta
     t_load = time.perf_counter() - t1
     timings = {

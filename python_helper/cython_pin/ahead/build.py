@@ -58,7 +58,11 @@ def _build(job: Job) -> str:
         if team:
             from ..remote import fetch
 
-            if fetch(job.root, job.key, job.opts)[0] is not None:
+            signer = fetch(job.root, job.key, job.opts)[0]
+            if signer is not None:
+                from ..cache.entries import mark_fetched_ahead
+
+                mark_fetched_ahead(job.root, job.key, signer)
                 return job.key
         build(job)
     if team:

@@ -125,6 +125,15 @@ def write_meta(staging: str, meta: dict[str, Any]) -> None:
     )
 
 
+def mark_fetched_ahead(root: str, key: str, signer: str) -> None:
+    """Record in the entry's meta.json that a build ahead brought it from the team cache, signed by
+    ``signer``, so its first load says so as a fetch in the kernel would (caller holds the key lock)."""
+    meta = read_meta(root, key)
+    if meta is not None:
+        meta["fetched_ahead"] = {"signer": signer, "utc": utc_now()}
+        write_meta(os.path.join(root, key), meta)
+
+
 def remove_tree(root: str, path: str) -> None:
     """Move ``path`` into the trash (atomic disappearance) and delete it."""
     import shutil
