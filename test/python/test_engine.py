@@ -9,6 +9,7 @@ import signal
 import stat
 import subprocess
 import sys
+import threading
 import time
 
 import cython_pin
@@ -218,10 +219,14 @@ def test_a_build_that_waited_for_the_key_lock_says_so(tmp_path):
     assert holder.stdout is not None and holder.stdin is not None
     assert holder.stdout.readline().strip() == "held"
 
+    def release() -> None:
+        time.sleep(0.2)  # the build has said "waiting" and goes on to the lock: let it find it taken
+        holder.stdin.write("go\n")  # type: ignore[union-attr]
+        holder.stdin.flush()  # type: ignore[union-attr]
+
     def release_when_waiting(event: str, data: dict) -> None:
         if event == "build_progress" and data["stage"] == "waiting":
-            holder.stdin.write("go\n")  # type: ignore[union-attr]
-            holder.stdin.flush()  # type: ignore[union-attr]
+            threading.Thread(target=release, daemon=True).start()
 
     listener = events.subscribe(release_when_waiting)
     try:
