@@ -33,7 +33,8 @@ const esmPackages = [
   'pretty-ms',
   'strip-final-newline',
   'unicorn-magic',
-  'yoctocolors'
+  'yoctocolors',
+  'vscode-ws-jsonrpc'
 ].join('|');
 
 const common = {

@@ -108,8 +108,11 @@ export interface ICythonPinSettings {
   readonly changed: ISignal<ICythonPinSettings, ICythonPinConfig>;
 }
 
-/** Where a code cell's last build stands. */
-export type BuildPhase = 'none' | 'building' | 'ok' | 'error';
+/**
+ * Where a code cell's build stands. `ahead`: its current text was built
+ * ahead (or is already in the cache), so running it is a cache hit.
+ */
+export type BuildPhase = 'none' | 'building' | 'ahead' | 'ok' | 'error';
 
 export interface ICellBuildState {
   phase: BuildPhase;
@@ -132,6 +135,11 @@ export interface IBuildStateTracker {
   /** A cell's source changed (also emitted once when a cell is first seen). */
   readonly sourceChanged: ISignal<IBuildStateTracker, ICellEvent>;
   state(cell: CodeCell): ICellBuildState;
+  /**
+   * The cell's current text is in the cache (a build ahead finished, or it
+   * was there already): its phase is `ahead` until the next edit or run.
+   */
+  setBuiltAhead(cell: CodeCell): void;
 }
 
 /** Per-notebook kernel connectors, shared by every feature plugin. */

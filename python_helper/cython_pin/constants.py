@@ -14,8 +14,12 @@ PROFILES = ("fast-debug", "release", "annotate")
 DEFAULT_PROFILE = "fast-debug"
 SEVERITIES = ("error", "warning", "note")
 DIAGNOSTIC_SOURCES = ("cython", "compiler", "linker", "helper")
-# A BuildResult's timings carry these stages; its JSON adds "total".
-TIMING_KEYS = ("hash", "cythonize", "compile", "load")
+# A BuildResult's timings carry these stages; its JSON adds "total". wait: for the key lock (another build
+# of the same source); fetch: the team cache's lookup and download; shared: waiting for Cython's shared
+# utility module built beside the build; rebuild: the first build, redone with numpy's headers.
+TIMING_KEYS = ("hash", "wait", "fetch", "cythonize", "compile", "shared", "rebuild", "load")
+# The stages older helpers did not report: optional in the contract (0 when absent).
+OPTIONAL_TIMING_KEYS = ("wait", "fetch", "shared", "rebuild")
 # The stages of a build ahead (prebuild_state events) and of a build the user waits for (build_progress).
 PREBUILD_STAGES = ("cython", "done", "failed", "cancelled")
 BUILD_STAGES = ("waiting", "cython", "compile", "link")

@@ -111,8 +111,10 @@ def _try_hit(
     extra: tuple[Diagnostic, ...] = (),
     origin: str | None = None,
     signer: str | None = None,
+    phases: dict[str, float] | None = None,
 ) -> BuildResult | None:
-    """Memo or disk hit: check meta, verify sha256, load. None if there is no entry."""
+    """Memo or disk hit: check meta, verify sha256, load. None if there is no entry. ``phases``: time spent
+    before the lookup (waiting for the key lock, the team cache), so the timings add up."""
     t1 = time.perf_counter()
     mod = loader.loaded(key)
     meta = _meta_by_key.get(key) if mod is not None else None
@@ -129,12 +131,14 @@ def _try_hit(
             mod = _load_entry(root, key, meta)
             # its first load in this process says when the build ahead made it (when published, not started)
             ahead = meta.get("created_utc") if meta.get("built_ahead") else None
+            fetched = meta.get("fetched_ahead")
+            if isinstance(fetched, dict):  # a build ahead brought it from the team cache: say who signed it
+                ahead, origin, signer = fetched.get("utc"), "remote", fetched.get("signer")
         _meta_by_key[key] = meta
     t_load = time.perf_counter() - t1
     timings = {
+        **(phases or {}),
         "hash": t_hash,
-        "cythonize": 0.0,
-        "compile": 0.0,
         "load": t_load,
         "total": time.perf_counter() - t0,
     }
@@ -163,24 +167,35 @@ def _remote_hit(
     profile: str | None,
     extra: tuple[Diagnostic, ...],
     opts: Any,
+    phases: dict[str, float] | None = None,
 ) -> tuple[BuildResult | None, tuple[Diagnostic, ...]]:
     """The local cache missed (caller holds the key lock): fetch ``key`` from the team cache into the local
-    cache and load it from there. Returns (hit or None, diagnostics)."""
+    cache and load it from there. Returns (hit or None, diagnostics); ``phases`` gains the time the lookup
+    took ("fetch"), hit or not."""
+    phases = {} if phases is None else phases
+    t1 = time.perf_counter()
     signer, diags = team.fetch(root, key, opts)
+    phases["fetch"] = phases.get("fetch", 0.0) + time.perf_counter() - t1
     extra = (*extra, *diags)
     if signer is None:
         return None, extra
-    return _try_hit(root, key, t0, t_hash, profile, extra, origin="remote", signer=signer), extra
+    return _try_hit(root, key, t0, t_hash, profile, extra, "remote", signer, phases), extra
 
 
 def _hit_first(
-    root: str, key: str, name: str, o: BuildOptions, t0: float, t_hash: float
+    root: str,
+    key: str,
+    name: str,
+    o: BuildOptions,
+    t0: float,
+    t_hash: float,
+    phases: dict[str, float] | None = None,
 ) -> BuildResult | None:
     """The cache hit for ``key`` without taking its lock, or None (no entry, or a rebuild was asked for)."""
     if o.force_rebuild or not o.use_cache:
         return None
     extra = (_named_module_warning(name),) if o.module_name else ()
-    hit = _try_hit(root, key, t0, t_hash, o.profile, extra)
+    hit = _try_hit(root, key, t0, t_hash, o.profile, extra, phases=phases)
     if hit is not None:
         _report(hit, o.verbose)
     return hit
@@ -193,13 +208,18 @@ def run_job(job: Job, *, hit_checked: bool = False) -> BuildResult:
     the key)."""
     from .build.numpy_detect import NumpyNeeded, remember
 
+    t1 = time.perf_counter()
     try:
         return _run_job(job, hit_checked)
     except NumpyNeeded:
         if job.with_numpy is None:
             raise
         remember(job.root, job.key)
-        return _run_job(job.with_numpy(), False)
+        redo = job.with_numpy()
+        # the first build's time is "rebuild", not the redo's hashing
+        redo.t_hash = job.t_hash
+        redo.extra_timings["rebuild"] = time.perf_counter() - t1
+        return _run_job(redo, False)
 
 
 def _run_job(job: Job, hit_checked: bool) -> BuildResult:
@@ -210,7 +230,7 @@ def _run_job(job: Job, hit_checked: bool) -> BuildResult:
     extra: tuple[Diagnostic, ...] = (_named_module_warning(job.name),) if o.module_name else ()
     fresh = o.force_rebuild or not o.use_cache
     if not hit_checked:
-        hit = _hit_first(job.root, job.key, job.name, o, job.t0, job.t_hash)
+        hit = _hit_first(job.root, job.key, job.name, o, job.t0, job.t_hash, job.extra_timings)
         if hit is not None:
             return hit
     # force_rebuild with the module already loaded: the entry is rebuilt on disk, but the process keeps its
@@ -225,14 +245,18 @@ def _run_job(job: Job, hit_checked: bool) -> BuildResult:
             from .build import progress
 
             progress.stage("waiting", job.key, job.name, job.t0)
+    t_lock = time.perf_counter()
     with lock:
+        job.extra_timings["wait"] = time.perf_counter() - t_lock
         if not fresh:  # another process may have built it while we waited
-            hit = _try_hit(job.root, job.key, job.t0, job.t_hash, o.profile, extra)
+            hit = _try_hit(job.root, job.key, job.t0, job.t_hash, o.profile, extra, phases=job.extra_timings)
             if hit is not None:
                 _report(hit, o.verbose)
                 return hit
             if team is not None:
-                hit, extra = _remote_hit(team, job.root, job.key, job.t0, job.t_hash, o.profile, extra, o)
+                hit, extra = _remote_hit(
+                    team, job.root, job.key, job.t0, job.t_hash, o.profile, extra, o, job.extra_timings
+                )
                 if hit is not None:
                     events.emit("cache_changed", {"cache_dir": job.root})
                     _report(hit, o.verbose)

@@ -39,21 +39,41 @@ export function startBuildAhead(options: IBuildAheadOptions): void {
   const schedulers = new WeakMap<NotebookPanel, PrebuildScheduler>();
   const seen = new WeakSet<CodeCell>();
 
+  /** The cell's text of `generation` is in the cache: its marker says so while the text stays. */
+  const ready = (
+    panel: NotebookPanel,
+    scheduler: PrebuildScheduler,
+    cellId: string,
+    generation: number
+  ) => {
+    const cell = cellById(panel, cellId);
+    if (cell && scheduler.isCurrent(cellId, generation)) {
+      builds.setBuiltAhead(cell);
+    }
+  };
+
   const schedulerOf = (panel: NotebookPanel): PrebuildScheduler => {
     let scheduler = schedulers.get(panel);
     if (!scheduler) {
-      const s = new PrebuildScheduler({
+      const s: PrebuildScheduler = new PrebuildScheduler({
         send: (cellId, generation, source) => {
           const connector = registry.get(panel);
           if (!connector?.isReady) {
             return Promise.reject(new Error('the helper is not ready'));
           }
-          return connector.request('prebuild', {
-            cell_id: cellId,
-            generation,
-            source,
-            ...(settings.config.liveAnnotation ? { annotate: true } : {})
-          });
+          return connector
+            .request('prebuild', {
+              cell_id: cellId,
+              generation,
+              source,
+              ...(settings.config.liveAnnotation ? { annotate: true } : {})
+            })
+            .then(result => {
+              if (result.decision === 'cached') {
+                ready(panel, s, cellId, result.generation);
+              }
+              return result;
+            });
         },
         delayMs: () => settings.config.buildAheadDelayMs
       });
@@ -114,6 +134,9 @@ export function startBuildAhead(options: IBuildAheadOptions): void {
     const annotation = event.data.annotation;
     if (annotation && cell && settings.config.liveAnnotation && current()) {
       showCellHeat(cell, annotation, current);
+    }
+    if (event.data.stage === 'done') {
+      ready(panel, scheduler, cell_id, generation);
     }
   });
 }

@@ -78,9 +78,21 @@ export class BuildStateTracker implements IBuildStateTracker {
   state(cell: CodeCell): ICellBuildState {
     const result = latestBuildResult(cell.model.outputs);
     return {
-      phase: this._building.has(cell) ? 'building' : phaseOf(result),
+      phase: this._building.has(cell)
+        ? 'building'
+        : this._ahead.has(cell)
+          ? 'ahead'
+          : phaseOf(result),
       result
     };
+  }
+
+  setBuiltAhead(cell: CodeCell): void {
+    if (this._ahead.has(cell) || this._building.has(cell)) {
+      return;
+    }
+    this._ahead.add(cell);
+    this._emitState(cell);
   }
 
   setBuilding(cell: CodeCell, building: boolean): void {
@@ -88,6 +100,7 @@ export class BuildStateTracker implements IBuildStateTracker {
       return; // unchanged: markers and lint are not redrawn for nothing
     }
     if (building) {
+      this._ahead.delete(cell); // the run's result says what it is now
       this._building.add(cell);
       cell.addClass('jp-CythonPin-building');
     } else {
@@ -134,6 +147,8 @@ export class BuildStateTracker implements IBuildStateTracker {
     };
     const onSource = (_: unknown, change: { sourceChange?: unknown }) => {
       if (change.sourceChange && !cell.isDisposed) {
+        // Edited text is not what was built ahead; listeners of sourceChanged redraw the marker.
+        this._ahead.delete(cell);
         this._sourceChanged.emit({ panel, cell });
       }
     };
@@ -158,6 +173,7 @@ export class BuildStateTracker implements IBuildStateTracker {
   private _seen = new WeakSet<CodeCell>();
   private _panels = new WeakMap<CodeCell, NotebookPanel>();
   private _building = new Set<CodeCell>();
+  private _ahead = new WeakSet<CodeCell>();
   private _stateChanged = new Signal<this, ICellStateEvent>(this);
   private _sourceChanged = new Signal<this, ICellEvent>(this);
 }

@@ -60,7 +60,8 @@ export function decorateCells(
         return;
       }
       refreshMarker(cell, state);
-      if (state.phase !== 'building') {
+      // While building, the run's markers are to come; built ahead, the live diagnostics stand.
+      if (state.phase !== 'building' && state.phase !== 'ahead') {
         showCellDiagnostics(cell, state.result?.diagnostics ?? []);
       }
     });

@@ -22,6 +22,8 @@ function phaseText(phase: BuildPhase, trans: TranslationBundle): string {
       return trans.__('not built');
     case 'building':
       return trans.__('building…');
+    case 'ahead':
+      return trans.__('built ahead');
     case 'ok':
       return trans.__('built');
     case 'error':

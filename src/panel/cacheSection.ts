@@ -119,7 +119,7 @@ export function renderCacheSection(
             '%1, %2, %3 · %4',
             entries(stats.entries, trans),
             formatBytes(stats.total_bytes),
-            trans._n('%1 pin', '%1 pins', stats.pins),
+            pinCounts(stats.pins, m, trans),
             stats.cache_dir
           )
         : '—'
@@ -256,6 +256,24 @@ function aliasesText(
     .map(p => trans.__('%1 (team)', p.alias));
   const all = [...e.aliases, ...team];
   return all.length ? all.join(', ') : trans.__('not pinned');
+}
+
+/** `2 personal pins, 1 team pin`: counted apart (team pins only with a team cache configured). */
+function pinCounts(
+  personal: number,
+  m: PinManagerModel,
+  trans: TranslationBundle
+): string {
+  const mine = trans._n('%1 personal pin', '%1 personal pins', personal);
+  if (!m.team.status?.configured) {
+    return mine;
+  }
+  const team = m.team.pins.length;
+  return trans.__(
+    '%1, %2',
+    mine,
+    trans._n('%1 team pin', '%1 team pins', team)
+  );
 }
 
 function renderGcPreview(

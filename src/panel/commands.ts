@@ -19,6 +19,32 @@ export interface IPanelCommandsOptions {
   trans: TranslationBundle;
 }
 
+/** Ask which pin to import: the personal pins, then the team pins marked "(team)"; a typed alias is personal. */
+async function chooseAlias(
+  model: PinManagerModel,
+  trans: TranslationBundle
+): Promise<{ alias: string; team: boolean } | null> {
+  const aliases = (rows: { alias: string | null }[]) =>
+    rows.map(p => p.alias).filter((a): a is string => a !== null); // null: a row the panel could not read
+  const team = new Map(
+    aliases(model.team.pins).map(a => [trans.__('%1 (team)', a), a])
+  );
+  const r = await InputDialog.getItem({
+    title: trans.__('Insert import'),
+    label: trans.__('Alias'),
+    items: [...aliases(model.pins), ...team.keys()],
+    editable: true
+  });
+  const value = r.button.accept ? (r.value ?? '').trim() : '';
+  if (!value) {
+    return null;
+  }
+  const teamAlias = team.get(value);
+  return teamAlias
+    ? { alias: teamAlias, team: true }
+    : { alias: value, team: false };
+}
+
 /** Open/refresh the pin manager, pin a key, insert an import cell. */
 export function addPanelCommands(options: IPanelCommandsOptions): string[] {
   const { commands, tracker, registry, model, host, open, trans } = options;
@@ -50,23 +76,20 @@ export function addPanelCommands(options: IPanelCommandsOptions): string[] {
   commands.addCommand(CommandIDs.insertImport, {
     label: args =>
       typeof args.alias === 'string'
-        ? trans.__('Insert import_pinned("%1")', args.alias)
+        ? args.team === true
+          ? trans.__('Insert import_pinned("%1", team=True)', args.alias)
+          : trans.__('Insert import_pinned("%1")', args.alias)
         : trans.__('Insert import_pinned(…)'),
     execute: async args => {
       let alias = typeof args.alias === 'string' ? args.alias : '';
+      let team = args.team === true;
       if (!alias) {
-        const r = await InputDialog.getItem({
-          title: trans.__('Insert import'),
-          label: trans.__('Alias'),
-          items: model.pins
-            .map(p => p.alias) // null: a row the panel could not read
-            .filter((a): a is string => a !== null),
-          editable: true
-        });
-        alias = r.button.accept ? (r.value ?? '').trim() : '';
+        const choice = await chooseAlias(model, trans);
+        alias = choice?.alias ?? '';
+        team = choice?.team ?? false;
       }
       if (alias) {
-        host.insertImport(alias);
+        host.insertImport(alias, team);
       }
     }
   });

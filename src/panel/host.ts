@@ -24,7 +24,10 @@ export interface IPinKeyOptions {
 /** Details hidden when the side panel is narrow (see base.css). */
 export const OPTIONAL_COLUMN = 'jp-mod-optional';
 
-/** How a panel button looks: an icon-only toolbar button (label as tooltip), and whether it destroys. */
+/**
+ * How a panel button looks: a toolbar button with an icon (its label beside it when the panel has room,
+ * else as tooltip and accessible name), and whether it destroys.
+ */
 export interface IButtonLook {
   icon?: LabIcon;
   danger?: boolean;

@@ -3,8 +3,8 @@ import {
   addBelowIcon,
   copyIcon,
   deleteIcon,
-  editIcon,
-  runIcon
+  downloadIcon,
+  editIcon
 } from '@jupyterlab/ui-components';
 import { CythonPinError } from '../kernel/client';
 import type { IOpResults } from '../protocol';
@@ -143,7 +143,7 @@ export function useButtons(
           texts.imported(r, r.names.join(', ') || trans.__('no public names'))
         );
       },
-      { icon: runIcon }
+      { icon: downloadIcon }
     )
   ];
 }

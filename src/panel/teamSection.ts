@@ -90,6 +90,11 @@ export function renderTeamSection(
   return section();
 }
 
+/** One labelled fact of the team cache's status: `Store  file:///…`. */
+function fact(label: string, value: VChild, cls: string): VChild[] {
+  return [h('dt', {}, label), h('dd', { class: cls }, value)];
+}
+
 function statusLine(
   s: IRemoteStatus,
   trans: TranslationBundle
@@ -101,29 +106,44 @@ function statusLine(
         ? trans.__('reachable')
         : trans.__('unreachable');
   return h(
-    'div',
+    'dl',
     { class: 'jp-CythonPin-teamStatus' },
-    h('span', { class: 'jp-CythonPin-teamUrl', title: s.url ?? '' }, s.url),
-    h('span', { class: 'jp-CythonPin-teamMode' }, s.mode ?? '—'),
-    h(
-      'span',
-      {
-        class: 'jp-CythonPin-teamReachable',
-        'data-reachable': String(s.reachable)
-      },
-      reach
+    ...fact(
+      trans.__('Store'),
+      h('span', { class: 'jp-CythonPin-teamUrl', title: s.url ?? '' }, s.url),
+      'jp-CythonPin-teamStore'
     ),
-    h(
-      'span',
-      { class: 'jp-CythonPin-teamKeys' },
-      trans._n('%1 trusted key', '%1 trusted keys', s.trusted_keys)
+    ...fact(trans.__('Mode'), s.mode ?? '—', 'jp-CythonPin-teamMode'),
+    ...fact(
+      trans.__('Status'),
+      h(
+        'span',
+        {
+          class: 'jp-CythonPin-teamReachable',
+          'data-reachable': String(s.reachable)
+        },
+        reach
+      ),
+      'jp-CythonPin-teamState'
     ),
-    h(
-      'span',
-      { class: 'jp-CythonPin-teamWrite' },
+    ...fact(
+      trans.__('Trusted keys'),
+      String(s.trusted_keys),
+      'jp-CythonPin-teamKeys'
+    ),
+    ...(s.signing_key_id
+      ? fact(
+          trans.__('Signing key id'),
+          h('code', {}, s.signing_key_id),
+          'jp-CythonPin-teamSigner'
+        )
+      : []),
+    ...fact(
+      trans.__('Team pins'),
       s.can_write
-        ? trans.__('can change team pins')
-        : trans.__('team pins read-only')
+        ? trans.__('this kernel can change them')
+        : trans.__('read-only here'),
+      'jp-CythonPin-teamWrite'
     )
   );
 }

@@ -132,7 +132,13 @@ export class PinManagerPanel extends Widget {
           })();
         }
       },
-      look.icon ? icon(look.icon, 'jp-ToolbarButtonComponent-icon') : text
+      ...(look.icon
+        ? [
+            icon(look.icon, 'jp-ToolbarButtonComponent-icon'),
+            // Shown beside the icon when the panel has room for it (base.css: a container query).
+            h('span', { class: 'jp-CythonPin-actionLabel' }, text)
+          ]
+        : [text])
     );
   };
 

@@ -25,16 +25,32 @@ import { annotation } from './annotation';
 import { diagnostic } from './diagnostic';
 import { errorInfo } from './messages';
 
-function timings(v: unknown, path: string): Timings {
+/** Every phase, the optional ones (absent from older helpers) as 0. */
+export type IFullTimings = Required<Timings>;
+
+function timings(v: unknown, path: string): IFullTimings {
   const t = rec(v, path);
-  const seconds = (k: TimingKey) => num(t[k], `${path}.${k}`);
+  const seconds = (k: TimingKey) => nonNegative(t[k], `${path}.${k}`);
+  const optional = (k: TimingKey) => (t[k] === undefined ? 0 : seconds(k));
   return {
     hash: seconds('hash'),
+    wait: optional('wait'),
+    fetch: optional('fetch'),
     cythonize: seconds('cythonize'),
     compile: seconds('compile'),
+    shared: optional('shared'),
+    rebuild: optional('rebuild'),
     load: seconds('load'),
     total: seconds('total')
   };
+}
+
+function nonNegative(v: unknown, path: string): number {
+  const n = num(v, path);
+  if (n < 0) {
+    fail(path, 'a number >= 0');
+  }
+  return n;
 }
 
 export function decodeBuildResult(value: unknown): Decoded<BuildResult> {
@@ -71,6 +87,15 @@ export function decodeBuildResult(value: unknown): Decoded<BuildResult> {
       timings: timings(b.timings, 'timings'),
       diagnostics: arr(b.diagnostics, 'diagnostics', diagnostic),
       aliases: arr(b.aliases, 'aliases', str),
+      ...(b.team_aliases !== undefined
+        ? {
+            team_aliases: arr(b.team_aliases, 'team_aliases', str),
+            team_signer:
+              b.team_signer === undefined
+                ? null
+                : nullable(str)(b.team_signer, 'team_signer')
+          }
+        : {}),
       names: arr(b.names, 'names', str),
       annotation: nullable(annotation)(b.annotation, 'annotation'),
       error,

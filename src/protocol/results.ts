@@ -93,6 +93,11 @@ function remoteStatus(r: JSONRecord, path: string): RemoteStatus {
     reachable: nullable(bool)(r.reachable, `${path}.reachable`),
     trusted_keys: int(r.trusted_keys, `${path}.trusted_keys`),
     can_write: bool(r.can_write, `${path}.can_write`),
+    // Optional: older helpers do not send it.
+    signing_key_id:
+      r.signing_key_id === undefined
+        ? null
+        : nullable(str)(r.signing_key_id, `${path}.signing_key_id`),
     message: nullable(str)(r.message, `${path}.message`)
   };
 }

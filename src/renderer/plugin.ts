@@ -5,6 +5,7 @@ import {
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { Signal } from '@lumino/signaling';
 import {
   IConnectorRegistry,
   ICythonPinSettings,
@@ -12,7 +13,7 @@ import {
   TRANSLATION_DOMAIN
 } from '../tokens';
 import { appResultActions } from './actions';
-import { createRendererFactory } from './widget';
+import { createRendererFactory, PinsChange } from './widget';
 
 export const rendererPlugin: JupyterFrontEndPlugin<void> = {
   id: `${PLUGIN_PREFIX}:renderer`,
@@ -36,6 +37,16 @@ export const rendererPlugin: JupyterFrontEndPlugin<void> = {
   ) => {
     const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
     const actions = appResultActions(registry, tracker, settings, trans);
-    rendermime.addFactory(createRendererFactory(actions, trans), 0);
+    // Every kernel's pin changes: a result follows those of its own cache.
+    const pinsChanged = new Signal<object, PinsChange>(registry);
+    registry.eventReceived.connect((_, { event }) => {
+      if (event.event === 'pins_changed') {
+        pinsChanged.emit(event.data);
+      }
+    });
+    rendermime.addFactory(
+      createRendererFactory(actions, trans, pinsChanged),
+      0
+    );
   }
 };

@@ -4,6 +4,7 @@ import { IBuildResult, IDiagnostic } from '../protocol';
 import { NULL_TRANS } from '../translation';
 import { h } from '../ui/dom';
 import { formatAgo, formatSeconds, formatUtc, shortKey } from '../ui/format';
+import { TimingPart, timingParts } from './timings';
 
 /** What the renderer asks its host to do. */
 export interface IBuildResultActions {
@@ -20,13 +21,54 @@ export function formatDiagnostic(d: IDiagnostic): string {
   return `${d.line}:${d.column} ${d.severity} ${d.message}${where}`;
 }
 
+/** The result's heading: a cache hit built nothing, so it is not a "build". */
 export function statusText(
   r: IBuildResult,
   trans: TranslationBundle = NULL_TRANS
 ): string {
-  return r.status === 'ok'
-    ? trans.__('Build succeeded')
-    : trans.__('Build failed');
+  if (r.status !== 'ok') {
+    return trans.__('Build failed');
+  }
+  return r.used_cache
+    ? trans.__('Loaded from cache')
+    : trans.__('Build succeeded');
+}
+
+/** The phase names, as the helper's text summary has them too. */
+function partName(part: TimingPart, trans: TranslationBundle): string {
+  switch (part) {
+    case 'hash':
+      return trans.__('hash');
+    case 'wait':
+      return trans.__('lock wait');
+    case 'fetch':
+      return trans.__('team fetch');
+    case 'cythonize':
+      return trans.__('cythonize');
+    case 'compile':
+      return trans.__('compile');
+    case 'shared':
+      return trans.__('shared module');
+    case 'rebuild':
+      return trans.__('numpy rebuild');
+    case 'load':
+      return trans.__('load');
+    case 'other':
+      return trans.__('other');
+  }
+}
+
+/** `4.86 s total (hash 1 ms, cythonize 109 ms, …, other 40 ms)`: the parts that took time add up. */
+export function timingsText(
+  t: IBuildResult['timings'],
+  trans: TranslationBundle = NULL_TRANS
+): string {
+  const parts = timingParts(t).map(([part, s]) =>
+    trans.__('%1 %2', partName(part, trans), formatSeconds(s))
+  );
+  return parts.length
+    ? trans.__('%1 total (%2)', formatSeconds(t.total), parts.join(', '))
+    : trans.__('%1 total', formatSeconds(t.total));
 }
 
 /** The "from cache" badge; a build fetched from the team cache names its signer. */
@@ -147,20 +189,12 @@ export function renderBuildResult(
     );
   }
 
-  const t = r.timings;
   root.appendChild(
     h(
       'div',
       { class: 'jp-CythonPin-row jp-CythonPin-timings' },
       h('span', { class: 'jp-CythonPin-label' }, trans.__('Time')),
-      trans.__(
-        '%1 total (hash %2, cythonize %3, compile %4, load %5)',
-        formatSeconds(t.total),
-        formatSeconds(t.hash),
-        formatSeconds(t.cythonize),
-        formatSeconds(t.compile),
-        formatSeconds(t.load)
-      )
+      timingsText(r.timings, trans)
     )
   );
 
@@ -175,12 +209,22 @@ export function renderBuildResult(
     );
   }
 
+  const teamAliases = r.team_aliases ?? [];
   const aliases = h(
     'span',
     { class: 'jp-CythonPin-aliases' },
-    ...(r.aliases.length
-      ? r.aliases.map(a => h('code', { class: 'jp-CythonPin-alias' }, a))
-      : [trans.__('none')])
+    ...r.aliases.map(a => h('code', { class: 'jp-CythonPin-alias' }, a)),
+    ...teamAliases.map(a =>
+      h(
+        'code',
+        {
+          class: 'jp-CythonPin-alias jp-mod-team',
+          title: trans.__('Team pin: everyone using the team cache sees it')
+        },
+        trans.__('%1 (team)', a)
+      )
+    ),
+    ...(r.aliases.length || teamAliases.length ? [] : [trans.__('none')])
   );
   const pinRow = h(
     'div',
@@ -198,23 +242,26 @@ export function renderBuildResult(
       },
       trans.__('Pin as…')
     );
-    pinAs.addEventListener('click', () => {
-      void actions.pinAs(r, root).then(alias => {
-        if (alias && !r.aliases.includes(alias)) {
-          root.replaceWith(
-            renderBuildResult(
-              { ...r, aliases: [...r.aliases, alias] },
-              actions,
-              trans,
-              now
-            )
-          );
-        }
-      });
-    });
+    // The new alias shows when the helper's pins_changed arrives, as after a rename in the panel.
+    pinAs.addEventListener('click', () => void actions.pinAs(r, root));
     pinRow.appendChild(pinAs);
   }
   root.appendChild(pinRow);
+  if (teamAliases.length) {
+    root.appendChild(
+      h(
+        'div',
+        { class: 'jp-CythonPin-row jp-CythonPin-teamShared' },
+        h('span', { class: 'jp-CythonPin-label' }, trans.__('Team cache')),
+        r.team_signer
+          ? trans.__(
+              'shared: uploaded to the team cache, signed by %1',
+              r.team_signer
+            )
+          : trans.__('shared: uploaded to the team cache')
+      )
+    );
+  }
 
   if (r.names.length) {
     root.appendChild(

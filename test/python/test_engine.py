@@ -9,6 +9,7 @@ import signal
 import stat
 import subprocess
 import sys
+import threading
 import time
 
 import cython_pin
@@ -173,3 +174,71 @@ def test_threads_building_one_key_get_one_module(tmp_path):
         t.join()
     assert len(results) == 3 and len({id(r.module) for r in results}) == 1
     assert sorted(r.used_cache for r in results) == [False, True, True]
+
+
+def test_timings_name_every_phase_and_add_up():
+    """Only the phases that took time are shown, and "other" makes the parts add up to the total."""
+    from cython_pin.report.result import timing_parts, timings_text
+
+    t = {"hash": 0.001, "cythonize": 0.109, "compile": 0.409, "shared": 4.3, "load": 0.001, "total": 4.86}
+    assert timings_text(t) == (
+        "4.86 s total (hash 1 ms, cythonize 109 ms, compile 409 ms, shared module 4.30 s, load 1 ms, "
+        "other 40 ms)"
+    )
+    assert sum(v for _, v in timing_parts(t)) == pytest.approx(4.86)
+    assert timings_text({"hash": 0.0001, "wait": 0.32, "load": 0.001, "total": 0.3212}) == (
+        "321 ms total (lock wait 320 ms, load 1 ms)"
+    )
+
+
+def test_a_build_that_waited_for_the_key_lock_says_so(tmp_path):
+    """Another process holds the key lock (e.g. a build ahead): the wait is its own phase, not unaccounted
+    time; a later hit is headed "loaded from cache"."""
+    from cython_pin import events
+    from cython_pin.cache.entries import key_lock
+    from cython_pin.cache.paths import ensure_root
+    from cython_pin.report.result import timing_parts
+
+    root = str(tmp_path / "c")
+    src = "def waited():\n    return 'after the lock'\n"
+    key = cython_pin.key_for(src, cache_dir=root)
+    ensure_root(root)
+    path = key_lock(root, key, None).path
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import sys; sys.path.insert(0, {HELPER!r})\n"
+            "from cython_pin.cache.locks import FileLock\n"
+            f"l = FileLock({path!r}).acquire(); print('held', flush=True); sys.stdin.readline()\n",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdin is not None
+    assert holder.stdout.readline().strip() == "held"
+
+    def release() -> None:
+        time.sleep(0.2)  # the build has said "waiting" and goes on to the lock: let it find it taken
+        holder.stdin.write("go\n")  # type: ignore[union-attr]
+        holder.stdin.flush()  # type: ignore[union-attr]
+
+    def release_when_waiting(event: str, data: dict) -> None:
+        if event == "build_progress" and data["stage"] == "waiting":
+            threading.Thread(target=release, daemon=True).start()
+
+    listener = events.subscribe(release_when_waiting)
+    try:
+        r = cython_pin.compile_and_load_result(src, cache_dir=root)
+    finally:
+        events.unsubscribe(listener)
+        holder.wait(timeout=60)
+    assert r.module.waited() == "after the lock" and not r.used_cache
+    parts = dict(timing_parts(r.timings))
+    assert "wait" in parts and "cythonize" in parts and "compile" in parts
+    # the parts left out are each under half a millisecond
+    assert sum(parts.values()) == pytest.approx(r.timings["total"], abs=len(r.timings) * 0.0005)
+    hit = cython_pin.compile_and_load_result(src, cache_dir=root)
+    assert hit.summary_lines()[0].startswith(f"cython_pin: loaded from cache {hit.module_name}")
+    assert r.summary_lines()[0].startswith(f"cython_pin: built {r.module_name}")

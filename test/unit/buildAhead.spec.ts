@@ -1,5 +1,7 @@
+import { CodeCell } from '@jupyterlab/cells';
 import { Signal } from '@lumino/signaling';
 import { startBuildAhead } from '../../src/ahead/buildAhead';
+import { BuildStateTracker } from '../../src/compile/buildState';
 import { readConfig } from '../../src/settings';
 import type {
   IBuildStateTracker,
@@ -21,23 +23,41 @@ function setup(raw: { [key: string]: unknown } = {}) {
     owner as IBuildStateTracker
   );
   const results = new Set<unknown>();
+  const builtAhead: unknown[] = [];
   const builds = {
     sourceChanged,
     stateChanged,
     state: (cell: unknown) => ({
       phase: 'ok',
       result: results.has(cell) ? {} : null
-    })
+    }),
+    setBuiltAhead: (cell: unknown) => builtAhead.push(cell)
   } as unknown as IBuildStateTracker;
   const sent: { op: string; args: { [key: string]: unknown } }[] = [];
+  /** The helper's decision for the next prebuild requests (none: it never answers). */
+  const decisions: ('cached' | 'started')[] = [];
   const connector = {
     isReady: true,
     request: (op: string, args: { [key: string]: unknown }) => {
       sent.push({ op, args });
-      return new Promise(() => undefined);
+      const decision = decisions.shift();
+      return decision
+        ? Promise.resolve({
+            ...args,
+            key: 'a'.repeat(64),
+            decision,
+            reason: null
+          })
+        : new Promise(() => undefined);
     }
   };
-  const panel = { disposed: new Signal(owner), content: { widgets: [] } };
+  let source = '';
+  // A real CodeCell's type (the helper's events name cells the notebook holds), with a fake model.
+  const cell = Object.create(CodeCell.prototype) as CodeCell;
+  Object.defineProperty(cell, 'model', {
+    value: { id: 'cell-1', sharedModel: { getSource: () => source } }
+  });
+  const panel = { disposed: new Signal(owner), content: { widgets: [cell] } };
   const registry = {
     get: () => connector,
     eventReceived: new Signal<IConnectorRegistry, IConnectorEvent>(
@@ -58,15 +78,39 @@ function setup(raw: { [key: string]: unknown } = {}) {
     builds,
     settings
   });
-  let source = '';
-  const cell = {
-    model: { id: 'cell-1', sharedModel: { getSource: () => source } }
-  };
   const edit = (text: string) => {
     source = text;
     sourceChanged.emit({ panel, cell } as never);
   };
-  return { sent, edit, cell, panel, settings, changed, stateChanged, results };
+  const prebuildState = (generation: number, stage: 'done' | 'failed') =>
+    registry.eventReceived.emit({
+      connector,
+      event: {
+        type: 'event',
+        event: 'prebuild_state',
+        data: {
+          cell_id: 'cell-1',
+          generation,
+          key: 'a'.repeat(64),
+          stage,
+          diagnostics: [],
+          elapsed_s: 1
+        }
+      }
+    } as never);
+  return {
+    sent,
+    edit,
+    cell,
+    panel,
+    settings,
+    changed,
+    stateChanged,
+    results,
+    builtAhead,
+    decisions,
+    prebuildState
+  };
 }
 
 const MAGIC = '%%cython_pin\ndef f(int n):\n    return n';
@@ -150,5 +194,95 @@ describe('startBuildAhead', () => {
     expect(sent.map(s => s.args.source)).toEqual([
       '%%cython\ndef f(): return 1'
     ]);
+  });
+
+  it('a finished build ahead of the current text marks the cell built ahead; of older text, not', () => {
+    const { edit, cell, builtAhead, prebuildState } = setup();
+    edit(MAGIC);
+    edit(`${MAGIC} + 1`); // generation 1
+    jest.advanceTimersByTime(5000);
+    prebuildState(1, 'failed');
+    expect(builtAhead).toEqual([]);
+    prebuildState(1, 'done');
+    expect(builtAhead).toEqual([cell]);
+    edit(`${MAGIC} + 2`); // generation 2: the build of generation 1 is not this text
+    prebuildState(1, 'done');
+    expect(builtAhead).toEqual([cell]);
+  });
+
+  it('a cell whose text is in the cache already is marked at once (the "cached" reply)', async () => {
+    const { edit, cell, builtAhead, decisions } = setup();
+    edit(MAGIC);
+    decisions.push('started', 'cached');
+    edit(`${MAGIC} + 1`);
+    jest.advanceTimersByTime(5000);
+    await Promise.resolve();
+    expect(builtAhead).toEqual([]); // started: not built yet
+    edit(`${MAGIC} + 2`);
+    jest.advanceTimersByTime(5000);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(builtAhead).toEqual([cell]);
+  });
+});
+
+describe('BuildStateTracker: built ahead', () => {
+  /** One notebook with one magic cell, as far as the tracker looks at them. */
+  async function watched() {
+    const owner = {};
+    const sourceSignal = new Signal<object, { sourceChange?: unknown }>(owner);
+    const cell = Object.create(CodeCell.prototype) as CodeCell;
+    const classes = new Set<string>();
+    Object.defineProperties(cell, {
+      model: {
+        value: {
+          id: 'cell-1',
+          outputs: { length: 0, changed: new Signal(owner) },
+          sharedModel: {
+            getSource: () => '%%cython_pin\ndef f(): pass',
+            changed: sourceSignal
+          }
+        }
+      },
+      isDisposed: { value: false },
+      disposed: { value: new Signal(owner) },
+      addClass: { value: (c: string) => classes.add(c) },
+      removeClass: { value: (c: string) => classes.delete(c) }
+    });
+    const panel = {
+      isDisposed: false,
+      context: { ready: Promise.resolve() },
+      content: {
+        widgets: [cell],
+        model: { cells: { changed: new Signal(owner) } },
+        modelChanged: new Signal(owner)
+      }
+    };
+    const tracker = {
+      widgetAdded: new Signal(owner),
+      forEach: (f: (p: unknown) => void) => f(panel)
+    };
+    const builds = new BuildStateTracker(tracker as never);
+    await Promise.resolve();
+    const phases: string[] = [];
+    builds.stateChanged.connect((_, { state }) => phases.push(state.phase));
+    const edit = () => sourceSignal.emit({ sourceChange: [] });
+    return { builds, cell, phases, edit };
+  }
+
+  it('says built ahead until the next edit or run of the cell', async () => {
+    const { builds, cell, phases, edit } = await watched();
+    expect(builds.state(cell).phase).toBe('none');
+    builds.setBuiltAhead(cell);
+    expect(builds.state(cell).phase).toBe('ahead');
+    expect(phases).toEqual(['ahead']);
+    edit();
+    expect(builds.state(cell).phase).toBe('none');
+    builds.setBuiltAhead(cell);
+    builds.setBuilding(cell, true);
+    expect(builds.state(cell).phase).toBe('building');
+    builds.setBuilding(cell, false);
+    expect(builds.state(cell).phase).toBe('none'); // the run's result (none here) says what it is
+    expect(phases).toEqual(['ahead', 'ahead', 'building', 'none']);
   });
 });

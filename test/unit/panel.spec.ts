@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { PinManagerModel } from '../../src/panel/model';
 import { readGcForm } from '../../src/panel/gcForm';
 import { PinManagerPanel } from '../../src/panel/view';
@@ -66,7 +68,7 @@ describe('pin manager panel', () => {
     ).toBe('demo.ipynb · kernel python3 · cache /tmp/cache');
     expect(
       panel.node.querySelector('.jp-CythonPin-cacheStats')!.textContent
-    ).toBe('2 entries, 100 KiB, 2 pins · /tmp/cache');
+    ).toBe('2 entries, 100 KiB, 2 personal pins · /tmp/cache');
     expect(panel.node.querySelectorAll('.jp-CythonPin-cacheRow')).toHaveLength(
       2
     );
@@ -157,7 +159,14 @@ describe('pin manager panel', () => {
       expect(b.classList).toContain('jp-ToolbarButtonComponent');
       expect(b.querySelector('svg')).not.toBeNull();
       expect(b.title).toMatch(/square|Copy/);
+      // The label is there to show beside the icon when the panel has room (base.css).
+      expect(b.querySelector('.jp-CythonPin-actionLabel')!.textContent).toBe(
+        b.getAttribute('aria-label')
+      );
     }
+    // Import brings the build into the kernel: a download icon, not ▶ (which reads as "run").
+    const importIcon = row.querySelector('.jp-CythonPin-import svg')!;
+    expect(importIcon.getAttribute('data-icon')).toBe('ui-components:download');
     expect(
       buttons
         .filter(b => b.classList.contains('jp-mod-danger'))
@@ -342,5 +351,26 @@ describe('gc form', () => {
       max_age_days: 1.5,
       max_bytes: 2097152
     });
+  });
+
+  it('styles: labels beside icons when there is room, a clean-up preview that wraps', () => {
+    const css = fs.readFileSync(
+      path.join(__dirname, '..', '..', 'style', 'base.css'),
+      'utf-8'
+    );
+    const rule = (selector: string) => {
+      const at = css.indexOf(`${selector} {`);
+      return at < 0 ? '' : css.slice(at, css.indexOf('}', at));
+    };
+    // Hidden by default, shown inside a container query on the panel's width.
+    expect(rule('.jp-CythonPin-panel .jp-CythonPin-actionLabel')).toMatch(
+      /display: none/
+    );
+    expect(css).toMatch(
+      /@container \(min-width: \d+px\) \{[^@]*\.jp-CythonPin-actionLabel \{\s*display: inline;/
+    );
+    expect(rule('.jp-CythonPin-gcPreviewResult')).toMatch(
+      /overflow-wrap: anywhere/
+    );
   });
 });

@@ -125,6 +125,19 @@ describe('the cell marker during a run', () => {
     ).toBe('building · 1 s');
   });
 
+  it('says built ahead once a build ahead of the current text is in the cache', () => {
+    expect(markerText(magic, 'ahead')).toBe(
+      '%%cython_pin · fast · built ahead'
+    );
+    const host = document.createElement('div');
+    updateMarker(host, magic, 'ahead');
+    const el = host.querySelector('.jp-CythonPin-cellMarker') as HTMLElement;
+    expect(el.dataset.phase).toBe('ahead');
+    expect(el.title).toBe(
+      'Cython cell, pinned as "fast"; last build: built ahead'
+    );
+  });
+
   it('a finished build ignores leftover progress', () => {
     expect(
       progressText('ok', { queued: false, stage: 'link', elapsed: 5 })

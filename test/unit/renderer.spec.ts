@@ -7,7 +7,8 @@ import {
   renderBuildResult
 } from '../../src/renderer/view';
 import { MIN_LEVEL, scoreLevel } from '../../src/annotation/view';
-import { createRendererFactory } from '../../src/renderer/widget';
+import { Signal } from '@lumino/signaling';
+import { createRendererFactory, PinsChange } from '../../src/renderer/widget';
 import { flush } from './helpers/fakeHelper';
 import { buildResult, vector } from './helpers/vectors';
 
@@ -27,6 +28,31 @@ function fakeActions(pinAlias: string | null = 'square') {
     showAnnotation: () => true
   };
   return { actions, calls };
+}
+
+type Renderer = Widget & { renderModel: (m: MimeModel) => Promise<void> };
+
+/** A renderer made by the factory, with `data` rendered. */
+async function rendered(
+  data: unknown,
+  actions: IBuildResultActions,
+  pinsChanged: Signal<object, PinsChange> | null = null
+): Promise<Renderer> {
+  const renderer = createRendererFactory(
+    actions,
+    undefined,
+    pinsChanged
+  ).createRenderer({
+    mimeType: BUILD_MIME_TYPE,
+    sanitizer: { sanitize: (s: string) => s },
+    resolver: null,
+    linkHandler: null,
+    latexTypesetter: null
+  }) as Renderer;
+  await renderer.renderModel(
+    new MimeModel({ data: { [BUILD_MIME_TYPE]: data as never } })
+  );
+  return renderer;
 }
 
 function text(root: HTMLElement, selector: string): string | null {
@@ -78,7 +104,7 @@ describe('build result renderer', () => {
     document.body.appendChild(root);
     expect(root.classList).toContain('jp-CythonPin-result');
     expect(root.dataset.status).toBe('ok');
-    expect(text(root, '.jp-CythonPin-status')).toBe('Build succeeded');
+    expect(text(root, '.jp-CythonPin-status')).toBe('Loaded from cache');
     expect(text(root, '.jp-CythonPin-moduleName')).toBe(
       'cython_pin_c71820fcbdd3d3be'
     );
@@ -87,8 +113,9 @@ describe('build result renderer', () => {
     const key = root.querySelector('.jp-CythonPin-key') as HTMLElement;
     expect(key.textContent).toBe('c71820fcbdd3');
     expect(key.title).toBe(r.key);
+    // Phases under half a millisecond are left out.
     expect(text(root, '.jp-CythonPin-timings')).toBe(
-      'Time2 ms total (hash 0 ms, cythonize 0 ms, compile 0 ms, load 1 ms)'
+      'Time2 ms total (load 1 ms)'
     );
     expect(
       [...root.querySelectorAll('.jp-CythonPin-alias')].map(e => e.textContent)
@@ -140,19 +167,86 @@ describe('build result renderer', () => {
     expect(root.querySelector('.jp-CythonPin-reused')).toBeNull();
   });
 
-  it('"Pin as…" pins the key and shows the new alias', async () => {
+  it('"Pin as…" and a rename in the panel update the aliases by one rule: pins_changed', async () => {
     const { actions, calls } = fakeActions('square');
     const r = buildResult('build result ok');
-    const host = document.createElement('div');
-    host.appendChild(renderBuildResult(r, actions));
-    const button = host.querySelector('.jp-CythonPin-pinAs') as HTMLElement;
+    const key = r.key as string;
+    const pinsChanged = new Signal<object, PinsChange>({});
+    // The helper's answer to a pin: every pin of that cache.
+    actions.pinAs = result => {
+      calls.pinned.push(result.key ?? '');
+      pinsChanged.emit({
+        cache_dir: r.cache_dir,
+        pins: { demo_square: key, other: 'f'.repeat(64), square: key }
+      });
+      return Promise.resolve('square');
+    };
+    const renderer = await rendered(
+      vector('build result ok'),
+      actions,
+      pinsChanged
+    );
+    const aliases = () =>
+      [...renderer.node.querySelectorAll('.jp-CythonPin-alias')].map(
+        e => e.textContent
+      );
+    expect(aliases()).toEqual(['demo_square']);
+    const button = renderer.node.querySelector(
+      '.jp-CythonPin-pinAs'
+    ) as HTMLElement;
     expect(button.textContent).toBe('Pin as…');
     button.click();
     await flush();
-    expect(calls.pinned).toEqual([r.key]);
-    expect(
-      [...host.querySelectorAll('.jp-CythonPin-alias')].map(e => e.textContent)
-    ).toEqual(['demo_square', 'square']);
+    expect(calls.pinned).toEqual([key]);
+    expect(aliases()).toEqual(['demo_square', 'square']);
+    // A rename in the panel (cube3 -> cube_v2): the same event, the same rule.
+    pinsChanged.emit({
+      cache_dir: r.cache_dir,
+      pins: { cube_v2: key, square: key }
+    });
+    expect(aliases()).toEqual(['cube_v2', 'square']);
+    // Another cache's pins say nothing about this result.
+    pinsChanged.emit({ cache_dir: '/elsewhere', pins: {} });
+    expect(aliases()).toEqual(['cube_v2', 'square']);
+    pinsChanged.emit({ cache_dir: r.cache_dir, pins: {} });
+    expect(text(renderer.node, '.jp-CythonPin-aliases')).toBe('none');
+    renderer.dispose();
+    pinsChanged.emit({ cache_dir: r.cache_dir, pins: { late: key } });
+  });
+
+  it('names every phase that took time, and "other" so the parts add up', () => {
+    const { actions } = fakeActions();
+    const r = buildResult('build result of a team pin, every phase timed');
+    const root = renderBuildResult(r, actions);
+    expect(text(root, '.jp-CythonPin-timings')).toBe(
+      'Time5.20 s total (lock wait 320 ms, cythonize 109 ms, compile 409 ms, shared module 4.30 s, load 1 ms, other 61 ms)'
+    );
+    expect(text(root, '.jp-CythonPin-status')).toBe('Build succeeded');
+    // An older helper's result, without the optional phases: the rest is "other".
+    const old = renderBuildResult(
+      {
+        ...r,
+        timings: { hash: 0, cythonize: 0.1, compile: 0.2, load: 0, total: 0.5 }
+      },
+      actions
+    );
+    expect(text(old, '.jp-CythonPin-timings')).toBe(
+      'Time500 ms total (cythonize 100 ms, compile 200 ms, other 200 ms)'
+    );
+  });
+
+  it('shows a team pin the run made, marked as team, and that it was shared and by whom', () => {
+    const { actions } = fakeActions();
+    const r = buildResult('build result of a team pin, every phase timed');
+    const root = renderBuildResult(r, actions);
+    const chips = [...root.querySelectorAll('.jp-CythonPin-alias')];
+    expect(chips.map(e => e.textContent)).toEqual(['myalias (team)']);
+    expect(chips[0].classList.contains('jp-mod-team')).toBe(true);
+    expect(text(root, '.jp-CythonPin-teamShared')).toBe(
+      'Team cacheshared: uploaded to the team cache, signed by SHA256:3q2+7w'
+    );
+    const plain = renderBuildResult(buildResult('build result ok'), actions);
+    expect(plain.querySelector('.jp-CythonPin-teamShared')).toBeNull();
   });
 
   it('lists diagnostics of a failed build as line:col severity message', () => {
@@ -224,19 +318,10 @@ describe('build result renderer', () => {
     const { actions } = fakeActions();
     const factory = createRendererFactory(actions);
     expect(factory.mimeTypes).toEqual([BUILD_MIME_TYPE]);
-    const renderer = factory.createRenderer({
-      mimeType: BUILD_MIME_TYPE,
-      sanitizer: { sanitize: (s: string) => s },
-      resolver: null,
-      linkHandler: null,
-      latexTypesetter: null
-    }) as Widget & { renderModel: (m: MimeModel) => Promise<void> };
-    await renderer.renderModel(
-      new MimeModel({
-        data: { [BUILD_MIME_TYPE]: vector('build result ok') as never }
-      })
+    const renderer = await rendered(vector('build result ok'), actions);
+    expect(text(renderer.node, '.jp-CythonPin-status')).toBe(
+      'Loaded from cache'
     );
-    expect(text(renderer.node, '.jp-CythonPin-status')).toBe('Build succeeded');
     await renderer.renderModel(
       new MimeModel({
         data: { [BUILD_MIME_TYPE]: { version: 1, status: 'maybe' } }

@@ -1,4 +1,9 @@
+import { InputDialog } from '@jupyterlab/apputils';
+import { CommandRegistry } from '@lumino/commands';
 import { importCode } from '../../src/notebook/importCode';
+import { addPanelCommands } from '../../src/panel/commands';
+import { CommandIDs } from '../../src/tokens';
+import { NULL_TRANS } from '../../src/translation';
 import { PinManagerModel } from '../../src/panel/model';
 import { PinManagerPanel } from '../../src/panel/view';
 import { IRemoteStatus } from '../../src/protocol';
@@ -20,12 +25,14 @@ const WRITER: IRemoteStatus = {
   reachable: true,
   trusted_keys: 1,
   can_write: true,
+  signing_key_id: 'SHA256:3q2+7w',
   message: null
 };
 const READER: IRemoteStatus = {
   ...WRITER,
   mode: 'read-only',
-  can_write: false
+  can_write: false,
+  signing_key_id: null
 };
 
 async function setup(
@@ -49,7 +56,7 @@ async function setup(
   document.body.appendChild(panel.node);
   model.setTarget({ connector: connector.asConnector(), label: 'demo.ipynb' });
   await flush(10);
-  return { helper, connector, model, panel, log };
+  return { helper, connector, model, panel, log, host };
 }
 
 const q = (panel: PinManagerPanel, sel: string) =>
@@ -78,17 +85,28 @@ describe('team cache in the pin panel', () => {
 
   it('shows the remote and the team pins beside the personal ones', async () => {
     const { panel } = await setup(WRITER);
-    expect(
-      [...q(panel, '.jp-CythonPin-teamStatus')!.children].map(
-        c => c.textContent
-      )
-    ).toEqual([
-      URL,
-      'read-write',
-      'reachable',
-      '1 trusted key',
-      'can change team pins'
+    // Each fact labelled, one per line (a description list), not one run-on line.
+    const facts = [...q(panel, '.jp-CythonPin-teamStatus')!.children].map(
+      c => `${c.tagName.toLowerCase()}:${c.textContent}`
+    );
+    expect(facts).toEqual([
+      'dt:Store',
+      `dd:${URL}`,
+      'dt:Mode',
+      'dd:read-write',
+      'dt:Status',
+      'dd:reachable',
+      'dt:Trusted keys',
+      'dd:1',
+      'dt:Signing key id',
+      'dd:SHA256:3q2+7w',
+      'dt:Team pins',
+      'dd:this kernel can change them'
     ]);
+    // The cache header counts personal and team pins apart.
+    expect(q(panel, '.jp-CythonPin-cacheStats')!.textContent).toMatch(
+      /, 1 personal pin, 2 team pins · /
+    );
     expect(q(panel, '.jp-CythonPin-teamMessage')).toBeNull();
     expect(teamRows(panel)).toEqual(['team_fft', 'team_sq']);
     const fft = q(panel, '.jp-CythonPin-teamRow[data-alias="team_fft"]')!;
@@ -136,7 +154,7 @@ describe('team cache in the pin panel', () => {
   it('keeps team pins read-only for a reader', async () => {
     const { panel } = await setup(READER);
     expect(q(panel, '.jp-CythonPin-teamWrite')!.textContent).toBe(
-      'team pins read-only'
+      'read-only here'
     );
     expect(
       labels(q(panel, '.jp-CythonPin-teamRow[data-alias="team_sq"]'))
@@ -273,7 +291,7 @@ describe('team cache in the pin panel', () => {
     expect(log.notices).toContain('error: Team pins are read-only here.');
     expect(teamRows(panel)).toEqual(['team_fft', 'team_sq']);
     expect(q(panel, '.jp-CythonPin-teamWrite')!.textContent).toBe(
-      'team pins read-only'
+      'read-only here'
     );
   });
 
@@ -308,5 +326,45 @@ describe('team cache in the pin panel', () => {
     expect(
       q(panel, '.jp-CythonPin-teamTable .jp-CythonPin-empty')!.textContent
     ).toBe('No team pins match the filter.');
+  });
+
+  it('"Insert import" offers the team pins too, and a team pin\'s code says team=True', async () => {
+    const { model, log, host } = await setup(WRITER);
+    const commands = new CommandRegistry();
+    addPanelCommands({
+      commands,
+      tracker: {} as never,
+      registry: {} as never,
+      model,
+      host,
+      open: () => undefined,
+      trans: NULL_TRANS
+    });
+    const answers = ['team_fft (team)', 'square'];
+    const offered: string[][] = [];
+    const asked = jest
+      .spyOn(InputDialog, 'getItem')
+      .mockImplementation(options => {
+        offered.push(options.items);
+        return Promise.resolve({
+          button: { accept: true },
+          value: answers.shift()
+        } as never);
+      });
+    try {
+      await commands.execute(CommandIDs.insertImport);
+      await commands.execute(CommandIDs.insertImport);
+      await commands.execute(CommandIDs.insertImport, {
+        alias: 'team_sq',
+        team: true
+      });
+    } finally {
+      asked.mockRestore();
+    }
+    expect(offered[0]).toEqual(['square', 'team_fft (team)', 'team_sq (team)']);
+    expect(log.inserted).toEqual(['team:team_fft', 'square', 'team:team_sq']);
+    expect(
+      commands.label(CommandIDs.insertImport, { alias: 'team_sq', team: true })
+    ).toBe('Insert import_pinned("team_sq", team=True)');
   });
 });

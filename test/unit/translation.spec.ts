@@ -40,7 +40,7 @@ describe('user-facing strings go through the translation bundle', () => {
       trans
     );
     expect(el.querySelector('.jp-CythonPin-status')?.textContent).toBe(
-      '«Build succeeded»'
+      '«Loaded from cache»'
     );
     expect(el.querySelector('.jp-CythonPin-copyKey')?.textContent).toBe(
       '«Copy key»'

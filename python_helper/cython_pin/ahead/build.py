@@ -90,8 +90,13 @@ def _build(job: Job) -> str:
     with key_lock(job.root, job.key, None):
         if read_meta(job.root, job.key) is not None:  # a run in the kernel may have built it meanwhile
             return job.key
-        if team is not None and team.fetch(job.root, job.key, job.opts)[0] is not None:
-            return job.key
+        if team is not None:
+            signer = team.fetch(job.root, job.key, job.opts)[0]
+            if signer is not None:
+                from ..cache.entries import mark_fetched_ahead
+
+                mark_fetched_ahead(job.root, job.key, signer)
+                return job.key
         build(job)
     if team is not None:
         team.after_build(job.root, job.key, job.opts)

@@ -85,10 +85,14 @@ def build(job: Job) -> tuple[dict[str, Any], dict[str, float]]:
                         e.diagnostics.append(failure)
                 raise
             if shared_build is not None:
+                t_shared = time.perf_counter()  # what the shared module's build adds beyond this one's
                 shared_build.wait()
+                job.extra_timings["shared"] = time.perf_counter() - t_shared
             job.log.append(out.log())
             keep_more = job.after_build(staging, units) if job.after_build is not None else set()
         except BuildError as e:
+            for k, v in job.extra_timings.items():
+                e.timings[k] = e.timings.get(k, 0.0) + v
             e.timings["hash"] = job.t_hash
             e.timings["total"] = time.perf_counter() - job.t0
             e.log = "".join(job.log) + e.log
@@ -173,5 +177,5 @@ def build(job: Job) -> tuple[dict[str, Any], dict[str, float]]:
     after_publish(job.root)
     timings = {"hash": job.t_hash, "cythonize": out.cythonize_s, "compile": out.compile_s}
     for k, v in job.extra_timings.items():
-        timings[k] += v
+        timings[k] = timings.get(k, 0.0) + v
     return meta, timings

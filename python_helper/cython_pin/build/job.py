@@ -35,5 +35,8 @@ class Job:
         # runs after a successful compile in the staging dir; returns more files (relative) to keep
         self.after_build: Callable[[str, list[Any]], set[str]] | None = None
         self.meta_extra: dict[str, Any] = {}
-        self.extra_timings: dict[str, float] = {}  # steps before the build proper (PGO's instrumented build)
+        # steps outside the build proper: PGO's instrumented build (added to cythonize/compile), waiting for
+        # the key lock ("wait"), the team cache ("fetch"), the shared utility module ("shared"), the build
+        # redone with numpy ("rebuild")
+        self.extra_timings: dict[str, float] = {}
         self.log: list[str] = []  # command lines and output of every step (the result's ``log``)

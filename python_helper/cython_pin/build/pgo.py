@@ -202,5 +202,6 @@ def use_opts(job: Job, staging: str) -> BuildOptions:
         else:
             gen.log.append(f"(instrumented build and its profile from the cache: {gen_key})\n")
     job.log += gen.log
-    job.meta_extra, job.extra_timings = {"pgo": "use"}, times
+    job.meta_extra = {"pgo": "use"}
+    job.extra_timings.update(times)  # beside the key lock's wait
     return _with_flags(o, flags("use", profile, staging))

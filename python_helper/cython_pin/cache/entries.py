@@ -131,6 +131,15 @@ def write_meta(staging: str, meta: dict[str, Any]) -> None:
     )
 
 
+def mark_fetched_ahead(root: str, key: str, signer: str) -> None:
+    """Record in the entry's meta.json that a build ahead brought it from the team cache, signed by
+    ``signer``, so its first load says so as a fetch in the kernel would (caller holds the key lock)."""
+    meta = read_meta(root, key)
+    if meta is not None:
+        meta["fetched_ahead"] = {"signer": signer, "utc": utc_now()}
+        write_meta(os.path.join(root, key), meta)
+
+
 def move_to_trash(root: str, path: str) -> str | None:
     """Move ``path`` into the trash (an atomic disappearance); the path in the trash, None if it was gone."""
     trash = ensure_dir(os.path.join(root, TRASH))

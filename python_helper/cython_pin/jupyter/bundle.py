@@ -70,16 +70,29 @@ def annotation_text(annotation: dict[str, Any]) -> list[str]:
     return lines
 
 
-def ok_bundle(res: BuildResult, line_offset: int, names: list[str], aliases: list[str]) -> dict[str, Any]:
+def ok_bundle(
+    res: BuildResult,
+    line_offset: int,
+    names: list[str],
+    aliases: list[str],
+    *,
+    team_aliases: list[str] | None = None,
+    team_signer: str | None = None,
+) -> dict[str, Any]:
     """The MIME bundle of a successful build. text/plain holds the summary (key, timings) and, when annotated,
     the compact per-line scores. An annotated build also carries a self-contained text/html annotation for
     frontends without the extension (Notebook 7 alone, VS Code, nbviewer, nbconvert), which prefer it over
     text/plain: it starts with the same summary, so exports keep it; whole-file C only with
-    ``--annotate-fullc``."""
+    ``--annotate-fullc``. ``team_aliases``: the team pins this run made (their entry is in the team cache,
+    signed by ``team_signer``)."""
     payload = res.to_json(line_offset, names=names, aliases=aliases)
     lines = res.summary_lines(line_offset, aliases=aliases)
     if names:
         lines.insert(3, f"  names      : {', '.join(names)}")
+    if team_aliases:
+        payload.update(team_aliases=list(team_aliases), team_signer=team_signer)
+        signed = f", signed by {team_signer}" if team_signer else ""
+        lines.append(f"  team pin   : {', '.join(team_aliases)} (shared: in the team cache{signed})")
     bundle: dict[str, Any] = {MIME_TYPE: payload}
     if payload["annotation"] is not None:
         bundle["text/html"] = render_html(

@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import events
 from ..constants import COMM_TARGET, PROTOCOL_VERSION
-from .ops import dispatch
+from .ops import dispatch, runs_off_thread
 from .protocol import make_event
 
 _comms: list[Any] = []
@@ -37,10 +37,28 @@ def _on_open(comm: Any, open_msg: Any) -> None:
 
         ip = get_ipython()
         data = msg.get("content", {}).get("data")
+        if runs_off_thread(data):
+            _answer_later(comm, data)
+            return
         comm.send(dispatch(data, user_ns=ip.user_ns if ip is not None else None))
 
     comm.on_msg(on_msg)
     comm.on_close(lambda _msg: _forget(comm))
+
+
+def _answer_later(comm: Any, data: Any) -> None:
+    """Answer ``data`` from a thread of its own; the reply goes out when ready (ipykernel sends iopub
+    messages from any thread), while the kernel's thread goes on with the next request or cell."""
+    import threading
+
+    def answer() -> None:
+        reply = dispatch(data)
+        try:
+            comm.send(reply)
+        except Exception:  # noqa: BLE001 - the comm closed meanwhile: nobody waits for the answer
+            _forget(comm)
+
+    threading.Thread(target=answer, name="cython-pin-deferred-reply", daemon=True).start()
 
 
 def activate() -> int:

@@ -236,10 +236,30 @@ class CythonPinMagics(Magics):
                 raise
         ns = self.shell.user_ns if self.shell is not None else {}
         bound = bind_public_names(res.module, ns)
-        bundle = ok_bundle(res, CELL_LINE_OFFSET, bound, res.aliases())
+        team = [args.alias] if args.alias and args.team else []
+        bundle = ok_bundle(
+            res,
+            CELL_LINE_OFFSET,
+            bound,
+            res.aliases(),
+            team_aliases=team,
+            team_signer=_signing_key_id() if team else None,
+        )
         if args.verbose:
             bundle["text/plain"] = _verbose_log(bundle[MIME_TYPE], bundle["text/plain"], res.log)
         display(bundle, raw=True)
+
+
+def _signing_key_id() -> str | None:
+    """The id of the key this kernel signs team pins with (the pin just succeeded, so it is readable)."""
+    from ..remote import current_tier
+    from ..remote.signing import key_id, raw_public
+
+    try:
+        t = current_tier()
+        return None if t is None else key_id(raw_public(t.signing_key()))
+    except Exception:  # noqa: BLE001 - the pin is made; only the label is missing
+        return None
 
 
 def options_for_cell(line: str) -> tuple[Any, dict[str, Any]]:

@@ -142,6 +142,16 @@ _OPS: dict[str, Callable[[dict[str, Any], Namespace | None], dict[str, Any]]] = 
 }
 
 
+# Ops answered off the kernel's thread: they may wait on the team cache's store for up to its timeout, and the
+# kernel must run the user's next cell meanwhile. They touch no user namespace.
+OFF_THREAD_OPS = frozenset({"team_catalogue"})
+
+
+def runs_off_thread(msg: Any) -> bool:
+    """Whether the request ``msg`` is answered in a thread of its own (a deferred reply): OFF_THREAD_OPS."""
+    return isinstance(msg, dict) and msg.get("op") in OFF_THREAD_OPS
+
+
 def error_reply(mid: str, exc: BaseException) -> dict[str, Any]:
     """Reply with ``ok: false``; the message is the exception text (KeyError without its quotes)."""
     return {

@@ -93,6 +93,7 @@ def _not_configured() -> dict[str, Any]:
         "reachable": None,
         "trusted_keys": 0,
         "can_write": False,
+        "signing_key_id": None,
         "message": None,
     }
 
@@ -140,6 +141,7 @@ def status_of(t: Tier, c: Check) -> dict[str, Any]:
             and c.extra_error is None
             and c.signing_problem is None
         ),
+        "signing_key_id": c.signer_id if c.signing_error is None else None,
         "message": None if why is None else f"Team cache {t.cfg.url}: {_first_line(why)}.",
     }
 

@@ -24,6 +24,44 @@ def timings_json(timings: dict[str, float]) -> dict[str, float]:
     return t
 
 
+# A phase shorter than this reads as "0 ms": the summary leaves it out (the frontend uses the same rule).
+SHOWN_TIMING_S = 0.0005
+
+
+def timing_parts(timings: dict[str, float]) -> list[tuple[str, float]]:
+    """The phases worth showing, in TIMING_KEYS order: those that took time, then "other" for what the
+    phases do not account for (bookkeeping: writing the entry, events, the team cache's upload queue), so
+    the parts add up to the total."""
+    t = timings_json(timings)
+    parts = [(k, t[k]) for k in TIMING_KEYS if t[k] >= SHOWN_TIMING_S]
+    other = t["total"] - sum(t[k] for k in TIMING_KEYS)
+    if other >= SHOWN_TIMING_S:
+        parts.append(("other", other))
+    return parts
+
+
+def format_seconds(s: float) -> str:
+    """``412 ms`` below a second, else ``4.86 s`` (as the frontend shows them)."""
+    return f"{s * 1e3:.0f} ms" if s < 1 else f"{s:.2f} s"
+
+
+# The phases' names in the summary (the frontend's result view uses the same).
+_PART_NAMES = {
+    "wait": "lock wait",
+    "fetch": "team fetch",
+    "shared": "shared module",
+    "rebuild": "numpy rebuild",
+}
+
+
+def timings_text(timings: dict[str, float]) -> str:
+    """``4.86 s total (hash 1 ms, cythonize 109 ms, ..., shared module 4.30 s)``: only the phases that took
+    time, then "other" for the rest."""
+    parts = ", ".join(f"{_PART_NAMES.get(k, k)} {format_seconds(v)}" for k, v in timing_parts(timings))
+    total = format_seconds(timings_json(timings)["total"])
+    return f"{total} total ({parts})" if parts else f"{total} total"
+
+
 @dataclass(frozen=True)
 class BuildResult:
     """What a compile or cache import produced. Immutable."""
@@ -114,14 +152,13 @@ class BuildResult:
 
     def summary_lines(self, line_offset: int = 0, *, aliases: list[str] | None = None) -> list[str]:
         """Readable text/plain summary (``aliases`` defaults to the pins pointing at this key)."""
-        t = timings_json(self.timings)
+        head = "loaded from cache" if self.used_cache else "built"  # a hit is not a "build"
         lines = [
-            f"cython_pin: {self.module_name}  ({self.profile})",
+            f"cython_pin: {head} {self.module_name}  ({self.profile})",
             f"  key        : {self.key}",
             f"  from cache : {'yes' if self.used_cache else 'no'}"
             + (f" (team cache, signed by {self.signer})" if self.origin == "remote" else ""),
-            f"  timings    : total {t['total'] * 1e3:.1f} ms (hash {t['hash'] * 1e3:.1f}, cythonize "
-            f"{t['cythonize'] * 1e3:.1f}, compile {t['compile'] * 1e3:.1f}, load {t['load'] * 1e3:.1f})",
+            f"  timings    : {timings_text(self.timings)}",
         ]
         if self.built_ahead_utc:
             ago = _ago(self.built_ahead_utc)

@@ -46,3 +46,14 @@ def test_build_ahead_uploads_and_fetches(
     assert key_b == key and stages == ["done"]  # fetched: no Cython pass, no compiler
     assert os.path.exists(os.path.join(b["CYTHON_PIN_CACHE_DIR"], key, "meta.json"))
     assert not os.path.exists(b["CC_REFUSE_LOG"])
+    # its first load says where it came from, as a fetch by the run itself would
+    for k, v in b.items():
+        if k.startswith("CYTHON_PIN_"):
+            monkeypatch.setenv(k, v)
+    import cython_pin
+
+    first = cython_pin.compile_and_load_result(src)
+    assert first.key == key and first.used_cache and first.origin == "remote"
+    assert first.signer is not None and first.signer.startswith("SHA256:") and first.built_ahead_utc
+    again = cython_pin.compile_and_load_result(src)
+    assert again.built_ahead_utc is None  # said once, on the first load

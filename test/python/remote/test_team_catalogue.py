@@ -70,6 +70,7 @@ def test_writer_manages_team_pins_and_a_reader_imports_them(
             "reachable": True,
             "trusted_keys": 1,
             "can_write": True,
+            "signing_key_id": keys.key_id,
             "message": None,
         },
         "pins": [],
@@ -184,3 +185,118 @@ def test_unreachable_and_hung_stores_are_bounded(nodes: Nodes, monkeypatch: pyte
         FIGURES["team_catalogue_backing_off_s"] = round(time.monotonic() - t0, 3)
     assert cat["remote"]["reachable"] is False and "back-off" in cat["remote"]["message"]
     assert FIGURES["team_catalogue_backing_off_s"] < 0.5
+
+
+def _kernel_comm(kc: Any) -> str:
+    """Activate cython_pin in the kernel behind ``kc`` as the extension does; open its comm."""
+    import uuid
+
+    reply = kc.execute(
+        "",
+        silent=True,
+        store_history=False,
+        user_expressions={"activate": "__import__('cython_pin.kernel', fromlist=['activate']).activate()"},
+        reply=True,
+        timeout=60,
+    )
+    assert reply["content"]["user_expressions"]["activate"]["data"]["text/plain"] == "1"
+    comm_id = uuid.uuid4().hex
+    kc.shell_channel.send(
+        kc.session.msg("comm_open", {"comm_id": comm_id, "target_name": "cython_pin", "data": {}})
+    )
+    return comm_id
+
+
+def _replies(msgs: list[dict[str, Any]], rid: str) -> list[dict[str, Any]]:
+    return [
+        m["content"]["data"]
+        for m in msgs
+        if m["msg_type"] == "comm_msg" and m["content"]["data"].get("id") == rid
+    ]
+
+
+def _open_writer(fifo: str) -> int:
+    """Open ``fifo`` for writing once its reader (the kernel's store lookup) has it open."""
+    import errno
+
+    for _ in range(600):
+        try:
+            return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as e:
+            if e.errno != errno.ENXIO:  # ENXIO: no reader yet
+                raise
+            time.sleep(0.1)
+    raise AssertionError("the kernel never read the team cache's store")
+
+
+def test_team_catalogue_never_holds_the_kernel(nodes: Nodes, tmp_path: Any, monkeypatch) -> None:
+    """A store that hangs (a file:// store whose object is a FIFO nobody writes) keeps team_catalogue
+    pending, not the kernel: the next execute is answered first; the catalogue follows once the store
+    answers."""
+    jc = pytest.importorskip("jupyter_client.manager")
+    from cython_pin.remote.manifest import manifest_path
+
+    store = os.path.join(str(tmp_path), "hung-store")
+    env = nodes.env("file://" + store, timeout=300)
+    use(monkeypatch, env)
+    t = current_tier()
+    assert t is not None
+    fifo = os.path.join(store, *manifest_path(t.abi, "0" * 64).split("/"))  # the lookup status makes first
+    os.makedirs(os.path.dirname(fifo))
+    os.mkfifo(fifo)
+    km, kc = jc.start_new_kernel(kernel_name="python3", env=env)
+    writer = None
+    try:
+        comm_id = _kernel_comm(kc)
+        request = {"type": "request", "id": "team", "op": "team_catalogue", "args": {}}
+        kc.shell_channel.send(kc.session.msg("comm_msg", {"comm_id": comm_id, "data": request}))
+        reply = kc.execute("", silent=True, user_expressions={"x": "6 * 7"}, reply=True, timeout=60)
+        assert reply["content"]["user_expressions"]["x"]["data"]["text/plain"] == "42"
+        seen = []
+        while True:  # everything the kernel said so far: no catalogue yet, the store has not answered
+            try:
+                seen.append(kc.get_iopub_msg(timeout=1))
+            except Exception:  # noqa: BLE001 - queue.Empty: drained
+                break
+        assert _replies(seen, "team") == []
+        writer = _open_writer(fifo)
+        os.close(writer)  # the store answers (an empty object): the catalogue can finish
+        for _ in range(120):
+            try:
+                seen.append(kc.get_iopub_msg(timeout=1))
+            except Exception:  # noqa: BLE001 - queue.Empty
+                continue
+            if _replies(seen, "team"):
+                break
+        (answer,) = _replies(seen, "team")
+        assert answer["type"] == "reply" and answer["ok"], answer
+        assert answer["result"]["remote"]["reachable"] is True and answer["result"]["pins"] == []
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def test_magic_team_pin_result_names_the_team_alias_and_signer(
+    nodes: Nodes, target: Target, keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After ``%%cython_pin ALIAS --team`` the result lists the team alias, marked as team, and says the
+    entry is in the team cache, signed by this kernel's key."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    tag = f"magic-team-{target.kind}"
+    use(monkeypatch, nodes.env(target.url, mode="read-write", sign=keys.priv, extra=target.rw))
+    shell = InteractiveShell.instance()
+    shell.run_line_magic("load_ext", "cython_pin")
+    shown: list[dict[str, Any]] = []
+    monkeypatch.setattr(shell.display_pub, "publish", lambda data, metadata=None, **kw: shown.append(data))
+    res = shell.run_cell(f"%%cython_pin team_magic --team\n{source(tag)}")
+    assert res.success, res.error_in_exec
+    assert shell.user_ns["f"](7) == expected(tag)
+    payload = shown[-1]["application/vnd.cython-pin.build+json"]
+    assert payload["aliases"] == [] and payload["team_aliases"] == ["team_magic"]
+    assert payload["team_signer"] == keys.key_id
+    assert (
+        f"team pin   : team_magic (shared: in the team cache, signed by {keys.key_id})"
+        in shown[-1]["text/plain"]
+    )
+    assert ok("team_catalogue")["pins"] == [{"alias": "team_magic", "key": payload["key"], "in_cache": True}]
