@@ -252,12 +252,12 @@ class CythonPinMagics(Magics):
 
 def _signing_key_id() -> str | None:
     """The id of the key this kernel signs team pins with (the pin just succeeded, so it is readable)."""
-    from ..remote import current_tier
-    from ..remote.signing import key_id, raw_public
+    from ..remote.signing import signer_id
+    from ..remote.tier import current_tier
 
     try:
         t = current_tier()
-        return None if t is None else key_id(raw_public(t.signing_key()))
+        return None if t is None else signer_id(t.signing_key())
     except Exception:  # noqa: BLE001 - the pin is made; only the label is missing
         return None
 

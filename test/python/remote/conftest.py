@@ -170,10 +170,10 @@ def weed(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
 
 class Keys:
     def __init__(self, base: str) -> None:
-        from cython_pin.remote.signing import key_id, keygen, load_private_key, raw_public
+        from cython_pin.remote.signing import keygen, load_private_key, signer_id
 
         self.priv, _pub, self.line = keygen(base, "ci", "ci@team")
-        self.key_id = key_id(raw_public(load_private_key(self.priv)))
+        self.key_id = signer_id(load_private_key(self.priv))
         self.untrusted_priv, _p, _l = keygen(base, "stranger", "stranger")
         self.trusted = os.path.join(base, "trusted_keys")
         with open(self.trusted, "w", encoding="utf-8") as f:
