@@ -1,5 +1,5 @@
 import type { CodeCell } from '@jupyterlab/cells';
-import { editorViewOf } from '../notebook/cells';
+import { drawInCell } from '../notebook/cells';
 import { IDiagnostic } from '../protocol';
 import { DIAGNOSTICS_OPTION } from './editorExtension';
 import { showDiagnostics } from './markers';
@@ -14,18 +14,10 @@ export function showCellDiagnostics(
   diagnostics: IDiagnostic[],
   stillValid: () => boolean = () => true
 ): void {
-  const view = editorViewOf(cell);
-  if (!view) {
-    return;
-  }
-  // Never dispatch from inside another editor update.
-  setTimeout(() => {
-    if (cell.isDisposed || !stillValid()) {
-      return;
-    }
+  drawInCell(cell, stillValid, view => {
     if (diagnostics.length) {
       cell.editor?.setOption(DIAGNOSTICS_OPTION, true);
     }
     showDiagnostics(view, diagnostics);
-  }, 0);
+  });
 }

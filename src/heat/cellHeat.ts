@@ -1,5 +1,5 @@
 import type { CodeCell } from '@jupyterlab/cells';
-import { editorViewOf } from '../notebook/cells';
+import { drawInCell } from '../notebook/cells';
 import type { IAnnotation } from '../protocol';
 import { HEAT_OPTION } from './editorExtension';
 import { setHeat } from './gutter';
@@ -15,21 +15,12 @@ export function showCellHeat(
   annotation: IAnnotation,
   stillValid: () => boolean = () => true
 ): void {
-  const view = editorViewOf(cell);
-  if (!view) {
-    return;
-  }
-  // Never dispatch from inside another editor update.
-  setTimeout(() => {
+  drawInCell(cell, stillValid, view => {
     const source = view.state.doc.toString();
-    if (
-      cell.isDisposed ||
-      !stillValid() ||
-      !annotationMatches(annotation, source)
-    ) {
+    if (!annotationMatches(annotation, source)) {
       return;
     }
     cell.editor?.setOption(HEAT_OPTION, true);
     view.dispatch({ effects: setHeat.of({ source, annotation }) });
-  }, 0);
+  });
 }

@@ -36,6 +36,27 @@ export function editorViewOf(cell: CodeCell): EditorView | null {
   return editor instanceof CodeMirrorEditor ? editor.editor : null;
 }
 
+/**
+ * Draw into a cell's editor once the current editor update is over (a
+ * dispatch from inside another update throws), if the cell is still there
+ * and `stillValid()` still holds then.
+ */
+export function drawInCell(
+  cell: CodeCell,
+  stillValid: () => boolean,
+  draw: (view: EditorView) => void
+): void {
+  const view = editorViewOf(cell);
+  if (!view) {
+    return;
+  }
+  setTimeout(() => {
+    if (!cell.isDisposed && stillValid()) {
+      draw(view);
+    }
+  }, 0);
+}
+
 /** Put the cursor on a 1-based line/column of a cell and focus it. */
 export function revealInCell(
   panel: NotebookPanel,
