@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -41,3 +42,24 @@ def live_processes(*, parent: int | None = None, group: int | None = None, marke
         if (parent is None or int(ppid) == parent) and (group is None or int(pgrp) == group):
             found.append(int(pid))
     return found
+
+
+def open_helper_comm(kc: Any) -> str:
+    """Activate cython_pin in the kernel behind the jupyter_client ``kc`` as the extension does, and open
+    its comm; the comm id."""
+    import uuid
+
+    reply = kc.execute(
+        "",
+        silent=True,
+        store_history=False,
+        user_expressions={"activate": "__import__('cython_pin.kernel', fromlist=['activate']).activate()"},
+        reply=True,
+        timeout=60,
+    )
+    assert reply["content"]["user_expressions"]["activate"]["data"]["text/plain"] == "1"
+    comm_id = uuid.uuid4().hex
+    kc.shell_channel.send(
+        kc.session.msg("comm_open", {"comm_id": comm_id, "target_name": "cython_pin", "data": {}})
+    )
+    return comm_id

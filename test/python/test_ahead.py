@@ -25,7 +25,7 @@ from cython_pin.jupyter.magic import CELL_LINE_OFFSET
 from cython_pin.jupyter.prebuild import prebuild, split_cell
 from cython_pin.jupyter.protocol import make_event
 from protocol_checks import check
-from support import HELPER, live_processes
+from support import HELPER, live_processes, open_helper_comm
 
 
 def _fresh_source(extra: str = "") -> str:
@@ -352,19 +352,7 @@ def test_real_ipykernel_keeps_running_cells_during_a_build_ahead(tmp_path, slow_
     env = dict(os.environ, PYTHONPATH=HELPER, AHEAD_CC_SLEEP="3")
     km, kc = jc.start_new_kernel(kernel_name="python3", env=env)
     try:
-        reply = kc.execute(
-            "",
-            silent=True,
-            store_history=False,
-            user_expressions={"a": "__import__('cython_pin.kernel', fromlist=['activate']).activate()"},
-            reply=True,
-            timeout=60,
-        )
-        assert reply["content"]["user_expressions"]["a"]["data"]["text/plain"] == "1"
-        comm_id = uuid.uuid4().hex
-        kc.shell_channel.send(
-            kc.session.msg("comm_open", {"comm_id": comm_id, "target_name": "cython_pin", "data": {}})
-        )
+        comm_id = open_helper_comm(kc)
         cell = "%%cython_pin\n" + _fresh_source()
         request = {
             "type": "request",

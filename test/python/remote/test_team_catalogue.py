@@ -13,6 +13,7 @@ import pytest
 from conftest import FIGURES, Nodes, Target, expected, source
 from cython_pin.jupyter.ops import dispatch
 from cython_pin.remote import current_tier
+from support import open_helper_comm
 
 TIMEOUT = 1.5
 
@@ -187,26 +188,6 @@ def test_unreachable_and_hung_stores_are_bounded(nodes: Nodes, monkeypatch: pyte
     assert FIGURES["team_catalogue_backing_off_s"] < 0.5
 
 
-def _kernel_comm(kc: Any) -> str:
-    """Activate cython_pin in the kernel behind ``kc`` as the extension does; open its comm."""
-    import uuid
-
-    reply = kc.execute(
-        "",
-        silent=True,
-        store_history=False,
-        user_expressions={"activate": "__import__('cython_pin.kernel', fromlist=['activate']).activate()"},
-        reply=True,
-        timeout=60,
-    )
-    assert reply["content"]["user_expressions"]["activate"]["data"]["text/plain"] == "1"
-    comm_id = uuid.uuid4().hex
-    kc.shell_channel.send(
-        kc.session.msg("comm_open", {"comm_id": comm_id, "target_name": "cython_pin", "data": {}})
-    )
-    return comm_id
-
-
 def _replies(msgs: list[dict[str, Any]], rid: str) -> list[dict[str, Any]]:
     return [
         m["content"]["data"]
@@ -247,7 +228,7 @@ def test_team_catalogue_never_holds_the_kernel(nodes: Nodes, tmp_path: Any, monk
     km, kc = jc.start_new_kernel(kernel_name="python3", env=env)
     writer = None
     try:
-        comm_id = _kernel_comm(kc)
+        comm_id = open_helper_comm(kc)
         request = {"type": "request", "id": "team", "op": "team_catalogue", "args": {}}
         kc.shell_channel.send(kc.session.msg("comm_msg", {"comm_id": comm_id, "data": request}))
         reply = kc.execute("", silent=True, user_expressions={"x": "6 * 7"}, reply=True, timeout=60)
