@@ -9,7 +9,7 @@ wait for any store work.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -33,8 +33,16 @@ class StoreForbidden(StoreError):
     """The store answered 403: these credentials may not do this."""
 
 
+class StoredObject(NamedTuple):
+    """One object of a listing: its path, size in bytes and last-modified time (POSIX seconds)."""
+
+    path: str
+    size: int
+    modified: float
+
+
 class Store:
-    """What the tier and team pins need from a store. Paths are relative, ``/``-separated."""
+    """What the tier, team pins and housekeeping need from a store. Paths are relative, ``/``-separated."""
 
     url: str
 
@@ -53,6 +61,14 @@ class Store:
     def pins_write(self, data: bytes, token: Any, seq: int) -> bool:
         """Replace the team-pins document read with ``token`` by ``data`` (sequence ``seq``); False if
         another writer changed it first."""
+        raise NotImplementedError
+
+    def list_objects(self, prefix: str) -> list[StoredObject]:
+        """Every object under the folder ``prefix`` (at any depth)."""
+        raise NotImplementedError
+
+    def delete(self, path: str) -> None:
+        """Remove the object at ``path``; one that is already gone is no error."""
         raise NotImplementedError
 
 
@@ -106,6 +122,41 @@ class FileStore(Store):
         except OSError as e:
             raise StoreUnavailable(f"{self.url}: {e}") from e
         return True
+
+    def list_objects(self, prefix: str) -> list[StoredObject]:
+        top = self._path(prefix)
+        if not os.path.isdir(self.root):
+            raise StoreUnavailable(f"{self.url}: {self.root} is not a directory (not mounted?)")
+        out = []
+
+        def fail(e: OSError) -> None:
+            if not isinstance(e, FileNotFoundError):  # a folder removed meanwhile holds nothing
+                raise e
+
+        try:
+            for dirpath, _dirs, names in os.walk(top, onerror=fail):
+                rel_dir = os.path.relpath(dirpath, self.root).replace(os.sep, "/")
+                for n in names:
+                    try:
+                        st = os.stat(os.path.join(dirpath, n))
+                    except FileNotFoundError:
+                        continue
+                    out.append(StoredObject(f"{rel_dir}/{n}", st.st_size, st.st_mtime))
+        except PermissionError as e:
+            raise StoreForbidden(f"{self.url}: {e}") from e
+        except OSError as e:
+            raise StoreUnavailable(f"{self.url}: {e}") from e
+        return out
+
+    def delete(self, path: str) -> None:
+        try:
+            os.unlink(self._path(path))
+        except FileNotFoundError:
+            pass
+        except PermissionError as e:
+            raise StoreForbidden(f"{self.url}: {e}") from e
+        except OSError as e:
+            raise StoreUnavailable(f"{self.url}: {e}") from e
 
     def _pins_seqs(self) -> list[int]:
         try:
@@ -205,6 +256,27 @@ class ObjectStore(Store):
             return out
         except FileNotFoundError:
             return None
+
+    def list_objects(self, prefix: str) -> list[StoredObject]:
+        import obstore
+
+        def listing(s: Any, p: str) -> list[StoredObject]:
+            return [
+                StoredObject(m["path"], m["size"], m["last_modified"].timestamp())
+                for chunk in obstore.list(s, p)
+                for m in chunk
+            ]
+
+        out: list[StoredObject] = self._call(listing, prefix)
+        return out
+
+    def delete(self, path: str) -> None:
+        import obstore
+
+        try:
+            self._call(obstore.delete, path)
+        except FileNotFoundError:
+            pass
 
     def pins_write(self, data: bytes, token: Any, seq: int) -> bool:
         import obstore

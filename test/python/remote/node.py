@@ -18,6 +18,7 @@ def _entry_sha256s(res: object) -> dict[str, str]:
 def main() -> None:
     import cython_pin
 
+    last_key = ""
     for step in json.loads(sys.argv[1]):
         op = step["op"]
         out: dict[str, object] = {"op": op}
@@ -36,6 +37,7 @@ def main() -> None:
                     sha256s=_entry_sha256s(res),
                     value=res.module.f(7),
                 )
+                last_key = res.key
             elif op == "flush":
                 out["flushed"] = cython_pin.remote_flush(step.get("timeout", 60))
             elif op == "pin":
@@ -70,6 +72,26 @@ def main() -> None:
                 team = team_tier()
                 assert team is not None
                 out["diagnostics"] = [d.message for d in team.after_build(get_cache_dir(), step["key"], None)]
+            elif op == "upload_held":  # an upload held after its archive, before its manifest (a writer
+                # racing a gc: "ready" appears once the archive is in the store; the manifest goes up when
+                # "go" appears, or never if the test kills this node)
+                from cython_pin.cache.paths import get_cache_dir
+                from cython_pin.remote import current_tier
+
+                t = current_tier()
+                assert t is not None
+                store = t.store()
+                put = store.put_create
+
+                def held(path: str, data: bytes, put=put, step=step) -> bool:  # type: ignore[no-untyped-def]
+                    if "/manifests/" in path:
+                        open(step["ready"], "w").close()
+                        while not os.path.exists(step["go"]):
+                            time.sleep(0.01)
+                    return put(path, data)
+
+                store.put_create = held  # type: ignore[method-assign]
+                out["outcome"] = t.upload(get_cache_dir(), step.get("key", last_key))
             elif op == "setenv":
                 os.environ.update(step["env"])
             elif op == "pending":  # warnings left by background uploads for the next result
