@@ -182,9 +182,36 @@ class FileStore(Store):
         return self.put_create(f"{PINS_DIR}/pins.{seq:012d}.json", data)
 
 
+def _aws_profile_credentials() -> Any:
+    """obstore's boto3 credential provider (AWS profiles, SSO, ``credential_process``, role chains from
+    ``~/.aws/config`` and ``~/.aws/credentials``, ``AWS_PROFILE``) when no keys are set in the environment,
+    there is a profile to read and boto3 is installed; else None, and obstore's own chain applies (keys,
+    web identity, instance metadata). boto3 is imported only here: when an S3 store is first used."""
+    if os.environ.get("AWS_ACCESS_KEY_ID"):
+        return None
+    files = (
+        os.environ.get("AWS_CONFIG_FILE") or os.path.expanduser("~/.aws/config"),
+        os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or os.path.expanduser("~/.aws/credentials"),
+    )
+    if not os.environ.get("AWS_PROFILE") and not any(os.path.isfile(f) for f in files):
+        return None
+    try:
+        from obstore.auth.boto3 import Boto3CredentialProvider
+    except ImportError:  # boto3 is optional
+        return None
+    try:
+        return Boto3CredentialProvider()
+    except ValueError:  # the profile holds no credentials: obstore's chain may still find some
+        return None
+    except Exception as e:  # botocore's errors: a profile that cannot be used as written (AWS_PROFILE
+        # names none, a broken config file)
+        raise StoreUnavailable(f"AWS profile: {e}") from None
+
+
 class ObjectStore(Store):
     """``s3://bucket/prefix`` (and ``gs://``, ``az://``) through obstore: endpoint and credentials from the
-    standard environment, SDK retries off, connect and request timeouts bounded by ``timeout_s``."""
+    standard environment (for S3 also the user's AWS profiles, see :func:`_aws_profile_credentials`), SDK
+    retries off, connect and request timeouts bounded by ``timeout_s``."""
 
     def __init__(self, url: str, timeout_s: float) -> None:
         from datetime import timedelta
@@ -200,12 +227,15 @@ class ObjectStore(Store):
         if endpoint.startswith("http://"):
             client["allow_http"] = True
         extra: dict[str, Any] = {}
+        provider = _aws_profile_credentials() if url.startswith("s3://") else None
+        if provider is not None:
+            extra["credential_provider"] = provider
         if url.startswith("s3://") and endpoint:
             extra["endpoint"] = endpoint
         if url.startswith("s3://") and not (
             os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
         ):
-            extra["region"] = "us-east-1"
+            extra["region"] = (provider.config.get("region") if provider else None) or "us-east-1"
         make: Any = from_url  # the typed overloads want literal config keys; ours are built at run time
         self._store = make(
             url,
