@@ -159,15 +159,9 @@ def _use_compiler_environment(env: dict[str, str]) -> None:
 
 def warm_up() -> None:
     """Import what a build needs now, so the first request pays for none of it."""
-    import importlib
+    from ..server.daemon import warm_up as import_build_modules
 
-    from ..build import warmup
-
-    warmup.warm()
-    for name in ("build.cold", "build.builder", "engine", "build.options", "cache.keys", "build.headers"):
-        importlib.import_module(f"cython_pin.{name}")
-    importlib.import_module("cython_pin.report.annotation")
-    importlib.import_module("cython_pin.ahead.build")
+    import_build_modules()
 
 
 def main() -> None:

@@ -36,4 +36,6 @@ class Job:
         self.after_build: Callable[[str, list[Any]], set[str]] | None = None
         self.meta_extra: dict[str, Any] = {}
         self.extra_timings: dict[str, float] = {}  # steps before the build proper (PGO's instrumented build)
+        # the inputs that make this Job again in another process (the build server), None if it cannot be
+        self.spec: dict[str, Any] | None = None
         self.log: list[str] = []  # command lines and output of every step (the result's ``log``)
