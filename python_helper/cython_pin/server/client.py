@@ -26,7 +26,7 @@ from .protocol import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
     from typing import Any
 
     from ..build.job import Job
@@ -170,6 +170,13 @@ def _wait(
         except OSError:
             pass
         raise
+
+
+def read_messages(sock: socket.socket) -> Iterator[dict[str, Any]]:
+    """The messages on ``sock`` until it closes."""
+    reader = _Lines(sock)
+    while (msg := reader.next()) is not None:
+        yield msg
 
 
 class _Lines:

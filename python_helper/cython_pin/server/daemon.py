@@ -94,10 +94,25 @@ class Server:
             self._start_builds()
             if self.running or self.queue or self.children:
                 self.last_activity = time.monotonic()
-            elif self.retired or time.monotonic() - self.last_activity > self.idle_s:
-                log("idle: exiting" if not self.retired else "retired: exiting")
+                continue
+            why = self._why_leave()
+            if why:
+                log(f"{why}: exiting")
                 self._stop_listening()
                 return
+
+    def _why_leave(self) -> str:
+        """Why the server, with nothing to do, should exit now ("" to stay)."""
+        if self.retired:
+            return "retired"
+        if time.monotonic() - self.last_activity > self.idle_s:
+            return "idle"
+        try:  # its socket file removed or replaced (e.g. its folder deleted): nobody can reach it any more
+            if os.stat(self.path).st_ino != self.socket_inode:
+                return "socket replaced"
+        except OSError:
+            return "socket gone"
+        return ""
 
     def _stop_listening(self) -> None:
         if self.lock_fd < 0:  # done already
@@ -265,6 +280,10 @@ class Server:
         self.sel.unregister(b.pipe)
         os.close(b.pipe)
         del self.children[b.pipe]
+        try:  # what is left in its group (a killed compiler's own children): the zombie still holds the id
+            os.killpg(b.pid, signal.SIGKILL)
+        except OSError:
+            pass
         _pid, status = os.waitpid(b.pid, 0)
         if not b.finished:
             why = (
