@@ -94,9 +94,13 @@ def prebuild(args: dict[str, Any], shell: Any | None) -> dict[str, Any]:
         return answer("skipped", reason=exception_message(e))
     from ..ahead.scheduler import Request, scheduler
     from ..cache.entries import read_meta
+    from ..server.protocol import enabled
 
     if read_meta(root, key) is not None:
         scheduler().start_server(root)  # a notebook of built cells gets edited next: be warm for that edit
         return answer("cached", key)
+    if not enabled():
+        why = "builds ahead run in the build server, which CYTHON_PIN_BUILD_SERVER=0 turns off"
+        return answer("skipped", key, why)
     scheduler().submit(Request(cell_id, generation, key, body, opts, root, CELL_LINE_OFFSET))
     return answer("started", key)
