@@ -201,9 +201,14 @@ class _Lines:
         return msg if isinstance(msg, dict) else {}
 
 
+_identities: dict[str, dict[str, Any]] = {}
+
+
 def connect(root: str) -> socket.socket:
     """A connection to this process's server for ``root``, started (or replaced) if need be."""
-    ident = identity(root)
+    ident = _identities.get(root)
+    if ident is None:  # once per process: the code this process runs does not change under it
+        ident = _identities[root] = identity(root)
     directory = runtime_dir(root)
     name = server_name(ident)
     path = socket_path(directory, name)
