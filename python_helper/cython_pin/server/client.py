@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from ..build.job import Job
 
+LOG_LIMIT = 1 << 20  # bytes of server log kept before a new server starts a fresh one
 START_TIMEOUT_S = 60.0  # the server imports Cython's compiler before it answers a build, not before hello
 
 
@@ -263,7 +264,13 @@ def _spawn(root: str, directory: str, name: str) -> None:
     env = dict(os.environ)
     env["PYTHONPATH"] = here + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env[MARKER_ENV] = name
-    fd = os.open(os.path.join(directory, name + ".log"), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    log_path = os.path.join(directory, name + ".log")
+    try:
+        if os.path.getsize(log_path) > LOG_LIMIT:
+            os.replace(log_path, log_path + ".1")  # the previous servers' log, one generation kept
+    except OSError:
+        pass
+    fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     with os.fdopen(fd, "ab") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "cython_pin.server", "--cache-dir", root, "--name", name],

@@ -61,6 +61,7 @@ class Build:
         self.pipe = -1
         self.buf = b""
         self.finished = False
+        self.cancelled = False
         self.cancel_deadline: float | None = None
 
 
@@ -197,7 +198,8 @@ class Server:
         if b in self.queue:
             self.queue.remove(b)
             self._finish(b, {"op": "error", "type": "Cancelled", "message": "the build was cancelled"})
-        elif b.pid and not b.finished and b.cancel_deadline is None:
+        elif b.pid and not b.finished and not b.cancelled:
+            b.cancelled = True
             b.cancel_deadline = time.monotonic() + CANCEL_GRACE_S
             try:
                 os.kill(b.pid, signal.SIGUSR1)
@@ -285,7 +287,9 @@ class Server:
         except OSError:
             pass
         _pid, status = os.waitpid(b.pid, 0)
-        if not b.finished:
+        if not b.finished and b.cancelled:  # killed on a cancel before it could say so
+            self._finish(b, {"op": "error", "type": "Cancelled", "message": "the build was cancelled"})
+        elif not b.finished:
             why = (
                 f"signal {os.WTERMSIG(status)}"
                 if os.WIFSIGNALED(status)

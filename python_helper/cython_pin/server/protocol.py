@@ -103,8 +103,9 @@ def _code_fingerprint() -> str:
 
 
 def identity(root: str) -> dict[str, Any]:
-    """What a server must match to build for this process: user, cache, interpreter and its ABI, Cython,
-    this package's version, location and code."""
+    """What a server must match to build for this process: user, node, cache, interpreter and its ABI,
+    Cython, this package's version, location and code."""
+    import socket
     import sysconfig
 
     from .._version import __version__
@@ -112,6 +113,7 @@ def identity(root: str) -> dict[str, Any]:
 
     return {
         "uid": os.getuid(),
+        "host": socket.gethostname(),  # a cache on a shared file system: one server per node
         "cache_dir": root,
         "python": sys.executable,
         "prefix": sys.prefix,
