@@ -295,3 +295,12 @@ def test_two_real_kernels_share_one_server(place):
         for km, kc in kernels:
             kc.stop_channels()
             km.shutdown_kernel(now=True)
+
+
+def test_a_cache_hit_never_reaches_the_server(place):
+    first = _build(place, "hit")
+    stop_build_servers(place["XDG_RUNTIME_DIR"])
+    _wait_for(lambda: build_servers(place["XDG_RUNTIME_DIR"]) == [])
+    again = _build(place, "hit")
+    assert again["used_cache"] is True and again["key"] == first["key"]
+    assert build_servers(place["XDG_RUNTIME_DIR"]) == []  # none was started for it
