@@ -1,6 +1,6 @@
 /**
  * Build ahead, end to end (issue 12): a real `jupyter lab` from .venv with the built wheel, a real kernel with
- * the build server, Cython, gcc and headless chromium. The user types and pauses; the kernel builds the
+ * its build-ahead worker, Cython, gcc and headless chromium. The user types and pauses; the kernel builds the
  * cell in the background; Compile is then a cache hit that says it was built ahead, a Cython error shows as a
  * lint marker before any click, and a Python cell running meanwhile is not held up by the build.
  *
@@ -13,7 +13,7 @@ import {
   NotebookPage,
   OUT,
   expectPoll,
-  buildServers,
+  findDescendant,
   putNotebook,
   treeCpuSeconds
 } from './harness';
@@ -216,13 +216,13 @@ describe('build ahead while typing, in a real JupyterLab', () => {
           '    cdef double s = 0\n    cdef Py_ssize_t i\n' +
           '    for i in range(a.shape[0]):\n        s += a[i] * w\n    return s'
       );
-      // The pause, then the background build starts in the user's build server (its CPU counts its build
-      // children and their compilers, waited for).
+      // The pause, then the background build starts in the kernel's worker (its CPU counts its compilers).
       const worker = await expectPoll(
-        async () => buildServers(run.lab.cacheDir)[0] ?? null,
+        async () =>
+          findDescendant(run.lab.server!.pid, 'cython_pin.ahead.worker'),
         pid => pid !== null,
         30000,
-        'the build server process'
+        'the build-ahead worker process'
       );
       await sleep(1300);
       const cpu0 = treeCpuSeconds(worker!)!;

@@ -159,6 +159,15 @@ export function treeCpuSeconds(pid: number): number | null {
   return descendants(pid).reduce((sum, p) => sum + (cpuSeconds(p) ?? 0), own);
 }
 
+/** The first descendant of `root` whose command line contains `text`. */
+export function findDescendant(root: number, text: string): number | null {
+  const mine = new Set(descendants(root));
+  return (
+    processTable().find(p => mine.has(p.pid) && p.cmd.includes(text))?.pid ??
+    null
+  );
+}
+
 export interface ILab {
   url: string; // http://127.0.0.1:<port>/
   token: string;
@@ -227,8 +236,6 @@ export async function startLab(options: IStartLabOptions = {}): Promise<ILab> {
         ...process.env,
         PATH: `${VENV_BIN}:${process.env.PATH}`,
         CYTHON_PIN_CACHE_DIR: dirs.cache,
-        // The kernels' build server listens in <cache>/.server: it goes with the lab's folder (stopLab).
-        XDG_RUNTIME_DIR: '',
         // Nothing from the user's own Jupyter/IPython set-up (kernelspecs, extensions, profiles).
         JUPYTER_CONFIG_DIR: dirs.config,
         JUPYTER_DATA_DIR: dirs.data,
@@ -312,21 +319,7 @@ export async function stopLab(lab: ILab | undefined): Promise<void> {
   }
   await killAndWait(server ? [server] : [], 5000);
   await killAndWait([...lab.kernels.values()], 5000);
-  for (const pid of buildServers(lab.cacheDir)) {
-    try {
-      process.kill(pid, 'SIGKILL'); // its build children follow it (they die with their parent)
-    } catch {
-      // gone meanwhile
-    }
-  }
   fs.rmSync(lab.tmp, { recursive: true, force: true });
-}
-
-/** The build servers (python -m cython_pin.server) of the cache `cacheDir`: nobody's descendants. */
-export function buildServers(cacheDir: string): number[] {
-  return processTable()
-    .filter(p => p.cmd.includes(`cython_pin.server --cache-dir ${cacheDir} `))
-    .map(p => p.pid);
 }
 
 export interface IBrowserSession {
