@@ -133,16 +133,10 @@ def run(msg: dict[str, Any], send: Send) -> None:
         reply = {"op": "error", "type": "Cancelled", "message": "the build was cancelled"}
     except BaseException as e:  # noqa: BLE001 - every outcome goes back to the kernel
         reply = error_fields(e)
-    ahead = msg.get("mode") == "ahead"
-    if ahead:  # in the background anyway: "done" means uploaded too, as when the kernel's worker exited
-        _flush_uploads()
-    reply["stdout"] = out.getvalue()
-    send(reply)
-    if not ahead:  # the kernel has its result: the uploads this build queued go before the child does
-        _flush_uploads()
-
-
-def _flush_uploads() -> None:
+    # What this build queued for the team cache (a build ahead's entry, a new shared utility module) is
+    # uploaded before the kernel hears back: the kernel's own remote_flush() cannot wait for this process.
     remote = sys.modules.get("cython_pin.remote")
     if remote is not None:
         remote.remote_flush(60.0)
+    reply["stdout"] = out.getvalue()
+    send(reply)
