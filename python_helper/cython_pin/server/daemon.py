@@ -343,28 +343,6 @@ def warm_up() -> None:
             importlib.import_module(name)
         except ImportError as e:  # a build reports it properly (e.g. Cython is not installed)
             log(f"warm-up: {e}")
-            return
-    _first_cython_pass()
-
-
-def _first_cython_pass() -> None:
-    """Run Cython once on a throwaway module: the first pass of a process fills caches (its scanner's
-    tables, utility code) that every build child then inherits."""
-    import tempfile
-
-    from ..build.builder import Unit, cythonize_unit
-    from ..build.options import resolve_options
-
-    with tempfile.TemporaryDirectory(prefix="cython_pin_warm_") as d:
-        pyx = os.path.join(d, "warm.pyx")
-        with open(pyx, "w", encoding="utf-8") as f:
-            f.write("def f(int n):\n    return n * 2\n")
-        try:
-            cythonize_unit(
-                Unit("warm", pyx, os.path.join(d, "warm.so")), resolve_options({}), [d], pyx + ".log"
-            )
-        except Exception as e:  # noqa: BLE001 - best effort: a real build reports real problems
-            log(f"warm-up Cython pass: {e}")
 
 
 def main(argv: list[str] | None = None) -> None:
