@@ -304,3 +304,27 @@ def test_a_cache_hit_never_reaches_the_server(place):
     again = _build(place, "hit")
     assert again["used_cache"] is True and again["key"] == first["key"]
     assert build_servers(place["XDG_RUNTIME_DIR"]) == []  # none was started for it
+
+
+def test_a_build_childs_exception_is_raised_again_as_itself():
+    from cython_pin.cache.locks import LockTimeout
+    from cython_pin.errors import BuildError
+    from cython_pin.report.diagnostics import Diagnostic
+    from cython_pin.server.client import ServerError, rebuild_error
+    from cython_pin.server.runner import error_fields
+
+    diag = Diagnostic(2, 5, "error", "Expected an identifier", "cython", None)
+    err = BuildError(
+        "Cython compilation failed", diagnostics=[diag], output="o", log="l", stage="Cython compilation"
+    )
+    again = rebuild_error(json.loads(json.dumps(error_fields(err))))
+    assert isinstance(again, BuildError) and str(again) == str(err)
+    assert (again.diagnostics, again.output, again.log, again.stage) == (
+        [diag],
+        "o",
+        "l",
+        "Cython compilation",
+    )
+    assert isinstance(rebuild_error(error_fields(LockTimeout("held"))), LockTimeout)
+    assert isinstance(rebuild_error(error_fields(ValueError("bad"))), ValueError)
+    assert isinstance(rebuild_error({"type": "SomethingElse", "message": "?"}), ServerError)

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from ..build.job import Job
 
 LOG_LIMIT = 1 << 20  # bytes of server log kept before a new server starts a fresh one
-START_TIMEOUT_S = 60.0  # the server imports Cython's compiler before it answers a build, not before hello
+START_TIMEOUT_S = 60.0  # the server says hello once it has imported Cython's compiler
 
 
 class ServerError(RuntimeError):
@@ -120,9 +120,13 @@ def rebuild_error(reply: dict[str, Any]) -> BaseException:
         return KeyboardInterrupt()
     import builtins
 
-    cls = getattr(builtins, kind, None)
-    if isinstance(cls, type) and issubclass(cls, Exception):
-        return cls(message)
+    from .. import errors
+    from ..cache import locks
+
+    for where in (errors, locks, builtins):  # cython_pin's own (e.g. LockTimeout), then Python's
+        cls = getattr(where, kind, None)
+        if isinstance(cls, type) and issubclass(cls, Exception):
+            return cls(message)
     return ServerError(f"the build server's build failed: {kind}: {message}")
 
 
