@@ -74,6 +74,8 @@ class Runner:
         # IPython's get_ipython_cache_dir() (the magic's build folder) is $XDG_CACHE_HOME/ipython on Linux.
         env["IPYTHONDIR"] = env["XDG_CACHE_HOME"] = ipython_dir or self.fresh_dir("ipython")
         env.pop("CYTHON_PIN_VERBOSE", None)
+        # each cache's build server listens in <cache>/.server, and exits when that folder goes at the end
+        env["XDG_RUNTIME_DIR"] = ""
         return env
 
     def cmd(self, task: str, params: dict[str, Any], importtime: bool = False) -> list[str]:

@@ -261,7 +261,7 @@ def _run_job(job: Job, hit_checked: bool) -> BuildResult:
                     events.emit("cache_changed", {"cache_dir": job.root})
                     _report(hit, o.verbose)
                     return hit
-        from .build.cold import build
+        from .server.client import build
 
         meta, timings = build(job)
     if team is not None:
@@ -375,9 +375,14 @@ def compile_and_load_result(source: str, **opts: Any) -> BuildResult:
     return run_job(module_job(source, key, o, root, numpy_used, t0), hit_checked=True)
 
 
-def module_job(source: str, key: str, o: BuildOptions, root: str, numpy_used: bool, t0: float) -> Job:
+def module_job(
+    source: str, key: str, o: BuildOptions, root: str, numpy_used: bool, t0: float, check_name: bool = True
+) -> Job:
+    """The Job that builds ``source`` under ``key`` (``check_name``: refuse a module name this process
+    imported by other means; the build server, which loads nothing, skips it)."""
     name = o.module_name or default_module_name(key)
-    check_name_free(name)
+    if check_name:
+        check_name_free(name)
     file_name = name + (".py" if o.pure_python else ".pyx")
 
     def prepare(staging: str) -> tuple[list[Any], dict[str, str | None], str]:
@@ -405,6 +410,7 @@ def module_job(source: str, key: str, o: BuildOptions, root: str, numpy_used: bo
 
     job = Job("module", key, name, root, o, numpy_used, prepare, t0, time.perf_counter() - t0)
     job.with_numpy = with_numpy
+    job.spec = {"kind": "module", "source": source}
     if o.pgo:
         from .build.pgo import use_opts
 

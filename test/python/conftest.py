@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Iterator
 
 import pytest
-from support import SQUARE
+from support import SQUARE, stop_build_servers
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -24,10 +24,17 @@ def _session_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     # folder goes at exit, after IPython's own atexit handlers (registered later, so run earlier) have
     # closed the history db.
     atexit.register(shutil.rmtree, ipython_dir, True)
+    # build servers started by the session's builds: their sockets in a short private folder of the
+    # session's own, and gone soon after their last build; any still there at the end are stopped
+    runtime = tempfile.mkdtemp(prefix="cpsrv_")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CYTHON_PIN_CACHE_DIR", cache)
         mp.setenv("IPYTHONDIR", ipython_dir)
+        mp.setenv("XDG_RUNTIME_DIR", runtime)
+        mp.setenv("CYTHON_PIN_BUILD_SERVER_IDLE_S", "20")
         yield cache
+    stop_build_servers(runtime)
+    shutil.rmtree(runtime, ignore_errors=True)
     shutil.rmtree(cache, ignore_errors=True)
 
 

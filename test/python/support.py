@@ -63,3 +63,38 @@ def open_helper_comm(kc: Any) -> str:
         kc.session.msg("comm_open", {"comm_id": comm_id, "target_name": "cython_pin", "data": {}})
     )
     return comm_id
+
+
+def build_servers(runtime_dir: str, *, children: bool = False) -> list[int]:
+    """Pids of the live build servers whose sockets are in ``runtime_dir`` (their XDG_RUNTIME_DIR), found
+    by the marker in their environment: they are nobody's children. ``children``: their build children
+    (forked, so marked too) as well."""
+    from cython_pin.server.protocol import MARKER_ENV
+
+    found: dict[int, int] = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                env = dict(item.split(b"=", 1) for item in f.read().split(b"\0") if b"=" in item)
+            with open(f"/proc/{pid}/stat") as f:
+                state, ppid = f.read().rsplit(")", 1)[1].split()[:2]
+        except OSError:
+            continue
+        if (
+            state != "Z"
+            and MARKER_ENV.encode() in env
+            and env.get(b"XDG_RUNTIME_DIR") == runtime_dir.encode()
+        ):
+            found[int(pid)] = int(ppid)
+    return sorted(p for p, pp in found.items() if children or pp not in found)
+
+
+def stop_build_servers(runtime_dir: str) -> None:
+    """Kill the build servers of ``runtime_dir`` (and their build children: their own groups)."""
+    import signal
+
+    for pid in build_servers(runtime_dir, children=True):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass

@@ -1,9 +1,9 @@
-"""Build ahead (issue 12 §1-§2, kernel side): real Cython, gcc and a real worker process.
+"""Build ahead (issue 12 §1-§2, kernel side): real Cython, gcc and a real build server.
 
-The prebuild op builds a cell's exact key in the worker without loading it; the run is then a cache hit that
-says it was built ahead; the Cython pass's diagnostics arrive as prebuild_state events before the C compiler
-runs; a newer source for a cell cancels the older build; a Compile that arrives mid-build waits for it and
-does not compile again; a real ipykernel keeps running cells while the worker builds.
+The prebuild op builds a cell's exact key in the build server without loading it; the run is then a cache
+hit that says it was built ahead; the Cython pass's diagnostics arrive as prebuild_state events before the C
+compiler runs; a newer source for a cell cancels the older build; a Compile that arrives mid-build waits for
+it and does not compile again; a real ipykernel keeps running cells while the server builds.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from typing import Any
 
 import pytest
 from cython_pin import events
-from cython_pin.ahead.scheduler import Request, Scheduler, scheduler
-from cython_pin.ahead.worker import NICE
+from cython_pin.ahead.scheduler import Request, Scheduler
 from cython_pin.jupyter.magic import CELL_LINE_OFFSET
 from cython_pin.jupyter.prebuild import prebuild, split_cell
 from cython_pin.jupyter.protocol import make_event
+from cython_pin.server.daemon import AHEAD_NICE
 from protocol_checks import check
-from support import HELPER, live_processes, open_helper_comm
+from support import HELPER, build_servers, live_processes, open_helper_comm, stop_build_servers
 
 
 def _fresh_source(extra: str = "") -> str:
@@ -95,9 +95,26 @@ def slow_cc(tmp_path, monkeypatch):
     return compiles
 
 
+def _server_for(root: str) -> int:
+    """The pid of the build server of the cache ``root`` (the session's runtime folder), 0 if none."""
+    for pid in build_servers(os.environ["XDG_RUNTIME_DIR"]):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                args = f.read().split(b"\0")
+        except OSError:  # it just exited
+            continue
+        if b"--cache-dir" in args and args[args.index(b"--cache-dir") + 1] == root.encode():
+            return pid
+    return 0
+
+
+def _build_children(server: int) -> list[int]:
+    return live_processes(parent=server)
+
+
 @pytest.fixture()
 def private_scheduler():
-    """A scheduler of its own (its worker inherits this test's environment, e.g. the slow CC)."""
+    """A scheduler of its own (its builds take this test's environment, e.g. the slow CC)."""
     got: list[tuple[str, dict[str, Any]]] = []
     s = Scheduler(lambda event, data: got.append((event, make_event(event, data)["data"])))
     yield s, got
@@ -131,14 +148,13 @@ def test_prebuild_then_run_is_a_hit_that_says_built_ahead(shell, shown, seen):
     assert _states(seen, "c1") == [(1, "cython"), (1, "done")]
     assert ("cache_changed", {"cache_dir": os.environ["CYTHON_PIN_CACHE_DIR"]}) in seen
     name = f"cython_pin_{res['key'][:16]}"
-    assert name not in sys.modules  # the kernel never imported what the worker built
+    assert name not in sys.modules  # the kernel never imported what the server built
     entry = os.path.join(os.environ["CYTHON_PIN_CACHE_DIR"], res["key"])
     assert os.path.exists(os.path.join(entry, "meta.json"))
-    worker = scheduler()._proc
-    assert worker is not None and worker.poll() is None  # it stays, warm, for the next edit
-    with open(f"/proc/{worker.pid}/maps") as f:
-        assert entry not in f.read()  # nor did the worker load it
-    assert os.getpriority(os.PRIO_PROCESS, worker.pid) == min(19, os.getpriority(os.PRIO_PROCESS, 0) + NICE)
+    server = _server_for(os.environ["CYTHON_PIN_CACHE_DIR"])  # it stays, warm, for the next edit
+    assert server
+    with open(f"/proc/{server}/maps") as f:
+        assert entry not in f.read()  # nor did the server load it
 
     shell.run_cell(cell)
     payload = shown[-1]["application/vnd.cython-pin.build+json"]
@@ -238,10 +254,11 @@ def test_skips_and_cached(shell, square):
 
     from cython_pin.constants import PREBUILD_MAX_SOURCE_CHARS
 
-    scheduler().close()
+    old = build_servers(os.environ["XDG_RUNTIME_DIR"])
+    stop_build_servers(os.environ["XDG_RUNTIME_DIR"])
     assert ask("%%cython_pin\n" + square_source())["decision"] == "cached"
-    worker = scheduler()._proc  # started by a cached answer, so the next edit's build finds it warm
-    assert worker is not None and worker.poll() is None
+    # started by a cached answer, so the next edit's build finds it warm
+    _wait(lambda: _server_for(os.environ["CYTHON_PIN_CACHE_DIR"]) not in (0, *old))
     assert ask("%%cython_pin\n" + square_source())["key"] == square.key
     big = ask("%%cython_pin\n" + "x = 1\n" * (PREBUILD_MAX_SOURCE_CHARS // 6 + 1))
     assert big["decision"] == "skipped" and big["key"] is None
@@ -252,6 +269,10 @@ def test_skips_and_cached(shell, square):
     assert ask("%%cython_pin -f\nx = 1\n")["reason"] == "--force rebuilds on every run"
     assert "--pgo" in ask("%%cython_pin --pgo\nx = 1\n")["reason"]
     assert "empty" in ask("%%cython_pin\n\n")["reason"]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CYTHON_PIN_BUILD_SERVER", "0")
+        off = ask("%%cython_pin\n" + _fresh_source())
+    assert off["decision"] == "skipped" and "CYTHON_PIN_BUILD_SERVER=0" in off["reason"]
 
 
 def square_source() -> str:
@@ -314,37 +335,37 @@ def test_compile_during_the_build_ahead_waits_for_it_and_compiles_once(slow_cc, 
     src = _fresh_source()
     req = _request("c", 1, src)
     sched.submit(req)
-    _wait(lambda: slow_cc() == 1)  # the worker is in its C compiler
+    _wait(lambda: slow_cc() == 1)  # the server's build is in its C compiler
     res = cython_pin.compile_and_load_result(src)
     assert res.key == req.key and res.used_cache is True and res.built_ahead_utc is not None
     assert res.module.f(2) == 4 + int(src.split("+ ")[1])
-    assert slow_cc() == 1  # one compiler run in all: the worker's
+    assert slow_cc() == 1  # one compiler run in all: the server's
     assert [d["stage"] for e, d in seen if e == "build_progress"] == ["waiting"]
     _wait(lambda: not sched.busy)
     assert [d["stage"] for e, d in got if e == "prebuild_state"] == ["cython", "done"]
 
 
-def test_a_dead_worker_fails_the_running_build_and_the_next_request_starts_a_new_one(
+def test_a_dead_server_fails_the_running_build_and_the_next_request_starts_a_new_one(
     slow_cc, private_scheduler, monkeypatch
 ):
     sched, got = private_scheduler
     req = _request("c", 1, _fresh_source())
     sched.submit(req)
     _wait(lambda: any(d["stage"] == "cython" for _e, d in got))
-    proc = sched._proc
-    assert proc is not None
-    os.killpg(proc.pid, 9)
+    server = _server_for(req.root)
+    assert server
+    os.kill(server, 9)
     _wait(lambda: any(d.get("stage") == "failed" for _e, d in got))
     failed = next(d for _e, d in got if d.get("stage") == "failed")
-    assert "worker stopped" in failed["diagnostics"][0]["message"]
+    assert "build server stopped" in failed["diagnostics"][0]["message"]
     monkeypatch.setenv("AHEAD_CC_SLEEP", "0")
     sched.submit(_request("c", 2, req.source))
     _wait(lambda: any(d.get("generation") == 2 and d["stage"] == "done" for _e, d in got))
-    assert sched._proc is not None and sched._proc.pid != proc.pid
+    assert _server_for(req.root) not in (0, server)
 
 
 def test_real_ipykernel_keeps_running_cells_during_a_build_ahead(tmp_path, slow_cc):
-    """The prebuild reply comes at once, a cell runs and replies while the worker builds, and the worker's
+    """The prebuild reply comes at once, a cell runs and replies while the server builds, and the server's
     prebuild_state events reach the frontend from the scheduler's thread."""
     jc = pytest.importorskip("jupyter_client.manager")
     from test_kernel import _iopub_until
@@ -402,7 +423,7 @@ def test_going_back_to_the_source_being_cancelled_builds_it_again(slow_cc, priva
     assert states == [(1, "cython"), (2, "cancelled"), (1, "cancelled"), (3, "cython"), (3, "done")]
 
 
-def test_a_key_the_worker_does_not_agree_with_is_not_built(private_scheduler):
+def test_a_key_the_server_does_not_agree_with_is_not_built(private_scheduler):
     sched, got = private_scheduler
     req = _request("c", 1, _fresh_source())
     real_key, req.key = req.key, "0" * 64
@@ -414,22 +435,29 @@ def test_a_key_the_worker_does_not_agree_with_is_not_built(private_scheduler):
     assert not os.path.exists(os.path.join(req.root, real_key))
 
 
-def test_the_worker_goes_with_the_kernel_and_takes_its_compiler_along(
+def test_a_closing_kernel_cancels_its_build_ahead_and_its_compiler_goes_too(
     slow_cc, private_scheduler, monkeypatch
 ):
-    """When the kernel goes (the worker's stdin closes) mid-build, the worker and its compiler stop now."""
+    """The kernel's exit cancels its build ahead: the server's build child and its compiler stop now; the
+    build ran niced, in a process group of its own (its compilers in it)."""
     monkeypatch.setenv("AHEAD_CC_SLEEP", "60")
     sched, got = private_scheduler
-    sched.submit(_request("c", 1, _fresh_source()))
+    req = _request("c", 1, _fresh_source())
+    sched.submit(req)
     _wait(lambda: slow_cc() == 1)
-    proc = sched._proc
-    assert proc is not None
-    with open(f"/proc/{proc.pid}/stat") as f:
+    server = _server_for(req.root)
+    (child,) = _build_children(server)
+    with open(f"/proc/{child}/stat") as f:
         group = int(f.read().rsplit(")", 1)[1].split()[2])
-    assert group == proc.pid  # the worker leads its own process group (its compilers are in it)
+    assert group == child
+    assert os.getpriority(os.PRIO_PROCESS, child) == min(
+        19, os.getpriority(os.PRIO_PROCESS, server) + AHEAD_NICE
+    )
     sched.close()  # what the kernel's exit does
-    assert proc.returncode == -9
-    _wait(lambda: live_processes(group=group) == [], timeout=10)  # the compiler went too
+    _wait(lambda: live_processes(group=group) == [], timeout=15)  # the child and the compiler went
+    _wait(lambda: not sched.busy)
+    assert [d["stage"] for e, d in got if e == "prebuild_state"] == ["cython", "cancelled"]
+    assert server in build_servers(os.environ["XDG_RUNTIME_DIR"])  # the server stays
 
 
 def test_the_same_source_again_renames_the_running_build_and_keeps_another_cells_pending(
@@ -475,12 +503,12 @@ def test_how_long_ago_a_build_ahead_was():
     assert _ago("not a time") == ""
 
 
-def test_the_worker_builds_with_the_kernels_compiler_flags_as_of_the_request(private_scheduler, monkeypatch):
-    """A `%env CFLAGS=...` after the worker started: the worker computes the kernel's key, builds with it."""
+def test_the_server_builds_with_the_kernels_compiler_flags_as_of_the_request(private_scheduler, monkeypatch):
+    """A `%env CFLAGS=...` after the server started: the server computes the kernel's key, builds with it."""
     for name in ("CFLAGS", "CPPFLAGS", "LDFLAGS", "LDSHARED"):
         monkeypatch.delenv(name, raising=False)
     sched, got = private_scheduler
-    sched.start_worker()  # started with the environment as it was
+    sched.start_server()  # started with the environment as it was
     monkeypatch.setenv("CFLAGS", "-DAHEAD_VALUE=11")
     src = (
         'cdef extern from *:\n    """\n    #ifndef AHEAD_VALUE\n    #define AHEAD_VALUE 0\n    #endif\n'
@@ -497,15 +525,14 @@ def test_the_worker_builds_with_the_kernels_compiler_flags_as_of_the_request(pri
 
 
 def test_a_cancel_once_the_build_is_being_published_is_too_late(tmp_path, monkeypatch):
-    """The worker in this process: a cancel that arrives while the finished build is being published (its
-    SIGUSR1 included) leaves the entry published, reported done, and its team upload queued."""
-    import io
+    """A build child (forked here, as the server forks it): a cancel (its SIGUSR1) that arrives while the
+    finished build is being published leaves the entry published, reported built, and its upload queued."""
     import signal
 
     import cython_pin.build.cold as cold
     import cython_pin.cache.tiers as tiers
-    from cython_pin.ahead.worker import Worker
-    from cython_pin.build import progress
+    from cython_pin.server.client import kernel_context
+    from cython_pin.server.runner import run
 
     root = tmp_path / "cache"
     monkeypatch.setenv("CYTHON_PIN_CACHE_DIR", str(root))
@@ -520,28 +547,32 @@ def test_a_cancel_once_the_build_is_being_published_is_too_late(tmp_path, monkey
             return []
 
     monkeypatch.setattr(tiers, "team_tier", RecordingTeam)
-    out = io.BytesIO()
-    worker = Worker(out)
     real_publish = cold.publish
 
     def publish_while_cancelled(*args: Any, **kwargs: Any) -> None:
-        worker._cancel(1)  # what the reader thread does when the kernel's cancel arrives now
+        os.kill(os.getpid(), signal.SIGUSR1)  # what the server does when the kernel's cancel arrives now
         time.sleep(0.2)  # the signal is handled meanwhile
         real_publish(*args, **kwargs)
 
     monkeypatch.setattr(cold, "publish", publish_while_cancelled)
-    progress.set_sink(worker._on_stage)
-    old_handler = signal.signal(signal.SIGUSR1, worker._on_signal)
-    try:
-        src = _fresh_source()
-        req = _request("c", 1, src)
-        worker._run_one(
-            {"job": 1, "source": src, "opts": {}, "key": req.key, "cwd": os.getcwd(), "line_offset": 0}
-        )
-    finally:
-        signal.signal(signal.SIGUSR1, old_handler)
-        progress.set_sink(None)
-    reports = [json.loads(line) for line in out.getvalue().splitlines()]
-    assert [r["stage"] for r in reports] == ["cython", "done"]
+    src = _fresh_source()
+    req = _request("c", 1, src)
+    msg = {"op": "build", "mode": "ahead", "source": src, "opts": {}, "key": req.key, **kernel_context()}
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(r)
+            out = os.fdopen(w, "w")
+            run(msg, lambda m: out.write(json.dumps(m) + "\n"))
+            out.write(json.dumps({"uploads": uploads}) + "\n")
+            out.flush()
+        finally:
+            os._exit(0)
+    os.close(w)
+    with os.fdopen(r) as f:
+        reports = [json.loads(line) for line in f]
+    os.waitpid(pid, 0)
+    assert [m.get("stage") or m.get("op") for m in reports[:-1]] == ["cython", "compile", "result"]
     assert os.path.exists(os.path.join(root, req.key, "meta.json"))
-    assert uploads == [req.key]
+    assert reports[-1] == {"uploads": [req.key]}

@@ -192,11 +192,13 @@ def test_profiles_and_explicit_options_win():
 
 
 def test_missing_cython_or_numpy_is_a_build_error_saying_what_to_do(monkeypatch):
+    monkeypatch.setenv("CYTHON_PIN_BUILD_SERVER", "0")  # the missing modules are this process's
     monkeypatch.setitem(sys.modules, "Cython.Compiler.Main", None)
     with pytest.raises(BuildError, match="pip install cython") as ei:
         cython_pin.compile_and_load_result("def nocy():\n    return 1\n")
     assert ei.value.diagnostics[0].source == "helper"
     monkeypatch.undo()
+    monkeypatch.setenv("CYTHON_PIN_BUILD_SERVER", "0")
     monkeypatch.setitem(sys.modules, "numpy", None)
     with pytest.raises(BuildError, match="pip install numpy"):
         cython_pin.compile_and_load_result("def nonp():\n    return 1\n", numpy=True)

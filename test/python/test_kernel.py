@@ -191,19 +191,3 @@ def test_real_ipykernel_activate_comm_and_magic(square, cache_dir):
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
-
-
-def test_warmup_runs_once_and_can_be_disabled(monkeypatch):
-    from cython_pin.build import warmup
-
-    monkeypatch.setattr(warmup, "_thread", None)
-    monkeypatch.setenv("CYTHON_PIN_PREWARM", "0")
-    assert warmup.start() is None
-    monkeypatch.delenv("CYTHON_PIN_PREWARM")
-    t = warmup.start()
-    assert t is not None and warmup.start() is t
-    warmup.wait()
-    assert not t.is_alive()
-    import sys
-
-    assert "Cython.Compiler.ParseTreeTransforms" in sys.modules

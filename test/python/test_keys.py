@@ -202,6 +202,23 @@ def test_cython_version_is_memoised_per_file_stat(tmp_path, monkeypatch):
     assert toolchain._memoised_version(str(shadow), str(root)) == "1.2.4"
 
 
+def test_a_long_lived_process_keeps_what_others_memoised(tmp_path):
+    """The build server read toolchain.json when it started; what a kernel recorded since stays when the
+    server records something of its own."""
+    shadow = tmp_path / "Shadow.py"
+    shadow.write_text('__version__ = "1.2.3"\n')
+    other = tmp_path / "Other.py"
+    other.write_text('__version__ = "4.5.6"\n')
+    root = tmp_path / "cache"
+    root.mkdir()
+    toolchain._proc_memo.pop(("disk", str(root)), None)
+    assert toolchain._memoised_version(str(shadow), str(root)) == "1.2.3"  # this process has read the file
+    memo = json.loads((root / "toolchain.json").read_text())
+    (root / "toolchain.json").write_text(json.dumps({**memo, "another process": "its fact"}))
+    assert toolchain._memoised_version(str(other), str(root)) == "4.5.6"
+    assert set(json.loads((root / "toolchain.json").read_text()).values()) == {"1.2.3", "4.5.6", "its fact"}
+
+
 def test_plain_compiler_commands_split_like_shlex(monkeypatch):
     import shlex
 

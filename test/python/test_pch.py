@@ -130,6 +130,7 @@ def test_a_build_failing_while_the_header_is_made_leaves_one_publisher(root, tmp
         f'exec {" ".join(shlex.quote(w) for w in real)} "$@"\n'
     )
     slow.chmod(0o755)
+    monkeypatch.setenv("CYTHON_PIN_BUILD_SERVER", "0")  # watched in this process
     monkeypatch.setenv("CC", str(slow))
     if pch.header_flags(resolve_options({}), root) is None:
         pytest.skip("the C compiler is not gcc")

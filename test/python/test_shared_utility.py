@@ -190,6 +190,7 @@ def test_an_interrupt_stops_the_shared_modules_compiler(tmp_path, monkeypatch):
     from cython_pin.build import builder
 
     pid_file = tmp_path / "shared-cc.pid"
+    monkeypatch.setenv("CYTHON_PIN_BUILD_SERVER", "0")  # watched in this process
     monkeypatch.setenv("CC", _cc_wrapper(tmp_path, f"echo $$ > {pid_file}; exec sleep 60"))
 
     def interrupted_once_the_shared_compiler_runs(*args, **kwargs):

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 class KeyMismatch(RuntimeError):
-    """The worker computed another key than the kernel did (a different environment or working folder)."""
+    """The build server computed another key than the kernel did (another environment or working folder)."""
 
 
 def build_ahead(source: str, opts: dict[str, Any], expected_key: str, annotate: bool = False) -> str:
@@ -31,7 +31,7 @@ def build_ahead(source: str, opts: dict[str, Any], expected_key: str, annotate: 
     key, o, root, numpy_used = module_key(source, opts)
     if key != expected_key:
         raise KeyMismatch(
-            f"the build-ahead worker computed key {key[:16]}... where the kernel computed "
+            f"the build server computed key {key[:16]}... where the kernel computed "
             f"{expected_key[:16]}...: their environments differ; the cell is built when it runs."
         )
     job = module_job(source, key, o, root, numpy_used, t0)

@@ -1,17 +1,14 @@
-"""The kernel's side of build ahead: one worker process per kernel (started on the first request), at most
-one background build at a time, one pending slot, and a newer request for a cell superseding its older one.
+"""The kernel's side of build ahead: at most one background build at a time per kernel, one pending slot,
+and a newer request for a cell superseding its older one. The builds run in the user's build server
+(:mod:`cython_pin.server`), niced and behind every foreground build, one connection per build.
 
-The worker's reports come back on a reader thread and go out as ``prebuild_state`` events (and
+Each build's reports come back on a thread of its own and go out as ``prebuild_state`` events (and
 ``cache_changed`` when an entry was added) through :mod:`cython_pin.events`, which the comm bridge sends on
 every open comm; ipykernel's comm sends are safe from a thread.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import threading
 import time
 from typing import TYPE_CHECKING
@@ -19,8 +16,9 @@ from typing import TYPE_CHECKING
 from .build import annotation_field
 
 if TYPE_CHECKING:
+    import socket
     from collections.abc import Callable
-    from typing import IO, Any
+    from typing import Any
 
     Emit = Callable[[str, dict[str, Any]], None]
 
@@ -42,31 +40,17 @@ class Request:
         self.cell_id, self.generation, self.key = cell_id, generation, key
         self.annotate = annotate  # the done event carries the annotation Cython wrote on the way
         self.source, self.opts, self.root, self.line_offset = source, opts, root, line_offset
-        self.cwd = os.getcwd()
-        from ..build.toolchain import compiler_environment
+        from ..server.client import kernel_context
 
-        self.compiler_env = compiler_environment()  # the worker builds with the kernel's, as of now
+        self.context = kernel_context()  # the server builds with the kernel's environment, as of now
         self.job = 0
         self.started = time.monotonic()
         self.cancel_sent = False
-
-
-def worker_command() -> list[str]:
-    """How to start the worker: this Python, this cython_pin."""
-    return [sys.executable, "-m", "cython_pin.ahead.worker"]
-
-
-def _worker_env() -> dict[str, str]:
-    """The kernel's environment, with this copy of cython_pin first on the path (the worker must compute
-    the kernel's keys with the kernel's code)."""
-    here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    env = dict(os.environ)
-    env["PYTHONPATH"] = here + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    return env
+        self.sock: socket.socket | None = None
 
 
 class Scheduler:
-    """One worker, one build at a time, one pending request; ``emit(event, data)`` gets the events."""
+    """One build at a time, one pending request; ``emit(event, data)`` gets the events."""
 
     def __init__(self, emit: Emit | None = None) -> None:
         if emit is None:
@@ -75,7 +59,6 @@ class Scheduler:
             emit = events.emit
         self._emit = emit
         self._lock = threading.Lock()
-        self._proc: subprocess.Popen[bytes] | None = None
         self._running: Request | None = None
         self._pending: Request | None = None
         self._jobs = 0
@@ -86,8 +69,8 @@ class Scheduler:
         return self._running is not None or self._pending is not None
 
     def submit(self, req: Request) -> None:
-        """Build ``req`` ahead: now if the worker is free, else after the running build. A newer request
-        for the running build's cell cancels it; the pending slot keeps only the newest request."""
+        """Build ``req`` ahead: now if no build ahead of this kernel runs, else after it. A newer request for
+        the running build's cell cancels it; the pending slot keeps only the newest request."""
         dropped: Request | None = None
         with self._lock:
             run = self._running
@@ -99,36 +82,26 @@ class Scheduler:
                 dropped, self._pending = self._pending, req
                 if run is not None and run.cell_id == req.cell_id and not run.cancel_sent:
                     run.cancel_sent = True
-                    self._write({"op": "cancel", "job": run.job})
+                    _send_cancel(run)
                 if run is None:
                     self._start_next()
         if dropped is not None:
             self._state(dropped, "cancelled", [])
 
-    def start_worker(self) -> None:
-        """Start the worker now if it is not running (it warms up while the user edits), without a build."""
-        with self._lock:
-            if self._proc is None or self._proc.poll() is not None:
-                self._spawn()
+    def start_server(self, root: str | None = None) -> None:
+        """Start the build server now if it is not running (it warms up while the user edits)."""
+        from ..server.client import start_in_background
+
+        start_in_background(root)
 
     def close(self) -> None:
-        """Stop the worker (its stdin closes: it exits and kills its compilers)."""
+        """Drop the pending request and cancel the running one (the server stops its compilers)."""
         with self._lock:
-            proc, self._proc = self._proc, None
             self._pending = None
-        if proc is not None:
-            if proc.stdin is not None:
-                try:
-                    proc.stdin.close()
-                except OSError:
-                    pass
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                import signal
-
-                os.killpg(proc.pid, signal.SIGKILL)  # its group: the worker and its compilers
-                proc.wait()
+            run = self._running
+            if run is not None:
+                run.cancel_sent = True
+                _send_cancel(run)
 
     def _state(self, req: Request, stage: str, diagnostics: list[dict[str, Any]]) -> None:
         self._emit(
@@ -149,7 +122,7 @@ class Scheduler:
         )
 
     def _start_next(self) -> None:
-        """Send the pending request to the worker (caller holds the lock)."""
+        """Send the pending request to the server, from a thread of its own (caller holds the lock)."""
         req, self._pending = self._pending, None
         if req is None:
             return
@@ -157,67 +130,69 @@ class Scheduler:
         req.job = self._jobs
         req.started = time.monotonic()
         self._running = req
-        self._write(
-            {
-                "op": "build",
-                "job": req.job,
-                "source": req.source,
-                "opts": dict(req.opts, cache_dir=req.root),
-                "key": req.key,
-                "cwd": req.cwd,
-                "line_offset": req.line_offset,
-                "compiler_env": req.compiler_env,
-                "annotate": req.annotate,
-            }
-        )
+        threading.Thread(target=self._run, args=(req,), name="cython_pin-ahead", daemon=True).start()
 
-    def _write(self, msg: dict[str, Any]) -> None:
-        """One line to the worker, started if needed (caller holds the lock); a dead worker is reported by
-        its reader thread."""
-        if self._proc is None or self._proc.poll() is not None:
-            self._spawn()
-        proc = self._proc
-        if proc is None or proc.stdin is None:
-            return
+    def _run(self, req: Request) -> None:
+        """Connect (the server starts if need be), send, turn the server's messages into reports."""
+        from ..server.client import ServerError, connect
+        from ..server.protocol import dumps, encode_value
+
         try:
-            proc.stdin.write((json.dumps(msg) + "\n").encode("utf-8"))
-            proc.stdin.flush()
-        except OSError:
-            pass
-
-    def _spawn(self) -> None:
-        proc = subprocess.Popen(
-            worker_command(),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=_worker_env(),
-            start_new_session=True,  # a kernel interrupt (SIGINT to its process group) is not for the worker
-        )
-        self._proc = proc
-        reader = threading.Thread(
-            target=self._read, args=(proc, proc.stdout), name="cython_pin-ahead", daemon=True
-        )
-        reader.start()
-
-    def _read(self, proc: subprocess.Popen[bytes], stream: IO[bytes] | None) -> None:
-        """The worker's reports become events; when it exits, the running build failed."""
-        for raw in stream or ():
-            try:
-                msg = json.loads(raw)
-            except ValueError:
-                continue
-            self._on_report(int(msg.get("job", -1)), str(msg.get("stage")), msg.get("diagnostics") or [])
-        proc.wait()
+            sock = connect(req.root)
+        except (OSError, ServerError) as e:
+            self._on_report(req.job, "failed", [_helper_error(f"the build server did not start: {e}")])
+            return
         with self._lock:
-            run = self._running if self._proc is proc or self._proc is None else None
-            if self._proc is proc:
-                self._proc = None
-        if run is not None:
-            from ..report.diagnostics import Diagnostic
+            req.sock = sock
+            cancelled = req.cancel_sent
+        try:
+            if cancelled:
+                self._on_report(req.job, "cancelled", [])
+                return
+            msg = {
+                "op": "build",
+                "mode": "ahead",
+                "source": req.source,
+                "opts": encode_value(dict(req.opts, cache_dir=req.root)),
+                "key": req.key,
+                "annotate": req.annotate,
+                **req.context,
+            }
+            sock.sendall(dumps(msg))
+            self._relay(req, sock)
+        except (OSError, TypeError, ValueError) as e:
+            self._on_report(req.job, "failed", [_helper_error(f"build ahead failed: {e}")])
+        finally:
+            sock.close()
 
-            why = f"the build-ahead worker stopped (exit status {proc.returncode}); the cell builds when run"
-            self._on_report(run.job, "failed", [Diagnostic(0, 0, "error", why, "helper", None).to_json()])
+    def _relay(self, req: Request, sock: socket.socket) -> None:
+        from ..report.diagnostics import Diagnostic
+        from ..server.client import read_messages
+
+        def shifted(diags: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            return [Diagnostic.from_json(d).to_json(req.line_offset) for d in diags]
+
+        for msg in read_messages(sock):
+            op = msg.get("op")
+            if op == "stage":
+                if msg.get("stage") == "compile":  # the Cython pass is over: its diagnostics, before the C
+                    self._on_report(req.job, "cython", shifted(msg.get("diagnostics") or []))
+                continue
+            if op == "result":
+                self._on_report(req.job, "done", [])
+            elif msg.get("type") == "Cancelled":
+                self._on_report(req.job, "cancelled", [])
+            elif msg.get("type") == "BuildError":
+                diags = shifted(msg.get("diagnostics") or [])
+                if msg.get("stage") == "Cython compilation":
+                    self._on_report(req.job, "cython", diags)
+                self._on_report(req.job, "failed", diags)
+            else:
+                why = f"build ahead failed: {msg.get('message')}"
+                self._on_report(req.job, "failed", [_helper_error(why)])
+            return
+        why = "the build server stopped during the build ahead; the cell builds when run"
+        self._on_report(req.job, "failed", [_helper_error(why)])
 
     def _on_report(self, job: int, stage: str, diagnostics: list[dict[str, Any]]) -> None:
         with self._lock:
@@ -236,11 +211,29 @@ class Scheduler:
                     self._start_next()
 
 
+def _send_cancel(req: Request) -> None:
+    """Ask the server to stop ``req`` (caller holds the lock; a request not yet connected is cancelled by
+    its thread when it connects)."""
+    if req.sock is not None:
+        from ..server.protocol import dumps
+
+        try:
+            req.sock.sendall(dumps({"op": "cancel"}))
+        except OSError:
+            pass
+
+
+def _helper_error(message: str) -> dict[str, Any]:
+    from ..report.diagnostics import Diagnostic
+
+    return Diagnostic(0, 0, "error", message, "helper", None).to_json()
+
+
 _scheduler: Scheduler | None = None
 
 
 def scheduler() -> Scheduler:
-    """This process's scheduler (its worker starts with the first request; it stops at exit)."""
+    """This process's scheduler (its builds are cancelled at exit)."""
     global _scheduler
     if _scheduler is None:
         import atexit

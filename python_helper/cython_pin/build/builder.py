@@ -217,9 +217,6 @@ def cythonize_unit(
 ) -> int:
     """Run Cython on one unit in-process; returns the number of errors (output goes to ``log_path``).
     ``shared``: the shared utility module the C imports its utility functions from."""
-    from . import warmup
-
-    warmup.wait()
     with _gc_paused():
         return _cythonize_unit(unit, opts, include_path, log_path, shared)
 

@@ -39,4 +39,6 @@ class Job:
         # the key lock ("wait"), the team cache ("fetch"), the shared utility module ("shared"), the build
         # redone with numpy ("rebuild")
         self.extra_timings: dict[str, float] = {}
+        # the inputs that make this Job again in another process (the build server), None if it cannot be
+        self.spec: dict[str, Any] | None = None
         self.log: list[str] = []  # command lines and output of every step (the result's ``log``)

@@ -45,13 +45,14 @@ def build_package(modules: dict[str, str], *, package_name: str, **opts: Any) ->
     if o.numpy is None and not numpy_used and numpy_remembered(root, key):  # Cython's output needs numpy
         numpy_used = True
         key = compute_key("package", dict(modules), o, True, root, extra={"package_name": package_name})
-    job = _package_job(dict(sorted(modules.items())), package_name, o, root, key, numpy_used, t0)
+    job = package_job(dict(sorted(modules.items())), package_name, o, root, key, numpy_used, t0)
     return run_job(job)
 
 
-def _package_job(
+def package_job(
     mods: dict[str, str], package_name: str, o: Any, root: str, key: str, numpy_used: bool, t0: float
 ) -> Job:
+    """The Job that builds the modules ``mods`` as package ``package_name`` under ``key``."""
     suffix = ".py" if o.pure_python else ".pyx"
 
     def prepare(staging: str) -> tuple[list[Any], dict[str, str | None], str]:
@@ -76,8 +77,9 @@ def _package_job(
 
     def with_numpy() -> Job:
         key1 = compute_key("package", dict(mods), o, True, root, extra={"package_name": package_name})
-        return _package_job(mods, package_name, o, root, key1, True, t0)
+        return package_job(mods, package_name, o, root, key1, True, t0)
 
     job = Job("package", key, package_name, root, o, numpy_used, prepare, t0, time.perf_counter() - t0)
     job.with_numpy = with_numpy
+    job.spec = {"kind": "package", "modules": mods, "package_name": package_name}
     return job

@@ -1,9 +1,9 @@
 """Build stage reports: a cold build says when it enters a stage (waiting for another process's build of
 the key, Cython, the C compiler), so whoever shows the build can say what it is doing.
 
-In the kernel the reports become ``build_progress`` events (:mod:`cython_pin.events`); the build-ahead worker
-installs its own sink with :func:`set_sink` and turns them into prebuild states. Only builds report: a cache
-hit never imports this module.
+In the kernel the reports become ``build_progress`` events (:mod:`cython_pin.events`); a build child of the
+build server installs its own sink with :func:`set_sink` and sends them to the kernel that asked. Only builds
+report: a cache hit never imports this module.
 """
 
 from __future__ import annotations
@@ -33,8 +33,7 @@ def stage(
 ) -> None:
     """Report that the build of ``key`` enters stage ``name`` ("waiting", "cython", "compile"); ``t0`` is
     when the build started (``time.perf_counter``). ``diagnostics``: what the stages so far reported (the
-    Cython pass's warnings when "compile" starts). A sink may raise to stop the build (the worker cancels
-    a superseded build this way)."""
+    Cython pass's warnings when "compile" starts). A sink may raise to stop the build."""
     if key is None or module_name is None:
         return
     elapsed = max(0.0, time.perf_counter() - t0)
@@ -52,7 +51,7 @@ def stage(
 
 def publishing(key: str, module_name: str) -> None:
     """Tell the sink that the build of ``key`` is complete and being published: stopping it now would only
-    lose a finished build (the build-ahead worker no longer cancels it). Not a ``build_progress`` stage:
+    lose a finished build (the build server no longer cancels it). Not a ``build_progress`` stage:
     the kernel's event sees nothing."""
     sink = _sink
     if sink is not None:

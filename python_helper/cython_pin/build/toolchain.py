@@ -147,6 +147,13 @@ def _disk_memo_put(root: str | None, key: str, value: str) -> None:
 
     memo = _disk_memo(root)
     memo[key] = value
+    try:  # what other processes recorded since this one read the file (a long-lived build server) stays
+        with open(os.path.join(root, "toolchain.json"), encoding="utf-8") as f:
+            on_disk = json.load(f)
+        if isinstance(on_disk, dict):
+            memo.update({k: v for k, v in on_disk.items() if isinstance(v, str) and k not in memo})
+    except (OSError, ValueError):
+        pass
     try:
         atomic_write(
             os.path.join(root, "toolchain.json"),

@@ -79,7 +79,7 @@ def activate() -> int:
     import importlib
 
     importlib.import_module("cython_pin.engine")  # now, not in the user's first cell
-    from ..build import warmup
+    from ..server.client import start_in_background
 
-    warmup.start()  # import Cython's compiler in the background: the first build is ~0.4 s faster
+    start_in_background()  # the build server (Cython's compiler) warms up while the user writes a cell
     return PROTOCOL_VERSION

@@ -2,7 +2,7 @@
 
 The cell is split into magic line and body by IPython's own input transformation (what running it does),
 its line parsed by the magic's own parser, and its key computed by the engine, so the background build is
-the very build the run would make. Answers at once: the build runs in the worker.
+the very build the run would make. Answers at once: the build runs in the build server.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def _runs_through_cython_pin(name: str, shell: Any | None) -> bool:
 
 
 def prebuild(args: dict[str, Any], shell: Any | None) -> dict[str, Any]:
-    """PrebuildResult for a prebuild request: cached, started (in the worker) or skipped with a reason."""
+    """PrebuildResult for a prebuild request: cached, started (in the build server) or skipped, with why."""
     cell_id, generation, source = args["cell_id"], args["generation"], args["source"]
 
     def answer(decision: str, key: str | None = None, reason: str | None = None) -> dict[str, Any]:
@@ -94,10 +94,14 @@ def prebuild(args: dict[str, Any], shell: Any | None) -> dict[str, Any]:
         return answer("skipped", reason=exception_message(e))
     from ..ahead.scheduler import Request, scheduler
     from ..cache.entries import read_meta
+    from ..server.protocol import enabled
 
     if read_meta(root, key) is not None:
-        scheduler().start_worker()  # a notebook of built cells gets edited next: be warm for that edit
+        scheduler().start_server(root)  # a notebook of built cells gets edited next: be warm for that edit
         return answer("cached", key)
+    if not enabled():
+        why = "builds ahead run in the build server, which CYTHON_PIN_BUILD_SERVER=0 turns off"
+        return answer("skipped", key, why)
     annotate = bool(args.get("annotate", False))
     scheduler().submit(Request(cell_id, generation, key, body, opts, root, CELL_LINE_OFFSET, annotate))
     return answer("started", key)

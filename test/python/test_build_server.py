@@ -1,0 +1,330 @@
+"""The build server with real processes: fresh interpreters and real ipykernels as its clients, real Cython
+and gcc in it. Each test has its own runtime folder (XDG_RUNTIME_DIR) and cache, and kills the servers it
+started (found by the marker in their environment)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+from support import HELPER, build_servers, run_py, stop_build_servers
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_PEERCRED and /proc: Linux")
+
+BUILD = """
+import json, os, sys, cython_pin
+r = cython_pin.compile_and_load_result({source!r})
+print(json.dumps({{"value": r.module.f(7), "used_cache": r.used_cache, "key": r.key,
+    "compiler_loaded": any(m.startswith("Cython.Compiler") for m in sys.modules)}}))
+"""
+
+
+def _source(tag: str) -> str:
+    return f"def f(int n):\n    return n * {len(tag) + 1}  # {tag}\n"
+
+
+def _value(tag: str) -> int:
+    """What the build of ``_source(tag)`` returns for f(7)."""
+    return 7 * (len(tag) + 1)
+
+
+@pytest.fixture()
+def place(tmp_path):
+    """A private runtime folder (short: it holds a socket) and cache; their servers are stopped after."""
+    runtime = tempfile.mkdtemp(prefix="cpst_")
+    os.chmod(runtime, 0o700)
+    env = {
+        "XDG_RUNTIME_DIR": runtime,
+        "CYTHON_PIN_CACHE_DIR": str(tmp_path / "cache"),
+        "CYTHON_PIN_BUILD_SERVER_IDLE_S": "120",
+    }
+    yield env
+    stop_build_servers(runtime)
+    shutil.rmtree(runtime, ignore_errors=True)
+
+
+def _build(place: dict[str, str], tag: str, **env: str) -> dict:
+    p = run_py(BUILD.format(source=_source(tag)), env={**place, **env}, timeout=180)
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def _wait_for(pred, timeout: float = 60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = pred()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+def test_cold_builds_go_through_one_server_and_the_process_never_imports_cython(place):
+    first = _build(place, "one")
+    assert first == {**first, "value": _value("one"), "used_cache": False, "compiler_loaded": False}
+    servers = build_servers(place["XDG_RUNTIME_DIR"])
+    assert len(servers) == 1
+    second = _build(place, "second")
+    assert second["value"] == _value("second") and second["compiler_loaded"] is False
+    assert build_servers(place["XDG_RUNTIME_DIR"]) == servers  # the same server built both
+    hit = _build(place, "one")
+    assert hit["used_cache"] is True and hit["key"] == first["key"]
+    folder = os.path.join(place["XDG_RUNTIME_DIR"], "cython_pin")
+    assert os.stat(folder).st_mode & 0o777 == 0o700
+    sock = next(n for n in os.listdir(folder) if n.endswith(".sock"))
+    assert os.stat(os.path.join(folder, sock)).st_mode & 0o777 == 0o600
+    with open(os.path.join(folder, sock[: -len(".sock")] + ".log")) as f:
+        assert "listening on" in f.read()
+
+
+def test_racing_first_builds_start_one_server(place):
+    code = BUILD.format(source=_source("race")).replace("r = ", "time.sleep(max(0, T - time.time())); r = ")
+    code = "import time\nT = " + repr(time.time() + 1.5) + "\n" + code
+    env = dict(os.environ, PYTHONPATH=HELPER, **place)
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
+    outs = [json.loads(p.communicate(timeout=180)[0].strip().splitlines()[-1]) for p in procs]
+    assert [o["value"] for o in outs] == [_value("race")] * 3
+    assert len(build_servers(place["XDG_RUNTIME_DIR"])) == 1
+
+
+def test_switched_off_builds_in_the_process_and_starts_no_server(place):
+    out = _build(place, "off", CYTHON_PIN_BUILD_SERVER="0")
+    assert out["value"] == _value("off") and out["compiler_loaded"] is True
+    assert build_servers(place["XDG_RUNTIME_DIR"]) == []
+
+
+def test_the_server_exits_when_idle(place):
+    _build(place, "idle", CYTHON_PIN_BUILD_SERVER_IDLE_S="1")
+    folder = os.path.join(place["XDG_RUNTIME_DIR"], "cython_pin")
+    _wait_for(lambda: build_servers(place["XDG_RUNTIME_DIR"]) == [])
+    assert not any(n.endswith(".sock") for n in os.listdir(folder))
+    assert _build(place, "idle again")["value"] == _value("idle again")  # the next build starts a new one
+
+
+SLOW_CC = """#!/bin/sh
+case "$*" in *"{marker}"*) sleep {delay};; esac
+exec gcc "$@"
+"""
+
+
+def _slow_compiler(tmp_path, marker: str, delay: float) -> str:
+    path = tmp_path / "slowcc"
+    path.write_text(SLOW_CC.format(marker=marker, delay=delay))
+    path.chmod(0o755)
+    return str(path)
+
+
+def test_a_server_killed_mid_build_is_replaced_and_leaves_no_half_entry(place, tmp_path):
+    cc = _slow_compiler(
+        tmp_path, "cython_pin_", 3
+    )  # only the module's compile: its source is cython_pin_<key>.c
+    env = dict(os.environ, PYTHONPATH=HELPER, CC=cc, **place)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", BUILD.format(source=_source("killed"))],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    runtime = place["XDG_RUNTIME_DIR"]
+    # the server and its build child
+    _wait_for(lambda: len(build_servers(runtime, children=True)) >= 2, timeout=120)
+    (first,) = build_servers(runtime)
+    os.kill(first, signal.SIGKILL)
+    out, err = proc.communicate(timeout=180)
+    assert proc.returncode == 0, err
+    assert json.loads(out.strip().splitlines()[-1])["value"] == _value(
+        "killed"
+    )  # built again by a new server
+    (second,) = build_servers(runtime)
+    assert second != first
+    cache = place["CYTHON_PIN_CACHE_DIR"]
+    _wait_for(lambda: os.listdir(os.path.join(cache, ".staging")) == [], timeout=30)
+    entries = [n for n in os.listdir(cache) if len(n) == 64]
+    assert len(entries) == 1 and os.path.exists(os.path.join(cache, entries[0], "meta.json"))
+    assert len(build_servers(runtime, children=True)) == 1  # the killed server's child went with it
+
+
+def test_an_interrupt_cancels_the_build_in_the_server(place, tmp_path):
+    cc = _slow_compiler(tmp_path, "cython_pin_", 30)
+    code = (
+        "import cython_pin, sys\ntry:\n"
+        f"    cython_pin.compile_and_load_result({_source('interrupted')!r})\n"
+        "except KeyboardInterrupt:\n    print('interrupted')\n"
+    )
+    env = dict(os.environ, PYTHONPATH=HELPER, CC=cc, **place)
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
+    runtime = place["XDG_RUNTIME_DIR"]
+    _wait_for(lambda: len(build_servers(runtime, children=True)) >= 2, timeout=120)
+    _wait_for(lambda: _processes_running("sleep 30"), timeout=60)  # in the C compiler now
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=60)
+    assert out.strip() == "interrupted"
+    _wait_for(lambda: len(build_servers(runtime, children=True)) == 1, timeout=30)  # the server stays
+    _wait_for(lambda: not _processes_running("sleep 30"), timeout=30)  # the compiler was stopped
+    cache = place["CYTHON_PIN_CACHE_DIR"]
+    assert [n for n in os.listdir(cache) if len(n) == 64] == []
+
+
+def _processes_running(cmdline: str) -> bool:
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if f.read().replace(b"\0", b" ").strip() == cmdline.encode():
+                    return True
+        except OSError:
+            continue
+    return False
+
+
+def test_a_connection_from_another_uid_is_refused(place):
+    if os.getuid() != 0:
+        pytest.skip("needs root to run a client as another user")
+    _build(place, "uid")
+    folder = os.path.join(place["XDG_RUNTIME_DIR"], "cython_pin")
+    sock = next(os.path.join(folder, n) for n in os.listdir(folder) if n.endswith(".sock"))
+    # open the folders up, as a careless setup might: the server still checks who connects
+    os.chmod(place["XDG_RUNTIME_DIR"], 0o711)
+    os.chmod(folder, 0o711)
+    os.chmod(sock, 0o777)
+    assert _as_nobody(sock) == b""  # connected, then closed without a word
+    with open(sock[: -len(".sock")] + ".log") as f:
+        assert "refused a connection from uid 65534" in f.read()
+
+
+def _as_nobody(path: str) -> bytes:
+    """What the server at ``path`` answers a hello from uid 65534 (a forked child that became nobody:
+    this interpreter's files may be out of its reach)."""
+    import socket
+
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(r)
+            os.setgid(65534)
+            os.setuid(65534)
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.settimeout(20)
+            s.connect(path)
+            try:
+                s.sendall(b'{"op": "hello", "identity": {}}\n')
+                answer = s.recv(100)
+            except (BrokenPipeError, ConnectionResetError):  # closed on it, before or after its hello
+                answer = b""
+            os.write(w, b"answer:" + answer)
+        except BaseException as e:  # noqa: BLE001 - reported to the test
+            os.write(w, f"error:{e!r}".encode())
+        finally:
+            os._exit(0)
+    os.close(w)
+    with os.fdopen(r, "rb") as f:
+        out = f.read()
+    os.waitpid(pid, 0)
+    assert out.startswith(b"answer:"), out
+    return out[len(b"answer:") :]
+
+
+def test_a_server_of_another_version_is_not_used(place, tmp_path):
+    other = tmp_path / "other"
+    shutil.copytree(os.path.join(HELPER, "cython_pin"), other / "cython_pin")
+    (other / "cython_pin" / "_version.py").write_text(
+        '"""Another version."""\n\n__version__ = "0.0.0.test"\n'
+    )
+    runtime = place["XDG_RUNTIME_DIR"]
+    assert _build(place, "mine")["value"] == _value("mine")
+    (mine,) = build_servers(runtime)
+    assert _build(place, "theirs", PYTHONPATH=str(other))["value"] == _value("theirs")
+    servers = build_servers(runtime)
+    assert len(servers) == 2 and mine in servers  # beside it, under another name
+    # the same version with other code (an editable install being worked on): replaced, not doubled
+    (other / "cython_pin" / "names.py").write_text((other / "cython_pin" / "names.py").read_text() + "\n")
+    assert _build(place, "theirs again", PYTHONPATH=str(other))["value"] == _value("theirs again")
+    _wait_for(lambda: len(build_servers(runtime)) == 2)
+    assert mine in build_servers(runtime) and not set(build_servers(runtime)) & (set(servers) - {mine})
+
+
+def test_two_real_kernels_share_one_server(place):
+    jc = pytest.importorskip("jupyter_client.manager")
+    env = dict(os.environ, PYTHONPATH=HELPER, **place)
+    kernels = [jc.start_new_kernel(kernel_name="python3", env=env) for _ in range(2)]
+    runtime = place["XDG_RUNTIME_DIR"]
+    try:
+        for i, (_km, kc) in enumerate(kernels):
+            reply = kc.execute(
+                "import cython_pin.kernel; cython_pin.kernel.activate()",
+                store_history=False,
+                reply=True,
+                timeout=60,
+            )
+            assert reply["content"]["status"] == "ok"
+            if i == 0:  # activation starts the server, before any build
+                _wait_for(lambda: len(build_servers(runtime)) == 1, timeout=60)
+            reply = kc.execute(
+                f"%%cython_pin\ndef f(int n):\n    return n + {i}\n",
+                store_history=False,
+                reply=True,
+                timeout=120,
+            )
+            assert reply["content"]["status"] == "ok"
+            reply = kc.execute(
+                "",
+                silent=True,
+                user_expressions={
+                    "value": "f(40)",
+                    "compiler": "any(m.startswith('Cython.Compiler') for m in __import__('sys').modules)",
+                },
+                reply=True,
+                timeout=60,
+            )
+            got = reply["content"]["user_expressions"]
+            assert got["value"]["data"]["text/plain"] == str(40 + i)
+            assert got["compiler"]["data"]["text/plain"] == "False"
+        assert len(build_servers(runtime)) == 1
+    finally:
+        for km, kc in kernels:
+            kc.stop_channels()
+            km.shutdown_kernel(now=True)
+
+
+def test_a_cache_hit_never_reaches_the_server(place):
+    first = _build(place, "hit")
+    stop_build_servers(place["XDG_RUNTIME_DIR"])
+    _wait_for(lambda: build_servers(place["XDG_RUNTIME_DIR"]) == [])
+    again = _build(place, "hit")
+    assert again["used_cache"] is True and again["key"] == first["key"]
+    assert build_servers(place["XDG_RUNTIME_DIR"]) == []  # none was started for it
+
+
+def test_a_build_childs_exception_is_raised_again_as_itself():
+    from cython_pin.cache.locks import LockTimeout
+    from cython_pin.errors import BuildError
+    from cython_pin.report.diagnostics import Diagnostic
+    from cython_pin.server.client import ServerError, rebuild_error
+    from cython_pin.server.runner import error_fields
+
+    diag = Diagnostic(2, 5, "error", "Expected an identifier", "cython", None)
+    err = BuildError(
+        "Cython compilation failed", diagnostics=[diag], output="o", log="l", stage="Cython compilation"
+    )
+    again = rebuild_error(json.loads(json.dumps(error_fields(err))))
+    assert isinstance(again, BuildError) and str(again) == str(err)
+    assert (again.diagnostics, again.output, again.log, again.stage) == (
+        [diag],
+        "o",
+        "l",
+        "Cython compilation",
+    )
+    assert isinstance(rebuild_error(error_fields(LockTimeout("held"))), LockTimeout)
+    assert isinstance(rebuild_error(error_fields(ValueError("bad"))), ValueError)
+    assert isinstance(rebuild_error({"type": "SomethingElse", "message": "?"}), ServerError)
