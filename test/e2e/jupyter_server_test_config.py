@@ -34,6 +34,9 @@ os.environ.update(
     JUPYTER_DATA_DIR=dirs["data"],
     JUPYTER_RUNTIME_DIR=dirs["runtime"],
     IPYTHONDIR=dirs["ipython"],
+    # The kernels' build server then keeps its socket in <cache>/.server, and exits when this run's folder
+    # is removed (not after its idle time).
+    XDG_RUNTIME_DIR="",
 )
 
 if os.environ.get("CYTHON_PIN_E2E_TEAM") == "1":

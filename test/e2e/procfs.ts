@@ -47,12 +47,10 @@ function descendants(root: number): number[] {
   return found;
 }
 
-/** The first descendant of `root` whose command line contains `text`. */
-export function findDescendant(root: number, text: string): number | null {
-  const mine = new Set(descendants(root));
+/** The first process whose command line contains every one of `texts`. */
+export function findProcess(...texts: string[]): number | null {
   return (
-    processTable().find(p => mine.has(p.pid) && p.cmd.includes(text))?.pid ??
-    null
+    processTable().find(p => texts.every(t => p.cmd.includes(t)))?.pid ?? null
   );
 }
 

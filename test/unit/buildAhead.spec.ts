@@ -58,11 +58,12 @@ function setup(raw: { [key: string]: unknown } = {}) {
     value: { id: 'cell-1', sharedModel: { getSource: () => source } }
   });
   const panel = { disposed: new Signal(owner), content: { widgets: [cell] } };
+  const eventReceived = new Signal<IConnectorRegistry, IConnectorEvent>(
+    owner as IConnectorRegistry
+  );
   const registry = {
     get: () => connector,
-    eventReceived: new Signal<IConnectorRegistry, IConnectorEvent>(
-      owner as IConnectorRegistry
-    )
+    eventReceived
   } as unknown as IConnectorRegistry;
   const tracker = {
     forEach: (f: (p: unknown) => void) => f(panel),
@@ -83,7 +84,7 @@ function setup(raw: { [key: string]: unknown } = {}) {
     sourceChanged.emit({ panel, cell } as never);
   };
   const prebuildState = (generation: number, stage: 'done' | 'failed') =>
-    registry.eventReceived.emit({
+    eventReceived.emit({
       connector,
       event: {
         type: 'event',
