@@ -100,7 +100,8 @@ export default defineConfig({
     name: s.name,
     // The server's log: test-output/e2e-<name>-server.log (outside outputDir, which Playwright empties after
     // the servers have started).
-    command: `${jupyter} lab --config ${serverConfig} > test-output/e2e-${s.name}-server.log 2>&1`,
+    // `exec`: the shell becomes the server, so the graceful shutdown below waits for the server itself.
+    command: `exec ${jupyter} lab --config ${serverConfig} > test-output/e2e-${s.name}-server.log 2>&1`,
     url: `http://127.0.0.1:${s.port}/lab`,
     env: { CYTHON_PIN_E2E_DIR: s.dir, CYTHON_PIN_E2E_PORT: s.port, ...s.env },
     timeout: 120000,

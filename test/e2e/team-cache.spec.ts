@@ -65,13 +65,24 @@ test('2. the panel shows the team cache and the team pin beside the personal one
   await nb.openPinPanel();
   const status = nb.page.locator('.jp-CythonPin-teamStatus');
   await expect(status).toContainText('reachable');
-  expect(await status.locator('span').allInnerTexts()).toEqual([
+  // Each fact labelled (issue 19), the signing key named by its id.
+  expect(await status.locator('dt').allInnerTexts()).toEqual([
+    'Store',
+    'Mode',
+    'Status',
+    'Trusted keys',
+    'Signing key id',
+    'Team pins'
+  ]);
+  const values = await status.locator('dd').allInnerTexts();
+  expect(values.slice(0, 4)).toEqual([
     `file://${store}`,
     'read-write',
     'reachable',
-    '1 trusted key',
-    'can change team pins'
+    '1'
   ]);
+  expect(values[4]).toMatch(/^SHA256:\S+$/);
+  expect(values[5]).toBe('this kernel can change them');
   await expect(nb.page.locator('.jp-CythonPin-teamMessage')).toHaveCount(0);
   await expect(teamRow().locator('.jp-CythonPin-pinKey')).toHaveText(
     key.slice(0, 12)
