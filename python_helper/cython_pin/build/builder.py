@@ -44,10 +44,10 @@ class BuildOutput:
 
     def log(self) -> str:
         """The command lines, then the tools' full output (what ``%%cython --verbose`` prints)."""
-        return build_log(self.commands, self.output)
+        return _build_log(self.commands, self.output)
 
 
-def build_log(commands: list[str], output: str) -> str:
+def _build_log(commands: list[str], output: str) -> str:
     """Command lines prefixed with ``$``, then the output."""
     text = "".join(f"$ {c}\n" for c in commands)
     return text + output if output.strip() else text
@@ -89,7 +89,7 @@ def _missing(what: str, fix: str) -> BuildError:
     return BuildError(f"{what} is missing: {fix}", diagnostics=[diag], stage="setup")
 
 
-def numpy_include_dir() -> str:
+def _numpy_include_dir() -> str:
     """numpy's C headers (imports numpy: only on cold builds that use it)."""
     try:
         import numpy
@@ -99,7 +99,7 @@ def numpy_include_dir() -> str:
     return include
 
 
-def ldshared_flags() -> list[str]:
+def _ldshared_flags() -> list[str]:
     """Link flags from sysconfig LDSHARED minus the compiler word (e.g. ``-shared -L... -Wl,-rpath,...``)."""
     import shlex
     import sysconfig
@@ -151,7 +151,7 @@ def link_commands(
                 *compiler,
                 *compile_flags,
                 *sources,
-                *ldshared_flags(),
+                *_ldshared_flags(),
                 *env_flags.link,
                 *link_flags,
                 "-o",
@@ -227,7 +227,7 @@ def language_level(opts: BuildOptions) -> int | str:
     return level if level == "3str" else int(level)
 
 
-def cython_command_line(
+def _cython_command_line(
     unit: Unit, opts: BuildOptions, include_path: list[str], shared: str | None = None
 ) -> str:
     """The ``cython`` command line equivalent to the in-process run of :func:`cythonize_unit`."""
@@ -376,7 +376,7 @@ def _build_units(
     progress.stage("cython", key, module_name, t0)
     nerr = 0
     for u in units:
-        out.commands.append(cython_command_line(u, opts, include_path, shared))
+        out.commands.append(_cython_command_line(u, opts, include_path, shared))
         nerr += cythonize_unit(u, opts, include_path, log_path, shared)
     out.cythonize_s = time.perf_counter() - t0
     cy_text = _read(log_path)
@@ -411,7 +411,7 @@ def _build_units(
     pch_folder = pending.folder() if pending is not None else None
     inc = [work_dir] + ([pch_folder] if pch_folder else []) + opts.include_dirs
     if numpy_used:
-        inc.append(numpy_include_dir())
+        inc.append(_numpy_include_dir())
     inc += python_include_dirs()
     included = included_support_sources(c_paths, opts.support_files)  # compiled as part of the module
     extra = [

@@ -58,7 +58,7 @@ def _entries(root: str) -> list[tuple[str, dict[str, Any] | None]]:
     return out
 
 
-def entry_row(root: str, key: str, meta: dict[str, Any] | None, aliases: list[str]) -> dict[str, Any]:
+def _entry_row(root: str, key: str, meta: dict[str, Any] | None, aliases: list[str]) -> dict[str, Any]:
     """A CacheRow of the contract, for every kind of entry (cell module, package, the shared utility module,
     either step of a PGO build); ``meta`` None (unreadable) gives a row whose kind and details are None."""
     fields = meta or {}
@@ -84,7 +84,7 @@ def _aliases_by_key(pins: dict[str, str]) -> dict[str, list[str]]:
 
 def _rows(root: str, pins: dict[str, str] | None = None) -> list[dict[str, Any]]:
     by_key = _aliases_by_key(read_pins(root) if pins is None else pins)
-    rows = [entry_row(root, key, meta, by_key.get(key, [])) for key, meta in _entries(root)]
+    rows = [_entry_row(root, key, meta, by_key.get(key, [])) for key, meta in _entries(root)]
     rows.sort(key=lambda r: (r["created_utc"] or "", r["key"]), reverse=True)
     return rows
 

@@ -40,7 +40,7 @@ def error_payload(
     }
 
 
-def error_text(payload: dict[str, Any]) -> str:
+def _error_text(payload: dict[str, Any]) -> str:
     """text/plain of a failed build: the error, then one line per diagnostic."""
     err = payload["error"] or {}
     lines = [f"cython_pin: build failed: {err.get('type')}: {err.get('message')}"]
@@ -59,10 +59,10 @@ def log_text(log: str) -> str:
 
 def error_bundle(payload: dict[str, Any]) -> dict[str, Any]:
     """The MIME bundle of a failed build."""
-    return {MIME_TYPE: payload, "text/plain": error_text(payload)}
+    return {MIME_TYPE: payload, "text/plain": _error_text(payload)}
 
 
-def annotation_text(annotation: dict[str, Any]) -> list[str]:
+def _annotation_text(annotation: dict[str, Any]) -> list[str]:
     """A compact text annotation: one line per source line with its Python-interaction score (no C code)."""
     lines = ["  annotation : Python-interaction score per line (0 = pure C)"]
     for ln in annotation["lines"]:
@@ -98,6 +98,6 @@ def ok_bundle(
         bundle["text/html"] = render_html(
             payload["annotation"], title=res.module_name, summary="\n".join(lines)
         )
-        lines += annotation_text(payload["annotation"])
+        lines += _annotation_text(payload["annotation"])
     bundle["text/plain"] = "\n".join(lines)
     return bundle

@@ -53,7 +53,7 @@ def _fail(exc: BaseException, payload: dict[str, Any]) -> None:
         pass
 
 
-def build_options(args: Any) -> dict[str, Any]:
+def _build_options(args: Any) -> dict[str, Any]:
     """The engine options a parsed ``%%cython_pin`` line asks for (``%%cython``'s options mean what they
     mean there)."""
     opts: dict[str, Any] = {
@@ -267,7 +267,7 @@ def options_for_cell(line: str) -> tuple[Any, dict[str, Any]]:
     uses: the magic and a build ahead of the cell (which must compute the very key the run does) both
     call this. UsageError for a bad line."""
     args = magic_arguments.parse_argstring(CythonPinMagics.cython_pin, _join_flag_values(line))
-    return args, build_options(args)
+    return args, _build_options(args)
 
 
 def load_ipython_extension(ipython: Any) -> None:

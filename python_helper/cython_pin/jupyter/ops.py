@@ -152,7 +152,7 @@ def runs_off_thread(msg: Any) -> bool:
     return isinstance(msg, dict) and msg.get("op") in OFF_THREAD_OPS
 
 
-def error_reply(mid: str, exc: BaseException) -> dict[str, Any]:
+def _error_reply(mid: str, exc: BaseException) -> dict[str, Any]:
     """Reply with ``ok: false``; the message is the exception text (KeyError without its quotes)."""
     return {
         "type": "reply",
@@ -162,7 +162,7 @@ def error_reply(mid: str, exc: BaseException) -> dict[str, Any]:
     }
 
 
-def interrupted_reply(mid: str, op: str | None) -> dict[str, Any]:
+def _interrupted_reply(mid: str, op: str | None) -> dict[str, Any]:
     """The error reply to a request whose op a kernel interrupt stopped (ErrorCode ``Interrupted``)."""
     what = f"the {op} request" if op else "a request"
     return {
@@ -188,7 +188,7 @@ def dispatch(msg: Any, *, user_ns: Namespace | None = None) -> dict[str, Any]:
         mid, op, args = validate_request(msg)
         result = _OPS[op](args, user_ns)
     except KeyboardInterrupt:
-        return interrupted_reply(mid, op)
+        return _interrupted_reply(mid, op)
     except Exception as e:  # noqa: BLE001 - every failure becomes an error reply
-        return error_reply(mid, e)
+        return _error_reply(mid, e)
     return {"type": "reply", "id": mid, "ok": True, "result": result}

@@ -40,7 +40,7 @@ def timing_parts(timings: dict[str, float]) -> list[tuple[str, float]]:
     return parts
 
 
-def format_seconds(s: float) -> str:
+def _format_seconds(s: float) -> str:
     """``412 ms`` below a second, else ``4.86 s`` (as the frontend shows them)."""
     return f"{s * 1e3:.0f} ms" if s < 1 else f"{s:.2f} s"
 
@@ -57,8 +57,8 @@ _PART_NAMES = {
 def timings_text(timings: dict[str, float]) -> str:
     """``4.86 s total (hash 1 ms, cythonize 109 ms, ..., shared module 4.30 s)``: only the phases that took
     time, then "other" for the rest."""
-    parts = ", ".join(f"{_PART_NAMES.get(k, k)} {format_seconds(v)}" for k, v in timing_parts(timings))
-    total = format_seconds(timings_json(timings)["total"])
+    parts = ", ".join(f"{_PART_NAMES.get(k, k)} {_format_seconds(v)}" for k, v in timing_parts(timings))
+    total = _format_seconds(timings_json(timings)["total"])
     return f"{total} total ({parts})" if parts else f"{total} total"
 
 

@@ -317,7 +317,7 @@ def _join_threads() -> None:
             t.join()
 
 
-def warm_up() -> None:
+def _warm_up() -> None:
     """Import what a build needs now, so no build pays for it."""
     import importlib
 
@@ -381,5 +381,5 @@ def main(argv: list[str] | None = None) -> None:
     server.lock_fd = lock_fd
     server.socket_inode = os.stat(path).st_ino
     log(f"listening on {path} (idle exit after {server.idle_s:g} s)")
-    warm_up()
+    _warm_up()
     server.serve()

@@ -51,7 +51,7 @@ def die_with_parent() -> None:
         pass
 
 
-def take_environment(msg: dict[str, Any]) -> None:
+def _take_environment(msg: dict[str, Any]) -> None:
     """The kernel's environment, working folder and module path, as they were when it asked."""
     os.environ.clear()
     os.environ.update(msg.get("env") or {})
@@ -59,7 +59,7 @@ def take_environment(msg: dict[str, Any]) -> None:
     sys.path[:] = list(msg.get("sys_path") or sys.path)  # where Cython looks for cimported .pxd files
 
 
-def remake_job(msg: dict[str, Any]) -> Job:
+def _remake_job(msg: dict[str, Any]) -> Job:
     """The kernel's Job, from the request's spec and options (the kernel's key: nothing is recomputed)."""
     from ..build.options import BuildOptions
 
@@ -117,7 +117,7 @@ def run(msg: dict[str, Any], send: Send) -> None:
     out = io.StringIO()
     sys.stdout = out  # what a verbose build prints goes back to the kernel
     try:
-        take_environment(msg)
+        _take_environment(msg)
         if msg.get("mode") == "ahead":
             from ..ahead.build import build_ahead
 
@@ -128,7 +128,7 @@ def run(msg: dict[str, Any], send: Send) -> None:
         else:
             from ..build.cold import build
 
-            job = remake_job(msg)
+            job = _remake_job(msg)
             meta, timings = build(job)
             reply = {"op": "result", "meta": meta, "timings": timings, "log": "".join(job.log)}
     except Cancelled:
