@@ -178,8 +178,10 @@ def test_an_annotated_build_ahead_brings_the_cells_line_scores_and_the_run_shows
     assert res["decision"] == "started"
     _wait(lambda: _final(seen, 4))
     (done,) = [d for e, d in seen if e == "prebuild_state" and d["stage"] == "done"]
-    cython_state = [d for e, d in seen if e == "prebuild_state" and d["stage"] == "cython"]
-    assert "annotation" not in cython_state[0]  # only the done event carries it
+    (cython_state,) = [d for e, d in seen if e == "prebuild_state" and d["stage"] == "cython"]
+    # the scores come as soon as Cython wrote them (before the C compiler), the same again when done
+    assert cython_state["annotation"] == done["annotation"]
+    check("Event", make_event("prebuild_state", cython_state))
     lines = {ln["line"]: ln for ln in done["annotation"]["lines"]}
     cell_lines = cell.split("\n")
     for n in (2, 3, 4, 5, 7, 8):  # on the cell's lines: the magic line is 1

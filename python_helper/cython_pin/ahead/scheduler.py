@@ -103,7 +103,23 @@ class Scheduler:
                 run.cancel_sent = True
                 _send_cancel(run)
 
-    def _state(self, req: Request, stage: str, diagnostics: list[dict[str, Any]]) -> None:
+    def _state(
+        self,
+        req: Request,
+        stage: str,
+        diagnostics: list[dict[str, Any]],
+        annotation: dict[str, Any] | None = None,
+    ) -> None:
+        """A prebuild_state event. An annotated request's scores come with the Cython stage (``annotation``:
+        what the build sent, on the source's lines) and again with "done" (from the entry)."""
+        if annotation is not None:
+            from ..report.annotation import shift
+
+            extra = {"annotation": shift(annotation, req.line_offset)}
+        elif stage == "done" and req.annotate:
+            extra = annotation_field(req.root, req.key, req.line_offset)
+        else:
+            extra = {}
         self._emit(
             "prebuild_state",
             {
@@ -113,11 +129,7 @@ class Scheduler:
                 "stage": stage,
                 "diagnostics": diagnostics,
                 "elapsed_s": round(time.monotonic() - req.started, 3),
-                **(
-                    annotation_field(req.root, req.key, req.line_offset)
-                    if stage == "done" and req.annotate
-                    else {}
-                ),
+                **extra,
             },
         )
 
@@ -176,7 +188,8 @@ class Scheduler:
             op = msg.get("op")
             if op == "stage":
                 if msg.get("stage") == "compile":  # the Cython pass is over: its diagnostics, before the C
-                    self._on_report(req.job, "cython", shifted(msg.get("diagnostics") or []))
+                    early = msg.get("annotation") if req.annotate else None
+                    self._on_report(req.job, "cython", shifted(msg.get("diagnostics") or []), early)
                 continue
             if op == "result":
                 self._on_report(req.job, "done", [])
@@ -194,7 +207,13 @@ class Scheduler:
         why = "the build server stopped during the build ahead; the cell builds when run"
         self._on_report(req.job, "failed", [_helper_error(why)])
 
-    def _on_report(self, job: int, stage: str, diagnostics: list[dict[str, Any]]) -> None:
+    def _on_report(
+        self,
+        job: int,
+        stage: str,
+        diagnostics: list[dict[str, Any]],
+        annotation: dict[str, Any] | None = None,
+    ) -> None:
         with self._lock:
             run = self._running
             if run is None or run.job != job:
@@ -202,7 +221,7 @@ class Scheduler:
             final = stage in ("done", "failed", "cancelled")
             if final:
                 self._running = None
-        self._state(run, stage, diagnostics)
+        self._state(run, stage, diagnostics, annotation)
         if stage == "done":
             self._emit("cache_changed", {"cache_dir": run.root})
         if final:

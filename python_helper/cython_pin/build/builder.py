@@ -20,6 +20,8 @@ from .options import BuildOptions
 from .toolchain import compiler_command, flag_environment, python_include_dirs
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from .pch import Pending
 
 
@@ -292,6 +294,22 @@ def _cythonize_unit(
 OPENMP_FLAG = "-fopenmp"
 
 
+def _early_annotation(out: BuildOutput, units: list[Unit]) -> dict[str, Any] | None:
+    """A one-module annotated build's per-line scores as soon as Cython wrote them, without the whole C
+    (a build ahead shows them while the C compiler still runs); None otherwise."""
+    if len(units) != 1 or units[0].full_name not in out.annotation_html:
+        return None
+    from ..report.annotation import parse_cython_html
+
+    try:
+        with open(out.annotation_html[units[0].full_name], encoding="utf-8") as f:
+            annotation = parse_cython_html(f.read())
+    except (OSError, ValueError):
+        return None
+    annotation.pop("full_c", None)
+    return annotation
+
+
 def unit_commands(
     unit: Unit,
     opts: BuildOptions,
@@ -421,7 +439,7 @@ def _build_units(
     ]
     extra += opts.extra_sources
     env_flags = EnvironmentFlags.read()  # the environment as this build starts
-    progress.stage("compile", key, module_name, t0, out.diagnostics)  # compile and link
+    progress.stage("compile", key, module_name, t0, out.diagnostics, _early_annotation(out, units))
     t1 = time.perf_counter()
     import shlex
 

@@ -105,11 +105,19 @@ def run(msg: dict[str, Any], send: Send) -> None:
 
     from ..build import progress
 
-    def sink(stage: str, key: str, name: str, elapsed: float, diagnostics: Sequence[Diagnostic]) -> None:
+    def sink(
+        stage: str,
+        key: str,
+        name: str,
+        elapsed: float,
+        diagnostics: Sequence[Diagnostic],
+        annotation: dict[str, Any] | None,
+    ) -> None:
         if stage == "publish":
             _State.publishing = True
             return
-        send({"op": "stage", "stage": stage, "diagnostics": [d.to_json() for d in diagnostics]})
+        msg = {"op": "stage", "stage": stage, "diagnostics": [d.to_json() for d in diagnostics]}
+        send(msg if annotation is None else dict(msg, annotation=annotation))
 
     signal.signal(signal.SIGUSR1, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
