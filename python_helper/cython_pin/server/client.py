@@ -58,10 +58,23 @@ def build(job: Job) -> tuple[dict[str, Any], dict[str, float]]:
     reply = request(job.root, msg, on_stage)
     if reply.get("stdout"):
         print(reply["stdout"], end="")
+    _warn_again(reply.get("warnings") or [])
     if reply["op"] == "error":
         raise rebuild_error(reply)
     job.log.append(reply.get("log", ""))
     return reply["meta"], {k: float(v) for k, v in reply["timings"].items()}
+
+
+def _warn_again(caught: list[dict[str, str]]) -> None:
+    """The warnings the server's build emitted, emitted here, where the user sees them."""
+    import builtins
+    import warnings
+
+    for w in caught:
+        category = getattr(builtins, w.get("category", ""), None)
+        if not (isinstance(category, type) and issubclass(category, Warning)):
+            category = UserWarning
+        warnings.warn(w.get("message", ""), category, stacklevel=3)
 
 
 def _request_for(job: Job) -> dict[str, Any] | None:
@@ -81,6 +94,7 @@ def _request_for(job: Job) -> dict[str, Any] | None:
         "opts": opts,
         "numpy_used": job.numpy_used,
         "meta_extra": job.meta_extra,
+        "extra_timings": job.extra_timings,  # the kernel's waits so far: the build adds its own
         "t_hash": job.t_hash,
         **kernel_context(),
     }

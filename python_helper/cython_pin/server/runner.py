@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import time
+import warnings
 from typing import TYPE_CHECKING
 
 from .protocol import decode_value
@@ -77,6 +78,7 @@ def _remake_job(msg: dict[str, Any]) -> Job:
 
         job = module_job(spec["source"], msg["key"], o, msg["root"], msg["numpy_used"], t0, check_name=False)
     job.meta_extra = dict(msg.get("meta_extra") or {})
+    job.extra_timings = {k: float(v) for k, v in (msg.get("extra_timings") or {}).items()}
     job.t_hash = float(msg.get("t_hash", 0.0))
     return job
 
@@ -123,7 +125,23 @@ def run(msg: dict[str, Any], send: Send) -> None:
     signal.signal(signal.SIGTERM, _on_signal)
     progress.set_sink(sink)
     out = io.StringIO()
-    sys.stdout = out  # what a verbose build prints goes back to the kernel
+    sys.stdout = out  # what a verbose build prints goes back to the kernel, and what it warns of (a bad
+    # cache budget setting, say)
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        reply = _outcome(msg)
+    # What this build queued for the team cache (a build ahead's entry, a new shared utility module) is
+    # uploaded before the kernel hears back: the kernel's own remote_flush() cannot wait for this process.
+    remote = sys.modules.get("cython_pin.remote")
+    if remote is not None:
+        remote.remote_flush(60.0)
+    reply["stdout"] = out.getvalue()
+    reply["warnings"] = [{"category": w.category.__name__, "message": str(w.message)} for w in warned]
+    send(reply)
+
+
+def _outcome(msg: dict[str, Any]) -> dict[str, Any]:
+    """Build what ``msg`` asks for; the reply (result or error fields)."""
     try:
         _take_environment(msg)
         if msg.get("mode") == "ahead":
@@ -143,10 +161,4 @@ def run(msg: dict[str, Any], send: Send) -> None:
         reply = {"op": "error", "type": "Cancelled", "message": "the build was cancelled"}
     except BaseException as e:  # noqa: BLE001 - every outcome goes back to the kernel
         reply = error_fields(e)
-    # What this build queued for the team cache (a build ahead's entry, a new shared utility module) is
-    # uploaded before the kernel hears back: the kernel's own remote_flush() cannot wait for this process.
-    remote = sys.modules.get("cython_pin.remote")
-    if remote is not None:
-        remote.remote_flush(60.0)
-    reply["stdout"] = out.getvalue()
-    send(reply)
+    return reply
