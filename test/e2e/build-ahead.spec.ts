@@ -9,12 +9,13 @@
  * Figures P6, P7, P8 (issue 12 §4) and P9 (issue 22: stop typing → heat gutter) are written to
  * test-output/e2e/perf-ahead.json for the closing note and `python -m benchmarks`; they are never asserted. One sample each by default; CYTHON_PIN_E2E_PERF=N takes N.
  */
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { expect, test } from '@jupyterlab/galata';
 import { lowContrast } from './contrast';
 import { findDescendant, treeCpuSeconds } from './procfs';
-import { OUT, Story } from './story';
+import { OUT, ROOT, Story } from './story';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -374,7 +375,11 @@ async function heatMark(c: number, line: number) {
 /** Cell c and the room below it (where the line's C opens), for screenshots. */
 async function cellClip(c: number) {
   const box = (await nb.cell(c).boundingBox())!;
-  return { x: box.x, y: box.y, width: box.width, height: box.height + 260 };
+  const tooltip = nb.page.locator('.jp-CythonPin-heatTooltip');
+  // (boundingBox() would wait for a tooltip that is not open)
+  const tip = (await tooltip.count()) ? await tooltip.boundingBox() : null;
+  const bottom = Math.max(box.y + box.height, tip ? tip.y + tip.height : 0);
+  return { x: box.x, y: box.y, width: box.width, height: bottom - box.y + 8 };
 }
 
 /** Turn the liveAnnotation setting on or off through the settings registry, as the Settings Editor does. */
@@ -392,6 +397,9 @@ async function setLiveAnnotation(on: boolean): Promise<void> {
 }
 
 let heatCell = -1;
+/** The cell compiled with -a in e3 and its function's name. */
+let annotatedCell = -1;
+let annotatedName = '';
 
 test('e1. type a %%cython_pin cell and pause: the heat gutter marks the Python line, not the pure-C one (figure P9)', async () => {
   for (let n = 0; n < SAMPLES; n++) {
@@ -444,7 +452,8 @@ test("e2. hovering a mark shows that line's C and score; readable in the dark th
   const c = heatCell;
   const tooltip = nb.page.locator('.jp-CythonPin-heatTooltip');
   const hover = async () => {
-    await nb.cell(c).scrollIntoViewIfNeeded();
+    // The cell at the top of the notebook: the line's C opens below it, leaving the gutter in view.
+    await nb.cell(c).evaluate(e => e.scrollIntoView({ block: 'start' }));
     await nb.cell(c).locator('.cm-content').hover();
     await (await heatMark(c, PYTHON_LINE)).hover();
     await expect(tooltip).toBeVisible({ timeout: 10000 });
@@ -485,7 +494,10 @@ test("e2. hovering a mark shows that line's C and score; readable in the dark th
 test('e3. with live annotation off, typing draws no gutter; a Compile with -a draws it', async () => {
   await setLiveAnnotation(false);
   try {
-    const c = await nb.appendCell(heatSource(`heat_a_${++unique}`, ' -a'));
+    annotatedName = `heat_a_${++unique}`;
+    const c = (annotatedCell = await nb.appendCell(
+      heatSource(annotatedName, ' -a')
+    ));
     // The pause and the build ahead (still on) go by without marks.
     await sleep(3000);
     expect(await nb.cell(c).locator('.jp-CythonPin-heatMark').count()).toBe(0);
@@ -501,6 +513,56 @@ test('e3. with live annotation off, typing draws no gutter; a Compile with -a dr
     });
   } finally {
     await setLiveAnnotation(true);
+  }
+});
+
+test('e4. `jupyter nbconvert --to html` of the saved notebook shows the annotation: summary, shaded lines, their C', async () => {
+  const moduleName = await nb
+    .result(annotatedCell)
+    .locator('.jp-CythonPin-moduleName')
+    .innerText();
+  expect(await nb.page.notebook.save()).toBe(true);
+  const notebook = path.join(nb.serverDir, 'root', nb.folder, 'ahead.ipynb');
+  execFileSync(
+    path.join(ROOT, '.venv', 'bin', 'jupyter'),
+    [
+      'nbconvert',
+      '--to',
+      'html',
+      '--output-dir',
+      OUT,
+      '--output',
+      'build-ahead-export',
+      notebook
+    ],
+    { timeout: 120000, stdio: 'pipe' }
+  );
+  // The exported file in a tab of its own, as a browser opens it.
+  const exported = await nb.page.context().newPage();
+  try {
+    await exported.goto(`file://${path.join(OUT, 'build-ahead-export.html')}`);
+    const view = exported
+      .locator('.cython-pin-annotation')
+      .filter({ hasText: annotatedName });
+    await expect(view).toHaveCount(1);
+    await expect(view.locator('pre.cython-pin-summary')).toContainText(
+      moduleName
+    );
+    const line = (text: string) =>
+      view.locator('details', {
+        has: exported.locator('pre.cython-pin-line', { hasText: text })
+      });
+    const python = line('d = {"s": s}');
+    await expect(python).toHaveAttribute('title', /^score [1-9]\d*$/);
+    await expect(line('s += i * i')).toHaveAttribute('title', 'score 0');
+    // Opened, the Python line shows its C.
+    await python.locator('summary').click();
+    await expect(python.locator(':scope > pre')).toContainText('PyDict');
+    await view.screenshot({
+      path: path.join(OUT, 'build-ahead-nbconvert-html.png')
+    });
+  } finally {
+    await exported.close();
   }
 });
 
