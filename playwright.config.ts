@@ -5,7 +5,7 @@
  *
  * One project per story (spec file), each with its own server (test/e2e/jupyter_server_test_config.py) on a
  * free port of 127.0.0.1 and its own temp folder (root, cache…), as a user's own session would be:
- * `cython-pin` (the main story), `build-ahead`, and `team-cache` (its kernels also see a signed `file://`
+ * `cython-pin` (the main story), `build-ahead`, `pin-panel`, and `team-cache` (its kernels also see a signed `file://`
  * team store). Screenshots (one per step) and the browser figures (perf.json, perf-ahead.json: benchmarks/
  * reads them) go to test-output/e2e/, the JSON report to test-output/e2e.json (scripts/test counts from it).
  */
@@ -61,6 +61,7 @@ const serverConfig = path.join(
 const stories: { name: string; env?: { [name: string]: string } }[] = [
   { name: 'cython-pin' },
   { name: 'build-ahead' },
+  { name: 'pin-panel' },
   { name: 'team-cache', env: { CYTHON_PIN_E2E_TEAM: '1' } }
 ];
 const servers = stories.map(({ name, env }) => ({

@@ -4,15 +4,18 @@
  * cell in the background; Compile is then a cache hit that says it was built ahead, a Cython error shows as a
  * lint marker before any click, and a Python cell running meanwhile is not held up by the build.
  *
- * Figures P6, P7 and P8 (issue 12 §4) are written to test-output/e2e/perf-ahead.json for the closing note and
- * `python -m benchmarks`; they are never asserted. One sample each by default; CYTHON_PIN_E2E_PERF=N takes N.
+ * The heat gutter (issue 22): typing and a pause shade the cell's Python lines, hover shows a line's C.
+ *
+ * Figures P6, P7, P8 (issue 12 §4) and P9 (issue 22: stop typing → heat gutter) are written to
+ * test-output/e2e/perf-ahead.json for the closing note and `python -m benchmarks`; they are never asserted. One sample each by default; CYTHON_PIN_E2E_PERF=N takes N.
  */
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { expect, test } from '@jupyterlab/galata';
 import { lowContrast } from './contrast';
 import { findProcess, treeCpuSeconds } from './procfs';
-import { OUT, Story } from './story';
+import { OUT, ROOT, Story } from './story';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -322,6 +325,240 @@ test('e. light and dark themes: the "built ahead" badge and the markers meet WCA
     });
   }
   await nb.setTheme('JupyterLab Light');
+});
+
+/**
+ * A cell for the heat gutter: line 5 is pure C (no mark), line 6 builds a dict (Python, marked). The magic
+ * line is line 1.
+ */
+const heatSource = (name: string, flags = '') =>
+  `%%cython_pin${flags}\ndef ${name}(int n):\n    cdef int i, s = 0\n    for i in range(n):\n` +
+  '        s += i * i\n    d = {"s": s}\n    return d';
+const PURE_C_LINE = 5;
+const PYTHON_LINE = 6;
+
+/** The (1-based) lines of cell c that carry a heat mark: each mark matched to the editor line beside it. */
+async function heatLines(c: number): Promise<number[]> {
+  return nb.cell(c).evaluate(node => {
+    const lines = Array.from(node.querySelectorAll('.cm-content .cm-line'));
+    const middle = (e: Element) => {
+      const r = e.getBoundingClientRect();
+      return r.top + r.height / 2;
+    };
+    return Array.from(node.querySelectorAll('.jp-CythonPin-heatMark')).map(
+      mark => {
+        const y = middle(mark);
+        const at = lines.findIndex(l => {
+          const r = l.getBoundingClientRect();
+          return y >= r.top && y < r.bottom;
+        });
+        return at + 1;
+      }
+    );
+  });
+}
+
+/** The heat mark beside line `line` (1-based) of cell c. */
+async function heatMark(c: number, line: number) {
+  const marks = nb.cell(c).locator('.jp-CythonPin-heatMark');
+  const all = await heatLines(c);
+  const i = all.indexOf(line);
+  expect(i).toBeGreaterThanOrEqual(0);
+  return marks.nth(i);
+}
+
+/** Cell c and the room below it (where the line's C opens), for screenshots. */
+async function cellClip(c: number) {
+  const box = (await nb.cell(c).boundingBox())!;
+  const tooltip = nb.page.locator('.jp-CythonPin-heatTooltip');
+  // (boundingBox() would wait for a tooltip that is not open)
+  const tip = (await tooltip.count()) ? await tooltip.boundingBox() : null;
+  const bottom = Math.max(box.y + box.height, tip ? tip.y + tip.height : 0);
+  return { x: box.x, y: box.y, width: box.width, height: bottom - box.y + 8 };
+}
+
+/** Turn the liveAnnotation setting on or off through the settings registry, as the Settings Editor does. */
+async function setLiveAnnotation(on: boolean): Promise<void> {
+  await nb.page.evaluate(async value => {
+    const registry = await window.galata.getPlugin(
+      '@jupyterlab/apputils-extension:settings'
+    );
+    await registry!.set(
+      'jupyterlab-cython-pin:plugin',
+      'liveAnnotation',
+      value
+    );
+  }, on);
+}
+
+let heatCell = -1;
+/** The cell compiled with -a in e3 and its function's name. */
+let annotatedCell = -1;
+let annotatedName = '';
+
+test('e1. type a %%cython_pin cell and pause: the heat gutter marks the Python line, not the pure-C one (figure P9)', async () => {
+  for (let n = 0; n < SAMPLES; n++) {
+    const name = `heat_${n}_${++unique}`;
+    const c = (heatCell = await nb.appendCell(''));
+    const cell = await nb.cell(c).elementHandle();
+    // P9: from the edit reaching the editor to the first heat mark drawn, measured in the page.
+    const shown = nb.page.evaluate(
+      ({ node, name }: { node: Element | null; name: string }) =>
+        new Promise<number>((resolve, reject) => {
+          const content = node?.querySelector('.cm-content');
+          if (!node || !content) {
+            return reject(new Error('cell editor not found'));
+          }
+          let t0 = -1;
+          const typed = new MutationObserver(() => {
+            if (t0 < 0 && content.textContent?.includes(name)) {
+              t0 = performance.now();
+            }
+          });
+          typed.observe(content, {
+            childList: true,
+            subtree: true,
+            characterData: true
+          });
+          const marked = new MutationObserver(() => {
+            if (t0 >= 0 && node.querySelector('.jp-CythonPin-heatMark')) {
+              typed.disconnect();
+              marked.disconnect();
+              resolve(performance.now() - t0);
+            }
+          });
+          marked.observe(node, { childList: true, subtree: true });
+          setTimeout(() => reject(new Error('no heat mark in 60 s')), 60000);
+        }),
+      { node: cell, name }
+    );
+    await nb.typeInCell(c, heatSource(name));
+    record('P9_ms', await shown);
+    await expect
+      .poll(() => heatLines(c), { timeout: 10000 })
+      .toContain(PYTHON_LINE);
+    expect(await heatLines(c)).not.toContain(PURE_C_LINE);
+    // Nothing was run.
+    expect(await nb.prompt(c)).not.toMatch(/\d/);
+  }
+});
+
+test("e2. hovering a mark shows that line's C and score; readable in the dark theme (WCAG AA); an edit drops the marks", async () => {
+  const c = heatCell;
+  const tooltip = nb.page.locator('.jp-CythonPin-heatTooltip');
+  const hover = async () => {
+    // The cell at the top of the notebook: the line's C opens below it, leaving the gutter in view.
+    await nb.cell(c).evaluate(e => e.scrollIntoView({ block: 'start' }));
+    await nb.cell(c).locator('.cm-content').hover();
+    await (await heatMark(c, PYTHON_LINE)).hover();
+    await expect(tooltip).toBeVisible({ timeout: 10000 });
+  };
+  await hover();
+  await expect(tooltip.locator('.jp-CythonPin-heatTooltipHeader')).toHaveText(
+    new RegExp(`^Line ${PYTHON_LINE} score [1-9]\\d*$`)
+  );
+  // The C Cython wrote for `d = {"s": s}`: a new dict and the int boxed into it.
+  await expect(tooltip.locator('pre.jp-CythonPin-heatC')).toContainText(
+    'PyDict'
+  );
+  await nb.page.screenshot({
+    path: path.join(OUT, 'build-ahead-heat-gutter-light.png'),
+    clip: await cellClip(c)
+  });
+
+  await nb.setTheme('JupyterLab Dark');
+  await hover();
+  const { checked, failures } = await lowContrast(nb.page, [
+    '.jp-CythonPin-heatTooltip'
+  ]);
+  expect(checked).toBeGreaterThanOrEqual(2);
+  expect(failures).toEqual([]);
+  await nb.page.screenshot({
+    path: path.join(OUT, 'build-ahead-heat-gutter-dark.png'),
+    clip: await cellClip(c)
+  });
+  await nb.setTheme('JupyterLab Light');
+
+  // An edit drops the marks at once (they described the text as it was).
+  await nb.cell(c).locator('.cm-content').click();
+  await nb.page.keyboard.press('Control+End');
+  await nb.page.keyboard.insertText('\n# edited');
+  expect(await nb.cell(c).locator('.jp-CythonPin-heatMark').count()).toBe(0);
+});
+
+test('e3. with live annotation off, typing draws no gutter; a Compile with -a draws it', async () => {
+  await setLiveAnnotation(false);
+  try {
+    annotatedName = `heat_a_${++unique}`;
+    const c = (annotatedCell = await nb.appendCell(
+      heatSource(annotatedName, ' -a')
+    ));
+    // The pause and the build ahead (still on) go by without marks.
+    await sleep(3000);
+    expect(await nb.cell(c).locator('.jp-CythonPin-heatMark').count()).toBe(0);
+    await nb.compile(c);
+    await expect(nb.result(c)).toHaveAttribute('data-status', 'ok');
+    await expect
+      .poll(() => heatLines(c), { timeout: 10000 })
+      .toContain(PYTHON_LINE);
+    expect(await heatLines(c)).not.toContain(PURE_C_LINE);
+    await nb.page.screenshot({
+      path: path.join(OUT, 'build-ahead-heat-gutter-compile-a.png'),
+      clip: await cellClip(c)
+    });
+  } finally {
+    await setLiveAnnotation(true);
+  }
+});
+
+test('e4. `jupyter nbconvert --to html` of the saved notebook shows the annotation: summary, shaded lines, their C', async () => {
+  const moduleName = await nb
+    .result(annotatedCell)
+    .locator('.jp-CythonPin-moduleName')
+    .innerText();
+  expect(await nb.page.notebook.save()).toBe(true);
+  const notebook = path.join(nb.serverDir, 'root', nb.folder, 'ahead.ipynb');
+  execFileSync(
+    path.join(ROOT, '.venv', 'bin', 'jupyter'),
+    [
+      'nbconvert',
+      '--to',
+      'html',
+      '--output-dir',
+      OUT,
+      '--output',
+      'build-ahead-export',
+      notebook
+    ],
+    { timeout: 120000, stdio: 'pipe' }
+  );
+  // The exported file in a tab of its own, as a browser opens it.
+  const exported = await nb.page.context().newPage();
+  try {
+    await exported.goto(`file://${path.join(OUT, 'build-ahead-export.html')}`);
+    const view = exported
+      .locator('.cython-pin-annotation')
+      .filter({ hasText: annotatedName });
+    await expect(view).toHaveCount(1);
+    await expect(view.locator('pre.cython-pin-summary')).toContainText(
+      moduleName
+    );
+    const line = (text: string) =>
+      view.locator('details', {
+        has: exported.locator('pre.cython-pin-line', { hasText: text })
+      });
+    const python = line('d = {"s": s}');
+    await expect(python).toHaveAttribute('title', /^score [1-9]\d*$/);
+    await expect(line('s += i * i')).toHaveAttribute('title', 'score 0');
+    // Opened, the Python line shows its C.
+    await python.locator('summary').click();
+    await expect(python.locator(':scope > pre')).toContainText('PyDict');
+    await view.screenshot({
+      path: path.join(OUT, 'build-ahead-nbconvert-html.png')
+    });
+  } finally {
+    await exported.close();
+  }
 });
 
 test('f. the browser console has no errors from the extension', async () => {
