@@ -66,6 +66,7 @@ ISSUE_ROWS: list[tuple[str, str]] = [
     ("P6 Compile on an unchanged cell (browser)", "P6"),
     ("P7 new source, pause, Compile (browser)", "P7"),
     ("P8 stop typing -> lint marker (browser)", "P8"),
+    ("P9 stop typing -> heat gutter (browser)", "P9"),
     ("P4 pin, 10,000 pins", "P4p"),
     ("P4 list_pins, 10,000 pins", "P4l"),
 ]
