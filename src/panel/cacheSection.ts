@@ -3,7 +3,7 @@ import { pinIcon } from '../icons';
 import { ICacheRow, isUnreadable, Row } from '../protocol';
 import { h, VirtualElement } from '../ui/vdom';
 import { formatBytes, formatUtc, shortKey } from '../ui/format';
-import { IGcFormValues, readGcForm } from './gcForm';
+import { hasLimit, IGcFormValues, readGcForm } from './gcForm';
 import { ButtonFactory, IPanelHost } from './host';
 import type { GcPreview, PinManagerModel } from './model';
 import { pinToTeamButton } from './pinTable';
@@ -69,7 +69,12 @@ export function renderCacheSection(
     trans.__('Preview clean-up'),
     trans.__('Dry run: list what would be removed'),
     async () => {
-      await m.previewGc(readGcForm(values()));
+      const args = readGcForm(values());
+      if (!hasLimit(args)) {
+        host.notify('info', noLimit(trans));
+        return;
+      }
+      await m.previewGc(args);
     }
   );
   const run = button(
@@ -78,6 +83,10 @@ export function renderCacheSection(
     trans.__('Remove unpinned cache entries (asks first)'),
     async () => {
       const args = readGcForm(values());
+      if (!hasLimit(args)) {
+        host.notify('info', noLimit(trans));
+        return;
+      }
       const dry = await m.previewGc(args);
       if (!dry.removed.length) {
         host.notify('info', trans.__('Nothing to clean up.'));
@@ -311,4 +320,11 @@ function removedText(e: Row<ICacheRow>, trans: TranslationBundle): string {
     return trans.__('%1 unreadable entry', shortKey(e.key ?? '?'));
   }
   return `${shortKey(e.key)} ${e.module_name ?? kindText(e, trans)} (${formatBytes(e.size_bytes)})`;
+}
+
+/** What the clean-up buttons say when the form sets no limit (the fields' own labels, not gc's arguments). */
+function noLimit(trans: TranslationBundle): string {
+  return trans.__(
+    'Set at least one limit first: Keep newest, Max age (days) or Max size (MiB). Pinned builds are always kept.'
+  );
 }

@@ -26,3 +26,12 @@ export function readGcForm(values: IGcFormValues): Omit<IGcArgs, 'dry_run'> {
     max_bytes: mib === null ? null : Math.floor(mib * 1024 * 1024)
   };
 }
+
+/** Whether the form sets any limit (with none, the helper has nothing to clean up by). */
+export function hasLimit(args: Omit<IGcArgs, 'dry_run'>): boolean {
+  return (
+    args.keep_n_newest !== null ||
+    args.max_age_days !== null ||
+    args.max_bytes !== null
+  );
+}

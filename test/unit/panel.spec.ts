@@ -254,6 +254,20 @@ describe('pin manager panel', () => {
     ).toBeNull();
   });
 
+  it('asks for a limit instead of sending a clean-up with none', async () => {
+    const { panel, helper, log } = await setup({ confirm: true });
+    for (const cls of ['.jp-CythonPin-gcPreview', '.jp-CythonPin-gcRun']) {
+      (panel.node.querySelector(cls) as HTMLElement).click();
+      await flush(10);
+    }
+    expect(log.notices).toEqual([
+      'info: Set at least one limit first: Keep newest, Max age (days) or Max size (MiB). Pinned builds are always kept.',
+      'info: Set at least one limit first: Keep newest, Max age (days) or Max size (MiB). Pinned builds are always kept.'
+    ]);
+    expect(helper.requests.filter(r => r.op === 'gc_cache')).toEqual([]);
+    expect(log.confirms).toEqual([]);
+  });
+
   it('refreshes after a pin change made from another notebook on the same cache', async () => {
     // Two notebooks, two kernels, one cache directory on disk.
     const helperA = new FakeHelper();
