@@ -55,7 +55,8 @@ def shift(annotation: dict[str, Any] | None, line_offset: int) -> dict[str, Any]
 COMPLETE_CODE_TITLE = "Complete cythonized code"
 # Shaded lines get an opaque background from pale to deep yellow and dark text of their own, so they read the
 # same on light and dark pages (contrast of #1f1f1f on the deepest shade is above WCAG AA's 4.5:1); lines with
-# no Python interaction keep the page's colours.
+# no Python interaction keep the page's colours. Colours are hex: the HTML sanitizer of JupyterLab and
+# Notebook 7 (an untrusted notebook) keeps hex, rgb() and named colours and drops others, such as hsl().
 _TEXT_ON_SHADE = "#1f1f1f"
 _BOX = (
     "font-family:var(--jp-code-font-family,monospace);font-size:var(--jp-code-font-size,12px);line-height:1.4;"
@@ -72,8 +73,11 @@ def _shade(score: int, max_score: int) -> str:
     """The inline style of a line with this score: any Python interaction is visible, more is deeper."""
     if score <= 0:
         return ""
-    lightness = 88 - round(30 * min(1.0, score / max_score))  # 88% (a touch of Python) .. 58% (much)
-    return f"background:hsl(50,100%,{lightness}%);color:{_TEXT_ON_SHADE};"
+    import colorsys
+
+    lightness = 0.88 - 0.30 * min(1.0, score / max_score)  # hsl(50, 100%, 88%) (a touch) .. 58% (much)
+    r, g, b = (round(c * 255) for c in colorsys.hls_to_rgb(50 / 360, lightness, 1.0))
+    return f"background-color:#{r:02x}{g:02x}{b:02x};color:{_TEXT_ON_SHADE};"
 
 
 def render_html(annotation: dict[str, Any], title: str = "", summary: str = "") -> str:
