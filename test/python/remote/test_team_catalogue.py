@@ -5,12 +5,13 @@ unpin and import_pinned, RemoteError, and a status that stays bounded when the s
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import time
 from typing import Any
 
 import pytest
-from conftest import FIGURES, Nodes, Target, expected, source
+from conftest import FIGURES, Nodes, Target, Weed, expected, source
 from cython_pin.jupyter.ops import dispatch
 from cython_pin.remote import current_tier
 from support import open_helper_comm
@@ -252,6 +253,51 @@ def test_team_catalogue_never_holds_the_kernel(nodes: Nodes, tmp_path: Any, monk
         (answer,) = _replies(seen, "team")
         assert answer["type"] == "reply" and answer["ok"], answer
         assert answer["result"]["remote"]["reachable"] is True and answer["result"]["pins"] == []
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def test_a_stopped_s3_server_holds_team_catalogue_not_the_kernel(
+    nodes: Nodes, weed: Weed, s3url: str
+) -> None:
+    """SeaweedFS SIGSTOPped (a store that accepts and never answers): while team_catalogue waits for it, the
+    kernel answers a cell's next line at once (the catalogue is not out yet then); the catalogue ends within
+    the remote timeout."""
+    jc = pytest.importorskip("jupyter_client.manager")
+    env = nodes.env(s3url, timeout=6, extra=weed.env())
+    km, kc = jc.start_new_kernel(kernel_name="python3", env=env)
+    try:
+        comm_id = open_helper_comm(kc)
+        kc.execute("", silent=True, user_expressions={"x": "1"}, reply=True, timeout=60)
+        os.kill(weed.proc.pid, signal.SIGSTOP)
+        try:
+            request = {"type": "request", "id": "stopped", "op": "team_catalogue", "args": {}}
+            kc.shell_channel.send(kc.session.msg("comm_msg", {"comm_id": comm_id, "data": request}))
+            t0 = time.monotonic()
+            reply = kc.execute("", silent=True, user_expressions={"x": "6 * 7"}, reply=True, timeout=60)
+            answered = time.monotonic() - t0
+            assert reply["content"]["user_expressions"]["x"]["data"]["text/plain"] == "42"
+            seen: list[dict[str, Any]] = []
+            while True:  # what the kernel said by then: no catalogue, the store has not answered
+                try:
+                    seen.append(kc.get_iopub_msg(timeout=0.2))
+                except Exception:  # noqa: BLE001 - queue.Empty: drained
+                    break
+            assert _replies(seen, "stopped") == []
+            deadline = time.monotonic() + 60
+            while not _replies(seen, "stopped") and time.monotonic() < deadline:
+                try:
+                    seen.append(kc.get_iopub_msg(timeout=1))
+                except Exception:  # noqa: BLE001 - queue.Empty
+                    continue
+            done = time.monotonic() - t0
+        finally:
+            os.kill(weed.proc.pid, signal.SIGCONT)
+        (answer,) = _replies(seen, "stopped")
+        assert answer["type"] == "reply" and answer["ok"], answer
+        FIGURES["team_catalogue_stopped_store_next_line_s"] = round(answered, 3)
+        FIGURES["team_catalogue_stopped_store_reply_s"] = round(done, 3)
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
