@@ -208,10 +208,13 @@ def _aws_profile_credentials() -> Any:
         raise StoreUnavailable(f"AWS profile: {e}") from None
 
 
+_CLIENT_GRACE_S = 1.0
+
+
 class ObjectStore(Store):
     """``s3://bucket/prefix`` (and ``gs://``, ``az://``) through obstore: endpoint and credentials from the
     standard environment (for S3 also the user's AWS profiles, see :func:`_aws_profile_credentials`), SDK
-    retries off, connect and request timeouts bounded by ``timeout_s``."""
+    retries off, connect and request timeouts just beyond ``timeout_s``."""
 
     def __init__(self, url: str, timeout_s: float) -> None:
         from datetime import timedelta
@@ -220,9 +223,13 @@ class ObjectStore(Store):
 
         self.url = url
         endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or ""
+        # The client's own timeouts end a request this process has stopped waiting for: our deadline
+        # (within()) speaks first, so a hung store always reads "no answer within N s", never a racing
+        # "error sending request".
+        late = timeout_s + _CLIENT_GRACE_S
         client: dict[str, Any] = {
-            "timeout": timedelta(seconds=timeout_s),
-            "connect_timeout": timedelta(seconds=min(timeout_s, 2.0)),
+            "timeout": timedelta(seconds=late),
+            "connect_timeout": timedelta(seconds=min(late, 2.0)),
         }
         if endpoint.startswith("http://"):
             client["allow_http"] = True
