@@ -66,6 +66,27 @@ def _wait_for(pred, timeout: float = 60.0):
     raise AssertionError("timed out")
 
 
+REUSE = """
+import json, sys, cython_pin
+first = cython_pin.compile_and_load_result({plain!r})
+again = cython_pin.compile_and_load_result({plain!r})  # the loaded module reused: module-level code not rerun
+effects = cython_pin.compile_and_load_result({effects!r})
+effects_again = cython_pin.compile_and_load_result({effects!r})
+print(json.dumps({{"reused": again.reused_module, "plain_skipped": again.module_code_skipped,
+    "effects_skipped": effects_again.module_code_skipped,
+    "compiler_loaded": any(m.startswith("Cython.Compiler") for m in sys.modules)}}))
+"""
+
+
+def test_reusing_a_loaded_module_reads_its_effects_from_the_build_not_cythons_parser(place):
+    plain = _source("reuse")
+    effects = _source("reuse-effects") + "print('module-level code')\n"
+    p = run_py(REUSE.format(plain=plain, effects=effects), env=place, timeout=180)
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout.strip().splitlines()[-1])
+    assert out == {"reused": True, "plain_skipped": False, "effects_skipped": True, "compiler_loaded": False}
+
+
 def test_cold_builds_go_through_one_server_and_the_process_never_imports_cython(place):
     first = _build(place, "one")
     assert first == {**first, "value": _value("one"), "used_cache": False, "compiler_loaded": False}

@@ -169,6 +169,13 @@ def build(job: Job) -> tuple[dict[str, Any], dict[str, float]]:
         }
         if shared is not None:
             meta["shared"] = shared
+        if job.kind == "module":
+            # Decided here, where Cython is loaded: a kernel that reuses the loaded module reads it from
+            # the meta instead of importing Cython's parser (which the build server keeps out of kernels).
+            from .module_effects import has_module_level_effects
+
+            with open(os.path.join(staging, source_rel), encoding="utf-8") as f:
+                meta["module_level_effects"] = has_module_level_effects(f.read())
         write_meta(staging, meta)
         publish(job.root, job.key, staging, replace=True)
     except BaseException:

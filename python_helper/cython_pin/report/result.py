@@ -113,6 +113,13 @@ class BuildResult:
             return False
         if self.kind != "module" or not self.source_path:
             return True
+        try:  # what the build recorded (entries made before it did: parse the source here)
+            with open(os.path.join(self.build_dir, "meta.json"), encoding="utf-8") as f:
+                recorded = json.load(f).get("module_level_effects")
+        except (OSError, ValueError, AttributeError):
+            recorded = None
+        if isinstance(recorded, bool):
+            return recorded
         from ..build.module_effects import has_module_level_effects
 
         try:
