@@ -225,6 +225,8 @@ class Nodes:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("CYTHON_PIN_", "AWS_"))}
         if "CYTHON_PIN_TEST_RUN" in os.environ:
             env["CYTHON_PIN_TEST_RUN"] = os.environ["CYTHON_PIN_TEST_RUN"]
+        # each node's cache has its own build server: it exits soon after the node's last build
+        env["CYTHON_PIN_BUILD_SERVER_IDLE_S"] = os.environ.get("CYTHON_PIN_BUILD_SERVER_IDLE_S", "30")
         env.update(
             PYTHONPATH=HELPER,
             CC=self.cc,

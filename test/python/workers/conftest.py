@@ -32,8 +32,11 @@ with open(CC, "w", encoding="utf-8") as _f:
         'exec gcc "$@"\n'
     )
 os.chmod(CC, 0o755)
-for _name in [n for n in os.environ if n.startswith(("CYTHON_PIN_", "CC_"))]:
+# The run's marker and the build servers' idle time stay (a node's server exits soon after its last build).
+_KEEP = ("CYTHON_PIN_TEST_RUN", "CYTHON_PIN_BUILD_SERVER_IDLE_S")
+for _name in [n for n in os.environ if n.startswith(("CYTHON_PIN_", "CC_")) and n not in _KEEP]:
     del os.environ[_name]
+os.environ.setdefault("CYTHON_PIN_BUILD_SERVER_IDLE_S", "30")
 os.environ.update(CC=CC, CYTHON_PIN_CACHE_DIR=CACHE)
 os.environ["PYTHONPATH"] = os.pathsep.join([HELPER, HERE, os.environ.get("PYTHONPATH", "")]).rstrip(
     os.pathsep
