@@ -109,38 +109,11 @@ test('a2. figures P7 (type, pause 1.5 s, click → result drawn and cell done) a
 test('b. type a Cython error: the lint marker is on its line before any click, and goes with the fix', async () => {
   for (let n = 0; n < SAMPLES; n++) {
     const c = await nb.appendCell('');
-    const cell = await nb.cell(c).elementHandle();
-    // P8: from the edit reaching the editor to the marker drawn, measured in the page.
-    const shown = nb.page.evaluate(
-      (node: Element | null) =>
-        new Promise<number>((resolve, reject) => {
-          const content = node?.querySelector('.cm-content');
-          if (!node || !content) {
-            return reject(new Error('cell editor not found'));
-          }
-          // The moment the typed text is in the editor (the marker's own decoration changes it too).
-          let t0 = -1;
-          const typed = new MutationObserver(() => {
-            if (t0 < 0 && content.textContent?.includes('not an int')) {
-              t0 = performance.now();
-            }
-          });
-          typed.observe(content, {
-            childList: true,
-            subtree: true,
-            characterData: true
-          });
-          const marker = new MutationObserver(() => {
-            if (t0 >= 0 && node.querySelector('.cm-lintRange-error')) {
-              typed.disconnect();
-              marker.disconnect();
-              resolve(performance.now() - t0);
-            }
-          });
-          marker.observe(node, { childList: true, subtree: true });
-          setTimeout(() => reject(new Error('no marker in 60 s')), 60000);
-        }),
-      cell
+    // P8: from the edit reaching the editor to the marker drawn.
+    const { shown } = await nb.watchTyping(
+      c,
+      'not an int',
+      '.cm-lintRange-error'
     );
     // Line 3 (the %%cython_pin line is line 1) assigns a str to a C int.
     await nb.typeInCell(
@@ -400,38 +373,8 @@ test('e1. type a %%cython_pin cell and pause: the heat gutter marks the Python l
   for (let n = 0; n < SAMPLES; n++) {
     const name = `heat_${n}_${++unique}`;
     const c = (heatCell = await nb.appendCell(''));
-    const cell = await nb.cell(c).elementHandle();
-    // P9: from the edit reaching the editor to the first heat mark drawn, measured in the page.
-    const shown = nb.page.evaluate(
-      ({ node, name }: { node: Element | null; name: string }) =>
-        new Promise<number>((resolve, reject) => {
-          const content = node?.querySelector('.cm-content');
-          if (!node || !content) {
-            return reject(new Error('cell editor not found'));
-          }
-          let t0 = -1;
-          const typed = new MutationObserver(() => {
-            if (t0 < 0 && content.textContent?.includes(name)) {
-              t0 = performance.now();
-            }
-          });
-          typed.observe(content, {
-            childList: true,
-            subtree: true,
-            characterData: true
-          });
-          const marked = new MutationObserver(() => {
-            if (t0 >= 0 && node.querySelector('.jp-CythonPin-heatMark')) {
-              typed.disconnect();
-              marked.disconnect();
-              resolve(performance.now() - t0);
-            }
-          });
-          marked.observe(node, { childList: true, subtree: true });
-          setTimeout(() => reject(new Error('no heat mark in 60 s')), 60000);
-        }),
-      { node: cell, name }
-    );
+    // P9: from the edit reaching the editor to the first heat mark drawn.
+    const { shown } = await nb.watchTyping(c, name, '.jp-CythonPin-heatMark');
     await nb.typeInCell(c, heatSource(name));
     record('P9_ms', await shown);
     await expect

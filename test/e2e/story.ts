@@ -249,6 +249,51 @@ export class Story {
   }
 
   /**
+   * Start watching cell i: `shown` resolves to the milliseconds from `typed` reaching its editor to the first
+   * element matching `selector` in the cell, measured in the page. Await this before typing (the watch is in
+   * place then), and `shown` after.
+   */
+  async watchTyping(
+    i: number,
+    typed: string,
+    selector: string
+  ): Promise<{ shown: Promise<number> }> {
+    const cell = await this.cell(i).elementHandle();
+    const shown = this.page.evaluate(
+      ({ node, typed, selector }) =>
+        new Promise<number>((resolve, reject) => {
+          const content = node?.querySelector('.cm-content');
+          if (!node || !content) {
+            return reject(new Error('cell editor not found'));
+          }
+          // The moment the typed text is in the editor (a decoration may change the DOM too).
+          let t0 = -1;
+          const typing = new MutationObserver(() => {
+            if (t0 < 0 && content.textContent?.includes(typed)) {
+              t0 = performance.now();
+            }
+          });
+          typing.observe(content, {
+            childList: true,
+            subtree: true,
+            characterData: true
+          });
+          const shown = new MutationObserver(() => {
+            if (t0 >= 0 && node.querySelector(selector)) {
+              typing.disconnect();
+              shown.disconnect();
+              resolve(performance.now() - t0);
+            }
+          });
+          shown.observe(node, { childList: true, subtree: true });
+          setTimeout(() => reject(new Error(`no ${selector} in 60 s`)), 60000);
+        }),
+      { node: cell, typed, selector }
+    );
+    return { shown };
+  }
+
+  /**
    * Like compile(), but returns the milliseconds from the click to the moment the cell is done: a new build
    * result is in the cell's DOM and its prompt shows the new execution count. Measured inside the page
    * (performance.now()), so Playwright's own round trips do not count.
