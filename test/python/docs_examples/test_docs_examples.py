@@ -19,6 +19,14 @@ from example_set import CYTHON_VERSION, extract, find_examples
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 OUTPUT = os.path.join(REPO, "test-output", "docs-examples.json")
 TASK_TIMEOUT_S = 300.0
+# They call OpenMP's own functions: cythonize links them without -fopenmp (undefined omp_* symbols at import);
+# cython_pin sees OpenMP in what Cython generated and adds the flag (issue 23).
+OPENMP_EXAMPLES = (
+    "tutorial/parallelization/manual_work.py",
+    "tutorial/parallelization/manual_work.pyx",
+    "userguide/parallelism/cimport_openmp.py",
+    "userguide/parallelism/cimport_openmp.pyx",
+)
 
 
 def _on_crash(cache_dir: str):
@@ -122,3 +130,5 @@ def test_docs_examples_cython_pin_builds_what_cythonize_builds(
 
     assert not only_cy, f"{line}\ncythonize builds these, cython_pin does not:\n{listing(only_cy)}"
     assert not not_run, f"cythonize's build imports these, cython_pin's does not:\n{listing(not_run)}"
+    missing = [rel for rel in OPENMP_EXAMPLES if rel not in only_ours]
+    assert not missing, f"{line}\nOpenMP examples not built and imported by cython_pin alone: {missing}"
