@@ -124,6 +124,32 @@ def test_switched_off_builds_in_the_process_and_starts_no_server(place):
     assert build_servers(place["XDG_RUNTIME_DIR"]) == []
 
 
+WARM_CYTHON = """
+import json, os, sys, tempfile
+from Cython.Compiler.Code import UtilityCodeBase
+from cython_pin.build.builder import warm_up_cython
+before, there = len(UtilityCodeBase._utility_cache), set(os.listdir(tempfile.gettempdir()))
+warm_up_cython()
+print(json.dumps({"before": before, "after": len(UtilityCodeBase._utility_cache),
+    "left": sorted(n for n in set(os.listdir(tempfile.gettempdir())) - there if "warm" in n)}))
+"""
+
+
+def test_the_warm_up_run_loads_cythons_utility_code_and_leaves_nothing():
+    p = run_py(WARM_CYTHON, timeout=120)
+    assert p.returncode == 0, p.stderr
+    r = json.loads(p.stdout.strip().splitlines()[-1])
+    assert r["after"] > r["before"] + 5 and r["left"] == []
+
+
+def test_builds_after_the_first_are_forked_from_a_warmed_server(place):
+    assert _build(place, "first")["value"] == _value("first")
+    log = os.path.join(place["XDG_RUNTIME_DIR"], "cython_pin")
+    [name] = [n for n in os.listdir(log) if n.endswith(".log")]
+    _wait_for(lambda: "warm: Cython has run once" in open(os.path.join(log, name)).read())
+    assert _build(place, "second")["value"] == _value("second")
+
+
 def test_the_server_exits_when_idle(place):
     _build(place, "idle", CYTHON_PIN_BUILD_SERVER_IDLE_S="1")
     folder = os.path.join(place["XDG_RUNTIME_DIR"], "cython_pin")

@@ -59,6 +59,31 @@ def test_made_by_a_build_and_used_by_the_next(root):
     assert len(_folders(root)) == 2 and all(pch.usable(f) for f in _folders(root))
 
 
+def test_a_checked_header_is_hashed_once_until_it_changes(root, monkeypatch):
+    cython_pin.compile_and_load_result("def f(int n):\n    return n * 5\n", cache_dir=root)
+    _pch_done()
+    [folder] = _folders(root)
+    gch = os.path.join(folder, "Python.h.gch")
+    for name in ("Python.h.gch", "meta.json"):  # written a while ago (a fresh file is checked each time)
+        os.utime(os.path.join(folder, name), (1e9, 1e9))
+    pch._checked.clear()
+    hashed = []
+    import cython_pin.cache.hashing as hashing
+
+    real = hashing.sha256_file
+    monkeypatch.setattr(hashing, "sha256_file", lambda p: hashed.append(p) or real(p))
+    pch.check_all(root)
+    assert pch.usable(folder) and pch.usable(folder)
+    assert len(hashed) == 1
+    with open(gch, "r+b") as f:  # corrupted in place after the check: its mtime moves, it is checked again
+        f.seek(1000)
+        data = f.read(16)
+        f.seek(1000)
+        f.write(bytes(b ^ 0xFF for b in data))
+    assert not pch.usable(folder)
+    assert len(hashed) == 2
+
+
 def test_a_corrupt_gch_is_refused_and_remade(root):
     cython_pin.compile_and_load_result("def f(int n):\n    return n * 5\n", cache_dir=root)
     _pch_done()

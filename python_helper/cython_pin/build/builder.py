@@ -290,6 +290,29 @@ def _cythonize_unit(
     return nerr
 
 
+def warm_up_cython() -> None:
+    """Run Cython once on a small module in a scratch folder, output discarded, so a process that builds
+    later (the build server, and each child it forks) finds Cython's utility code already loaded and
+    parsed: a first compile in a process does that work, every later one reuses it."""
+    import tempfile
+
+    from .options import resolve_options
+
+    source = (
+        "def _warm_up(int n, double x, list xs):\n"
+        "    cdef int i\n"
+        "    for i in range(n):\n"
+        "        x += xs[i]\n"
+        "    return x\n"
+    )
+    with tempfile.TemporaryDirectory(prefix="cython_pin-warm-") as tmp:
+        pyx = os.path.join(tmp, "cython_pin_warm_up.pyx")
+        with open(pyx, "w", encoding="utf-8") as f:
+            f.write(source)
+        unit = Unit("cython_pin_warm_up", pyx, "")
+        cythonize_unit(unit, resolve_options({}), [tmp], os.path.join(tmp, "cython.log"))
+
+
 # gcc's and clang's flag for compiling and linking OpenMP code (libgomp / libomp at link time).
 OPENMP_FLAG = "-fopenmp"
 

@@ -17,6 +17,7 @@ one.
 from __future__ import annotations
 
 import os
+import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -76,20 +77,46 @@ def _folder(root: str, flags: list[str]) -> str:
     return os.path.join(root, PCH_DIR, hashlib.sha256(blob).hexdigest()[:32])
 
 
+# folder -> identity (inode, size, mtime) of the .gch and of meta.json when their sha256 last matched: a
+# process checks an unchanged header once (the build server checks them before forking its builds). A file
+# written in the last seconds is not remembered: a write within the file system's timestamp granularity
+# would leave the same identity (git's "racily clean" rule).
+_checked: dict[str, tuple[int, ...]] = {}
+_SETTLED_S = 2.0
+
+
 def usable(folder: str) -> bool:
     """True if ``folder`` holds a complete ``.gch`` whose sha256 matches its meta.json."""
     import json
 
     from ..cache.hashing import sha256_file
 
+    gch, meta_path = os.path.join(folder, HEADER + ".gch"), os.path.join(folder, "meta.json")
     try:
-        with open(os.path.join(folder, "meta.json"), encoding="utf-8") as f:
+        a, b = os.stat(gch), os.stat(meta_path)
+        ident = (a.st_ino, a.st_size, a.st_mtime_ns, b.st_ino, b.st_size, b.st_mtime_ns)
+        if _checked.get(folder) == ident:
+            return True
+        with open(meta_path, encoding="utf-8") as f:
             meta = json.load(f)
-        return isinstance(meta, dict) and sha256_file(os.path.join(folder, HEADER + ".gch")) == meta.get(
-            "sha256"
-        )
+        ok = isinstance(meta, dict) and sha256_file(gch) == meta.get("sha256")
     except (OSError, ValueError):
         return False
+    if ok and time.time() - max(a.st_mtime, b.st_mtime) > _SETTLED_S:
+        _checked[folder] = ident
+    return ok
+
+
+def check_all(root: str) -> None:
+    """Check (once each, see :func:`usable`) every precompiled header of the cache at ``root``."""
+    parent = os.path.join(root, PCH_DIR)
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return
+    for n in names:
+        if len(n) == 32 and "." not in n:  # a published folder (makers' private folders have dots)
+            usable(os.path.join(parent, n))
 
 
 class Pending:

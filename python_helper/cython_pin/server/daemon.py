@@ -80,6 +80,7 @@ class Server:
         self.retired = False
         self.lock_fd = -1
         self.socket_inode = 0
+        self.cython_warm = False
 
     def serve(self) -> None:
         """Serve until idle (or retired and done)."""
@@ -222,6 +223,25 @@ class Server:
                 continue  # a build ahead waits for a free core, and never goes before a foreground build
             self.queue.remove(b)
             self._fork(b)
+            self._warm_for_next(b.msg.get("root"))
+
+    def _warm_for_next(self, root: object) -> None:
+        """What this process does while a child it just forked builds, so the children forked after it
+        start warm: one Cython run (its first run in a process loads and parses Cython's utility code) and
+        the check of the cache's precompiled headers (each is then checked once, not once per build)."""
+        from ..build import pch
+
+        if not self.cython_warm:
+            self.cython_warm = True
+            from ..build.builder import warm_up_cython
+
+            try:
+                warm_up_cython()
+                log("warm: Cython has run once; the builds forked from now on start warm")
+            except Exception as e:  # noqa: BLE001 - a build reports a broken Cython properly
+                log(f"warm-up compile: {type(e).__name__}: {e}")
+        if isinstance(root, str):
+            pch.check_all(root)
 
     def _fork(self, b: Build) -> None:
         r, w = os.pipe()
@@ -338,6 +358,15 @@ def _warm_up() -> None:
         "cython_pin.report.annotation",
         "cython_pin.ahead.build",
         "cython_pin.server.runner",
+        "cython_pin.build.progress",
+        "cython_pin.build.shared_utility",
+        "cython_pin.build.pch",
+        "cython_pin.build.c_sources",
+        "cython_pin.build.numpy_detect",
+        "cython_pin.build.module_effects",
+        "cython_pin.build.toolchain",
+        "cython_pin.cache.entries",
+        "cython_pin.cache.budget",
     ):
         try:
             importlib.import_module(name)
