@@ -1,6 +1,6 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import { pinIcon } from '../icons';
-import { ICacheRow, isUnreadable, IToolchainRow, Row } from '../protocol';
+import { ICacheRow, isUnreadable, Row } from '../protocol';
 import { h, VirtualElement } from '../ui/vdom';
 import { formatBytes, formatUtc, shortKey } from '../ui/format';
 import { hasLimit, IGcFormValues, readGcForm } from './gcForm';
@@ -8,6 +8,7 @@ import { ButtonFactory, IPanelHost } from './host';
 import type { GcPreview, PinManagerModel } from './model';
 import { pinToTeamButton } from './pinTable';
 import { list, listRow, unreadableRow } from './rows';
+import { removedToolchainText, renderToolchain } from './toolchainSection';
 
 /** The clean-up form's number inputs: drawn by the view, which keeps their nodes (and typed values). */
 function gcInput(
@@ -94,22 +95,35 @@ export function renderCacheSection(
       }
       const ok = await host.confirm(
         trans.__('Clean up the cache'),
-        trans.__(
-          'Remove %1 and free %2? Pinned builds are kept.',
-          removedCounts(dry, trans),
-          formatBytes(dry.freed_bytes)
-        ),
+        dry.removed_toolchain.length
+          ? trans.__(
+              'Remove %1 and free %2? Pinned builds are kept.',
+              removedCounts(dry, trans),
+              formatBytes(dry.freed_bytes)
+            )
+          : trans._n(
+              'Remove %1 cache entry and free %2? Pinned builds are kept.',
+              'Remove %1 cache entries and free %2? Pinned builds are kept.',
+              dry.removed.length,
+              formatBytes(dry.freed_bytes)
+            ),
         trans.__('Remove')
       );
       if (ok) {
         const r = await m.runGc(args);
         host.notify(
           'success',
-          trans.__(
-            'Removed %1, freed %2.',
-            removedCounts(r, trans),
-            formatBytes(r.freed_bytes)
-          )
+          r.removed_toolchain.length
+            ? trans.__(
+                'Removed %1, freed %2.',
+                removedCounts(r, trans),
+                formatBytes(r.freed_bytes)
+              )
+            : trans.__(
+                'Removed %1 entries, freed %2.',
+                r.removed.length,
+                formatBytes(r.freed_bytes)
+              )
         );
       }
     },
@@ -229,116 +243,17 @@ function cacheRow(
   });
 }
 
-/**
- * The toolchain group: what the cache keeps per toolchain rather than per cell (the shared utility modules,
- * the precompiled headers), with the toolchain each was made by. Not cells: no pins, no imports. Always
- * drawn (empty while unavailable), so the clean-up form after it keeps its nodes and typed values.
- */
-function renderToolchain(
-  m: PinManagerModel,
-  trans: TranslationBundle
-): VirtualElement {
-  const unavailable = m.unavailableText !== null;
-  const rows = unavailable
-    ? []
-    : m.toolchain.map(t =>
-        isUnreadable(t)
-          ? unreadableRow(
-              t,
-              'jp-CythonPin-toolchainRow',
-              trans.__('Unreadable toolchain entry'),
-              trans.__(
-                'This row does not match what the extension expects (%1).',
-                t.error
-              )
-            )
-          : toolchainRow(t, trans)
-      );
-  return h(
-    'div',
-    { class: 'jp-CythonPin-toolchain', key: 'jp-CythonPin-toolchain' },
-    unavailable ? null : h('h4', {}, trans.__('Toolchain')),
-    unavailable
-      ? null
-      : list(
-          'jp-CythonPin-toolchainTable',
-          trans.__('Toolchain entries'),
-          rows,
-          trans.__('No toolchain entries.')
-        )
-  );
-}
-
-function toolchainRow(
-  t: IToolchainRow,
-  trans: TranslationBundle
-): VirtualElement {
-  return listRow({
-    cls: `jp-CythonPin-toolchainRow${t.present === false ? ' jp-mod-gone' : ''}`,
-    data: { key: t.id, kind: t.kind },
-    key: `toolchain:${t.id}`,
-    main: [
-      h(
-        'span',
-        { class: 'jp-CythonPin-toolchainKind' },
-        toolchainKindText(t, trans)
-      ),
-      h('span', { class: 'jp-CythonPin-cacheSize' }, formatBytes(t.size_bytes)),
-      t.present === false
-        ? h(
-            'span',
-            {
-              class: 'jp-CythonPin-toolchainGone',
-              title: trans.__(
-                'No build will use it again; clean-up removes it.'
-              )
-            },
-            trans.__('no longer present')
-          )
-        : null,
-      h(
-        'span',
-        { class: 'jp-CythonPin-toolchainLabel' },
-        t.toolchain ?? trans.__('toolchain unknown')
-      )
-    ],
-    meta: [
-      h(
-        'code',
-        { class: 'jp-CythonPin-cacheKey', title: t.id },
-        shortKey(t.id)
-      ),
-      t.flags ? h('span', {}, t.flags) : null,
-      h('span', {}, formatUtc(t.created_utc))
-    ],
-    actions: []
-  });
-}
-
-/** What kind of toolchain entry a row is, in words. */
-export function toolchainKindText(
-  t: IToolchainRow,
-  trans: TranslationBundle
-): string {
-  switch (t.kind) {
-    case 'shared':
-      return trans.__('shared utility module');
-    case 'pch':
-      return trans.__('precompiled Python.h');
-  }
-}
-
-/** `2 entries and 1 toolchain entry` (the toolchain part only when there is one). */
+/** `2 entries and 1 toolchain entry`: what a clean-up that removes toolchain entries removes. */
 function removedCounts(r: GcPreview, trans: TranslationBundle): string {
-  const cells = entries(r.removed.length, trans);
-  const n = r.removed_toolchain.length;
-  return n
-    ? trans.__(
-        '%1 and %2',
-        cells,
-        trans._n('%1 toolchain entry', '%1 toolchain entries', n)
-      )
-    : cells;
+  return trans.__(
+    '%1 and %2',
+    entries(r.removed.length, trans),
+    trans._n(
+      '%1 toolchain entry',
+      '%1 toolchain entries',
+      r.removed_toolchain.length
+    )
+  );
 }
 
 function pinnable(e: ICacheRow): boolean {
@@ -405,17 +320,25 @@ function renderGcPreview(
   return h(
     'div',
     { class: 'jp-CythonPin-gcPreviewResult' },
-    n
+    preview.removed_toolchain.length
       ? trans.__(
           'Would remove %1, freeing %2; %3 kept (pinned builds are always kept).',
           removedCounts(preview, trans),
           formatBytes(preview.freed_bytes),
           preview.kept
         )
-      : trans.__(
-          'Nothing would be removed; %1 kept (pinned builds are always kept).',
-          preview.kept
-        ),
+      : n
+        ? trans._n(
+            'Would remove %1 entry, freeing %2; %3 kept (pinned builds are always kept).',
+            'Would remove %1 entries, freeing %2; %3 kept (pinned builds are always kept).',
+            n,
+            formatBytes(preview.freed_bytes),
+            preview.kept
+          )
+        : trans.__(
+            'Nothing would be removed; %1 kept (pinned builds are always kept).',
+            preview.kept
+          ),
     n
       ? h(
           'ul',
@@ -434,17 +357,6 @@ function removedText(e: Row<ICacheRow>, trans: TranslationBundle): string {
     return trans.__('%1 unreadable entry', shortKey(e.key ?? '?'));
   }
   return `${shortKey(e.key)} ${e.module_name ?? kindText(e, trans)} (${formatBytes(e.size_bytes)})`;
-}
-
-function removedToolchainText(
-  t: Row<IToolchainRow>,
-  trans: TranslationBundle
-): string {
-  if (isUnreadable(t)) {
-    return trans.__('unreadable toolchain entry');
-  }
-  const why = t.present === false ? trans.__(', no longer present') : '';
-  return `${shortKey(t.id)} ${toolchainKindText(t, trans)}, ${t.toolchain ?? trans.__('toolchain unknown')}${why} (${formatBytes(t.size_bytes)})`;
 }
 
 /** What the clean-up buttons say when the form sets no limit (the fields' own labels, not gc's arguments). */

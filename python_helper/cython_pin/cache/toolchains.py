@@ -136,10 +136,13 @@ def _compiler_label(toolchain: dict[str, Any]) -> str | None:
         name = os.path.basename(cmd[0]) if cmd else None
     if name is None:
         return None
-    version = next((t for t in line.split() if _is_version(t)), None)
+    version = next((v for v in map(_version_prefix, line.split()) if v), None)
     return f"{name} {version}" if version else name
 
 
-def _is_version(token: str) -> bool:
-    parts = token.split(".")
-    return len(parts) >= 2 and all(p.isdigit() for p in parts)
+def _version_prefix(token: str) -> str | None:
+    """``12.2.0`` from ``12.2.0``, ``14.0.0-1ubuntu1`` or ``(Debian 12.2.0-14)``'s ``12.2.0-14)``."""
+    import re
+
+    m = re.match(r"\(?(\d+(?:\.\d+)+)", token)
+    return m.group(1) if m else None
