@@ -68,6 +68,11 @@ def _edit_json(path: str, change: Any) -> None:
     os.replace(path + ".new", path)
 
 
+def _gone_interpreter(meta: dict[str, Any]) -> None:
+    """Make ``meta`` that of an entry made by another interpreter, since removed."""
+    meta["toolchain"].update(python_executable="/gone/python3.9", python_version="3.9.18")
+
+
 def _shared_meta(root: str, toolchain_row: dict[str, Any]) -> str:
     return os.path.join(root, toolchain_row["id"], "meta.json")
 
@@ -109,9 +114,7 @@ def test_gc_removes_the_toolchain_entries_of_a_toolchain_that_is_gone(cache):
     kept = gc_cache(max_age_days=1000, cache_dir=root)  # a present toolchain's entries stay
     assert kept["removed_toolchain"] == [] and set(_rows(root)) == {"shared", "pch"}
     # its interpreter is gone (the shared module); its Python is gone (the header link dangles)
-    _edit_json(
-        _shared_meta(root, rows["shared"]), lambda m: m["toolchain"].update(python_executable="/gone/python")
-    )
+    _edit_json(_shared_meta(root, rows["shared"]), _gone_interpreter)
     link = os.path.join(_pch_folder(root), pch.HEADER)
     os.unlink(link)
     os.symlink("/gone/include/python3/Python.h", link)
@@ -132,9 +135,7 @@ def test_gc_removes_the_toolchain_entries_of_a_toolchain_that_is_gone(cache):
 def test_a_gone_shared_module_stays_while_a_kept_entry_imports_it(cache):
     root, key = cache
     rows = _rows(root)
-    _edit_json(
-        _shared_meta(root, rows["shared"]), lambda m: m["toolchain"].update(python_executable="/gone/python")
-    )
+    _edit_json(_shared_meta(root, rows["shared"]), _gone_interpreter)
     out = gc_cache(max_age_days=1000, cache_dir=root)
     assert out["removed"] == [] and out["removed_toolchain"] == []
     assert _rows(root)["shared"]["present"] is False  # listed as such, kept for the cell that imports it
@@ -156,6 +157,15 @@ def test_another_cython_or_compiler_version_under_this_interpreter_is_gone(cache
     # another interpreter that still exists: its versions are its own business (it is never started)
     other = {**recorded, "python_executable": shutil.which("sh"), "cython_version": "0.29.0"}
     assert toolchains.present(other, root) is True
+    # made elsewhere (fetched from the team cache, a venv at another path) with what this one builds with:
+    # usable here, so present
+    assert toolchains.present({**recorded, "python_executable": "/elsewhere/bin/python"}, root) is True
+    assert (
+        toolchains.present(
+            {**recorded, "python_executable": "/elsewhere/bin/python", "compiler_path": "/x/gcc"}, root
+        )
+        is False
+    )
     _edit_json(os.path.join(folder, "meta.json"), lambda m: m["toolchain"].update(cython_version="0.29.0"))
     assert _rows(root)["pch"]["present"] is False
     budget.enforce(root, limit=0)  # the leftover clean-up after a build removes it too

@@ -5,9 +5,10 @@ that toolchain is still present.
 Each records ``toolchain`` in its meta.json (:func:`record`): the interpreter's path and version, its
 extension suffix, the Cython version and the C compiler's command, path and version. :func:`present`
 decides from that record, with stats only (it never starts an interpreter or a compiler that the running
-process has not already identified), whether the entry can still be used: an entry whose interpreter or
-compiler is gone, whose header link dangles, or that the interpreter running now can no longer use (its
-Python, Cython or compiler version changed: they are in the entry's key) never will be. Entries made before
+process has not already identified), whether the entry can still be used: one the interpreter running now
+can use is present; one whose header link dangles, whose interpreter or compiler is gone, or that the
+interpreter running now made before its Python, Cython or compiler version changed (they are in the entry's
+key) never will be used again. Entries made before
 the record existed give None (unknown): listed as such, never removed for it.
 """
 
@@ -73,40 +74,57 @@ def checked(value: Any) -> dict[str, Any] | None:
 
 def present(toolchain: dict[str, Any] | None, root: str, header: str | None = None) -> bool | None:
     """Whether the toolchain entry made by ``toolchain`` (a :func:`record`, or None when its entry predates
-    records) may still be used: False when its interpreter or compiler is gone, ``header`` (a pch folder's
-    ``Python.h`` link) dangles, or it was made by the interpreter running now with another Python, Cython
-    or compiler version; None when unknown (no record, nothing gone); True otherwise."""
+    records) may still be used: False when ``header`` (a pch folder's ``Python.h`` link) dangles, when the
+    interpreter running now made it but has since changed Python, Cython or compiler version, or when its
+    interpreter or compiler no longer exists; None when unknown (no record, nothing gone); True otherwise.
+    An entry the interpreter running now can use is present wherever its record says it was made (one
+    fetched from the team cache, or made by a venv at another path with the same versions)."""
     if header is not None and os.path.islink(header) and not os.path.exists(header):
         return False  # the Python whose headers it was made from is gone
     if toolchain is None:
         return None
+    if _usable_now(toolchain, root):
+        return True
     exe, cc = toolchain.get("python_executable"), toolchain.get("compiler_path")
+    if exe and exe == sys.executable and _changed_since(toolchain, root):
+        return False
     if exe and not os.path.exists(exe):
         return False
-    if cc and not os.path.exists(cc):
-        return False
-    if exe and exe == sys.executable and not _same_as_now(toolchain, root):
-        return False
-    return True
+    return not (cc and not os.path.exists(cc))
 
 
-def _same_as_now(toolchain: dict[str, Any], root: str) -> bool:
-    """For a record of the interpreter running now: are its Python, Cython and compiler versions today's.
-    The compiler is compared only when this process knows it under the same command (its version is
-    memoised per compiler file, so a compiler updated in place is seen)."""
-    from ..build.toolchain import compiler_command, compiler_identity, cython_version
+def _usable_now(toolchain: dict[str, Any], root: str) -> bool:
+    """Does the record name what the interpreter running now builds with (what the entries' keys hold):
+    its Python version and extension suffix, its Cython, and its compiler (path and version, as this process
+    knows them: memoised per compiler file, so a compiler updated in place is seen)."""
+    from ..build.toolchain import compiler_identity, cython_version, ext_suffix
 
-    if toolchain.get("python_version") != _python_version():
+    if toolchain.get("python_version") != _python_version() or toolchain.get("ext_suffix") != ext_suffix():
         return False
     if toolchain.get("cython_version") != cython_version(root):
         return False
-    if toolchain.get("compiler_command") == compiler_command("c", root):
-        cc = compiler_identity("c", root)
-        if cc["path"] == toolchain.get("compiler_path") and cc["version"] != toolchain.get(
-            "compiler_version"
-        ):
-            return False
-    return True
+    cc = compiler_identity("c", root)
+    return bool(
+        cc["path"] == toolchain.get("compiler_path") and cc["version"] == toolchain.get("compiler_version")
+    )
+
+
+def _changed_since(toolchain: dict[str, Any], root: str) -> bool:
+    """For a record of the interpreter running now: has its Python or Cython version changed since, or its
+    compiler's version (compared only under the same compiler command: a kernel with another ``CC`` set
+    does not make the default compiler's entries gone)."""
+    from ..build.toolchain import compiler_command, compiler_identity, cython_version
+
+    if toolchain.get("python_version") != _python_version():
+        return True
+    if toolchain.get("cython_version") != cython_version(root):
+        return True
+    if toolchain.get("compiler_command") != compiler_command("c", root):
+        return False
+    cc = compiler_identity("c", root)
+    return bool(
+        cc["path"] == toolchain.get("compiler_path") and cc["version"] != toolchain.get("compiler_version")
+    )
 
 
 def label(toolchain: dict[str, Any] | None) -> str | None:
