@@ -8,6 +8,7 @@ import { ButtonFactory, IPanelHost } from './host';
 import type { GcPreview, PinManagerModel } from './model';
 import { pinToTeamButton } from './pinTable';
 import { list, listRow, unreadableRow } from './rows';
+import { removedToolchainText, renderToolchain } from './toolchainSection';
 
 /** The clean-up form's number inputs: drawn by the view, which keeps their nodes (and typed values). */
 function gcInput(
@@ -39,7 +40,7 @@ function entries(n: number, trans: TranslationBundle): string {
   return trans._n('%1 entry', '%1 entries', n);
 }
 
-/** The cache section: stats, entries table, clean-up form and its preview. */
+/** The cache section: stats, entries table, toolchain entries, clean-up form and its preview. */
 export function renderCacheSection(
   m: PinManagerModel,
   host: IPanelHost,
@@ -88,29 +89,41 @@ export function renderCacheSection(
         return;
       }
       const dry = await m.previewGc(args);
-      if (!dry.removed.length) {
+      if (!dry.removed.length && !dry.removed_toolchain.length) {
         host.notify('info', trans.__('Nothing to clean up.'));
         return;
       }
       const ok = await host.confirm(
         trans.__('Clean up the cache'),
-        trans._n(
-          'Remove %1 cache entry and free %2? Pinned builds are kept.',
-          'Remove %1 cache entries and free %2? Pinned builds are kept.',
-          dry.removed.length,
-          formatBytes(dry.freed_bytes)
-        ),
+        dry.removed_toolchain.length
+          ? trans.__(
+              'Remove %1 and free %2? Pinned builds are kept.',
+              removedCounts(dry, trans),
+              formatBytes(dry.freed_bytes)
+            )
+          : trans._n(
+              'Remove %1 cache entry and free %2? Pinned builds are kept.',
+              'Remove %1 cache entries and free %2? Pinned builds are kept.',
+              dry.removed.length,
+              formatBytes(dry.freed_bytes)
+            ),
         trans.__('Remove')
       );
       if (ok) {
         const r = await m.runGc(args);
         host.notify(
           'success',
-          trans.__(
-            'Removed %1 entries, freed %2.',
-            r.removed.length,
-            formatBytes(r.freed_bytes)
-          )
+          r.removed_toolchain.length
+            ? trans.__(
+                'Removed %1, freed %2.',
+                removedCounts(r, trans),
+                formatBytes(r.freed_bytes)
+              )
+            : trans.__(
+                'Removed %1 entries, freed %2.',
+                r.removed.length,
+                formatBytes(r.freed_bytes)
+              )
         );
       }
     },
@@ -139,6 +152,7 @@ export function renderCacheSection(
       rows,
       unavailable ?? trans.__('The cache is empty.')
     ),
+    renderToolchain(m, trans),
     h(
       'div',
       { class: 'jp-CythonPin-gcForm' },
@@ -229,6 +243,19 @@ function cacheRow(
   });
 }
 
+/** `2 entries and 1 toolchain entry`: what a clean-up that removes toolchain entries removes. */
+function removedCounts(r: GcPreview, trans: TranslationBundle): string {
+  return trans.__(
+    '%1 and %2',
+    entries(r.removed.length, trans),
+    trans._n(
+      '%1 toolchain entry',
+      '%1 toolchain entries',
+      r.removed_toolchain.length
+    )
+  );
+}
+
 function pinnable(e: ICacheRow): boolean {
   return e.kind === 'module' || e.kind === 'package';
 }
@@ -289,27 +316,37 @@ function renderGcPreview(
   preview: GcPreview,
   trans: TranslationBundle
 ): VirtualElement {
-  const n = preview.removed.length;
+  const n = preview.removed.length + preview.removed_toolchain.length;
   return h(
     'div',
     { class: 'jp-CythonPin-gcPreviewResult' },
-    n
-      ? trans._n(
-          'Would remove %1 entry, freeing %2; %3 kept (pinned builds are always kept).',
-          'Would remove %1 entries, freeing %2; %3 kept (pinned builds are always kept).',
-          n,
+    preview.removed_toolchain.length
+      ? trans.__(
+          'Would remove %1, freeing %2; %3 kept (pinned builds are always kept).',
+          removedCounts(preview, trans),
           formatBytes(preview.freed_bytes),
           preview.kept
         )
-      : trans.__(
-          'Nothing would be removed; %1 kept (pinned builds are always kept).',
-          preview.kept
-        ),
+      : n
+        ? trans._n(
+            'Would remove %1 entry, freeing %2; %3 kept (pinned builds are always kept).',
+            'Would remove %1 entries, freeing %2; %3 kept (pinned builds are always kept).',
+            n,
+            formatBytes(preview.freed_bytes),
+            preview.kept
+          )
+        : trans.__(
+            'Nothing would be removed; %1 kept (pinned builds are always kept).',
+            preview.kept
+          ),
     n
       ? h(
           'ul',
           {},
-          ...preview.removed.map(e => h('li', {}, removedText(e, trans)))
+          ...preview.removed.map(e => h('li', {}, removedText(e, trans))),
+          ...preview.removed_toolchain.map(t =>
+            h('li', {}, removedToolchainText(t, trans))
+          )
         )
       : null
   );

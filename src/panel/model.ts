@@ -1,6 +1,13 @@
 import { ISignal, Signal } from '@lumino/signaling';
 import { TranslationBundle } from '@jupyterlab/translation';
-import { ICacheRow, IGcArgs, IOpResults, IPinRow, Row } from '../protocol';
+import {
+  ICacheRow,
+  IGcArgs,
+  IOpResults,
+  IPinRow,
+  IToolchainRow,
+  Row
+} from '../protocol';
 import type { IConnectorRegistry, IKernelConnector } from '../tokens';
 import { NULL_TRANS } from '../translation';
 import { filterRows } from './filter';
@@ -15,8 +22,8 @@ export interface IPinManagerTarget {
 export type GcPreview = IOpResults['gc_cache'];
 
 /**
- * State of the pin manager panel: which kernel it looks at, the pins and
- * cache entries it last read, the filter, pending/queued/errors. Views only
+ * State of the pin manager panel: which kernel it looks at, the pins,
+ * cache entries and toolchain entries it last read, the filter, pending/queued/errors. Views only
  * render this and call its methods.
  */
 export class PinManagerModel {
@@ -70,6 +77,10 @@ export class PinManagerModel {
   }
   get entries(): Row<ICacheRow>[] {
     return this._entries;
+  }
+  /** The toolchain entries: shared utility modules and precompiled headers (not cells). */
+  get toolchain(): Row<IToolchainRow>[] {
+    return this._toolchain;
   }
   get stats(): IOpResults['cache_stats'] | null {
     return this._stats;
@@ -166,6 +177,7 @@ export class PinManagerModel {
     if (!sameConnector) {
       this._pins = [];
       this._entries = [];
+      this._toolchain = [];
       this._stats = null;
       this._gcPreview = null;
       this._error = null;
@@ -187,12 +199,16 @@ export class PinManagerModel {
       return;
     }
     const personal = this._run(async () => {
-      const { pins, entries, stats } = await c.request('catalogue', {});
+      const { pins, entries, toolchain, stats } = await c.request(
+        'catalogue',
+        {}
+      );
       if (c !== this._target?.connector) {
         return;
       }
       this._pins = pins;
       this._entries = entries;
+      this._toolchain = toolchain;
       this._stats = stats;
     });
     if (team) {
@@ -296,6 +312,7 @@ export class PinManagerModel {
   private _target: IPinManagerTarget | null = null;
   private _pins: Row<IPinRow>[] = [];
   private _entries: Row<ICacheRow>[] = [];
+  private _toolchain: Row<IToolchainRow>[] = [];
   private _stats: IOpResults['cache_stats'] | null = null;
   private _filter = '';
   private _loading = 0;

@@ -19,7 +19,8 @@ import type {
   Reply,
   Request,
   TeamPinRow,
-  Timings
+  Timings,
+  ToolchainRow
 } from '../_generated/protocol';
 
 export type {
@@ -35,6 +36,7 @@ export type {
   PrebuildStateEvent,
   EntryKind,
   PgoStep,
+  ToolchainKind,
   Profile,
   Reply,
   Severity,
@@ -53,7 +55,8 @@ export {
   PREBUILD_STAGES,
   PROTOCOL_VERSION,
   SEVERITIES,
-  TIMING_KEYS
+  TIMING_KEYS,
+  TOOLCHAIN_KINDS
 } from '../_generated/protocol';
 
 export type IAnnotation = Annotation;
@@ -72,6 +75,7 @@ export type IPinRow = PinRow;
 export type IRemoteStatus = RemoteStatus;
 export type ITeamPinRow = TeamPinRow;
 export type ITimings = Timings;
+export type IToolchainRow = ToolchainRow;
 export type ProtocolEvent = Event;
 /** Anything the kernel may send on the comm. */
 export type IncomingMessage = Reply | Event;

@@ -17,7 +17,9 @@ import {
   REMOTE_MODES,
   RemoteStatus,
   TeamCatalogueResult,
-  TeamPinRow
+  TeamPinRow,
+  TOOLCHAIN_KINDS,
+  ToolchainRow
 } from '../_generated/protocol';
 import {
   arr,
@@ -41,8 +43,8 @@ type WithRows<T, F extends keyof T> = Omit<T, F> & {
 };
 
 /**
- * What each op's reply decodes to: OpResults of the contract, except that the lists of pins and cache
- * entries hold an IUnreadableRow where a row did not match the contract.
+ * What each op's reply decodes to: OpResults of the contract, except that the lists of pins, cache
+ * entries and toolchain entries hold an IUnreadableRow where a row did not match the contract.
  */
 export type DecodedResults = Omit<
   OpResults,
@@ -50,8 +52,8 @@ export type DecodedResults = Omit<
 > & {
   list_pins: WithRows<ListPinsResult, 'pins'>;
   list_cached: WithRows<ListCachedResult, 'entries'>;
-  gc_cache: WithRows<GcResult, 'removed'>;
-  catalogue: WithRows<CatalogueResult, 'pins' | 'entries'>;
+  gc_cache: WithRows<GcResult, 'removed' | 'removed_toolchain'>;
+  catalogue: WithRows<CatalogueResult, 'pins' | 'entries' | 'toolchain'>;
   team_catalogue: WithRows<TeamCatalogueResult, 'pins'>;
 };
 
@@ -82,6 +84,19 @@ export function cacheRow(v: unknown, path: string): CacheRow {
     pgo: nullable((v, p) => oneOf(v, p, PGO_STEPS))(r.pgo, `${path}.pgo`),
     numpy: bool(r.numpy, `${path}.numpy`),
     aliases: arr(r.aliases, `${path}.aliases`, str)
+  };
+}
+
+export function toolchainRow(v: unknown, path: string): ToolchainRow {
+  const r = rec(v, path);
+  return {
+    kind: oneOf(r.kind, `${path}.kind`, TOOLCHAIN_KINDS),
+    id: nonEmpty(r.id, `${path}.id`),
+    size_bytes: int(r.size_bytes, `${path}.size_bytes`),
+    created_utc: nullable(str)(r.created_utc, `${path}.created_utc`),
+    toolchain: nullable(str)(r.toolchain, `${path}.toolchain`),
+    flags: nullable(str)(r.flags, `${path}.flags`),
+    present: nullable(bool)(r.present, `${path}.present`)
   };
 }
 
@@ -157,6 +172,11 @@ const RESULT_DECODERS: {
   gc_cache: r => ({
     dry_run: bool(r.dry_run, 'result.dry_run'),
     removed: rows(r.removed, 'result.removed', cacheRow),
+    removed_toolchain: rows(
+      r.removed_toolchain,
+      'result.removed_toolchain',
+      toolchainRow
+    ),
     freed_bytes: int(r.freed_bytes, 'result.freed_bytes'),
     kept: int(r.kept, 'result.kept')
   }),
@@ -164,6 +184,7 @@ const RESULT_DECODERS: {
     cache_dir: nonEmpty(r.cache_dir, 'result.cache_dir'),
     pins: rows(r.pins, 'result.pins', pinRow),
     entries: rows(r.entries, 'result.entries', cacheRow),
+    toolchain: rows(r.toolchain, 'result.toolchain', toolchainRow),
     stats: cacheStats(rec(r.stats, 'result.stats'), 'result.stats')
   }),
   import_pinned: r => ({

@@ -1,6 +1,6 @@
 /**
  * The pin panel end to end (issue 19): a typed-memoryview cell (its build also makes the shared utility
- * module's cache entry, a row that once broke the whole panel), then everything the panel does on it — pin,
+ * module's cache entry, listed in the Toolchain group; a row that once broke the whole panel), then everything the panel does on it — pin,
  * rename, Insert import, Preview clean-up and Clean up — each checked against the kernel and the cache on disk,
  * at 250 px (icons, the preview wraps) and 500 px (labels). Screenshots: test-output/e2e/pin-panel-*.png.
  */
@@ -51,7 +51,17 @@ function cacheRow(key: string) {
   );
 }
 
-/** Refresh the panel and wait until its cache rows are exactly the entries on disk. */
+/** A row of the Toolchain group (the shared utility module's: its key). */
+function toolchainRow(key: string) {
+  return nb.page.locator(
+    `.jp-CythonPin-panel .jp-CythonPin-toolchainRow[data-key="${key}"]`
+  );
+}
+
+/**
+ * Refresh the panel and wait until its cache rows, with the shared utility modules of its Toolchain group,
+ * are exactly the entries on disk.
+ */
 async function panelMatchesDisk(): Promise<void> {
   await nb.openPinPanel();
   await nb.page.locator('.jp-CythonPin-refresh').first().click();
@@ -60,7 +70,9 @@ async function panelMatchesDisk(): Promise<void> {
       async () =>
         (
           await nb.page
-            .locator('.jp-CythonPin-panel .jp-CythonPin-cacheRow')
+            .locator(
+              '.jp-CythonPin-panel .jp-CythonPin-cacheRow, .jp-CythonPin-panel .jp-CythonPin-toolchainRow[data-kind="shared"]'
+            )
             .evaluateAll(rows =>
               rows.map(r => r.getAttribute('data-key') ?? '?')
             )
@@ -106,16 +118,20 @@ test('1. a typed-memoryview cell and a small one build; the memoryview one retur
   expect(nb.cacheEntries().length).toBeGreaterThanOrEqual(3);
 });
 
-test('2. the panel lists every entry, the shared utility module labelled as such and not pinnable', async () => {
+test('2. the panel lists every entry, the shared utility module as a toolchain entry, not pinnable', async () => {
   await nb.page.setViewportSize({ width: 1600, height: 900 });
   await nb.openPinPanel();
   await nb.setPinPanelWidth(500);
   await panelMatchesDisk();
-  const shared = cacheRow(sharedKey);
-  await expect(shared.locator('.jp-CythonPin-cacheKind')).toHaveText(
-    'shared utility module (memoryviews)'
+  await expect(cacheRow(sharedKey)).toHaveCount(0);
+  const shared = toolchainRow(sharedKey);
+  await expect(shared.locator('.jp-CythonPin-toolchainKind')).toHaveText(
+    'shared utility module'
   );
-  await expect(shared.locator('.jp-CythonPin-pinEntry')).toHaveCount(0);
+  await expect(shared.locator('.jp-CythonPin-toolchainLabel')).toContainText(
+    ' · Cython '
+  );
+  await expect(shared.locator('button')).toHaveCount(0);
   await expect(
     cacheRow(totalKey).locator('.jp-CythonPin-cacheKind')
   ).toHaveText('module');
@@ -262,9 +278,10 @@ test('7. Clean up removes exactly what the preview listed; the pinned build and 
   ).toBeVisible();
   expect(nb.cacheEntries()).toEqual([totalKey, sharedKey].sort());
   await panelMatchesDisk();
+  await expect(toolchainRow(sharedKey)).toBeVisible();
   await expect(
-    cacheRow(sharedKey).locator('.jp-CythonPin-cacheAliases')
-  ).toHaveText('not pinned');
+    toolchainRow(sharedKey).locator('.jp-CythonPin-toolchainGone')
+  ).toHaveCount(0);
   await noSidewaysScroll();
   await nb.page.screenshot({
     path: path.join(OUT, 'pin-panel-cleaned-250px.png'),

@@ -396,24 +396,37 @@ describeIfHelper('real Jupyter server + kernel + cython_pin helper', () => {
     ).not.toContain(key);
   });
 
-  it('lists a memoryview cell and the shared utility module it creates, every row readable', async () => {
+  it('lists a memoryview cell, and the shared utility module it creates as a toolchain entry, every row readable', async () => {
     const { reply } = await runCell(
       kernel,
       '%%cython_pin\ndef total(double[:] a):\n    cdef double s = 0\n' +
         '    cdef Py_ssize_t i\n    for i in range(a.shape[0]):\n        s += a[i]\n    return s'
     );
     expect(reply.status).toBe('ok');
-    const { entries, pins } = await connector.request('catalogue', {});
+    const { entries, pins, toolchain } = await connector.request(
+      'catalogue',
+      {}
+    );
     expect(entries.filter(isUnreadable)).toEqual([]);
     expect(pins.filter(isUnreadable)).toEqual([]);
-    const shared = entries.filter(e => !isUnreadable(e) && e.kind === 'shared');
+    expect(toolchain.filter(isUnreadable)).toEqual([]);
+    expect(
+      entries.filter(e => !isUnreadable(e) && e.kind === 'shared')
+    ).toEqual([]);
+    const shared = toolchain.filter(
+      t => !isUnreadable(t) && t.kind === 'shared'
+    );
     expect(shared).toHaveLength(1);
-    expect(shared[0]).toMatchObject({ profile: null, aliases: [] });
+    expect(shared[0]).toMatchObject({
+      present: true,
+      toolchain: expect.stringMatching(/^CPython \d+\.\d+\.\d+ · Cython /)
+    });
     const dry = await connector.request('gc_cache', {
       max_bytes: 0,
       dry_run: true
     });
     expect(dry.removed.filter(isUnreadable)).toEqual([]);
+    expect(dry.removed_toolchain.filter(isUnreadable)).toEqual([]);
   });
 
   it('applies the cache directory override and respects "load automatically: off"', async () => {

@@ -164,7 +164,7 @@ def test_leftovers_are_cleaned(square, pcache):
     for name, age in (("c" * 64, 40 * DAY), ("d" * 64, DAY)):
         open(os.path.join(markers, name), "w").close()
         os.utime(os.path.join(markers, name), (time.time() - age,) * 2)
-    gone, present = os.path.join(pcache, PCH_DIR, "gone"), os.path.join(pcache, PCH_DIR, "present")
+    gone, present = os.path.join(pcache, PCH_DIR, "0" * 32), os.path.join(pcache, PCH_DIR, "1" * 32)
     real = os.path.join(pcache, square.key, "meta.json")
     for folder, target in ((gone, os.path.join(pcache, "no-such-python", HEADER)), (present, real)):
         os.makedirs(folder)

@@ -1,5 +1,5 @@
-"""The pin panel's one-walk catalogue: the same answer as list_pins + list_cached + cache_stats, kept current
-when entries are replaced, removed or damaged."""
+"""The pin panel's one-walk catalogue: the same answer as list_pins + list_cached (its cells) +
+list_toolchain + cache_stats, kept current when entries are replaced, removed or damaged."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import os
 
 import cython_pin
-from cython_pin.cache.catalogue import cache_stats, catalogue, list_cached, pin_rows
+from cython_pin.cache.catalogue import cache_stats, catalogue, list_cached, list_toolchain, pin_rows
 from support import SQUARE
 
 
@@ -15,7 +15,8 @@ def three_ops(root: str) -> dict:
     return {
         "cache_dir": root,
         "pins": pin_rows(root),
-        "entries": list_cached(cache_dir=root),
+        "entries": [r for r in list_cached(cache_dir=root) if r["kind"] != "shared"],
+        "toolchain": list_toolchain(cache_dir=root),
         "stats": cache_stats(cache_dir=root),
     }
 
@@ -56,6 +57,6 @@ def test_catalogue_equals_the_three_ops_and_follows_changes(tmp_path):
     assert fourth["stats"] == {
         "cache_dir": root,
         "entries": 1,
-        "total_bytes": fourth["entries"][0]["size_bytes"],
+        "total_bytes": fourth["entries"][0]["size_bytes"] + sum(t["size_bytes"] for t in fourth["toolchain"]),
         "pins": 1,
     }

@@ -227,10 +227,13 @@ def test_every_op_result_and_error_of_the_real_dispatcher(cache, emitted):
     assert s.error("rename_pin", old="sq", new="other") == "KeyError"
     assert s.ok("list_pins")["pins"][0]["in_cache"] is True
     one_walk = s.ok("catalogue")  # the panel's refresh: the three answers in one reply
+    from cython_pin.cache.catalogue import list_toolchain
+
     assert one_walk == {
         "cache_dir": cache.root,
         "pins": s.ok("list_pins")["pins"],
-        "entries": s.ok("list_cached")["entries"],
+        "entries": s.ok("list_cached")["entries"],  # no memoryview cell here: no shared utility module
+        "toolchain": list_toolchain(),
         "stats": s.ok("cache_stats"),
     }
     imported = s.ok("import_pinned", alias="square")
@@ -323,11 +326,11 @@ def test_catalogue_and_gc_rows_of_every_kind_of_entry(cache, tmp_path, monkeypat
     Path(root, broken.key, "meta.json").write_text("{truncated")
     s = Session()
     s.ok("pin", key=mv.key, alias="mv")
-    rows = {r["key"]: r for r in s.ok("catalogue")["entries"]}
+    catalogue = s.ok("catalogue")
+    rows = {r["key"]: r for r in catalogue["entries"]}
     kinds = {(r["kind"], r["pgo"], r["numpy"]) for r in rows.values()}
     assert kinds == {
         ("module", None, False),
-        ("shared", None, False),
         ("module", None, True),
         ("package", None, False),
         ("module", "generate", False),
@@ -337,16 +340,22 @@ def test_catalogue_and_gc_rows_of_every_kind_of_entry(cache, tmp_path, monkeypat
     assert rows[mv.key]["aliases"] == ["mv"] and rows[numpy_cell.key]["numpy"] is True
     assert rows[mv.key]["kind"] == rows[plain.key]["kind"] == "module"
     assert rows[pkg.key]["kind"] == "package" and rows[pgo.key]["pgo"] == "use"
-    (shared,) = [r for r in rows.values() if r["kind"] == "shared"]
-    assert shared["profile"] is None and shared["module_name"].startswith("cython_pin_shared_")
     assert rows[broken.key]["module_name"] is None and rows[broken.key]["profile"] is None
-    assert s.ok("list_cached")["entries"] == list(rows.values())
+    # the shared utility module is a toolchain entry, beside the precompiled headers gcc builds make
+    (shared,) = [t for t in catalogue["toolchain"] if t["kind"] == "shared"]
+    assert shared["id"] == json.loads(Path(root, mv.key, "meta.json").read_text())["shared"]["key"]
+    assert all(t["present"] is True and t["toolchain"] for t in catalogue["toolchain"])
+    listed = s.ok("list_cached")["entries"]  # every keyed entry: the shared one too
+    assert [r for r in listed if r["key"] != shared["id"]] == list(rows.values())
+    assert {r["kind"] for r in listed if r["key"] == shared["id"]} == {"shared"}
     preview = s.ok("gc_cache", dry_run=True, max_bytes=0)  # the shared module stays while mv is pinned
-    assert {r["key"] for r in preview["removed"]} == set(rows) - {mv.key, shared["key"]}
+    assert {r["key"] for r in preview["removed"]} == set(rows) - {mv.key}
     assert {r["kind"] for r in preview["removed"]} == {"module", "package", None}
+    assert preview["removed_toolchain"] == []  # and the precompiled headers of this toolchain always do
     assert s.ok("unpin", alias="mv")["removed"] is True
-    removed = s.ok("gc_cache", dry_run=False, max_bytes=0)["removed"]  # nothing imports the shared one now
-    assert {r["key"] for r in removed} == set(rows)
+    gc = s.ok("gc_cache", dry_run=False, max_bytes=0)  # nothing imports the shared one now
+    assert {r["key"] for r in gc["removed"]} == set(rows)
+    assert [t["id"] for t in gc["removed_toolchain"]] == [shared["id"]]
 
 
 def test_a_kernel_interrupt_during_an_op_still_gets_a_reply(monkeypatch):

@@ -132,7 +132,8 @@ def test_gc_keeps_a_shared_module_while_a_kept_entry_imports_it(built, tmp_path)
     assert out["removed"] == [] and os.path.isdir(os.path.join(other, spec["key"]))
     cython_pin.unpin("total_pinned", cache_dir=other)
     out = cython_pin.gc_cache(keep_n_newest=0, cache_dir=other)
-    assert {row["key"] for row in out["removed"]} == {r.key, spec["key"]}
+    assert [row["key"] for row in out["removed"]] == [r.key]
+    assert [(t["kind"], t["id"]) for t in out["removed_toolchain"]] == [("shared", spec["key"])]
 
 
 def test_an_archive_pairing_unrelated_entries_is_refused_whole(built, tmp_path):

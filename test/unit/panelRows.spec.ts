@@ -1,4 +1,4 @@
-import { ICacheRow } from '../../src/protocol';
+import { ICacheRow, IToolchainRow } from '../../src/protocol';
 import { PinManagerModel } from '../../src/panel/model';
 import { PinManagerPanel } from '../../src/panel/view';
 import {
@@ -13,35 +13,64 @@ import { fakeHost } from './helpers/fakeHost';
 
 const KEY_S = '5'.repeat(64);
 const KEY_X = 'e'.repeat(64);
+const PCH = '0'.repeat(32);
+const OLD_PCH = '9'.repeat(32);
+const NOW = 'CPython 3.11.7 · Cython 3.3.1 · gcc 12.2.0';
 
-/** The cache after the demo's memoryview section: a cell, the shared utility module, and a row of a kind
- * this extension does not know (a newer helper). */
+/** The cache after the demo's memoryview section: two cells and a row of a kind this extension does not
+ * know (a newer helper); as toolchain entries the shared utility module, a precompiled header of a Python
+ * that is gone, one from before entries recorded their toolchain, and a toolchain row it cannot read. */
 async function setup() {
   const helper = new FakeHelper();
   helper.pins.set('square', KEY_A);
-  helper.entries.push(
+  helper.entries.push({
+    key: KEY_X,
+    kind: 'toolchain-of-the-future',
+    module_name: 'x',
+    size_bytes: 1024,
+    created_utc: '2026-11-22T08:00:00Z',
+    profile: null,
+    pgo: null,
+    numpy: false,
+    aliases: []
+  } as unknown as ICacheRow);
+  helper.toolchain.push(
     {
-      key: KEY_S,
       kind: 'shared',
-      module_name: `cython_pin_shared_${'5'.repeat(16)}`,
+      id: KEY_S,
       size_bytes: 204800,
       created_utc: '2026-11-23T08:00:00Z',
-      profile: null,
-      pgo: null,
-      numpy: false,
-      aliases: []
+      toolchain: NOW,
+      flags: '-O0 -g',
+      present: true
     },
     {
-      key: KEY_X,
-      kind: 'toolchain-of-the-future',
-      module_name: 'x',
-      size_bytes: 1024,
-      created_utc: '2026-11-22T08:00:00Z',
-      profile: null,
-      pgo: null,
-      numpy: false,
-      aliases: []
-    } as unknown as ICacheRow
+      kind: 'pch',
+      id: PCH,
+      size_bytes: 13 << 20,
+      created_utc: '2026-11-20T08:00:00Z',
+      toolchain: 'CPython 3.10.12 · Cython 3.0.11 · gcc 11.4.0',
+      flags: '-O3 -DNDEBUG',
+      present: false
+    },
+    {
+      kind: 'pch',
+      id: OLD_PCH,
+      size_bytes: 12 << 20,
+      created_utc: '2026-10-01T08:00:00Z',
+      toolchain: null,
+      flags: null,
+      present: null
+    },
+    {
+      kind: 'linker',
+      id: 'f'.repeat(32),
+      size_bytes: 0,
+      created_utc: null,
+      toolchain: null,
+      flags: null,
+      present: null
+    } as unknown as IToolchainRow
   );
   const connector = new FakeConnector(helper);
   const { registry } = registryWith(connector);
@@ -57,35 +86,33 @@ async function setup() {
 const cacheRows = (panel: PinManagerPanel) => [
   ...panel.node.querySelectorAll<HTMLElement>('.jp-CythonPin-cacheRow')
 ];
+const toolchainRows = (panel: PinManagerPanel) => [
+  ...panel.node.querySelectorAll<HTMLElement>(
+    '.jp-CythonPin-toolchainTable .jp-CythonPin-toolchainRow'
+  )
+];
+const text = (row: Element, cls: string) =>
+  row.querySelector(`.${cls}`)?.textContent ?? null;
 
 describe('one unexpected row never breaks the pin panel', () => {
-  it('shows the shared utility module as what it is, and an unreadable row as such', async () => {
+  it('shows the cells as cache entries and an unreadable row as such', async () => {
     const { panel, model } = await setup();
     expect(model.error).toBeNull();
-    const [a, b, shared, odd] = cacheRows(panel);
-    expect([a, b, shared, odd].map(r => r.dataset.key)).toEqual([
+    const [a, b, odd] = cacheRows(panel);
+    expect(cacheRows(panel).map(r => r.dataset.key)).toEqual([
       KEY_A,
       KEY_B,
-      KEY_S,
       KEY_X
     ]);
-    expect(a.querySelector('.jp-CythonPin-cacheKind')!.textContent).toBe(
-      'module'
-    );
-    expect(b.querySelector('.jp-CythonPin-cacheKind')!.textContent).toBe(
-      'module · numpy'
-    );
-    expect(shared.querySelector('.jp-CythonPin-cacheKind')!.textContent).toBe(
-      'shared utility module (memoryviews)'
-    );
-    expect(shared.querySelector('.jp-CythonPin-pinEntry')).toBeNull();
+    expect(text(a, 'jp-CythonPin-cacheKind')).toBe('module');
+    expect(text(b, 'jp-CythonPin-cacheKind')).toBe('module · numpy');
     expect(odd.classList).toContain('jp-CythonPin-unreadableRow');
-    expect(odd.querySelector('.jp-CythonPin-unreadable')!.textContent).toBe(
+    expect(text(odd, 'jp-CythonPin-unreadable')).toBe(
       'Unreadable entry eeeeeeeeeeee'
     );
     expect(
       odd.querySelector('.jp-CythonPin-unreadable')!.getAttribute('title')
-    ).toBe('result.entries[3].kind: expected one of module, package, shared');
+    ).toBe('result.entries[2].kind: expected one of module, package, shared');
     expect(odd.querySelectorAll('button')).toHaveLength(0);
     // the pins and the stats still show
     expect(
@@ -95,10 +122,53 @@ describe('one unexpected row never breaks the pin panel', () => {
     ).toBe('square');
     expect(
       panel.node.querySelector('.jp-CythonPin-cacheStats')!.textContent
-    ).toMatch(/^4 entries/);
+    ).toMatch(/^3 entries, 25 MiB/);
   });
 
-  it('pins, unpins and previews clean-up with such rows in the list', async () => {
+  it('lists the shared utility module and the precompiled headers as toolchain entries, not cells', async () => {
+    const { panel } = await setup();
+    const rows = toolchainRows(panel);
+    expect(rows.map(r => r.dataset.key)).toEqual([
+      KEY_S,
+      PCH,
+      OLD_PCH,
+      undefined
+    ]);
+    const [shared, gone, old, odd] = rows;
+    expect(
+      [shared, gone, old].map(r => [
+        text(r, 'jp-CythonPin-toolchainKind'),
+        text(r, 'jp-CythonPin-cacheSize'),
+        text(r, 'jp-CythonPin-toolchainLabel'),
+        text(r, 'jp-CythonPin-toolchainGone')
+      ])
+    ).toEqual([
+      ['shared utility module', '200 KiB', NOW, null],
+      [
+        'precompiled Python.h',
+        '13 MiB',
+        'CPython 3.10.12 · Cython 3.0.11 · gcc 11.4.0',
+        'no longer present'
+      ],
+      ['precompiled Python.h', '12 MiB', 'toolchain unknown', null]
+    ]);
+    expect(gone.classList).toContain('jp-mod-gone');
+    expect(shared.textContent).toContain('-O0 -g');
+    // no pin, team pin or import: they are not cells
+    for (const r of rows) {
+      expect(r.querySelectorAll('button')).toHaveLength(0);
+    }
+    expect(odd.classList).toContain('jp-CythonPin-unreadableRow');
+    expect(
+      odd.querySelector('.jp-CythonPin-unreadable')!.getAttribute('title')
+    ).toBe('result.toolchain[3].kind: expected one of shared, pch');
+    // no cache row for the shared module
+    expect(
+      panel.node.querySelector(`.jp-CythonPin-cacheRow[data-key="${KEY_S}"]`)
+    ).toBeNull();
+  });
+
+  it('previews and runs clean-up of the toolchain entries of a toolchain that is gone', async () => {
     const { panel, helper, log } = await setup();
     (
       panel.node.querySelector('.jp-CythonPin-gcKeep') as HTMLInputElement
@@ -108,13 +178,32 @@ describe('one unexpected row never breaks the pin panel', () => {
     ).click();
     await flush(10);
     const preview = panel.node.querySelector('.jp-CythonPin-gcPreviewResult')!;
+    expect(preview.firstChild!.textContent).toBe(
+      'Would remove 2 entries and 1 toolchain entry, freeing 13 MiB; 1 kept (pinned builds are always kept).'
+    );
     expect(
       [...preview.querySelectorAll('li')].map(li => li.textContent)
     ).toEqual([
       'bbbbbbbbbbbb cython_pin_bbbbbbbbbbbbbbbb (40 KiB)',
-      '555555555555 cython_pin_shared_5555555555555555 (200 KiB)',
-      'eeeeeeeeeeee unreadable entry'
+      'eeeeeeeeeeee unreadable entry',
+      '000000000000 precompiled Python.h, CPython 3.10.12 · Cython 3.0.11 · gcc 11.4.0, no longer present (13 MiB)'
     ]);
+    expect(toolchainRows(panel)).toHaveLength(4); // a dry run
+    (panel.node.querySelector('.jp-CythonPin-gcRun') as HTMLElement).click();
+    await flush(10);
+    expect(log.notices).toEqual([
+      'success: Removed 2 entries and 1 toolchain entry, freed 13 MiB.'
+    ]);
+    expect(helper.toolchain.map(t => t.id)).not.toContain(PCH);
+    expect(toolchainRows(panel).map(r => r.dataset.key)).toEqual([
+      KEY_S,
+      OLD_PCH,
+      undefined
+    ]);
+  });
+
+  it('pins and unpins with such rows in the lists', async () => {
+    const { panel, helper, log } = await setup();
     (
       panel.node
         .querySelector('.jp-CythonPin-pinRow[data-alias="square"]')!
@@ -124,7 +213,8 @@ describe('one unexpected row never breaks the pin panel', () => {
     expect(log.notices).toEqual(['success: Unpinned "square".']);
     expect(helper.pins.size).toBe(0);
     expect(panel.node.querySelector('.jp-CythonPin-pinRow')).toBeNull();
-    expect(cacheRows(panel)).toHaveLength(4);
+    expect(cacheRows(panel)).toHaveLength(3);
+    expect(toolchainRows(panel)).toHaveLength(4);
   });
 });
 

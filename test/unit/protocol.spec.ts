@@ -255,9 +255,11 @@ describe('decoders', () => {
       alias: 'odd',
       error: `result.pins[${catalogue.pins.length}].key: expected a string`
     });
+    const toolchain = catalogue.toolchain;
     const gc = decodeResult('gc_cache', {
       dry_run: true,
       removed: [null, entries[0]],
+      removed_toolchain: [toolchain[0], { ...(toolchain[0] as object), id: 3 }],
       freed_bytes: 1,
       kept: 0
     });
@@ -265,6 +267,39 @@ describe('decoders', () => {
       true,
       false
     ]);
+    expect(gc.ok && gc.value.removed_toolchain[0]).toEqual(toolchain[0]);
+    expect(gc.ok && gc.value.removed_toolchain[1]).toEqual({
+      unreadable: true,
+      key: null,
+      alias: null,
+      error: 'result.removed_toolchain[1].id: expected a string'
+    });
+  });
+
+  it('decodes the toolchain entries of a catalogue, their toolchain unknown or gone', () => {
+    const catalogue = valid('reply catalogue').result as {
+      [k: string]: unknown[];
+    };
+    const d = decodeResult('catalogue', catalogue);
+    if (!d.ok) {
+      throw new Error(d.error);
+    }
+    expect(d.value.toolchain).toEqual(catalogue.toolchain);
+    expect(
+      d.value.toolchain.map(t =>
+        'unreadable' in t ? null : [t.kind, t.present, t.toolchain]
+      )
+    ).toEqual([
+      ['shared', true, 'CPython 3.11.7 · Cython 3.3.1 · gcc 12.2.0'],
+      ['pch', false, 'CPython 3.10.12 · Cython 3.0.11 · gcc 11.4.0'],
+      ['pch', null, null]
+    ]);
+    const older: { [k: string]: unknown } = { ...catalogue };
+    delete older.toolchain; // a helper from before toolchain entries
+    expect(decodeResult('catalogue', older)).toEqual({
+      ok: false,
+      error: 'result.toolchain: expected an array'
+    });
   });
 
   it('still rejects a list that is not a list', () => {

@@ -122,10 +122,17 @@ def check_all(root: str) -> None:
 class Pending:
     """A ``.gch`` being made in a private folder while Cython runs (or one already made)."""
 
-    def __init__(self, final: str, tmp: str, proc: subprocess.Popen[bytes] | None) -> None:
+    def __init__(
+        self,
+        final: str,
+        tmp: str,
+        proc: subprocess.Popen[bytes] | None,
+        made_with: dict[str, Any] | None = None,
+    ) -> None:
         self.final = final
         self.tmp = tmp
         self.proc = proc
+        self.made_with = made_with or {}  # what meta.json records besides the sha256
         self._publisher: threading.Thread | None = None
 
     def folder(self) -> str | None:
@@ -149,7 +156,7 @@ class Pending:
             self.proc.wait()
             if self.proc.returncode == 0:
                 try:
-                    _write_meta(self.tmp)
+                    _write_meta(self.tmp, self.made_with)
                     os.rename(self.tmp, self.final)
                 except OSError:  # another build published it first (use that one), or the disk is full
                     pass
@@ -182,13 +189,20 @@ class Pending:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def _write_meta(folder: str) -> None:
+def _write_meta(folder: str, made_with: dict[str, Any]) -> None:
     import json
 
+    from ..cache.entries import utc_now
     from ..cache.hashing import sha256_file
 
+    meta = {
+        "format": 1,
+        "sha256": sha256_file(os.path.join(folder, HEADER + ".gch")),
+        "created_utc": utc_now(),
+        **made_with,
+    }
     with open(os.path.join(folder, "meta.json"), "w", encoding="utf-8") as f:
-        json.dump({"format": 1, "sha256": sha256_file(os.path.join(folder, HEADER + ".gch"))}, f)
+        json.dump(meta, f)
 
 
 def start(opts: BuildOptions, root: str) -> Pending | None:
@@ -218,6 +232,7 @@ def _discard(folder: str) -> None:
 def _make(final: str, flags: list[str], root: str) -> Pending | None:
     import subprocess
 
+    from ..cache.toolchains import record
     from .toolchain import compiler_command, python_include_dirs
 
     os.makedirs(os.path.dirname(final), mode=0o700, exist_ok=True)
@@ -242,7 +257,7 @@ def _make(final: str, flags: list[str], root: str) -> Pending | None:
 
         shutil.rmtree(tmp, ignore_errors=True)
         return None
-    return Pending(final, tmp, proc)
+    return Pending(final, tmp, proc, {"toolchain": record(root), "flags": flags})
 
 
 def _remove_orphans(parent: str) -> None:
@@ -263,6 +278,40 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def published(root: str) -> list[str]:
+    """The published folders of the cache ``root`` (``.pch/<32 hex>``; makers' private folders and those
+    set aside are not listed)."""
+    parent = os.path.join(root, PCH_DIR)
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return []
+    return [os.path.join(parent, n) for n in names if len(n) == 32 and all(c in _HEX for c in n)]
+
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def read_meta(folder: str) -> dict[str, Any]:
+    """A folder's meta.json ({} when unreadable: a folder from before it was written is still listed)."""
+    import json
+
+    try:
+        with open(os.path.join(folder, "meta.json"), encoding="utf-8") as f:
+            meta = json.load(f)
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def toolchain_present(root: str, folder: str, meta: dict[str, Any]) -> bool | None:
+    """Whether the toolchain ``folder`` was made for is still present
+    (:func:`cython_pin.cache.toolchains.present`, with its ``Python.h`` link)."""
+    from ..cache.toolchains import checked, present
+
+    return present(checked(meta.get("toolchain")), root, os.path.join(folder, HEADER))
 
 
 def _real_header() -> str | None:

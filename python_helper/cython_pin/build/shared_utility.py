@@ -283,6 +283,7 @@ def _build(root: str, s: dict[str, Any], children: Children) -> None:
 
     from ..cache.entries import new_staging, publish, utc_now, write_meta
     from ..cache.hashing import sha256_file
+    from ..cache.toolchains import record
     from .builder import EnvironmentFlags, link_commands
     from .toolchain import compiler_command, cython_version, ext_suffix, python_include_dirs
 
@@ -320,6 +321,7 @@ def _build(root: str, s: dict[str, Any], children: Children) -> None:
             "numpy": False,
             "python_version": sys.version.split()[0],
             "cython_version": cython_version(),
+            "toolchain": record(root),  # the cache panel's toolchain row; gc once that toolchain is gone
             "diagnostics": [],
         }
         write_meta(staging, meta)

@@ -8,8 +8,9 @@ key lock is held (being built or removed), and shared utility modules that a rem
 budget decides and removes under the pins lock, so nothing is pinned in between.
 
 Leftovers: ``.locks/<key>.lock`` files nobody holds, ``needs-numpy/`` markers older than
-:data:`NUMPY_MARKER_MAX_AGE_S` (a marker only saves one Cython run), and ``.pch/`` folders whose
-``Python.h`` link points at a Python that is gone.
+:data:`NUMPY_MARKER_MAX_AGE_S` (a marker only saves one Cython run), and ``.pch/`` folders of a
+toolchain that is gone (:func:`cython_pin.cache.toolchains.present`: their ``Python.h`` link points at a
+Python that is gone, or their compiler or interpreter is).
 """
 
 from __future__ import annotations
@@ -217,10 +218,9 @@ def _clean_key_locks(folder: str) -> None:
 
 
 def _clean_pch(root: str) -> None:
-    from ..build.pch import HEADER, PCH_DIR
+    from ..build import pch
     from .entries import remove_tree
 
-    for folder in _children(os.path.join(root, PCH_DIR)):
-        link = os.path.join(folder, HEADER)
-        if os.path.islink(link) and not os.path.exists(link):  # the Python it was made for is gone
+    for folder in pch.published(root):
+        if pch.toolchain_present(root, folder, pch.read_meta(folder)) is False:  # never to be used again
             remove_tree(root, folder)

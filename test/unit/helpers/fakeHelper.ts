@@ -9,6 +9,7 @@ import {
   IWireResults,
   JSONRecord,
   IRemoteStatus,
+  IToolchainRow,
   Op,
   ProtocolEvent,
   PROTOCOL_VERSION,
@@ -51,6 +52,8 @@ export class FakeHelper {
       aliases: []
     }
   ];
+  /** The toolchain entries (shared utility modules, precompiled headers): none unless a test adds some. */
+  toolchain: IToolchainRow[] = [];
   requests: { op: Op; args: unknown }[] = [];
   /** The team cache: its status (not configured unless a test sets one) and its pins. */
   remote: IRemoteStatus = {
@@ -141,13 +144,17 @@ export class FakeHelper {
     cache_stats: () => ({
       cache_dir: this.cacheDir,
       entries: this.entries.length,
-      total_bytes: this.entries.reduce((n, e) => n + e.size_bytes, 0),
+      total_bytes: [...this.entries, ...this.toolchain].reduce(
+        (n, e) => n + e.size_bytes,
+        0
+      ),
       pins: this.pins.size
     }),
     catalogue: () => ({
       cache_dir: this.cacheDir,
       pins: this.ops.list_pins({}).pins,
       entries: this.ops.list_cached({}).entries,
+      toolchain: this.toolchain,
       stats: this.ops.cache_stats({})
     }),
     // Builds nothing: the scheduler's own tests fake the connector; here a prebuild is only answered.
@@ -222,8 +229,13 @@ export class FakeHelper {
       const removed = this.entries.filter(
         (e, i) => i >= keep && !pinned.has(e.key)
       );
+      // a toolchain entry goes when its toolchain is gone
+      const removedToolchain = this.toolchain.filter(t => t.present === false);
       if (!a.dry_run) {
         this.entries = this.entries.filter(e => !removed.includes(e));
+        this.toolchain = this.toolchain.filter(
+          t => !removedToolchain.includes(t)
+        );
         this.onEvent({
           type: 'event',
           event: 'cache_changed',
@@ -233,7 +245,11 @@ export class FakeHelper {
       return {
         dry_run: a.dry_run,
         removed,
-        freed_bytes: removed.reduce((n, e) => n + e.size_bytes, 0),
+        removed_toolchain: removedToolchain,
+        freed_bytes: [...removed, ...removedToolchain].reduce(
+          (n, e) => n + e.size_bytes,
+          0
+        ),
         kept: this.entries.length - (a.dry_run ? removed.length : 0)
       };
     },
