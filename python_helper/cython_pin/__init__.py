@@ -20,6 +20,7 @@ _EXPORTS = {
     "import_pinned_result": "engine",
     "list_cached": "cache.catalogue",
     "cache_stats": "cache.catalogue",
+    "list_toolchain": "cache.catalogue",
     "gc_cache": "cache.catalogue",
     "export_cached": "cache.transfer",
     "import_exported": "cache.transfer",

@@ -105,6 +105,7 @@ def test_a_cold_memoryview_build_lists_its_toolchain_entries(cache):
     )
     assert recorded is not None and recorded["python_executable"] == sys.executable
     assert toolchains.checked(pch.read_meta(_pch_folder(root))["toolchain"]) == recorded
+    assert cython_pin.list_toolchain(cache_dir=root) == cat["toolchain"]  # the public API lists the same
 
 
 def test_gc_removes_the_toolchain_entries_of_a_toolchain_that_is_gone(cache):
