@@ -62,11 +62,11 @@ def extract(dest: str) -> str:
 
 
 def add_cython_import(path: str) -> None:
-    """Insert ``import cython`` after the leading comments and ``from __future__`` imports, unless it is there.
+    """Insert ``import cython`` after the leading comments and ``from __future__`` imports (if not there).
 
-    Many of the documentation's pure-Python examples use ``cython.*`` without importing it: the docs show the
-    import once, and Cython's runtests.py (``add_cython_import`` for ``docs/examples``) inserts it the same way
-    before compiling them. Both builders get the same file, so the comparison stays fair.
+    Many of the documentation's pure-Python examples use ``cython.*`` without importing it: the docs show
+    the import once, and Cython's runtests.py (``add_cython_import`` for ``docs/examples``) inserts it the
+    same way before compiling them. Both builders get the same file, so the comparison stays fair.
     """
     with open(path, encoding="ISO-8859-1") as f:
         lines = f.readlines()
