@@ -8,8 +8,8 @@ decides from that record, with stats only (it never starts an interpreter or a c
 process has not already identified), whether the entry can still be used: one the interpreter running now
 can use is present; one whose header link dangles, whose interpreter or compiler is gone, or that the
 interpreter running now made before its Python, Cython or compiler version changed (they are in the entry's
-key) never will be used again. Entries made before
-the record existed give None (unknown): listed as such, never removed for it.
+key) never will be used again. Entries made before the record existed give None (unknown): listed as such,
+never removed for it.
 """
 
 from __future__ import annotations
