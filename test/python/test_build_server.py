@@ -210,24 +210,32 @@ def test_an_interrupt_cancels_the_build_in_the_server(place, tmp_path):
         "except KeyboardInterrupt:\n    print('interrupted')\n"
     )
     env = dict(os.environ, PYTHONPATH=HELPER, CC=cc, **place)
-    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     runtime = place["XDG_RUNTIME_DIR"]
     _wait_for(lambda: len(build_servers(runtime, children=True)) >= 2, timeout=120)
-    _wait_for(lambda: _processes_running("sleep 30"), timeout=60)  # in the C compiler now
+    # in the C compiler now (this build's: its environment names this test's runtime folder)
+    _wait_for(lambda: _processes_running("sleep 30", runtime), timeout=60)
     proc.send_signal(signal.SIGINT)
-    out, _ = proc.communicate(timeout=60)
-    assert out.strip() == "interrupted"
+    out, err = proc.communicate(timeout=60)
+    assert out.strip() == "interrupted", f"exit {proc.returncode}; stderr: {err[-3000:]}"
     _wait_for(lambda: len(build_servers(runtime, children=True)) == 1, timeout=30)  # the server stays
-    _wait_for(lambda: not _processes_running("sleep 30"), timeout=30)  # the compiler was stopped
+    _wait_for(lambda: not _processes_running("sleep 30", runtime), timeout=30)  # the compiler was stopped
     cache = place["CYTHON_PIN_CACHE_DIR"]
     assert [n for n in os.listdir(cache) if len(n) == 64] == []
 
 
-def _processes_running(cmdline: str) -> bool:
+def _processes_running(cmdline: str, runtime: str) -> bool:
+    """Is a process with this command line running with ``runtime`` as its XDG_RUNTIME_DIR."""
+    mark = f"XDG_RUNTIME_DIR={runtime}".encode()
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as f:
-                if f.read().replace(b"\0", b" ").strip() == cmdline.encode():
+                if f.read().replace(b"\0", b" ").strip() != cmdline.encode():
+                    continue
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                if mark in f.read().split(b"\0"):
                     return True
         except OSError:
             continue
