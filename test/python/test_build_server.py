@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -147,6 +148,8 @@ def test_builds_after_the_first_are_forked_from_a_warmed_server(place):
     log = os.path.join(place["XDG_RUNTIME_DIR"], "cython_pin")
     [name] = [n for n in os.listdir(log) if n.endswith(".log")]
     _wait_for(lambda: "warm: Cython has run once" in open(os.path.join(log, name)).read())
+    frozen = re.search(r"warm-up imports done \((\d+) objects frozen\)", open(os.path.join(log, name)).read())
+    assert frozen and int(frozen.group(1)) > 10_000  # Cython's compiler, out of the collector's way
     assert _build(place, "second")["value"] == _value("second")
 
 

@@ -410,5 +410,15 @@ def main(argv: list[str] | None = None) -> None:
     server.lock_fd = lock_fd
     server.socket_inode = os.stat(path).st_ino
     log(f"listening on {path} (idle exit after {server.idle_s:g} s)")
-    _warm_up()
+    import gc
+
+    # Importing Cython's compiler makes many long-lived objects: the collections they would trigger find
+    # nothing to free. Frozen after, they are never scanned again, here or in the children forked from here.
+    gc.disable()
+    try:
+        _warm_up()
+    finally:
+        gc.freeze()
+        gc.enable()
+    log(f"warm-up imports done ({gc.get_freeze_count()} objects frozen)")
     server.serve()
