@@ -211,3 +211,28 @@ def test_a_compiler_that_cannot_start_leaves_none_of_the_others_running(tmp_path
     with pytest.raises(OSError):
         run_side_by_side([["sleep", "61.25"], [str(tmp_path / "no-such-compiler")]], str(tmp_path))
     assert live_processes(parent=os.getpid(), marker="61.25") == []
+
+
+def test_the_module_compile_pipes_the_assembly_and_makes_the_same_module(cache_dir, tmp_path):
+    """-pipe changes how gcc's stages talk, not what they make: the module built with it is byte for byte
+    the one the same command makes without it."""
+    import shlex
+    import subprocess
+
+    r = cython_pin.compile_and_load_result("def f(int n):\n    return n + 41\n", cache_dir=cache_dir)
+    assert r.module.f(1) == 42
+    [line] = [ln[2:] for ln in (r.log or "").splitlines() if ln.startswith("$ ") and " -shared" in ln]
+    cmd = shlex.split(line)
+    assert "-pipe" in cmd
+    # the build's staging folder (and its C) is gone: Cython makes the same C again here
+    c_at = next(i for i, a in enumerate(cmd) if a.endswith(".c"))
+    pyx = tmp_path / (os.path.basename(cmd[c_at])[: -len(".c")] + ".pyx")
+    pyx.write_text("def f(int n):\n    return n + 41\n")
+    subprocess.run([sys.executable, "-m", "cython", "-3", str(pyx)], check=True, capture_output=True)
+    cmd[c_at] = str(pyx)[: -len(".pyx")] + ".c"
+    out = cmd.index("-o") + 1
+    with_pipe, without = str(tmp_path / "a.so"), str(tmp_path / "b.so")
+    subprocess.run([*cmd[:out], with_pipe, *cmd[out + 1 :]], check=True)
+    subprocess.run([a for a in cmd[:out] if a != "-pipe"] + [without, *cmd[out + 1 :]], check=True)
+    with open(with_pipe, "rb") as a, open(without, "rb") as b:
+        assert a.read() == b.read()

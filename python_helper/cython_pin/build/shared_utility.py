@@ -295,7 +295,7 @@ def _build(root: str, s: dict[str, Any], children: Children) -> None:
         gen = [sys.executable, "-m", "cython", f"--generate-shared={c_path}"]
         children.run(gen, staging, "Cython --generate-shared")
         env_flags = EnvironmentFlags.read()  # the key has them (toolchain fingerprint): built with them
-        flags = ["-fPIC", "-fwrapv", "-fno-strict-aliasing", *s["opt_flags"], *env_flags.compile]
+        flags = ["-fPIC", "-fwrapv", "-fno-strict-aliasing", "-pipe", *s["opt_flags"], *env_flags.compile]
         flags += [f"-D{n}" if v is None else f"-D{n}={v}" for n, v in s["define_macros"]]
         for d in python_include_dirs():
             flags += ["-I", d]
