@@ -2,9 +2,10 @@
 
 It holds ``NAME.lock`` for its whole life (a second server of the same name exits at once: a start race
 ends with one server), listens on ``NAME.sock`` in its private folder, refuses peers of another uid
-(``SO_PEERCRED``), imports Cython's compiler once, then serves. One thread, one select loop: each build
-runs in a child forked from this warm process (so builds run side by side with their own working folder,
-environment and captured output), foreground builds at once, builds ahead at a lower priority and only
+(``SO_PEERCRED``), imports Cython's compiler once, then serves; while its first build runs it runs Cython
+once itself, so the builds after it start warm. One thread, one select loop: each build runs in a child
+forked from this warm process (so builds run side by side with their own working folder, environment and
+captured output), foreground builds at once, builds ahead at a lower priority and only
 while fewer than the cores are busy. It exits after a set idle time (``CYTHON_PIN_BUILD_SERVER_IDLE_S``).
 """
 
