@@ -109,14 +109,8 @@ def usable(folder: str) -> bool:
 
 def check_all(root: str) -> None:
     """Check (once each, see :func:`usable`) every precompiled header of the cache at ``root``."""
-    parent = os.path.join(root, PCH_DIR)
-    try:
-        names = os.listdir(parent)
-    except OSError:
-        return
-    for n in names:
-        if len(n) == 32 and "." not in n:  # a published folder (makers' private folders have dots)
-            usable(os.path.join(parent, n))
+    for folder in published(root):
+        usable(folder)
 
 
 class Pending:

@@ -304,10 +304,10 @@ def gc_cache(
         ):  # NaN too
             raise ValueError(f"{name} must be a non-negative number or None, got {v!r}.")
     root = get_cache_dir(cache_dir)
+    gone_pch = [r for r in _pch_rows(root) if r["present"] is False]
     if dry_run or not os.path.isdir(root):
         walk = _walk(root)
         doomed = list(_doomed(root, walk, max_bytes, max_age_days, keep_n_newest).values())
-        gone_pch = [r for r in _pch_rows(root) if r["present"] is False]
     else:
         # pin checks that its entry exists under the pins lock: held from the decision to the removal, a key
         # is either pinned before gc reads the pins (and kept) or finds its entry gone.
@@ -317,7 +317,6 @@ def gc_cache(
             doomed = [r for key, r in decided.items() if remove_entry(root, key)]
             _clean_private_dirs(root)
         # nothing uses the precompiled header of a toolchain that is gone: no lock to take
-        gone_pch = [r for r in _pch_rows(root) if r["present"] is False]
         for r in gone_pch:
             remove_tree(root, os.path.join(root, pch.PCH_DIR, r["id"]))
         empty_trash(root)
