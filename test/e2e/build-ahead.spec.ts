@@ -15,20 +15,13 @@ import * as path from 'path';
 import { expect, test } from '@jupyterlab/galata';
 import { lowContrast } from './contrast';
 import { findProcess, treeCpuSeconds } from './procfs';
-import { OUT, ROOT, Story } from './story';
+import { OUT, ROOT, Story, storyHooks } from './story';
 
 test.describe.configure({ mode: 'serial' });
 
 let nb: Story;
-test.beforeAll(async ({ browser }, testInfo) => {
-  nb = await Story.start(browser, testInfo);
-});
-test.afterAll(async () => {
-  await nb?.close();
-});
-// eslint-disable-next-line no-empty-pattern
-test.afterEach(async ({}, testInfo) => {
-  await nb?.screenshot(testInfo);
+storyHooks(story => {
+  nb = story;
 });
 
 const SAMPLES = Math.max(1, Number(process.env.CYTHON_PIN_E2E_PERF ?? '1'));

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { expect, test } from '@jupyterlab/galata';
 import { lowContrast } from './contrast';
-import { OUT, ROOT, Story } from './story';
+import { OUT, ROOT, Story, storyHooks } from './story';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -18,15 +18,8 @@ let nb: Story;
 let key = '';
 let squareCell = -1;
 
-test.beforeAll(async ({ browser }, testInfo) => {
-  nb = await Story.start(browser, testInfo);
-});
-test.afterAll(async () => {
-  await nb?.close();
-});
-// eslint-disable-next-line no-empty-pattern
-test.afterEach(async ({}, testInfo) => {
-  await nb?.screenshot(testInfo);
+storyHooks(story => {
+  nb = story;
 });
 
 test('0. the notebook opens with the extension loaded and a Python kernel that runs', async () => {

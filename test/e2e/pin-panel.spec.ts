@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { expect, test } from '@jupyterlab/galata';
-import { OUT, Story } from './story';
+import { OUT, Story, storyHooks } from './story';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -27,15 +27,8 @@ let totalCell = -1;
 let totalKey = '';
 let sharedKey = '';
 
-test.beforeAll(async ({ browser }, testInfo) => {
-  nb = await Story.start(browser, testInfo);
-});
-test.afterAll(async () => {
-  await nb?.close();
-});
-// eslint-disable-next-line no-empty-pattern
-test.afterEach(async ({}, testInfo) => {
-  await nb?.screenshot(testInfo);
+storyHooks(story => {
+  nb = story;
 });
 
 /** The cache entry's meta.json as the kernel wrote it. */

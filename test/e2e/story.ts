@@ -8,13 +8,32 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Browser, Locator, TestInfo, expect } from '@playwright/test';
-import { IJupyterLabPageFixture, galata } from '@jupyterlab/galata';
+import { IJupyterLabPageFixture, galata, test } from '@jupyterlab/galata';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 /** Playwright's outputDir (emptied at the start of each run): screenshots and figures. */
 export const OUT = path.join(ROOT, 'test-output', 'e2e');
 
 const HEX64 = /^[0-9a-f]{64}$/;
+
+/**
+ * The hooks of a story's spec file: the story starts before its first step (handed to `started`), a
+ * screenshot is saved after each step, and the story closes after the last.
+ */
+export function storyHooks(started: (story: Story) => void): void {
+  let story: Story | undefined;
+  test.beforeAll(async ({ browser }, testInfo) => {
+    story = await Story.start(browser, testInfo);
+    started(story);
+  });
+  test.afterAll(async () => {
+    await story?.close();
+  });
+  // eslint-disable-next-line no-empty-pattern
+  test.afterEach(async ({}, testInfo) => {
+    await story?.screenshot(testInfo);
+  });
+}
 
 export class Story {
   /** Errors the browser console showed (checked by the last step of each story). */

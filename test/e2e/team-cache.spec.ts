@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { expect, test } from '@jupyterlab/galata';
-import { Story } from './story';
+import { Story, storyHooks } from './story';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -17,16 +17,9 @@ let nb: Story;
 let store = '';
 let key = '';
 
-test.beforeAll(async ({ browser }, testInfo) => {
-  nb = await Story.start(browser, testInfo);
-  store = path.join(nb.serverDir, 'store');
-});
-test.afterAll(async () => {
-  await nb?.close();
-});
-// eslint-disable-next-line no-empty-pattern
-test.afterEach(async ({}, testInfo) => {
-  await nb?.screenshot(testInfo);
+storyHooks(story => {
+  nb = story;
+  store = path.join(story.serverDir, 'store');
 });
 
 const teamRow = () =>
