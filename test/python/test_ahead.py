@@ -121,6 +121,12 @@ def private_scheduler():
     s.close()
 
 
+def _in_its_compiler(compiles, got: list[tuple[str, dict[str, Any]]]) -> bool:
+    """The first build is in its C compiler and the kernel has heard so: its "cython" state has arrived.
+    The compiler can start before the server's progress event reaches the scheduler's reader thread."""
+    return compiles() == 1 and any(d.get("stage") == "cython" for _e, d in got)
+
+
 def _request(cell_id: str, generation: int, source: str) -> Request:
     from cython_pin.engine import module_key
 
@@ -446,7 +452,7 @@ def test_a_closing_kernel_cancels_its_build_ahead_and_its_compiler_goes_too(
     sched, got = private_scheduler
     req = _request("c", 1, _fresh_source())
     sched.submit(req)
-    _wait(lambda: slow_cc() == 1)
+    _wait(lambda: _in_its_compiler(slow_cc, got))
     server = _server_for(req.root)
     (child,) = _build_children(server)
     with open(f"/proc/{child}/stat") as f:
@@ -469,7 +475,7 @@ def test_the_same_source_again_renames_the_running_build_and_keeps_another_cells
     sched, got = private_scheduler
     src = _fresh_source()
     sched.submit(_request("a", 1, src))
-    _wait(lambda: slow_cc() == 1)
+    _wait(lambda: _in_its_compiler(slow_cc, got))
     sched.submit(_request("b", 1, _fresh_source()))  # another cell: waits in the pending slot
     sched.submit(_request("a", 2, src))  # an edit that came back to the same text: the running build is it
     _wait(lambda: not sched.busy)
