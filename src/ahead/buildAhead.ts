@@ -113,6 +113,17 @@ export function startBuildAhead(options: IBuildAheadOptions): void {
     }
   });
 
+  // Edits made before the helper was ready (a new or restarted kernel) are built once it is.
+  registry.stateChanged.connect((_, connector) => {
+    if (!connector.isReady) {
+      return;
+    }
+    const panel = tracker.find(p => registry.get(p) === connector);
+    if (panel) {
+      schedulers.get(panel)?.helperReady();
+    }
+  });
+
   registry.eventReceived.connect((_, { connector, event }) => {
     if (event.event !== 'prebuild_state') {
       return;

@@ -23,6 +23,8 @@ interface ICellSlot {
   inFlight: number | null;
   /** The pause ended while a request was in flight: send the newest once it settles. */
   due: boolean;
+  /** The current text was refused (the helper was not ready): sent when the helper is. */
+  refused: boolean;
   last: IOpResults['prebuild'] | null;
 }
 
@@ -81,6 +83,19 @@ export class PrebuildScheduler {
     return (this._slots.get(cellId)?.inFlight ?? null) !== null;
   }
 
+  /**
+   * The helper became ready (the kernel started, restarted or reconnected): send every cell whose current
+   * text it refused, so the first edit in a new kernel is built ahead too.
+   */
+  helperReady(): void {
+    for (const [cellId, slot] of this._slots) {
+      if (slot.refused && slot.timer === null) {
+        slot.refused = false;
+        this._fire(cellId, slot);
+      }
+    }
+  }
+
   /** Drop the cell's pending send, if any (its run builds it anyway). */
   cancel(cellId: string): void {
     const slot = this._slots.get(cellId);
@@ -111,6 +126,7 @@ export class PrebuildScheduler {
         timer: null,
         inFlight: null,
         due: false,
+        refused: false,
         last: null
       };
       this._slots.set(cellId, slot);
@@ -124,6 +140,7 @@ export class PrebuildScheduler {
       slot.timer = null;
     }
     slot.due = false;
+    slot.refused = false;
   }
 
   private _fire(cellId: string, slot: ICellSlot): void {
@@ -150,8 +167,12 @@ export class PrebuildScheduler {
         }
         settle();
       },
-      // The helper could not take it (no helper, an older helper, kernel gone): Compile still works.
-      () => settle()
+      // The helper could not take it (not ready yet, an older helper, kernel gone): Compile still works,
+      // and helperReady() sends the text again.
+      () => {
+        slot.refused = generation === slot.generation;
+        settle();
+      }
     );
   }
 

@@ -155,6 +155,39 @@ describe('PrebuildScheduler', () => {
     expect(sent.map(s => s.source)).toEqual(['v1', 'v2']);
   });
 
+  it('a text refused because the helper was not ready is sent when it is, once, and only the newest', async () => {
+    const { sent, scheduler } = setup(1000);
+    scheduler.edited('c1', 'v1');
+    scheduler.edited('c2', 'w1');
+    jest.advanceTimersByTime(1000);
+    sent.forEach(s => s.reject(new Error('the helper is not ready')));
+    await settle();
+    await settle();
+    scheduler.edited('c2', 'w2'); // typed again: its own pause sends it
+    scheduler.helperReady();
+    expect(sent.map(s => [s.cellId, s.generation, s.source])).toEqual([
+      ['c1', 1, 'v1'],
+      ['c2', 1, 'w1'],
+      ['c1', 1, 'v1']
+    ]);
+    scheduler.helperReady(); // in flight: not sent twice
+    expect(sent).toHaveLength(3);
+    jest.advanceTimersByTime(1000);
+    expect(sent.map(s => s.source)).toEqual(['v1', 'w1', 'v1', 'w2']);
+  });
+
+  it('a refused text that was cancelled (its cell ran) is not sent when the helper becomes ready', async () => {
+    const { sent, scheduler } = setup(1000);
+    scheduler.edited('c1', 'v1');
+    jest.advanceTimersByTime(1000);
+    sent[0].reject(new Error('the helper is not ready'));
+    await settle();
+    await settle();
+    scheduler.cancel('c1');
+    scheduler.helperReady();
+    expect(sent).toHaveLength(1);
+  });
+
   it('isCurrent is true only for the newest generation of a known cell', () => {
     const { scheduler } = setup();
     expect(scheduler.isCurrent('c1', 0)).toBe(false);

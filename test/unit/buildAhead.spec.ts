@@ -37,7 +37,7 @@ function setup(raw: { [key: string]: unknown } = {}) {
   /** The helper's decision for the next prebuild requests (none: it never answers). */
   const decisions: ('cached' | 'started')[] = [];
   const connector = {
-    isReady: true,
+    isReady: true as boolean,
     request: (op: string, args: { [key: string]: unknown }) => {
       sent.push({ op, args });
       const decision = decisions.shift();
@@ -61,9 +61,13 @@ function setup(raw: { [key: string]: unknown } = {}) {
   const eventReceived = new Signal<IConnectorRegistry, IConnectorEvent>(
     owner as IConnectorRegistry
   );
+  const registryStateChanged = new Signal<IConnectorRegistry, unknown>(
+    owner as IConnectorRegistry
+  );
   const registry = {
     get: () => connector,
-    eventReceived
+    eventReceived,
+    stateChanged: registryStateChanged
   } as unknown as IConnectorRegistry;
   const tracker = {
     forEach: (f: (p: unknown) => void) => f(panel),
@@ -110,7 +114,10 @@ function setup(raw: { [key: string]: unknown } = {}) {
     results,
     builtAhead,
     decisions,
-    prebuildState
+    prebuildState,
+    connector,
+    /** The connector's state changed (e.g. the helper of a restarted kernel answered). */
+    connectorChanged: () => registryStateChanged.emit(connector)
   };
 }
 
@@ -137,6 +144,27 @@ describe('startBuildAhead', () => {
         op: 'prebuild',
         args: { cell_id: 'cell-1', generation: 1, source: `${MAGIC} + 1` }
       }
+    ]);
+  });
+
+  it('an edit made before the helper was ready (a new kernel) is sent once the helper is', async () => {
+    const { sent, edit, connector, connectorChanged } = setup({
+      buildAheadDelayMs: 400,
+      liveAnnotation: false
+    });
+    edit(MAGIC); // seen
+    connector.isReady = false;
+    edit(MAGIC + ' + 1');
+    jest.advanceTimersByTime(400);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(sent).toHaveLength(0);
+    connectorChanged(); // still starting: nothing yet
+    expect(sent).toHaveLength(0);
+    connector.isReady = true;
+    connectorChanged();
+    expect(sent.map(s => [s.op, s.args.generation, s.args.source])).toEqual([
+      ['prebuild', 1, MAGIC + ' + 1']
     ]);
   });
 
