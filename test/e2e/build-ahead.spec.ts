@@ -6,7 +6,7 @@
  *
  * The heat gutter (issue 22): typing and a pause shade the cell's Python lines, hover shows a line's C.
  *
- * Figures P6, P7, P8 (issue 12 §4) and P9 (issue 22: stop typing → heat gutter) are written to
+ * Figures P6, P7 (also in a restarted kernel), P8 (issue 12 §4) and P9 (issue 22: stop typing → heat gutter) are written to
  * test-output/e2e/perf-ahead.json for the closing note and `python -m benchmarks`; they are never asserted. One sample each by default; CYTHON_PIN_E2E_PERF=N takes N.
  */
 import { execFileSync } from 'child_process';
@@ -92,6 +92,9 @@ test('a2. figures P7 (type, pause 1.5 s, click → result drawn and cell done) a
     await sleep(1500);
     record('P7_ms', await nb.timedCompile(c));
     await expect(nb.result(c)).toHaveAttribute('data-status', 'ok');
+    await expect(nb.result(c).locator('.jp-CythonPin-builtAhead')).toHaveText(
+      /^built ahead \d+ s ago$/
+    );
     record('P6_ms', await nb.timedCompile(c));
     await expect(nb.result(c).locator('.jp-CythonPin-fromCache')).toHaveText(
       'from cache'
@@ -494,6 +497,22 @@ test('e4. `jupyter nbconvert --to html` of the saved notebook shows the annotati
     });
   } finally {
     await exported.close();
+  }
+});
+
+test('g. a restarted kernel: its first edit, typed at once, pause 1.5 s, Compile is built ahead (P7, server warm)', async () => {
+  for (let n = 0; n < SAMPLES; n++) {
+    // Typed at once, while the new kernel may still be starting.
+    await nb.restartKernel({ wait: false });
+    const c = await nb.appendCell(tinySource(`fresh_${n}`));
+    await sleep(1500);
+    record('P7_fresh_kernel_ms', await nb.timedCompile(c));
+    await expect(nb.result(c)).toHaveAttribute('data-status', 'ok');
+    await expect(nb.result(c).locator('.jp-CythonPin-builtAhead')).toHaveText(
+      /^built ahead \d+ s ago$/
+    );
+    const sum = await nb.runPython(`print(fresh_${n}(6, 7))`);
+    expect(sum.trim()).toBe(String(42 + unique));
   }
 });
 

@@ -437,11 +437,16 @@ export class Story {
       .waitFor({ state: 'attached', timeout: 30000 });
   }
 
-  /** Restart the kernel through the Kernel menu; the next run waits for it to be ready. */
-  async restartKernel(): Promise<void> {
+  /**
+   * Restart the kernel through the Kernel menu and wait until it is idle; `wait: false` returns once the
+   * restart is confirmed, while the new kernel is still starting.
+   */
+  async restartKernel({ wait = true } = {}): Promise<void> {
     await this.page.menu.clickMenuItem('Kernel>Restart Kernel…');
     await this.answerDialog();
-    await this.waitIdle();
+    if (wait) {
+      await this.waitIdle();
+    }
   }
 
   async interruptKernel(): Promise<void> {
