@@ -143,6 +143,42 @@ def test_the_warm_up_run_loads_cythons_utility_code_and_leaves_nothing():
     assert r["after"] > r["before"] + 5 and r["left"] == []
 
 
+CHILD_IMPORTS = """
+import json, sys
+from cython_pin.build.builder import warm_up_cython
+from cython_pin.server import client, daemon, runner
+
+daemon._warm_up()
+warm_up_cython()
+asked = []
+
+
+def request(root, msg, on_stage):  # the kernel's request, kept instead of sent
+    asked.append(msg)
+    raise KeyboardInterrupt
+
+
+client.request = request
+import cython_pin
+try:
+    cython_pin.compile_and_load_result({source!r})
+except KeyboardInterrupt:
+    pass
+before, replies = set(sys.modules), []
+runner.die_with_parent()
+runner.run(asked[0], replies.append)  # what a child forked from the warmed server runs
+sys.stdout = sys.__stdout__
+print(json.dumps({{"new": sorted(set(sys.modules) - before), "reply": replies[-1]["op"]}}))
+"""
+
+
+def test_a_build_child_imports_nothing_the_warmed_server_has_not(place):
+    p = run_py(CHILD_IMPORTS.format(source=_source("child imports")), env=place, timeout=120)
+    assert p.returncode == 0, p.stderr
+    r = json.loads(p.stdout.strip().splitlines()[-1])
+    assert r == {"new": [], "reply": "result"}
+
+
 def test_builds_after_the_first_are_forked_from_a_warmed_server(place):
     assert _build(place, "first")["value"] == _value("first")
     log = os.path.join(place["XDG_RUNTIME_DIR"], "cython_pin")

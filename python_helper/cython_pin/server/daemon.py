@@ -368,6 +368,12 @@ def _warm_up() -> None:
         "cython_pin.build.toolchain",
         "cython_pin.cache.entries",
         "cython_pin.cache.budget",
+        "cython_pin.cache.atomic",
+        "cython_pin.cache.toolchains",
+        "cython_pin.pins.registry",
+        "cython_pin.report.c_diagnostics",
+        "ctypes",  # each child asks for its parent-death signal through it
+        "shlex",
     ):
         try:
             importlib.import_module(name)
