@@ -480,7 +480,7 @@ def test_the_same_source_again_renames_the_running_build_and_keeps_another_cells
     sched.submit(_request("a", 2, src))  # an edit that came back to the same text: the running build is it
     _wait(lambda: not sched.busy)
     states = [(d["cell_id"], d["generation"], d["stage"]) for e, d in got if e == "prebuild_state"]
-    assert states == [("a", 1, "cython"), ("a", 2, "done"), ("b", 1, "cython"), ("b", 1, "done")]
+    assert states == [("a", 1, "cython"), ("a", 2, "done"), ("b", 1, "cython"), ("b", 1, "done")], got
     assert slow_cc() == 2
 
 

@@ -126,21 +126,24 @@ def test_switched_off_builds_in_the_process_and_starts_no_server(place):
 
 
 WARM_CYTHON = """
-import json, os, sys, tempfile
+import json, os, sys
 from Cython.Compiler.Code import UtilityCodeBase
 from cython_pin.build.builder import warm_up_cython
-before, there = len(UtilityCodeBase._utility_cache), set(os.listdir(tempfile.gettempdir()))
-warm_up_cython()
-print(json.dumps({"before": before, "after": len(UtilityCodeBase._utility_cache),
-    "left": sorted(n for n in set(os.listdir(tempfile.gettempdir())) - there if "warm" in n)}))
+before = len(UtilityCodeBase._utility_cache)
+warm_up_cython({scratch!r})
+print(json.dumps({{"before": before, "after": len(UtilityCodeBase._utility_cache),
+    "left": os.path.exists({scratch!r})}}))
 """
 
 
-def test_the_warm_up_run_loads_cythons_utility_code_and_leaves_nothing():
-    p = run_py(WARM_CYTHON, timeout=120)
+def test_the_warm_up_run_loads_cythons_utility_code_and_leaves_nothing(tmp_path):
+    scratch = tmp_path / "b-0123.warm"
+    scratch.mkdir()
+    (scratch / "cython_pin_warm_up.c").write_text("left by a killed server")
+    p = run_py(WARM_CYTHON.format(scratch=str(scratch)), timeout=120)
     assert p.returncode == 0, p.stderr
     r = json.loads(p.stdout.strip().splitlines()[-1])
-    assert r["after"] > r["before"] + 5 and r["left"] == []
+    assert r["after"] > r["before"] + 5 and r["left"] is False
 
 
 CHILD_IMPORTS = """
@@ -149,7 +152,7 @@ from cython_pin.build.builder import warm_up_cython
 from cython_pin.server import client, daemon, runner
 
 daemon._warm_up()
-warm_up_cython()
+warm_up_cython({scratch!r})
 asked = []
 
 
@@ -172,8 +175,9 @@ print(json.dumps({{"new": sorted(set(sys.modules) - before), "reply": replies[-1
 """
 
 
-def test_a_build_child_imports_nothing_the_warmed_server_has_not(place):
-    p = run_py(CHILD_IMPORTS.format(source=_source("child imports")), env=place, timeout=120)
+def test_a_build_child_imports_nothing_the_warmed_server_has_not(place, tmp_path):
+    scratch = str(tmp_path / "warm")
+    p = run_py(CHILD_IMPORTS.format(source=_source("child imports"), scratch=scratch), env=place, timeout=120)
     assert p.returncode == 0, p.stderr
     r = json.loads(p.stdout.strip().splitlines()[-1])
     assert r == {"new": [], "reply": "result"}
@@ -186,6 +190,7 @@ def test_builds_after_the_first_are_forked_from_a_warmed_server(place):
     _wait_for(lambda: "warm: Cython has run once" in open(os.path.join(log, name)).read())
     frozen = re.search(r"warm-up imports done \((\d+) objects frozen\)", open(os.path.join(log, name)).read())
     assert frozen and int(frozen.group(1)) > 10_000  # Cython's compiler, out of the collector's way
+    assert [n for n in os.listdir(log) if n.endswith(".warm")] == []  # its scratch folder went
     assert _build(place, "second")["value"] == _value("second")
 
 

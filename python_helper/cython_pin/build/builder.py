@@ -290,11 +290,12 @@ def _cythonize_unit(
     return nerr
 
 
-def warm_up_cython() -> None:
-    """Run Cython once on a small module in a scratch folder, output discarded, so a process that builds
-    later (the build server, and each child it forks) finds Cython's utility code already loaded and
-    parsed: a first compile in a process does that work, every later one reuses it."""
-    import tempfile
+def warm_up_cython(scratch: str) -> None:
+    """Run Cython once on a small module in the folder ``scratch`` (made here, removed after; one left by a
+    killed process is replaced), output discarded, so a process that builds later (the build server, and
+    each child it forks) finds Cython's utility code already loaded and parsed: a first compile in a
+    process does that work, every later one reuses it."""
+    import shutil
 
     from .options import resolve_options
 
@@ -305,12 +306,16 @@ def warm_up_cython() -> None:
         "        x += xs[i]\n"
         "    return x\n"
     )
-    with tempfile.TemporaryDirectory(prefix="cython_pin-warm-") as tmp:
-        pyx = os.path.join(tmp, "cython_pin_warm_up.pyx")
+    shutil.rmtree(scratch, ignore_errors=True)
+    os.mkdir(scratch, 0o700)
+    try:
+        pyx = os.path.join(scratch, "cython_pin_warm_up.pyx")
         with open(pyx, "w", encoding="utf-8") as f:
             f.write(source)
         unit = Unit("cython_pin_warm_up", pyx, "")
-        cythonize_unit(unit, resolve_options({}), [tmp], os.path.join(tmp, "cython.log"))
+        cythonize_unit(unit, resolve_options({}), [scratch], os.path.join(scratch, "cython.log"))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 # gcc's and clang's flag for compiling and linking OpenMP code (libgomp / libomp at link time).

@@ -237,7 +237,9 @@ class Server:
             from ..build.builder import warm_up_cython
 
             try:
-                warm_up_cython()
+                # in the server's private folder, under its name: held by one server at a time, and what a
+                # killed one left is replaced by the next
+                warm_up_cython(self.path.removesuffix(".sock") + ".warm")
                 log("warm: Cython has run once; the builds forked from now on start warm")
             except Exception as e:  # noqa: BLE001 - a build reports a broken Cython properly
                 log(f"warm-up compile: {type(e).__name__}: {e}")
