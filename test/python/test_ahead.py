@@ -108,6 +108,17 @@ def _server_for(root: str) -> int:
     return 0
 
 
+def _server_log(root: str) -> str:
+    """The end of the log of the build server of the cache ``root`` (for a failing test's message)."""
+    from cython_pin.server.protocol import identity, runtime_dir, server_name
+
+    try:
+        with open(os.path.join(runtime_dir(root), server_name(identity(root)) + ".log")) as f:
+            return f.read()[-3000:]
+    except OSError as e:
+        return f"(no log: {e})"
+
+
 def _build_children(server: int) -> list[int]:
     return live_processes(parent=server)
 
@@ -474,13 +485,15 @@ def test_the_same_source_again_renames_the_running_build_and_keeps_another_cells
     monkeypatch.setenv("AHEAD_CC_SLEEP", "1")
     sched, got = private_scheduler
     src = _fresh_source()
-    sched.submit(_request("a", 1, src))
+    first = _request("a", 1, src)
+    sched.submit(first)
     _wait(lambda: _in_its_compiler(slow_cc, got))
     sched.submit(_request("b", 1, _fresh_source()))  # another cell: waits in the pending slot
     sched.submit(_request("a", 2, src))  # an edit that came back to the same text: the running build is it
     _wait(lambda: not sched.busy)
     states = [(d["cell_id"], d["generation"], d["stage"]) for e, d in got if e == "prebuild_state"]
-    assert states == [("a", 1, "cython"), ("a", 2, "done"), ("b", 1, "cython"), ("b", 1, "done")], got
+    expected = [("a", 1, "cython"), ("a", 2, "done"), ("b", 1, "cython"), ("b", 1, "done")]
+    assert states == expected, (got, _server_log(first.root))
     assert slow_cc() == 2
 
 
