@@ -49,6 +49,24 @@ let unique = 0;
 /** A tiny function nobody has built yet (a new key each time). */
 const tinySource = (name: string) =>
   `%%cython_pin\ndef ${name}(int a, int b):\n    return a * b + ${++unique}`;
+/**
+ * Figure P7: append a new function `name`, pause 1.5 s, click Compile; the result must say it was built
+ * ahead. Returns the cell's index.
+ */
+async function pauseAndCompileBuiltAhead(
+  name: string,
+  figure: string
+): Promise<number> {
+  const c = await nb.appendCell(tinySource(name));
+  await sleep(1500);
+  record(figure, await nb.timedCompile(c));
+  await expect(nb.result(c)).toHaveAttribute('data-status', 'ok');
+  await expect(nb.result(c).locator('.jp-CythonPin-builtAhead')).toHaveText(
+    /^built ahead \d+ s ago$/
+  );
+  return c;
+}
+
 test('0. the notebook opens and the helper is connected', async () => {
   await nb.openNew('ahead.ipynb', [
     "import cython_pin, sys\nprint('Cython.Compiler' in sys.modules)"
@@ -88,13 +106,7 @@ test('a. type a new function, pause, click Compile: a cache hit that says it was
 
 test('a2. figures P7 (type, pause 1.5 s, click → result drawn and cell done) and P6 (unchanged cell)', async () => {
   for (let n = 0; n < SAMPLES; n++) {
-    const c = await nb.appendCell(tinySource(`p7_${n}`));
-    await sleep(1500);
-    record('P7_ms', await nb.timedCompile(c));
-    await expect(nb.result(c)).toHaveAttribute('data-status', 'ok');
-    await expect(nb.result(c).locator('.jp-CythonPin-builtAhead')).toHaveText(
-      /^built ahead \d+ s ago$/
-    );
+    const c = await pauseAndCompileBuiltAhead(`p7_${n}`, 'P7_ms');
     record('P6_ms', await nb.timedCompile(c));
     await expect(nb.result(c).locator('.jp-CythonPin-fromCache')).toHaveText(
       'from cache'
@@ -504,13 +516,7 @@ test('g. a restarted kernel: its first edit, typed at once, pause 1.5 s, Compile
   for (let n = 0; n < SAMPLES; n++) {
     // Typed at once, while the new kernel may still be starting.
     await nb.restartKernel({ wait: false });
-    const c = await nb.appendCell(tinySource(`fresh_${n}`));
-    await sleep(1500);
-    record('P7_fresh_kernel_ms', await nb.timedCompile(c));
-    await expect(nb.result(c)).toHaveAttribute('data-status', 'ok');
-    await expect(nb.result(c).locator('.jp-CythonPin-builtAhead')).toHaveText(
-      /^built ahead \d+ s ago$/
-    );
+    await pauseAndCompileBuiltAhead(`fresh_${n}`, 'P7_fresh_kernel_ms');
     const sum = await nb.runPython(`print(fresh_${n}(6, 7))`);
     expect(sum.trim()).toBe(String(42 + unique));
   }
