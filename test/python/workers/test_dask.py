@@ -57,15 +57,18 @@ class Cluster:
         return self.client.submit(fn, *args, workers=[on], pure=False).result(timeout=120)
 
     def stop(self) -> None:
+        """The workers first, then the scheduler: a worker told to stop while the scheduler closes can hang
+        in Dask's own shutdown until it is killed."""
         self.client.close()
-        for p in reversed(self.procs):
-            p.send_signal(signal.SIGTERM)
-        for p in self.procs:
-            try:
-                p.wait(20)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait(10)
+        for group in (self.procs[1:], self.procs[:1]):
+            for p in group:
+                p.send_signal(signal.SIGTERM)
+            for p in group:
+                try:
+                    p.wait(20)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait(10)
 
 
 def _keys(base: str) -> tuple[str, str]:
