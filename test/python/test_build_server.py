@@ -430,3 +430,38 @@ def test_a_build_childs_exception_is_raised_again_as_itself():
     assert isinstance(rebuild_error(error_fields(LockTimeout("held"))), LockTimeout)
     assert isinstance(rebuild_error(error_fields(ValueError("bad"))), ValueError)
     assert isinstance(rebuild_error({"type": "SomethingElse", "message": "?"}), ServerError)
+
+
+def test_an_unreadable_line_from_a_build_child_is_logged_and_the_build_still_answers(tmp_path, capsys):
+    """A line on a child's pipe that is not a message (a stray write, a cut line) does not take the server
+    down with every build it runs: it is logged and skipped, and the child's outcome still reaches the
+    kernel."""
+    import selectors
+    import socket
+
+    from cython_pin.server.daemon import Build, Connection, Server
+    from cython_pin.server.protocol import dumps
+
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(tmp_path / "s.sock"))
+    listener.listen(1)
+    kernel, server_end = socket.socketpair()
+    server = Server(listener, str(tmp_path / "s.sock"), {}, 60.0)
+    build = Build(Connection(server_end, os.getpid()), {"op": "build", "key": "k" * 64})
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: a cut line, then its outcome
+        os.write(w, b'{"op":"stage","sta\n' + dumps({"op": "result", "key": "k" * 64}))
+        os._exit(0)
+    os.close(w)
+    build.pid, build.pipe = pid, r
+    server.running.append(build)
+    server.children[r] = build
+    server.sel.register(r, selectors.EVENT_READ, build)
+    while r in server.children:
+        server._read_child(build)
+    kernel.settimeout(5)
+    assert json.loads(kernel.recv(1 << 16)) == {"op": "result", "key": "k" * 64}
+    assert "unreadable line from child" in capsys.readouterr().err
+    for s in (kernel, server_end, listener):
+        s.close()

@@ -18,6 +18,7 @@ import signal
 import socket
 import struct
 import sys
+import threading
 import time
 from typing import TYPE_CHECKING
 
@@ -263,10 +264,13 @@ class Server:
                 os.closerange(w + 1, 1 << 16)
                 if b.ahead:
                     os.nice(AHEAD_NICE)
-                out = os.fdopen(w, "wb", buffering=0)
+                out = os.fdopen(w, "wb")  # buffered: a write cut short (a signal) is finished, not lost
+                sending = threading.Lock()  # a build's threads report too: one whole line at a time
 
                 def send(m: dict[str, Any]) -> None:
-                    out.write(dumps(m))
+                    with sending:
+                        out.write(dumps(m))
+                        out.flush()
 
                 run(b.msg, send)
                 _join_threads()
@@ -296,7 +300,12 @@ class Server:
             b.buf += data
             while b"\n" in b.buf:
                 line, b.buf = b.buf.split(b"\n", 1)
-                msg = json.loads(line)
+                try:
+                    msg = json.loads(line)
+                except ValueError:  # not the child's protocol: its outcome still comes, or its exit says it
+                    key = str(b.msg.get("key"))[:16]
+                    log(f"build {key}: unreadable line from child {b.pid}: {line[:200]!r}")
+                    continue
                 if msg.get("op") == "stage":
                     b.conn.send(msg)
                 else:
@@ -333,8 +342,6 @@ class Server:
 
 def _join_threads() -> None:
     """Wait for the build's non-daemon threads (a precompiled header being published)."""
-    import threading
-
     for t in threading.enumerate():
         if t is not threading.current_thread() and not t.daemon:
             t.join()
