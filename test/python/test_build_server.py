@@ -465,3 +465,36 @@ def test_an_unreadable_line_from_a_build_child_is_logged_and_the_build_still_ans
     assert "unreadable line from child" in capsys.readouterr().err
     for s in (kernel, server_end, listener):
         s.close()
+
+
+def test_a_build_that_cannot_be_forked_fails_alone_and_the_server_goes_on(tmp_path, monkeypatch, capsys):
+    """fork() refused (a JupyterHub user's process limit, say): that build gets a clear error, the
+    server keeps serving, and no file descriptor is left open."""
+    import socket
+
+    from cython_pin.server import daemon
+    from cython_pin.server.daemon import Build, Connection, Server
+
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(tmp_path / "s.sock"))
+    listener.listen(1)
+    kernel, server_end = socket.socketpair()
+    server = Server(listener, str(tmp_path / "s.sock"), {}, 60.0)
+    server.cython_warm = True  # no warm-up run in this test process
+    build = Build(Connection(server_end, os.getpid()), {"op": "build", "key": "k" * 64})
+    server.queue.append(build)
+
+    def refuse() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(daemon.os, "fork", refuse)
+    fds = len(os.listdir("/proc/self/fd"))
+    server._start_builds()
+    kernel.settimeout(5)
+    reply = json.loads(kernel.recv(1 << 16))
+    assert reply["op"] == "error" and reply["type"] == "ServerError"
+    assert "could not start a build process" in reply["message"]
+    assert server.queue == [] and server.running == [] and len(os.listdir("/proc/self/fd")) == fds
+    assert "could not fork a build" in capsys.readouterr().err
+    for s in (kernel, server_end, listener):
+        s.close()

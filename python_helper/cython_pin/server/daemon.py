@@ -224,7 +224,13 @@ class Server:
             if b.ahead and (len(self.running) >= self.slots or any(not q.ahead for q in self.queue)):
                 continue  # a build ahead waits for a free core, and never goes before a foreground build
             self.queue.remove(b)
-            self._fork(b)
+            try:
+                self._fork(b)
+            except OSError as e:  # out of processes or memory: this build fails, the server goes on
+                log(f"could not fork a build: {e}")
+                why = f"the build server could not start a build process: {e}"
+                self._finish(b, {"op": "error", "type": "ServerError", "message": why})
+                continue
             self._warm_for_next(b.msg.get("root"))
 
     def _warm_for_next(self, root: object) -> None:
@@ -249,7 +255,12 @@ class Server:
 
     def _fork(self, b: Build) -> None:
         r, w = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(r)
+            os.close(w)
+            raise
         if pid == 0:  # the child: build, report, go
             code = 1
             try:
