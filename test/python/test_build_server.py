@@ -432,22 +432,37 @@ def test_a_build_childs_exception_is_raised_again_as_itself():
     assert isinstance(rebuild_error({"type": "SomethingElse", "message": "?"}), ServerError)
 
 
-def test_an_unreadable_line_from_a_build_child_is_logged_and_the_build_still_answers(tmp_path, capsys):
-    """A line on a child's pipe that is not a message (a stray write, a cut line) does not take the server
-    down with every build it runs: it is logged and skipped, and the child's outcome still reaches the
-    kernel."""
-    import selectors
+@pytest.fixture()
+def lone_server(tmp_path):
+    """A Server object in this process (no warm-up, no loop running) with one build request from a
+    kernel: (server, build, the kernel's end of the connection)."""
     import socket
 
     from cython_pin.server.daemon import Build, Connection, Server
-    from cython_pin.server.protocol import dumps
 
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(str(tmp_path / "s.sock"))
     listener.listen(1)
     kernel, server_end = socket.socketpair()
+    kernel.settimeout(5)
     server = Server(listener, str(tmp_path / "s.sock"), {}, 60.0)
+    server.cython_warm = True
     build = Build(Connection(server_end, os.getpid()), {"op": "build", "key": "k" * 64})
+    yield server, build, kernel
+    server.sel.close()
+    for end in (kernel, server_end, listener):
+        end.close()
+
+
+def test_an_unreadable_line_from_a_build_child_is_logged_and_the_build_still_answers(lone_server, capsys):
+    """A line on a child's pipe that is not a message (a stray write, a cut line) does not take the server
+    down with every build it runs: it is logged and skipped, and the child's outcome still reaches the
+    kernel."""
+    import selectors
+
+    from cython_pin.server.protocol import dumps
+
+    server, build, kernel = lone_server
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: a cut line, then its outcome
@@ -460,28 +475,16 @@ def test_an_unreadable_line_from_a_build_child_is_logged_and_the_build_still_ans
     server.sel.register(r, selectors.EVENT_READ, build)
     while r in server.children:
         server._read_child(build)
-    kernel.settimeout(5)
     assert json.loads(kernel.recv(1 << 16)) == {"op": "result", "key": "k" * 64}
     assert "unreadable line from child" in capsys.readouterr().err
-    for s in (kernel, server_end, listener):
-        s.close()
 
 
-def test_a_build_that_cannot_be_forked_fails_alone_and_the_server_goes_on(tmp_path, monkeypatch, capsys):
+def test_a_build_that_cannot_be_forked_fails_alone_and_the_server_goes_on(lone_server, monkeypatch, capsys):
     """fork() refused (a JupyterHub user's process limit, say): that build gets a clear error, the
     server keeps serving, and no file descriptor is left open."""
-    import socket
-
     from cython_pin.server import daemon
-    from cython_pin.server.daemon import Build, Connection, Server
 
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(str(tmp_path / "s.sock"))
-    listener.listen(1)
-    kernel, server_end = socket.socketpair()
-    server = Server(listener, str(tmp_path / "s.sock"), {}, 60.0)
-    server.cython_warm = True  # no warm-up run in this test process
-    build = Build(Connection(server_end, os.getpid()), {"op": "build", "key": "k" * 64})
+    server, build, kernel = lone_server
     server.queue.append(build)
 
     def refuse() -> int:
@@ -490,11 +493,8 @@ def test_a_build_that_cannot_be_forked_fails_alone_and_the_server_goes_on(tmp_pa
     monkeypatch.setattr(daemon.os, "fork", refuse)
     fds = len(os.listdir("/proc/self/fd"))
     server._start_builds()
-    kernel.settimeout(5)
     reply = json.loads(kernel.recv(1 << 16))
     assert reply["op"] == "error" and reply["type"] == "ServerError"
     assert "could not start a build process" in reply["message"]
     assert server.queue == [] and server.running == [] and len(os.listdir("/proc/self/fd")) == fds
     assert "could not fork a build" in capsys.readouterr().err
-    for s in (kernel, server_end, listener):
-        s.close()
