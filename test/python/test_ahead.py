@@ -110,10 +110,10 @@ def _server_for(root: str) -> int:
 
 def _server_log(root: str) -> str:
     """The end of the log of the build server of the cache ``root`` (for a failing test's message)."""
-    from cython_pin.server.protocol import identity, runtime_dir, server_name
+    from cython_pin.server.protocol import identity, log_path, runtime_dir, server_name
 
     try:
-        with open(os.path.join(runtime_dir(root), server_name(identity(root)) + ".log")) as f:
+        with open(log_path(runtime_dir(root), server_name(identity(root)))) as f:
             return f.read()[-3000:]
     except OSError as e:
         return f"(no log: {e})"

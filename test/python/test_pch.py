@@ -23,10 +23,9 @@ def _pch_done(root: str) -> None:
             t.join()
     d = os.path.join(root, pch.PCH_DIR)
 
-    def making() -> list[str]:  # <hash>.<maker's pid>.<random>.tmp of a live maker other than this test
-        names = os.listdir(d) if os.path.isdir(d) else []
-        pids = [n.split(".")[1] for n in names if n.endswith(".tmp")]
-        return [p for p in pids if p != str(os.getpid()) and os.path.exists(f"/proc/{p}")]
+    def making() -> list[int]:  # live makers other than this test
+        pids = [pch.maker_pid(n) for n in (os.listdir(d) if os.path.isdir(d) else [])]
+        return [p for p in pids if p is not None and p != os.getpid() and os.path.exists(f"/proc/{p}")]
 
     deadline = time.monotonic() + 60
     while making():

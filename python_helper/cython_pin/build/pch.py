@@ -254,13 +254,22 @@ def _make(final: str, flags: list[str], root: str) -> Pending | None:
     return Pending(final, tmp, proc, {"toolchain": record(root), "flags": flags})
 
 
+def maker_pid(name: str) -> int | None:
+    """The pid of the process making the header in the ``.pch`` folder ``name`` (its private
+    ``<hash>.<pid>.<random>.tmp``), or None for any other folder."""
+    parts = name.split(".")
+    if len(parts) == 4 and parts[3] == "tmp" and parts[1].isdigit():
+        return int(parts[1])
+    return None
+
+
 def _remove_orphans(parent: str) -> None:
     """Remove the private folders of makers that died (killed before publishing or cleaning up)."""
     import shutil
 
     for n in os.listdir(parent):
-        parts = n.split(".")
-        if len(parts) == 4 and parts[3] == "tmp" and parts[1].isdigit() and not _alive(int(parts[1])):
+        pid = maker_pid(n)
+        if pid is not None and not _alive(pid):
             shutil.rmtree(os.path.join(parent, n), ignore_errors=True)
 
 

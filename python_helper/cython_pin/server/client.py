@@ -20,6 +20,7 @@ from .protocol import (
     enabled,
     encode_value,
     identity,
+    log_path,
     runtime_dir,
     server_name,
     socket_path,
@@ -243,7 +244,7 @@ def connect(root: str) -> socket.socket:
         if time.monotonic() > deadline:
             raise ServerError(
                 f"the build server did not start within {START_TIMEOUT_S:g} s; see its log "
-                f"{os.path.join(directory, name)}.log (or set CYTHON_PIN_BUILD_SERVER=0: build in the kernel)"
+                f"{log_path(directory, name)} (or set CYTHON_PIN_BUILD_SERVER=0: build in the kernel)"
             )
         time.sleep(0.02)
 
@@ -282,13 +283,13 @@ def _spawn(root: str, directory: str, name: str) -> None:
     env = dict(os.environ)
     env["PYTHONPATH"] = here + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env[MARKER_ENV] = name
-    log_path = os.path.join(directory, name + ".log")
+    path = log_path(directory, name)
     try:
-        if os.path.getsize(log_path) > LOG_LIMIT:
-            os.replace(log_path, log_path + ".1")  # the previous servers' log, one generation kept
+        if os.path.getsize(path) > LOG_LIMIT:
+            os.replace(path, path + ".1")  # the previous servers' log, one generation kept
     except OSError:
         pass
-    fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     with os.fdopen(fd, "ab") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "cython_pin.server", "--cache-dir", root, "--name", name],

@@ -157,6 +157,11 @@ def runtime_dir(root: str) -> str:
     return d
 
 
+def log_path(directory: str, name: str) -> str:
+    """The log of the server ``name`` (its stdout and stderr, appended to by each server of that name)."""
+    return os.path.join(directory, name + ".log")
+
+
 def socket_path(directory: str, name: str) -> str:
     """Where the server ``name`` listens. Raises OSError when the path is too long for a Unix socket."""
     path = os.path.join(directory, name + ".sock")
