@@ -337,6 +337,37 @@ def _as_nobody(path: str) -> bytes:
     return out[len(b"answer:") :]
 
 
+def test_a_kernel_started_by_a_relative_interpreter_path_gets_its_server(place, tmp_path):
+    # sys.executable keeps the ".." of a relative start; the server started by that absolute path would not
+    python = os.path.relpath(sys.executable, tmp_path)
+    assert ".." in python
+    env = {**os.environ, **place, "PYTHONPATH": HELPER}
+    p = subprocess.run(
+        [python, "-c", BUILD.format(source=_source("relative"))],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert json.loads(p.stdout.strip().splitlines()[-1])["value"] == _value("relative")
+    assert len(build_servers(place["XDG_RUNTIME_DIR"])) == 1
+
+
+def test_a_server_that_describes_itself_otherwise_is_a_clear_error_not_a_wait(place):
+    code = (
+        "import cython_pin.server.client as c\n"
+        "real = c.identity\n"
+        "c.identity = lambda root: {**real(root), 'cython': '0.0.test'}  # what its own server will not say\n"
+        + BUILD.format(source=_source("otherwise"))
+    )
+    p = run_py(code, env=place, timeout=120)
+    assert p.returncode != 0
+    assert "the build server this process starts differs from it (cython '" in p.stderr, p.stderr[-2000:]
+    assert "this process '0.0.test'" in p.stderr and "restart the kernel" in p.stderr
+
+
 def test_a_server_of_another_version_is_not_used(place, tmp_path):
     other = tmp_path / "other"
     shutil.copytree(os.path.join(HELPER, "cython_pin"), other / "cython_pin")

@@ -238,7 +238,19 @@ def connect(root: str) -> socket.socket:
         sock = _hello(path, ident)
         if isinstance(sock, socket.socket):
             return sock
-        if sock == "mismatch" or not started:
+        # Under this name only the code can differ (another kernel's editable install): that server is
+        # replaced. Anything else differing after this process started one means the server it starts
+        # describes itself otherwise (an upgrade under a running kernel): waiting would not change that.
+        differ = (
+            [k for k in ident if k != "code" and sock.get(k) != ident[k]] if isinstance(sock, dict) else []
+        )
+        if differ and started and isinstance(sock, dict):
+            what = "; ".join(f"{k} {sock.get(k)!r}, this process {ident[k]!r}" for k in differ)
+            raise ServerError(
+                f"the build server this process starts differs from it ({what}): restart the kernel, or "
+                "set CYTHON_PIN_BUILD_SERVER=0 to build in the kernel"
+            )
+        if isinstance(sock, dict) or not started:
             _spawn(root, directory, name)
             started = True
         if time.monotonic() > deadline:
@@ -249,9 +261,9 @@ def connect(root: str) -> socket.socket:
         time.sleep(0.02)
 
 
-def _hello(path: str, ident: dict[str, Any]) -> socket.socket | str:
-    """A connection that passed the handshake, or why not: "absent" (nobody listens) or "mismatch" (a
-    server of another version or toolchain listened: it was asked to retire)."""
+def _hello(path: str, ident: dict[str, Any]) -> socket.socket | dict[str, Any] | None:
+    """A connection that passed the handshake, or why not: None (nobody listens) or the identity of the
+    server of another version or toolchain that listened (it was asked to retire)."""
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         sock.connect(path)
@@ -259,11 +271,12 @@ def _hello(path: str, ident: dict[str, Any]) -> socket.socket | str:
         msg = _Lines(sock).next()
     except OSError:
         sock.close()
-        return "absent"
+        return None
     if msg is None:  # it was exiting
         sock.close()
-        return "absent"
-    if msg.get("identity") == ident:
+        return None
+    theirs = msg.get("identity")
+    if theirs == ident:
         return sock
     try:
         sock.sendall(dumps({"op": "retire"}))
@@ -271,7 +284,7 @@ def _hello(path: str, ident: dict[str, Any]) -> socket.socket | str:
     except OSError:
         pass
     sock.close()
-    return "mismatch"
+    return theirs if isinstance(theirs, dict) else {}
 
 
 def _spawn(root: str, directory: str, name: str) -> None:

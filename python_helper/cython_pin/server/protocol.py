@@ -115,7 +115,9 @@ def identity(root: str) -> dict[str, Any]:
         "uid": os.getuid(),
         "host": socket.gethostname(),  # a cache on a shared file system: one server per node
         "cache_dir": root,
-        "python": sys.executable,
+        # normalised: started by a relative path (``../venv/bin/python``) sys.executable keeps the "..",
+        # and the server, started by that absolute path, would see it without them
+        "python": os.path.normpath(sys.executable),
         "prefix": sys.prefix,
         "abi": sysconfig.get_config_var("EXT_SUFFIX") or "",
         "python_version": sys.version,
