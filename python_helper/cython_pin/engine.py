@@ -318,7 +318,7 @@ def _may_carry_build_comments(source: str, support_files: dict[str, bytes]) -> b
 
 def module_key(source: str, opts: dict[str, Any]) -> tuple[str, BuildOptions, str, bool]:
     check_source(source)
-    from .build.options import resolve_options, uses_numpy, uses_openmp
+    from .build.options import resolve_options, uses_numpy
     from .cache.keys import compute_key  # here, like options: import_pinned/import_cached never need them
 
     o = resolve_options(opts)
@@ -329,8 +329,6 @@ def module_key(source: str, opts: dict[str, Any]) -> tuple[str, BuildOptions, st
         if headers.needs_reading(source, o.support_files):
             file_name = (o.module_name or "module") + (".py" if o.pure_python else ".pyx")
             o = resolve_options(headers.apply(source, file_name, opts, o.support_files, o.include_dirs, root))
-    if o.openmp is None:
-        o.openmp = uses_openmp(source, o.support_files)
     numpy_used = o.numpy if o.numpy is not None else uses_numpy(source, o.support_files)
     key = compute_key("module", {"": source}, o, numpy_used, root)
     if o.numpy is None and not numpy_used and numpy_remembered(root, key):

@@ -1,11 +1,14 @@
-"""OpenMP when the code asks for it: a source that uses cython.parallel or cimports openmp is compiled and
-linked with the compiler's OpenMP flag (part of the key); ``openmp=False`` / ``--no-openmp`` turns it off."""
+"""OpenMP when the code asks for it: what Cython generated for prange/parallel or ``cimport openmp`` (from the
+cell or from a cimported .pxd) is compiled and linked with the compiler's OpenMP flag; the option is part of
+the key, ``openmp=False`` / ``--no-openmp`` turns it off."""
 
 from __future__ import annotations
 
 import cython_pin
 import pytest
-from cython_pin.build.options import uses_openmp
+from cython_pin.build.builder import Unit, cythonize_unit
+from cython_pin.build.openmp import generated_code_uses_openmp
+from cython_pin.build.options import resolve_options
 
 PRANGE = """
 from cython.parallel cimport prange, threadid
@@ -25,12 +28,30 @@ def max_threads():
 """
 
 
-def test_detected_from_the_source_and_its_support_files():
-    assert uses_openmp("from cython.parallel import prange\n", {})
-    assert uses_openmp("cimport openmp\n", {})
-    assert uses_openmp("from cython.cimports.openmp import omp_get_thread_num\n", {})
-    assert not uses_openmp("def f(int n):\n    return n\n", {})
-    assert uses_openmp("include 'par.pxi'\n", {"par.pxi": b"from cython.parallel cimport prange\n"})
+def _generated(tmp_path, source: str) -> str:
+    pyx = tmp_path / "m.pyx"
+    pyx.write_text(source)
+    unit = Unit("m", str(pyx), "")
+    assert cythonize_unit(unit, resolve_options({}), [str(tmp_path)], str(tmp_path / "cython.log")) == 0
+    return unit.c_path
+
+
+@pytest.mark.parametrize(
+    ("source", "uses"),
+    [
+        (
+            "from cython.parallel cimport prange\ndef f(int n):\n    cdef int i, s = 0\n"
+            "    for i in prange(n, nogil=True):\n        s += i\n    return s\n",
+            True,
+        ),
+        ("cimport openmp\ndef f():\n    return openmp.omp_get_max_threads()\n", True),
+        ("def f(int n):\n    return n\n", False),
+        # named in a comment and a string, used nowhere: no OpenMP (a look at the source alone would add it)
+        ("# no cython.parallel here, no openmp\ndef f():\n    return 'openmp'\n", False),
+    ],
+)
+def test_decided_from_what_cython_generated(tmp_path, source, uses):
+    assert generated_code_uses_openmp([_generated(tmp_path, source)]) is uses
 
 
 def test_a_prange_module_runs_on_several_threads(tmp_path):
@@ -40,14 +61,26 @@ def test_a_prange_module_runs_on_several_threads(tmp_path):
     assert "-fopenmp" in (r.log or "")
 
 
-def test_openmp_is_in_the_key_and_can_be_turned_off(tmp_path):
-    auto = cython_pin.key_for(PRANGE, cache_dir=str(tmp_path))
-    assert cython_pin.key_for(PRANGE, cache_dir=str(tmp_path), openmp=True) == auto
-    off = cython_pin.key_for(PRANGE, cache_dir=str(tmp_path), openmp=False)
-    assert off != auto
+def test_openmp_from_a_cimported_pxd_is_found_too(tmp_path):
+    inc = tmp_path / "inc"
+    inc.mkdir()
+    (inc / "par.pxd").write_text(
+        "cimport openmp\n\n"
+        "cdef inline int max_threads() noexcept nogil:\n    return openmp.omp_get_max_threads()\n"
+    )
+    src = "from par cimport max_threads\n\ndef threads():\n    return max_threads()\n"
+    r = cython_pin.compile_and_load_result(src, cache_dir=str(tmp_path / "c"), include_dirs=[str(inc)])
+    assert r.module.threads() >= 1  # omp_get_max_threads resolved: libgomp is linked
+    assert "-fopenmp" in (r.log or "")
+
+
+def test_the_option_is_in_the_key_and_can_be_turned_off(tmp_path):
+    keys = {v: cython_pin.key_for(PRANGE, cache_dir=str(tmp_path), openmp=v) for v in (None, True, False)}
+    assert len(set(keys.values())) == 3  # auto, forced on, off
     plain = "def f(int n):\n    return n\n"
-    assert cython_pin.key_for(plain, cache_dir=str(tmp_path), openmp=True) != cython_pin.key_for(
-        plain, cache_dir=str(tmp_path)
+    # turned off is recorded in the key, auto is not
+    assert cython_pin.key_for(plain, cache_dir=str(tmp_path)) != cython_pin.key_for(
+        plain, cache_dir=str(tmp_path), openmp=False
     )
 
 

@@ -318,10 +318,6 @@ def warm_up_cython(scratch: str) -> None:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-# gcc's and clang's flag for compiling and linking OpenMP code (libgomp / libomp at link time).
-OPENMP_FLAG = "-fopenmp"
-
-
 def _early_annotation(out: BuildOutput, units: list[Unit]) -> dict[str, Any] | None:
     """A one-module annotated build's per-line scores as soon as Cython wrote them, without the whole C
     (a build ahead shows them while the C compiler still runs); None otherwise."""
@@ -344,13 +340,18 @@ def unit_commands(
     include_dirs: list[str],
     extra_sources: list[str],
     env_flags: EnvironmentFlags,
+    *,
+    openmp: bool = False,
 ) -> list[list[str]]:
-    """The commands, run in order, that build one unit (see :func:`link_commands`)."""
+    """The commands, run in order, that build one unit (see :func:`link_commands`); ``openmp``: with the
+    compiler's OpenMP flag on compile and link."""
+    from .openmp import FLAG as OPENMP_FLAG
+
     # -pipe: the assembly goes from the compiler to the assembler through a pipe, not a temporary file (the
     # same binary, sooner; P3w in benchmarks.memory)
     flags = ["-fPIC", "-fwrapv", "-fno-strict-aliasing", "-fdiagnostics-color=never", "-pipe"]
     flags += opts.opt_flags
-    if opts.openmp:
+    if openmp:
         flags.append(OPENMP_FLAG)
     flags += env_flags.compile  # as setuptools: after the base flags, before the build's own
     for name, value in opts.define_macros:
@@ -368,7 +369,7 @@ def unit_commands(
     link = [w for d in opts.library_dirs for w in ("-L", d)]
     link += [f"-l{lib}" for lib in opts.libraries]
     link += opts.extra_link_args
-    if opts.openmp:
+    if openmp:
         link.append(OPENMP_FLAG)
     compiler = compiler_command(opts.language)
     return link_commands(compiler, flags, [c_path, *extra_sources], link, artifact, env_flags)
@@ -452,10 +453,12 @@ def _build_units(
 
     from .c_sources import included_support_sources
     from .numpy_detect import NumpyNeeded, generated_code_needs_numpy
+    from .openmp import generated_code_uses_openmp
 
     c_paths = [u.c_path for u in units]
     if not numpy_used and generated_code_needs_numpy(c_paths):
         raise NumpyNeeded
+    openmp = opts.openmp if opts.openmp is not None else generated_code_uses_openmp(c_paths)
     pch_folder = pending.folder() if pending is not None else None
     inc = [work_dir] + ([pch_folder] if pch_folder else []) + opts.include_dirs
     if numpy_used:
@@ -473,7 +476,7 @@ def _build_units(
     t1 = time.perf_counter()
     import shlex
 
-    per_unit = [unit_commands(u, opts, inc, extra, env_flags) for u in units]
+    per_unit = [unit_commands(u, opts, inc, extra, env_flags, openmp=openmp) for u in units]
     texts = []
     failed = False
     for step in range(max(len(c) for c in per_unit)):  # every unit's first command, then the next ones

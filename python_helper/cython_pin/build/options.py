@@ -88,7 +88,7 @@ class BuildOptions:
     extra_sources: list[str]
     support_files: dict[str, bytes]
     numpy: bool | None
-    openmp: bool | None  # None: auto (the source uses cython.parallel or openmp), decided before the key
+    openmp: bool | None  # None: auto, decided from what Cython generated (build/openmp.py)
     lock_timeout_s: float | None
     pure_python: bool
     pgo: bool
@@ -119,7 +119,7 @@ class BuildOptions:
             **({"pure_python": True} if self.pure_python else {}),
             **({"annotate_fullc": True} if self.annotate_fullc else {}),
             **({"pgo": True} if self.pgo else {}),
-            **({"openmp": True} if self.openmp else {}),
+            **({"openmp": self.openmp} if self.openmp is not None else {}),
         }
 
     def summary(self) -> dict[str, Any]:
@@ -287,7 +287,8 @@ def resolve_options(opts: dict[str, Any]) -> BuildOptions:
     openmp = opts.get("openmp")
     if openmp is not None and not isinstance(openmp, bool):
         raise ValueError(
-            "openmp must be True, False or None (auto: only when the source uses cython.parallel or openmp)."
+            "openmp must be True, False or None (auto: when the code Cython generates uses OpenMP, as "
+            "prange, parallel and cimport openmp do)."
         )
     extra_sources = [os.path.abspath(p) for p in _str_list("extra_sources", opts.get("extra_sources"))]
     for p in extra_sources:
@@ -345,21 +346,3 @@ def uses_numpy(source: str, support_files: dict[str, bytes]) -> bool:
         if name.endswith((".pxd", ".pxi")) and numpy_re.search(content.decode("utf-8", "replace")):
             return True
     return False
-
-
-# cython.parallel's prange/parallel and the openmp module are the only ways Cython code uses OpenMP, and both
-# are named in the source (or an included .pxd/.pxi), so the flag is known before the key is computed.
-_OPENMP_PATTERN = r"\bcython\.parallel\b|\bopenmp\b"
-
-
-def uses_openmp(source: str, support_files: dict[str, bytes]) -> bool:
-    """Auto-detect OpenMP use: the source (or a .pxd/.pxi support file) names cython.parallel or openmp."""
-    if "parallel" not in source and "openmp" not in source and not support_files:
-        return False
-    openmp_re = re.compile(_OPENMP_PATTERN)
-    if openmp_re.search(source):
-        return True
-    return any(
-        name.endswith((".pxd", ".pxi")) and openmp_re.search(content.decode("utf-8", "replace"))
-        for name, content in support_files.items()
-    )

@@ -95,6 +95,9 @@ class Recipe:
         directives = d.get("compiler_directives")
         if not isinstance(directives, dict):
             raise ValueError("compiler_directives must be a dict")
+        openmp = d.get("openmp")  # absent: auto, decided again from what Cython generates
+        if openmp is not None and not isinstance(openmp, bool):
+            raise ValueError("openmp must be true, false or absent")
         return BuildOptions(
             profile=d["profile"],
             module_name=name,
@@ -112,7 +115,7 @@ class Recipe:
             lock_timeout_s=600.0,
             pure_python=bool(d.get("pure_python")),
             pgo=bool(d.get("pgo")),
-            openmp=bool(d.get("openmp")),
+            openmp=openmp,
             **lists,
         )
 

@@ -78,6 +78,15 @@ def test_a_node_with_only_a_compiler_rebuilds_from_the_recipe() -> None:
     assert again["value"] == 2 and not again["cython_imported"], again
 
 
+def test_a_node_rebuilds_an_openmp_build_with_openmp() -> None:
+    src = "# on a node\ncimport openmp\n\ndef max_threads():\n    return openmp.omp_get_max_threads()\n"
+    res = cython_pin.compile_and_load_result(src)
+    node = Node(compiler=True)
+    out = node.unpickle(pickle.dumps(res.module.max_threads), "obj()")  # libgomp linked, or the load fails
+    assert isinstance(out.get("value"), int) and out["value"] >= 1, out
+    assert os.path.isfile(os.path.join(node.cache, res.key, "meta.json"))  # the recipe gave the same key
+
+
 def test_a_node_with_neither_gets_an_error_naming_the_build() -> None:
     res = _build("neither")
     cython_pin.pin(res.key, alias="workers_neither")
