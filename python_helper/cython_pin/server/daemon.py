@@ -384,6 +384,7 @@ def _warm_up() -> None:
         "cython_pin.build.pch",
         "cython_pin.build.c_sources",
         "cython_pin.build.numpy_detect",
+        "cython_pin.build.openmp",
         "cython_pin.build.module_effects",
         "cython_pin.build.toolchain",
         "cython_pin.cache.entries",
