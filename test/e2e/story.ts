@@ -256,7 +256,15 @@ export class Story {
   async readyToCompile(i: number): Promise<Locator> {
     await this.cell(i).locator('.cm-content').click();
     const button = this.compileButton(i);
-    await expect(button).toBeEnabled({ timeout: 60000 });
+    try {
+      await expect(button).toBeEnabled({ timeout: 60000 });
+    } catch (e) {
+      // the button's caption says why Compile is unavailable (the helper connection's state)
+      const why = await button.getAttribute('title').catch(() => null);
+      throw new Error(
+        `Compile of cell ${i} stayed disabled: ${why ?? 'no caption'}\n${String(e)}`
+      );
+    }
     return button;
   }
 
