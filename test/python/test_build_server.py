@@ -368,6 +368,44 @@ def test_a_server_that_describes_itself_otherwise_is_a_clear_error_not_a_wait(pl
     assert "this process '0.0.test'" in p.stderr and "restart the kernel" in p.stderr
 
 
+def test_package_files_changed_under_a_running_kernel_say_restart_not_a_wait(place, tmp_path):
+    copy = tmp_path / "pkg"
+    shutil.copytree(os.path.join(HELPER, "cython_pin"), copy / "cython_pin")
+    (copy / "cython_pin" / "_version.py").write_text('"""A copy."""\n\n__version__ = "0.0.0.copy"\n')
+    script = (
+        "import sys, cython_pin\n"
+        f"cython_pin.compile_and_load_result({_source('before')!r})\n"
+        "print('built', flush=True)\n"
+        "sys.stdin.readline()\n"
+        f"cython_pin.compile_and_load_result({_source('after')!r})\n"
+    )
+    env = {**os.environ, **place, "PYTHONPATH": str(copy)}
+    p = subprocess.Popen(
+        [sys.executable, "-c", script],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert p.stdout is not None and p.stdout.readline().strip() == "built"
+        # an editable install edited while the kernel runs, and its server gone (idle exit): the next one
+        # starts from the new files
+        names = copy / "cython_pin" / "names.py"
+        names.write_text(names.read_text() + "\n")
+        stop_build_servers(place["XDG_RUNTIME_DIR"])
+        _out, err = p.communicate("go\n", timeout=120)
+    finally:
+        p.kill()
+    assert p.returncode != 0
+    assert (
+        "the build server this process starts differs from it "
+        "(cython_pin's files changed since this process imported them)" in err
+    ), err[-2000:]
+    assert "restart the kernel" in err
+
+
 def test_a_server_of_another_version_is_not_used(place, tmp_path):
     other = tmp_path / "other"
     shutil.copytree(os.path.join(HELPER, "cython_pin"), other / "cython_pin")

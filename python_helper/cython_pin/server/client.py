@@ -233,26 +233,28 @@ def connect(root: str) -> socket.socket:
     name = server_name(ident)
     path = socket_path(directory, name)
     deadline = time.monotonic() + START_TIMEOUT_S
-    started = False
+    started: set[str] = set()  # the tokens of the servers this call started
     while True:
         sock = _hello(path, ident)
         if isinstance(sock, socket.socket):
             return sock
-        # Under this name only the code can differ (another kernel's editable install): that server is
-        # replaced. Anything else differing after this process started one means the server it starts
-        # describes itself otherwise (an upgrade under a running kernel): waiting would not change that.
-        differ = (
-            [k for k in ident if k != "code" and sock.get(k) != ident[k]] if isinstance(sock, dict) else []
-        )
-        if differ and started and isinstance(sock, dict):
-            what = "; ".join(f"{k} {sock.get(k)!r}, this process {ident[k]!r}" for k in differ)
+        if isinstance(sock, dict) and sock.get("started_by") in started:
+            # The server this process just started describes itself otherwise (files changed under a running
+            # kernel, an upgrade): starting another would not change that.
+            theirs = sock["identity"] if isinstance(sock.get("identity"), dict) else {}
+            what = "; ".join(
+                "cython_pin's files changed since this process imported them"
+                if k == "code"
+                else f"{k} {theirs.get(k)!r}, this process {ident[k]!r}"
+                for k in ident
+                if theirs.get(k) != ident[k]
+            )
             raise ServerError(
                 f"the build server this process starts differs from it ({what}): restart the kernel, or "
                 "set CYTHON_PIN_BUILD_SERVER=0 to build in the kernel"
             )
-        if isinstance(sock, dict) or not started:
-            _spawn(root, directory, name)
-            started = True
+        if isinstance(sock, dict) or not started:  # another server under this name (other code) is replaced
+            started.add(_spawn(root, directory, name))
         if time.monotonic() > deadline:
             raise ServerError(
                 f"the build server did not start within {START_TIMEOUT_S:g} s; see its log "
@@ -262,8 +264,8 @@ def connect(root: str) -> socket.socket:
 
 
 def _hello(path: str, ident: dict[str, Any]) -> socket.socket | dict[str, Any] | None:
-    """A connection that passed the handshake, or why not: None (nobody listens) or the identity of the
-    server of another version or toolchain that listened (it was asked to retire)."""
+    """A connection that passed the handshake, or why not: None (nobody listens) or the hello of the server
+    of another identity that listened (it was asked to retire)."""
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         sock.connect(path)
@@ -275,8 +277,7 @@ def _hello(path: str, ident: dict[str, Any]) -> socket.socket | dict[str, Any] |
     if msg is None:  # it was exiting
         sock.close()
         return None
-    theirs = msg.get("identity")
-    if theirs == ident:
+    if msg.get("identity") == ident:
         return sock
     try:
         sock.sendall(dumps({"op": "retire"}))
@@ -284,13 +285,15 @@ def _hello(path: str, ident: dict[str, Any]) -> socket.socket | dict[str, Any] |
     except OSError:
         pass
     sock.close()
-    return theirs if isinstance(theirs, dict) else {}
+    return msg
 
 
-def _spawn(root: str, directory: str, name: str) -> None:
+def _spawn(root: str, directory: str, name: str) -> str:
     """Start a server (detached: its own session, stdio to its log); it leaves at once if another server
-    of this name holds the lock, so racing kernels end up with one."""
+    of this name holds the lock, so racing kernels end up with one. Returns the token it says hello with."""
     import subprocess
+
+    token = os.urandom(8).hex()
 
     here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = dict(os.environ)
@@ -305,7 +308,17 @@ def _spawn(root: str, directory: str, name: str) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     with os.fdopen(fd, "ab") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "cython_pin.server", "--cache-dir", root, "--name", name],
+            [
+                sys.executable,
+                "-m",
+                "cython_pin.server",
+                "--cache-dir",
+                root,
+                "--name",
+                name,
+                "--token",
+                token,
+            ],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=log,
@@ -314,6 +327,7 @@ def _spawn(root: str, directory: str, name: str) -> None:
             start_new_session=True,  # a kernel interrupt (SIGINT to its group) is not for the server
         )
     proc.wait()  # the server forks itself away at once: it is nobody's child
+    return token
 
 
 def start_in_background(root: str | None = None) -> None:

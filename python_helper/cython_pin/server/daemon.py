@@ -1,4 +1,4 @@
-"""The build server process: ``python -m cython_pin.server --cache-dir ROOT --name NAME``.
+"""The build server process: ``python -m cython_pin.server --cache-dir ROOT --name NAME [--token T]``.
 
 It holds ``NAME.lock`` for its whole life (a second server of the same name exits at once: a start race
 ends with one server), listens on ``NAME.sock`` in its private folder, refuses peers of another uid
@@ -83,6 +83,7 @@ class Server:
         self.lock_fd = -1
         self.socket_inode = 0
         self.cython_warm = False
+        self.token = ""  # the token of the client that started it: that client knows its own server
 
     def serve(self) -> None:
         """Serve until idle (or retired and done)."""
@@ -185,7 +186,7 @@ class Server:
     def _on_message(self, conn: Connection, msg: dict[str, Any]) -> None:
         op = msg.get("op")
         if op == "hello":
-            conn.send({"op": "hello", "identity": self.ident, "pid": os.getpid()})
+            conn.send({"op": "hello", "identity": self.ident, "pid": os.getpid(), "started_by": self.token})
         elif op == "build" and conn.build is None and not self.retired:
             conn.build = Build(conn, msg)
             self.queue.append(conn.build)
@@ -412,6 +413,7 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m cython_pin.server")
     p.add_argument("--cache-dir", required=True)
     p.add_argument("--name", required=True)
+    p.add_argument("--token", default="")
     args = p.parse_args(argv)
     if os.fork() > 0:  # the starting kernel reaps this parent at once: the server is nobody's child
         os._exit(0)
@@ -436,6 +438,7 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     server = Server(listener, path, identity(args.cache_dir), idle_seconds())
     server.lock_fd = lock_fd
+    server.token = args.token
     server.socket_inode = os.stat(path).st_ino
     log(f"listening on {path} (idle exit after {server.idle_s:g} s)")
     import gc

@@ -4,8 +4,9 @@ Messages are JSON objects, one per line, on a Unix stream socket. A connection c
 
 - client → server: ``{"op": "hello", "identity"}``, then ``{"op": "build", ...}`` (see :mod:`.client`),
   and maybe ``{"op": "cancel"}``; ``{"op": "retire"}`` asks a mismatched server to stop serving.
-- server → client: ``{"op": "hello", "identity", "pid"}``, then ``{"op": "stage", "stage", "diagnostics"}``
-  while the build runs, and one final ``{"op": "result", ...}`` or ``{"op": "error", ...}``.
+- server → client: ``{"op": "hello", "identity", "pid", "started_by"}`` (``started_by``: the token of the
+  client that started it), then ``{"op": "stage", "stage", "diagnostics"}`` while the build runs, and one
+  final ``{"op": "result", ...}`` or ``{"op": "error", ...}``.
 
 Build options travel with :func:`encode_value`, which keeps bytes and tuples (support files, macros).
 """
