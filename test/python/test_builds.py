@@ -236,3 +236,22 @@ def test_the_module_compile_pipes_the_assembly_and_makes_the_same_module(cache_d
     subprocess.run([a for a in cmd[:out] if a != "-pipe"] + [without, *cmd[out + 1 :]], check=True)
     with open(with_pipe, "rb") as a, open(without, "rb") as b:
         assert a.read() == b.read()
+
+
+def test_the_compiler_keeps_its_temporary_files_in_the_build_folder(tmp_path, monkeypatch):
+    # gcc writes its object file to $TMPDIR before linking: a compiler killed on a cancel leaves it there, so
+    # there is the build's staging folder (removed with the build), not /tmp
+    log = tmp_path / "cc.log"
+    (tmp_path / "bin").mkdir()
+    cc = tmp_path / "bin" / "gcc"  # named gcc: it gets a precompiled Python.h too
+    cc.write_text(f'#!/bin/sh\necho "$TMPDIR|$*" >> {log}\nexec gcc "$@"\n')
+    cc.chmod(0o755)
+    monkeypatch.setenv("CC", str(cc))
+    cache = tmp_path / "cache"
+    r = cython_pin.compile_and_load_result("def f(int n):\n    return n + 41\n", cache_dir=str(cache))
+    assert r.module.f(1) == 42
+    runs = [line.split("|", 1) for line in log.read_text().splitlines()]
+    module = [tmp for tmp, args in runs if r.module.__file__.rsplit("/", 1)[1] in args]
+    assert module and all(t.startswith(str(cache / ".staging") + os.sep) for t in module), runs
+    header = [tmp for tmp, args in runs if "c-header" in args]  # the precompiled Python.h: its own folder
+    assert header and all(t.startswith(str(cache / ".pch") + os.sep) for t in header), runs

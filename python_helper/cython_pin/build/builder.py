@@ -178,12 +178,15 @@ def link_commands(
 
 
 def run_side_by_side(commands: list[list[str]], cwd: str) -> list[tuple[int, str]]:
-    """Run ``commands`` at the same time (``LC_ALL=C``); each one's exit status and merged output. Raises
-    OSError when one cannot start. However this returns or raises (that OSError, a kernel interrupt, a
-    cancelled build ahead), none of them is left running."""
+    """Run ``commands`` at the same time in the build folder ``cwd`` (environment:
+    :func:`.toolchain.compiler_run_env`); each one's exit status and merged output. Raises OSError when one
+    cannot start. However this returns or raises (that OSError, a kernel interrupt, a cancelled build ahead),
+    none of them is left running."""
     import subprocess
 
-    env = dict(os.environ, LC_ALL="C")
+    from .toolchain import compiler_run_env
+
+    env = compiler_run_env(cwd)
     procs: list[subprocess.Popen[bytes]] = []
     try:
         for cmd in commands:

@@ -227,7 +227,7 @@ def _make(final: str, flags: list[str], root: str) -> Pending | None:
     import subprocess
 
     from ..cache.toolchains import record
-    from .toolchain import compiler_command, python_include_dirs
+    from .toolchain import compiler_command, compiler_run_env, python_include_dirs
 
     os.makedirs(os.path.dirname(final), mode=0o700, exist_ok=True)
     _remove_orphans(os.path.dirname(final))
@@ -243,7 +243,7 @@ def _make(final: str, flags: list[str], root: str) -> Pending | None:
     for d in python_include_dirs():
         cmd += ["-I", d]
     cmd += ["-x", "c-header", os.path.join(tmp, HEADER), "-o", os.path.join(tmp, HEADER + ".gch")]
-    env: dict[str, Any] = dict(os.environ, LC_ALL="C")
+    env = compiler_run_env(tmp)
     try:
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     except OSError:

@@ -191,14 +191,16 @@ class Children:
         self._stopped = False
 
     def run(self, cmd: list[str], cwd: str, what: str) -> None:
-        """Run ``cmd`` in ``cwd`` (``LC_ALL=C``); RuntimeError naming ``what`` when it fails, Stopped when
-        the build was stopped."""
+        """Run ``cmd`` in the build folder ``cwd`` (:func:`.toolchain.compiler_run_env`); RuntimeError
+        naming ``what`` when it fails, Stopped when the build was stopped."""
         import subprocess
+
+        from .toolchain import compiler_run_env
 
         with self._lock:
             if self._stopped:
                 raise Stopped(what)
-            env = dict(os.environ, LC_ALL="C")
+            env = compiler_run_env(cwd)
             p = self._running = subprocess.Popen(
                 cmd,
                 cwd=cwd,

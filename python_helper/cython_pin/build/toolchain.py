@@ -182,6 +182,13 @@ def flag_environment() -> dict[str, str]:
     return {name: os.environ[name] for name in FLAG_VARIABLES if os.environ.get(name)}
 
 
+def compiler_run_env(tmp: str) -> dict[str, str]:
+    """The environment a build's compiler runs in: messages in plain English (the diagnostics are parsed
+    from them), and temporary files in ``tmp``, a folder of the build's own that goes with it: a compiler
+    killed on a cancel cannot remove what it left in /tmp."""
+    return dict(os.environ, LC_ALL="C", TMPDIR=tmp)
+
+
 def compiler_command(language: str = "c", root: str | None = None) -> list[str]:
     """The compiler command: CC / CXX from the environment (read at each call, so a change in a running
     kernel applies), else from sysconfig. The sysconfig value is memoised in ``<root>/toolchain.json`` per
