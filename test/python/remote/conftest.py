@@ -99,10 +99,11 @@ class Weed:
         data = os.path.join(base, "data")
         os.mkdir(data)
         weed = os.path.join(os.path.dirname(sys.executable), "weed")
+        # its own log files go to base too (-logdir; by default weed leaves them in /tmp)
         self.log = open(os.path.join(base, "weed.log"), "wb")  # noqa: SIM115 (closed in stop)
         self.proc = subprocess.Popen(
             [
-                weed, "server", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+                weed, f"-logdir={base}", "server", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
                 f"-master.port={master}", f"-volume.port={volume}", "-filer", f"-filer.port={filer}",
                 "-s3", f"-s3.port={s3}", f"-s3.config={cfg}", "-s3.port.iceberg=0", "-s3.port.lance=0",
                 "-master.telemetry=false",
