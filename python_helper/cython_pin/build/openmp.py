@@ -28,8 +28,6 @@ def generated_code_uses_openmp(c_paths: list[str]) -> bool:
                 text = f.read()
         except OSError:
             continue
-        if "omp" not in text:
-            continue
         if _PRAGMA.search(text):
             return True
         if any(before.strip() != "#ifdef _OPENMP" for before in _INCLUDE.findall(text)):
